@@ -1,0 +1,1 @@
+"""The Qt user interface: main window, tabs, dialogs and table models."""

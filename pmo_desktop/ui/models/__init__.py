@@ -1,0 +1,1 @@
+"""Table models over plain row tuples fetched with SQL."""

@@ -1,0 +1,282 @@
+"""A table model over plain row tuples that sorts and filters itself.
+
+DESIGN.md measured a QSortFilterProxyModel over a Python model at 28 s to sort 100,000 rows;
+``list.sort`` with a key on the tuples takes about 70 ms. So this model keeps all rows, a view
+list of indices (filtered and sorted), and resets the view when either changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ..theme import RAG_COLOURS, rag_text_colour
+
+
+class Kind(Enum):
+    TEXT = "text"
+    INT = "int"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    PERCENT = "percent"
+    RAG = "rag"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """How one tuple position is shown: title, kind, and how it formats."""
+
+    key: str
+    title: str
+    kind: Kind = Kind.TEXT
+    width: int = 110
+    tooltip: str | None = None
+    # Display text for enumeration values (e.g. "execution" -> "Execution").
+    labels: dict[str, str] | None = None
+    decimals: int = 0
+
+
+ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+RAW_ROLE = Qt.ItemDataRole.UserRole + 3
+
+_NUMERIC = (Kind.INT, Kind.NUMBER, Kind.MONEY, Kind.PERCENT)
+
+
+def format_value(column: Column, value: Any, currency: str = "£") -> str:
+    """The text a user sees for ``value`` in ``column``."""
+    if value is None or value == "":
+        return ""
+    kind = column.kind
+    if column.labels and isinstance(value, str):
+        return column.labels.get(value, value)
+    if kind is Kind.MONEY:
+        amount = float(value)
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{currency}{abs(amount):,.{column.decimals}f}"
+    if kind is Kind.PERCENT:
+        return f"{float(value) * 100:.{column.decimals}f}%"
+    if kind is Kind.NUMBER:
+        return f"{float(value):,.{column.decimals}f}"
+    if kind is Kind.INT:
+        return f"{int(value):,}"
+    if kind is Kind.DATE and isinstance(value, dt.date):
+        return value.strftime("%d %b %Y")
+    if kind is Kind.RAG:
+        return {"R": "Red", "A": "Amber", "G": "Green"}.get(value, str(value))
+    if kind is Kind.BOOL:
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _sort_key(value: Any) -> tuple:
+    # None sorts last in ascending order; mixed types compare by their text.
+    if value is None or value == "":
+        return (1, 0)
+    if isinstance(value, int | float | Decimal):
+        return (0, float(value))
+    if isinstance(value, dt.date):
+        return (0, value.toordinal())
+    if isinstance(value, str):
+        return (0, value.casefold())
+    return (0, str(value))
+
+
+_RAG_ORDER = {"R": 0, "A": 1, "G": 2}
+
+
+@dataclass
+class FilterState:
+    """The text filter and the allowed values per column (empty = no restriction)."""
+
+    text: str = ""
+    columns: dict[int, frozenset] = field(default_factory=dict)
+    predicate: Callable[[tuple], bool] | None = None
+
+    def is_empty(self) -> bool:
+        return not self.text and not self.columns and self.predicate is None
+
+
+class RowTableModel(QAbstractTableModel):
+    """Rows are tuples ``(id, value of column 0, value of column 1, ...)``."""
+
+    def __init__(self, columns: Sequence[Column], parent=None, *, currency: str = "£"):
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.currency = currency
+        self._rows: list[tuple] = []
+        self._haystacks: list[str] = []
+        self._view: list[int] = []
+        self._filter = FilterState()
+        self._sort_column: int | None = None
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._text_columns = [i for i, c in enumerate(self.columns) if c.kind in (Kind.TEXT, Kind.RAG)]
+
+    # -- data in ---------------------------------------------------------------------------
+    def set_rows(self, rows: Iterable[tuple]) -> None:
+        """Replace every row, keeping the current filter and sort."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._haystacks = [self._haystack(row) for row in self._rows]
+        self._rebuild_view()
+        self.endResetModel()
+
+    def _haystack(self, row: tuple) -> str:
+        parts = []
+        for i in self._text_columns:
+            value = row[i + 1]
+            if value is not None:
+                column = self.columns[i]
+                parts.append(column.labels.get(value, value) if column.labels else str(value))
+        return "\x1f".join(parts).casefold()
+
+    @staticmethod
+    def _value(row: tuple, column: int) -> Any:
+        # Tuples carry the id first; column i of the table is position i + 1.
+        return row[column + 1]
+
+    # -- filtering and sorting --------------------------------------------------------------
+    def set_filter_text(self, text: str) -> None:
+        self._filter.text = text.strip().casefold()
+        self._refresh_view()
+
+    def set_column_filter(self, column: int, allowed: Iterable | None) -> None:
+        """Show only rows whose ``column`` value is in ``allowed`` (None or empty clears it)."""
+        if allowed:
+            self._filter.columns[column] = frozenset(allowed)
+        else:
+            self._filter.columns.pop(column, None)
+        self._refresh_view()
+
+    def set_predicate(self, predicate: Callable[[tuple], bool] | None) -> None:
+        """An extra condition over the raw row tuple (e.g. "over-allocated" or a heat-map cell)."""
+        self._filter.predicate = predicate
+        self._refresh_view()
+
+    def clear_filters(self) -> None:
+        self._filter = FilterState()
+        self._refresh_view()
+
+    def _refresh_view(self) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._rebuild_view()
+        self.layoutChanged.emit()
+
+    def _rebuild_view(self) -> None:
+        f = self._filter
+        indices: Iterable[int] = range(len(self._rows))
+        if f.text:
+            terms = f.text.split()
+            hay = self._haystacks
+            indices = [i for i in indices if all(t in hay[i] for t in terms)]
+        if f.columns:
+            checks = [(c + 1, allowed) for c, allowed in f.columns.items()]
+            rows = self._rows
+            indices = [i for i in indices if all(rows[i][pos] in allowed for pos, allowed in checks)]
+        if f.predicate is not None:
+            rows, pred = self._rows, f.predicate
+            indices = [i for i in indices if pred(rows[i])]
+        self._view = list(indices)
+        if self._sort_column is not None:
+            self._sort_view()
+
+    def _sort_view(self) -> None:
+        column = self._sort_column
+        assert column is not None
+        pos = column + 1
+        rows = self._rows
+        if self.columns[column].kind is Kind.RAG:
+            self._view.sort(key=lambda i: _RAG_ORDER.get(rows[i][pos], 3))
+        else:
+            self._view.sort(key=lambda i: _sort_key(rows[i][pos]))
+        if self._sort_order == Qt.SortOrder.DescendingOrder:
+            # Keep blanks last either way.
+            filled = [i for i in self._view if rows[i][pos] not in (None, "")]
+            blank = [i for i in self._view if rows[i][pos] in (None, "")]
+            self._view = filled[::-1] + blank
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sort_column, self._sort_order = column, order
+        self._sort_view()
+        self.layoutChanged.emit()
+
+    # -- Qt model interface -----------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._view)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.title
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return column.tooltip or column.title
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[self._view[index.row()]]
+        column = self.columns[index.column()]
+        value = self._value(row, index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return format_value(column, value, self.currency)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.kind in _NUMERIC:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if column.kind is Kind.RAG:
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and column.kind is Kind.RAG and value in RAG_COLOURS:
+            return QBrush(QColor(RAG_COLOURS[value]))
+        if role == Qt.ItemDataRole.ForegroundRole and column.kind is Kind.RAG and value in RAG_COLOURS:
+            return QBrush(QColor(rag_text_colour(value)))
+        if role == ROW_ID_ROLE:
+            return row[0]
+        if role in (SORT_ROLE, RAW_ROLE):
+            return value
+        if role == Qt.ItemDataRole.ToolTipRole and column.kind is Kind.TEXT and isinstance(value, str) and len(value) > 40:
+            return value
+        return None
+
+    # -- helpers for views --------------------------------------------------------------------
+    def row_tuple(self, view_row: int) -> tuple:
+        return self._rows[self._view[view_row]]
+
+    def row_id(self, view_row: int) -> int | None:
+        if not 0 <= view_row < len(self._view):
+            return None
+        return self._rows[self._view[view_row]][0]
+
+    def view_row_of(self, row_id: int) -> int | None:
+        """The visible row showing record ``row_id``, or None when filtered out."""
+        for view_row, i in enumerate(self._view):
+            if self._rows[i][0] == row_id:
+                return view_row
+        return None
+
+    def visible_rows(self) -> list[tuple]:
+        return [self._rows[i] for i in self._view]
+
+    def total_rows(self) -> int:
+        return len(self._rows)
+
+    def distinct_values(self, column: int) -> list:
+        pos = column + 1
+        values = {row[pos] for row in self._rows if row[pos] not in (None, "")}
+        return sorted(values, key=_sort_key)
