@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
+from pmo_desktop.importer.fields import FieldSpec, FieldType
+
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
@@ -44,7 +46,7 @@ PLACEHOLDERS = frozenset(
     {
         "tbc", "tbd", "tba", "to be confirmed", "to be decided", "to be agreed", "n/a", "na",
         "n.a.", "n.a", "not applicable", "none", "nil", "null", "-", "--", "---", "\u2013", "\u2014",
-        "?", "??", "unknown", "not known", "pending", "not yet known", "#n/a", "blank", "x",
+        "?", "??", "unknown", "not known", "pending", "not yet known", "#n/a",
     }
 )
 """Cell texts that mean 'no value yet': parsed to None without an error."""
@@ -275,7 +277,7 @@ def _number_from_digits(digits: str, raw: object) -> Decimal:
     if len(groups) > 2:
         raise ValueError(f"{_describe(raw)} has more than one decimal point")
     whole = groups[0]
-    if thousands in whole and not re.fullmatch(r"\d{1,3}(\\" + thousands + r"\d{3})+", whole):
+    if thousands in whole and not re.fullmatch(r"\d{1,3}(?:" + re.escape(thousands) + r"\d{3})+", whole):
         raise ValueError(f"{_describe(raw)} has its thousands separators in the wrong places")
     text = whole.replace(thousands, "") + ("." + groups[1] if len(groups) == 2 else "")
     try:
@@ -326,8 +328,17 @@ def parse_money(value: object, *, multiplier: Decimal = Decimal(1)) -> Decimal |
     amount = read_amount(value, "amount of money")
     if amount is None:
         return None
-    result = amount.value if amount.has_suffix else amount.value * multiplier
-    return result.normalize() if result == result.to_integral_value() else result
+    return _tidy(amount.value if amount.has_suffix else amount.value * multiplier)
+
+
+def _tidy(number: Decimal) -> Decimal:
+    """Drop meaningless trailing zeros without switching to exponent notation (1.2E+6)."""
+    try:
+        if number == number.to_integral_value():
+            return number.quantize(Decimal(1))
+        return number.normalize()
+    except InvalidOperation:
+        return number
 
 
 def parse_number(value: object, *, multiplier: Decimal = Decimal(1)) -> float | None:
@@ -548,6 +559,8 @@ def parse_escalation(value: object) -> str | None:
     """Parse an escalation flag or level; 'Yes' means escalated to programme level."""
     if _is_number(value):
         value = str(int(value)) if float(value) == int(value) else str(value)  # type: ignore[arg-type]
+    if isinstance(value, str) and _word(value) in ESCALATION_WORDS:
+        return ESCALATION_WORDS[_word(value)]
     return _lookup(value, ESCALATION_WORDS, "escalation level", "No, Project, Programme, Portfolio, Executive")
 
 
@@ -594,7 +607,9 @@ def parse_score(value: object) -> int | None:
         return None if fraction is None else _score_from_fraction(fraction, value)
     if text in SCORE_WORDS:
         return SCORE_WORDS[text]
-    if match := re.match(r"^([1-5])(?:\.0)?\b\s*[-:()=]?\s*(.*?)\)?$", text):
+    if re.fullmatch(r"\d*\.?\d+", text):
+        return parse_score(float(text))
+    if match := re.fullmatch(r"([1-5])(?:\.0)?(?:\s*[-:(=]\s*[a-z ]*\)?|\s+[a-z ]+)", text):
         return int(match[1])
     squeezed = re.sub(r"[^a-z]", "", text)
     for word, score in SCORE_WORDS.items():
@@ -654,3 +669,51 @@ ENUM_PARSERS: dict[str, Callable[[object], object]] = {
     "escalation": parse_escalation,
 }
 """Parsers of the enumerations named by FieldSpec.enum in fields.py."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Office settings that change how cells are read."""
+
+    day_first: bool = True
+    hours_per_day: float = 7.5
+    hours_per_week: float = 37.5
+
+
+DEFAULT_OPTIONS = ParseOptions()
+
+
+def parse_field(
+    spec: FieldSpec,
+    value: object,
+    *,
+    multiplier: Decimal = Decimal(1),
+    unit: str | None = None,
+    options: ParseOptions = DEFAULT_OPTIONS,
+) -> object:
+    """Parse one cell for a canonical field; ``multiplier``/``unit`` come from its column header."""
+    ftype = spec.type
+    if ftype is FieldType.TEXT:
+        return parse_text(value)
+    if ftype is FieldType.DATE:
+        return parse_date(value, day_first=options.day_first, period_end=spec.period_end)
+    if ftype is FieldType.MONEY:
+        return parse_money(value, multiplier=multiplier)
+    if ftype is FieldType.PERCENT:
+        return parse_percent(value)
+    if ftype is FieldType.RAG:
+        return parse_rag(value)
+    if ftype is FieldType.INT:
+        return parse_priority(value) if spec.enum == "priority" else parse_int(value)
+    if ftype is FieldType.ENUM:
+        return ENUM_PARSERS[spec.enum or ""](value)
+    if ftype is FieldType.LIKELIHOOD:
+        return parse_score(value)
+    if ftype is FieldType.NUMBER:
+        return parse_number(value, multiplier=multiplier)
+    return parse_hours(
+        value,
+        unit=unit or "hours",
+        hours_per_day=options.hours_per_day,
+        hours_per_week=options.hours_per_week,
+    )
