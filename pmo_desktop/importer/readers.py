@@ -272,7 +272,10 @@ def _read_calamine(path: Path, limits: ReadLimits) -> list[Sheet]:
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
             start = sheet.start or (0, 0)
-            rows, truncated = collect_rows(sheet.iter_rows(), limits, start[0], start[1])
+            # to_python() starts at the used range's top-left cell (iter_rows() does not
+            # offset rows and columns consistently): pad the offset back in collect_rows.
+            data = sheet.to_python(skip_empty_area=True, nrows=limits.max_rows + 1)
+            rows, truncated = collect_rows(data, limits, start[0], start[1])
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
             sheets.append(Sheet(meta.name, rows, hidden, truncated))
         return sheets

@@ -1,0 +1,1036 @@
+"""Plan an import: compare parsed spreadsheet rows with the database by natural key.
+
+The reading side (readers, sheets, mapping, values) turns a spreadsheet into ``ParsedSheet``s
+whose rows carry canonical field names and typed values. ``plan_import`` compares them with
+what is stored and says, row by row, what applying them would do: insert a new record, update
+some fields of a stored one, leave it unchanged, or reject the row with its reasons. Nothing is
+written here; ``apply.apply_plan`` writes a plan in one transaction.
+
+Decisions, relied on by the tests and the rest of the pipeline:
+
+* Natural keys: project code; status (project, period end); RAID (project or none, ref);
+  milestone (project, name); person (email, else name, both matched case-insensitively);
+  allocation (person, project, start date).
+* A reference to a project (status, RAID, milestones, allocations, RAID "depends on") matches a
+  project code exactly, then a code case-insensitively, then a project name when exactly one
+  project has it. The project may be stored or new in the same import; otherwise the row is
+  rejected. People referenced by allocations are matched the same way by email or name.
+* Duplicate keys within one import: the last row wins. Earlier rows with the same key are
+  rejected ("superseded by row N") so that the manager sees them in the rejects workbook, and
+  the winning row carries a warning.
+* Blank cells never clear a stored value unless ``overwrite_blanks`` is set, and never clear a
+  required column. Columns the sheet does not have are never touched.
+* Values are brought to their stored form before comparing (money to the penny, enumerations to
+  the model's words), so re-importing the same file plans every row as unchanged.
+* Constraints of the data model (date order, ranges, enumerations, text lengths, unique names
+  and emails) are checked here, on the record as it would be after the write, so that applying
+  a plan does not fail half-way on a row the plan accepted.
+* Fields that have no column in the data model (e.g. a milestone's owner) are read but not
+  stored; the sheet carries a warning naming them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Date, Float, Integer, Numeric, String, Table, Text, func, or_, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from ..model import (
+    Allocation,
+    Escalation,
+    Methodology,
+    Milestone,
+    MilestoneStatus,
+    Person,
+    Programme,
+    Project,
+    Rag,
+    RaidItem,
+    RaidKind,
+    RaidStatus,
+    RiskResponse,
+    Role,
+    Stage,
+    StatusReport,
+)
+
+CHUNK = 400
+"""Keys per lookup query: far below SQLite's and PostgreSQL's bound-parameter limits."""
+
+KINDS = ("projects", "people", "status", "raid", "milestones", "allocations")
+"""Every kind of sheet, parents before the records that refer to them (the order of writes)."""
+
+# ---------------------------------------------------------------------------------------------
+# Input: what the reading side hands over
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why a row cannot be imported: the column as headed in the sheet, its value, the reason."""
+
+    column: str
+    value: Any
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"column": self.column, "value": json_value(self.value), "reason": self.reason}
+
+    def describe(self) -> str:
+        """One line for the rejects workbook: the column, the value and the reason."""
+        shown = "" if self.value is None else f" {json_value(self.value)!r}"
+        return f"{self.column}:{shown} {self.reason}".strip()
+
+
+def as_row_error(error: Any) -> RowError:
+    """Accept a RowError or any cell error with column, value (or raw) and reason."""
+    if isinstance(error, RowError):
+        return error
+    value = getattr(error, "value", getattr(error, "raw", None))
+    return RowError(str(error.column), value, str(error.reason))
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    """One data row of a sheet: canonical field -> parsed value, plus the cells that did not parse."""
+
+    kind: str
+    file: str
+    sheet: str
+    row: int
+    """1-based row number in the sheet, as the coordinator sees it in Excel."""
+    values: dict[str, Any]
+    errors: list[RowError] = field(default_factory=list)
+    raw: tuple = ()
+    """The row's cells as read, in the sheet's column order (written back to the rejects workbook)."""
+
+    def __post_init__(self) -> None:
+        self.kind = str(self.kind)
+        self.errors = [as_row_error(error) for error in self.errors]
+
+
+@dataclass(slots=True)
+class ParsedSheet:
+    """One table found in a file, its column mapping and its parsed rows."""
+
+    file: str
+    sheet: str
+    kind: str
+    header_row: int
+    mapping: dict[str, str | None]
+    """Source header -> canonical field (None for a column that is ignored)."""
+    unmapped: list[str]
+    rows: list[ParsedRow]
+    headers: tuple[str, ...] = ()
+    """Every header in the sheet's column order (defaults to the mapping's and unmapped headers)."""
+
+    def __post_init__(self) -> None:
+        self.kind = str(self.kind)
+        if not self.headers:
+            headers = list(self.mapping)
+            headers.extend(h for h in self.unmapped if h not in self.mapping)
+            self.headers = tuple(headers)
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The canonical fields this sheet has a column for."""
+        return frozenset(f for f in self.mapping.values() if f)
+
+    def header_of(self, field_name: str) -> str:
+        """The sheet's header for a canonical field (the field name when unmapped)."""
+        for header, mapped in self.mapping.items():
+            if mapped == field_name:
+                return header
+        return field_name
+
+
+# ---------------------------------------------------------------------------------------------
+# Output: the plan
+# ---------------------------------------------------------------------------------------------
+
+
+class Action(StrEnum):
+    """What applying the plan does with a row."""
+
+    NEW = "new"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of a stored record that the import changes."""
+
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(slots=True)
+class PlannedRow:
+    """The decision for one source row, with everything apply needs to carry it out."""
+
+    source: ParsedRow
+    action: Action
+    key: dict[str, Any]
+    values: dict[str, Any]
+    """Canonical field -> value in its stored form (blank fields left out)."""
+    changes: list[FieldChange] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    record_id: int | None = None
+    """Id of the stored record (updates and unchanged rows)."""
+    version: int | None = None
+    """Version of the stored record when planned; apply refuses if it moved since."""
+    stored: dict[str, Any] = field(default_factory=dict)
+    """The stored record's columns when planned (the 'before' of the audit trail)."""
+    writes: dict[str, Any] = field(default_factory=dict)
+    """Canonical field -> value to write (every field of a new record; changed fields of an update)."""
+    refs: dict[str, Any] = field(default_factory=dict)
+    """Resolved references: 'project'/'depends_on' -> project code, 'person' -> person key."""
+
+    @property
+    def row(self) -> int:
+        return self.source.row
+
+    @property
+    def kind(self) -> str:
+        return self.source.kind
+
+    def reject(self, error: RowError) -> None:
+        self.errors.append(error)
+        self.action = Action.REJECT
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "row": self.source.row,
+            "action": self.action.value,
+            "key": {name: json_value(value) for name, value in self.key.items()},
+            "values": {name: json_value(value) for name, value in self.values.items()},
+            "errors": [error.to_json() for error in self.errors],
+        }
+
+
+@dataclass(slots=True)
+class SheetPlan:
+    """The planned rows of one sheet, with the sheet's header facts."""
+
+    sheet: ParsedSheet
+    rows: list[PlannedRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return self.sheet.file
+
+    @property
+    def kind(self) -> str:
+        return self.sheet.kind
+
+    def to_json(self) -> dict[str, Any]:
+        source = self.sheet
+        return {
+            "file": source.file,
+            "sheet": source.sheet,
+            "kind": source.kind,
+            "header_row": source.header_row,
+            "mapping": {header: mapped for header, mapped in source.mapping.items() if mapped},
+            "unmapped": list(source.unmapped),
+            "rows": [row.to_json() for row in self.rows],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCounts:
+    """How many rows of a plan take each action."""
+
+    new: int = 0
+    update: int = 0
+    unchanged: int = 0
+    reject: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.new + self.update + self.unchanged + self.reject
+
+
+@dataclass(slots=True)
+class ImportPlan:
+    """What an import would do, sheet by sheet and row by row."""
+
+    sheets: list[SheetPlan] = field(default_factory=list)
+    overwrite_blanks: bool = False
+
+    def rows(self, kind: str | None = None) -> Iterator[PlannedRow]:
+        """Every planned row (of one kind), in sheet and row order."""
+        for sheet in self.sheets:
+            if kind is None or sheet.kind == kind:
+                yield from sheet.rows
+
+    @property
+    def counts(self) -> PlanCounts:
+        tally: dict[Action, int] = defaultdict(int)
+        for row in self.rows():
+            tally[row.action] += 1
+        return PlanCounts(tally[Action.NEW], tally[Action.UPDATE], tally[Action.UNCHANGED], tally[Action.REJECT])
+
+    def counts_by_kind(self) -> dict[str, PlanCounts]:
+        return {kind: ImportPlan([s for s in self.sheets if s.kind == kind]).counts
+                for kind in dict.fromkeys(s.kind for s in self.sheets)}
+
+    @property
+    def has_changes(self) -> bool:
+        counts = self.counts
+        return bool(counts.new or counts.update)
+
+    @property
+    def rejected(self) -> list[PlannedRow]:
+        return [row for row in self.rows() if row.action is Action.REJECT]
+
+    def files(self) -> list[str]:
+        return list(dict.fromkeys(sheet.file for sheet in self.sheets))
+
+    def for_file(self, file: str) -> ImportPlan:
+        """The part of the plan that comes from one file."""
+        return ImportPlan([s for s in self.sheets if s.file == file], self.overwrite_blanks)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The plan as plain JSON data: a list of sheets with their rows (see FIELDS.md)."""
+        return [sheet.to_json() for sheet in self.sheets]
+
+
+def json_value(value: Any) -> Any:
+    """A value as shown in JSON: dates ISO, money and numbers as numbers, enumerations as text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The one table from canonical fields to model columns
+# ---------------------------------------------------------------------------------------------
+
+FIELD_COLUMNS: dict[str, dict[str, str | None]] = {
+    "projects": {
+        "code": "code", "name": "name", "programme": "programme_id", "sponsor": "sponsor",
+        "manager": "manager", "department": "department", "stage": "stage", "rag": "rag",
+        "schedule_rag": "schedule_rag", "cost_rag": "cost_rag", "scope_rag": "scope_rag",
+        "resource_rag": "resource_rag", "priority": "priority", "methodology": "methodology",
+        "start": "baseline_start", "end": "baseline_end", "forecast_end": "forecast_end",
+        "actual_start": "actual_start", "actual_end": "actual_end", "budget": "budget",
+        "actual_cost": "actual_cost", "forecast_cost": "forecast_cost", "percent_complete": "percent_complete",
+        "benefits": "benefits", "description": "description",
+    },
+    "status": {
+        "project": "project_id", "period_end": "period_end", "rag": "rag", "schedule_rag": "schedule_rag",
+        "cost_rag": "cost_rag", "scope_rag": "scope_rag", "resource_rag": "resource_rag",
+        "percent_complete": "percent_complete", "actual_cost": "actual_cost", "forecast_cost": "forecast_cost",
+        "forecast_end": "forecast_end", "summary": "summary", "achievements": "achievements",
+        "next_steps": "next_steps", "issues": "issues", "submitted_by": "submitted_by",
+    },
+    "raid": {
+        "project": "project_id", "ref": "ref", "kind": "kind", "title": "title", "description": "description",
+        "category": "category", "owner": "owner", "likelihood": "likelihood", "impact": "impact",
+        "cost_impact": "cost_impact", "status": "status", "response": "response", "mitigation": "mitigation",
+        "raised": "raised", "due": "due", "escalation": "escalation", "depends_on": "depends_on_project_id",
+        "last_reviewed": "last_reviewed",
+    },
+    "milestones": {
+        "project": "project_id", "name": "name", "baseline": "baseline_date", "forecast": "forecast_date",
+        "actual": "actual_date", "status": "status", "owner": None, "notes": None,
+    },
+    "people": {
+        "name": "name", "email": "email", "role": "role_id", "team": "team", "capacity_hours": "capacity_hours",
+        "cost_rate": "cost_rate", "manager": None, "location": None,
+    },
+    "allocations": {
+        "person": "person_id", "project": "project_id", "start": "start_date", "end": "end_date",
+        "hours_per_week": "hours_per_week", "role": None, "task": None,
+    },
+}
+"""Canonical field (FIELDS.md, importer/fields.py) -> model column; None: read but not stored."""
+
+TABLES: dict[str, Table] = {
+    "projects": Project.__table__, "status": StatusReport.__table__, "raid": RaidItem.__table__,
+    "milestones": Milestone.__table__, "people": Person.__table__, "allocations": Allocation.__table__,
+}
+
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "projects": ("code",), "status": ("project", "period_end"), "raid": ("project", "ref"),
+    "milestones": ("project", "name"), "people": ("email", "name"), "allocations": ("person", "project", "start"),
+}
+
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "projects": ("code", "name"), "status": ("project", "period_end"), "raid": ("ref", "title"),
+    "milestones": ("project", "name"), "people": ("name",),
+    "allocations": ("person", "project", "start", "end", "hours_per_week"),
+}
+"""Fields a new record cannot do without (NOT NULL columns without a default)."""
+
+LOOKUP_FIELDS: dict[tuple[str, str], tuple[Table, str]] = {
+    ("projects", "programme"): (Programme.__table__, "name"),
+    ("people", "role"): (Role.__table__, "name"),
+}
+"""Fields stored as a link to a row found (or created) by name: programme and role."""
+
+PROJECT_REFERENCES = frozenset({"project", "depends_on"})
+
+
+def _words(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
+    return {word: value for value, words in pairs.items() for word in (value, *words)}
+
+
+ENUMS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
+    ("projects", "stage"): ("project stage", _words({
+        Stage.IDEA: ("pipeline",), Stage.BUSINESS_CASE: ("initiation", "business case"),
+        Stage.APPROVED: (), Stage.PLANNING: (), Stage.EXECUTION: ("delivery",), Stage.CLOSING: ("closure",),
+        Stage.CLOSED: (), Stage.ON_HOLD: ("on hold",), Stage.CANCELLED: (),
+    })),
+    ("projects", "methodology"): ("delivery methodology", _words({
+        Methodology.WATERFALL: ("prince2", "traditional", "predictive", "linear"),
+        Methodology.AGILE: ("scrum", "kanban", "safe", "iterative"),
+        Methodology.HYBRID: ("mixed", "blended", "agile/waterfall", "waterfall/agile"),
+    })),
+    ("raid", "kind"): ("RAID type", _words({k: () for k in RaidKind})),
+    ("raid", "status"): ("RAID status", _words({
+        RaidStatus.OPEN: (), RaidStatus.IN_PROGRESS: ("monitoring", "in progress"), RaidStatus.CLOSED: (),
+    })),
+    ("raid", "escalation"): ("escalation level", _words({
+        Escalation.PROJECT: ("none", "no", "not escalated"), Escalation.PROGRAMME: ("program",),
+        Escalation.PORTFOLIO: ("executive", "board"),
+    })),
+    ("raid", "response"): ("risk response", _words({
+        RiskResponse.AVOID: ("terminate", "avoidance", "eliminate"),
+        RiskResponse.REDUCE: ("mitigate", "treat", "reduction", "control", "mitigation"),
+        RiskResponse.TRANSFER: ("insure", "outsource", "transference"),
+        RiskResponse.ACCEPT: ("tolerate", "retain", "acceptance", "accepted", "tolerated"),
+        RiskResponse.SHARE: ("shared",), RiskResponse.EXPLOIT: ("enhance", "exploited"),
+    })),
+    ("milestones", "status"): ("milestone status", _words({
+        MilestoneStatus.PLANNED: ("not started", "open", "on track", "in progress", "green", "g", "no",
+                                  "pending", "scheduled", "planned", "n"),
+        MilestoneStatus.AT_RISK: ("at risk", "amber", "a", "red", "r", "delayed", "late", "slipping"),
+        MilestoneStatus.ACHIEVED: ("complete", "completed", "done", "yes", "y", "met", "delivered", "closed",
+                                   "blue", "b"),
+        MilestoneStatus.MISSED: ("failed", "overdue", "not met"),
+    })),
+}
+"""Words the parsers or managers use -> the model's enumeration values, per (kind, field)."""
+
+RAG_FIELDS = frozenset({"rag", "schedule_rag", "cost_rag", "scope_rag", "resource_rag"})
+
+RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("projects", "percent_complete"): (0, 1, "a percentage between 0% and 100%"),
+    ("status", "percent_complete"): (0, 1, "a percentage between 0% and 100%"),
+    ("projects", "priority"): (1, 9, "a priority from 1 (highest) to 9"),
+    ("projects", "budget"): (0, float("inf"), "an amount that is not negative"),
+    ("raid", "likelihood"): (1, 5, "a likelihood from 1 to 5"),
+    ("raid", "impact"): (1, 5, "an impact from 1 to 5"),
+    ("people", "capacity_hours"): (0, 100, "between 0 and 100 hours a week"),
+    ("people", "cost_rate"): (0, float("inf"), "a rate that is not negative"),
+    ("allocations", "hours_per_week"): (1e-9, 100, "more than 0 and at most 100 hours a week"),
+}
+"""CHECK constraints of the model, tested before anything is written."""
+
+DATE_ORDER: dict[str, tuple[str, str]] = {"projects": ("start", "end"), "allocations": ("start", "end")}
+"""(start, end) fields whose stored columns must be in order."""
+
+
+def column_of(kind: str, field_name: str) -> str | None:
+    """The model column a canonical field is stored in (None when it is not stored)."""
+    return FIELD_COLUMNS[kind].get(field_name)
+
+
+def person_key(email: str | None, name: str | None) -> tuple[str, str]:
+    """A person's natural key: ('email', lower-case email) or ('name', lower-case name)."""
+    if email:
+        return ("email", email.strip().lower())
+    return ("name", (name or "").strip().lower())
+
+
+# ---------------------------------------------------------------------------------------------
+# Bringing parsed values to their stored form
+# ---------------------------------------------------------------------------------------------
+
+
+def stored_form(kind: str, field_name: str, value: Any) -> Any:
+    """``value`` as the column of ``field_name`` stores it; ValueError with a reason when it cannot."""
+    if value is None:
+        return None
+    if (kind, field_name) in ENUMS:
+        return _enum_value(kind, field_name, value)
+    if field_name in RAG_FIELDS:
+        text = str(value).strip().upper()
+        if text not in {r.value for r in Rag}:
+            raise ValueError("is not a RAG status; use Red, Amber or Green")
+        return text
+    if field_name in PROJECT_REFERENCES or field_name == "person" or (kind, field_name) in LOOKUP_FIELDS:
+        return _text(value)
+    column_name = column_of(kind, field_name)
+    if column_name is None:
+        return value
+    return _typed(TABLES[kind].c[column_name].type, value)
+
+
+def _enum_value(kind: str, field_name: str, value: Any) -> str:
+    what, words = ENUMS[(kind, field_name)]
+    text = str(value).strip().lower().replace("_", " ")
+    if text.replace(" ", "_") in words:
+        return words[text.replace(" ", "_")]
+    if text in words:
+        return words[text]
+    first = text.replace("-", " ").replace(":", " ").split()
+    if first and first[0] in words:
+        return words[first[0]]
+    choices = ", ".join(dict.fromkeys(v.replace("_", " ").capitalize() for v in words.values()))
+    raise ValueError(f"is not a {what} this program knows; use one of {choices}")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _typed(column_type: Any, value: Any) -> Any:
+    if isinstance(column_type, Numeric) and not isinstance(column_type, Float):
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value))
+            return number.quantize(Decimal(1).scaleb(-(column_type.scale or 0)))
+        except (InvalidOperation, ValueError):
+            raise ValueError("is not an amount of money") from None
+    if isinstance(column_type, Float):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise ValueError("is not a number")
+        return float(value)
+    if isinstance(column_type, Integer):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value != int(value):
+            raise ValueError("is not a whole number")
+        return int(value)
+    if isinstance(column_type, Date):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if not isinstance(value, dt.date):
+            raise ValueError("is not a date")
+        return value
+    if isinstance(column_type, String | Text):
+        text = _text(value)
+        return text or None
+    return value
+
+
+def _check_length(kind: str, field_name: str, value: Any) -> str | None:
+    column_name = column_of(kind, field_name)
+    if column_name is None or not isinstance(value, str):
+        return None
+    length = getattr(TABLES[kind].c[column_name].type, "length", None)
+    if length and len(value) > length:
+        return f"is {len(value)} characters long; at most {length} fit"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+# ---------------------------------------------------------------------------------------------
+
+
+def plan_import(session: Session, sheets: Sequence[ParsedSheet], *, overwrite_blanks: bool = False) -> ImportPlan:
+    """Compare ``sheets`` with the database and decide new / update / unchanged / reject per row.
+
+    Reads only; one lookup query per kind (in chunks of CHUNK keys), never one per row.
+    """
+    plan = ImportPlan([SheetPlan(sheet) for sheet in sheets], overwrite_blanks)
+    planner = _Planner(session, plan)
+    for kind in KINDS:
+        planner.plan_kind(kind)
+    for sheet_plan in plan.sheets:
+        if sheet_plan.kind not in FIELD_COLUMNS:
+            sheet_plan.warnings.append(f"{sheet_plan.sheet}: sheets of kind {sheet_plan.kind!r} cannot be imported")
+            sheet_plan.rows = [_unknown_kind_row(row) for row in sheet_plan.sheet.rows]
+    return plan
+
+
+def _unknown_kind_row(source: ParsedRow) -> PlannedRow:
+    return PlannedRow(source, Action.REJECT, {}, {},
+                      errors=[RowError("", None, f"rows of kind {source.kind!r} cannot be imported")])
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass(slots=True)
+class _ProjectIndex:
+    """Projects an import can refer to: stored ones and those the import itself creates."""
+
+    by_code: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    by_lower_code: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    by_lower_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, project_id: int | None, code: str, name: str | None) -> None:
+        if code in self.by_code and self.by_code[code][0] is not None:
+            return
+        self.by_code[code] = (project_id, code)
+        self.by_lower_code[code.lower()].add(code)
+        if name:
+            self.by_lower_name[name.strip().lower()].add(code)
+
+    def resolve(self, reference: str) -> str | None:
+        """The project code ``reference`` means; None when unknown; ValueError when ambiguous."""
+        if reference in self.by_code:
+            return reference
+        for candidates in (self.by_lower_code.get(reference.lower()), self.by_lower_name.get(reference.lower())):
+            if candidates and len(candidates) == 1:
+                return next(iter(candidates))
+            if candidates:
+                raise ValueError(f"matches several projects ({', '.join(sorted(candidates))}); use the project code")
+        return None
+
+    def id_of(self, code: str) -> int | None:
+        return self.by_code[code][0]
+
+
+@dataclass(slots=True)
+class _PersonIndex:
+    """People an import can refer to, by lower-case email and name: stored and new ones."""
+
+    by_email: dict[str, tuple[int | None, tuple[str, str]]] = field(default_factory=dict)
+    by_name: dict[str, list[tuple[int | None, tuple[str, str]]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, person_id: int | None, email: str | None, name: str | None) -> None:
+        key = person_key(email, name)
+        if email:
+            self.by_email.setdefault(email.strip().lower(), (person_id, key))
+        if name:
+            entries = self.by_name[name.strip().lower()]
+            if all(existing[1] != key for existing in entries):
+                entries.append((person_id, key))
+
+    def resolve(self, reference: str) -> tuple[int | None, tuple[str, str]] | None:
+        text = reference.strip().lower()
+        if text in self.by_email:
+            return self.by_email[text]
+        found = self.by_name.get(text, [])
+        if len(found) > 1:
+            raise ValueError("matches several people with that name; use their email address")
+        return found[0] if found else None
+
+
+class _Planner:
+    """Plans one import: indexes of referenced records, then each kind in turn."""
+
+    def __init__(self, session: Session, plan: ImportPlan):
+        self.session = session
+        self.plan = plan
+        self.overwrite_blanks = plan.overwrite_blanks
+        self.projects = _ProjectIndex()
+        self.people = _PersonIndex()
+        self._indexes_loaded = False
+
+    # -- references ---------------------------------------------------------------------------
+
+    def _load_indexes(self) -> None:
+        """Stored projects and people that the import's rows name, in one query per table."""
+        if self._indexes_loaded:
+            return
+        self._indexes_loaded = True
+        project_refs: set[str] = set()
+        person_refs: set[str] = set()
+        for row in self.plan.rows():
+            values = row.source.values
+            for name in PROJECT_REFERENCES | {"code"}:
+                if isinstance(values.get(name), str | int | float) and row.kind != "people":
+                    project_refs.add(_text(values[name]))
+            if row.kind == "allocations" and values.get("person") is not None:
+                person_refs.add(_text(values["person"]))
+            if row.kind == "people":
+                person_refs.update(_text(values[n]) for n in ("email", "name") if values.get(n))
+        project = Project.__table__
+        for chunk in _chunks(sorted(project_refs)):
+            lowered = [ref.lower() for ref in chunk]
+            query = select(project.c.id, project.c.code, project.c.name).where(or_(
+                project.c.code.in_(chunk), func.lower(project.c.code).in_(lowered),
+                func.lower(project.c.name).in_(lowered)))
+            for row in self.session.execute(query):
+                self.projects.add(row.id, row.code, row.name)
+        person = Person.__table__
+        for chunk in _chunks(sorted(person_refs)):
+            lowered = [ref.lower() for ref in chunk]
+            query = select(person.c.id, person.c.email, person.c.name).where(or_(
+                func.lower(person.c.email).in_(lowered), func.lower(person.c.name).in_(lowered)))
+            for row in self.session.execute(query):
+                self.people.add(row.id, row.email, row.name)
+
+    def _resolve_project(self, planned: PlannedRow, sheet: ParsedSheet, field_name: str) -> str | None:
+        reference = planned.values.get(field_name)
+        if reference is None:
+            return None
+        try:
+            code = self.projects.resolve(reference)
+        except ValueError as exc:
+            planned.reject(RowError(sheet.header_of(field_name), reference, str(exc)))
+            return None
+        if code is None:
+            planned.reject(RowError(sheet.header_of(field_name), reference,
+                                    "is not a project in the database or in this import; import the project first "
+                                    "or correct the project code"))
+        return code
+
+    # -- one kind ------------------------------------------------------------------------------
+
+    def plan_kind(self, kind: str) -> None:
+        items = [(sheet_plan, row) for sheet_plan in self.plan.sheets if sheet_plan.kind == kind
+                 for row in sheet_plan.sheet.rows]
+        for sheet_plan in self.plan.sheets:
+            if sheet_plan.kind == kind:
+                _warn_unstored_fields(sheet_plan)
+        if not items:
+            return
+        self._load_indexes()
+        planned = [(sheet_plan, self._prepare(sheet_plan, row)) for sheet_plan, row in items]
+        for sheet_plan, row in planned:
+            sheet_plan.rows.append(row)
+        live = [(s.sheet, r) for s, r in planned if r.action is not Action.REJECT]
+        getattr(self, f"_keys_{kind}")(live)
+        live = _drop_duplicates([(s, r) for s, r in live if r.action is not Action.REJECT])
+        stored = getattr(self, f"_fetch_{kind}")([r for _, r in live])
+        for sheet, row in live:
+            self._decide(kind, sheet, row, stored.get(_key_tuple(row)))
+        if kind == "people":
+            self._check_unique_people([r for _, r in live])
+        _register_new_parents(self, kind, [r for _, r in live])
+
+    def _prepare(self, sheet_plan: SheetPlan, source: ParsedRow) -> PlannedRow:
+        """Parse errors, stored forms and required keys of one row; references come later."""
+        sheet = sheet_plan.sheet
+        planned = PlannedRow(source, Action.NEW, {}, {}, errors=list(source.errors))
+        for field_name, value in source.values.items():
+            if field_name not in FIELD_COLUMNS[source.kind] or value is None:
+                continue
+            try:
+                stored = stored_form(source.kind, field_name, value)
+            except ValueError as exc:
+                planned.errors.append(RowError(sheet.header_of(field_name), value, str(exc)))
+                continue
+            problem = _check_length(source.kind, field_name, stored) or _check_range(source.kind, field_name, stored)
+            if problem:
+                planned.errors.append(RowError(sheet.header_of(field_name), value, problem))
+                continue
+            if stored is not None:
+                planned.values[field_name] = stored
+        missing = [name for name in KEY_FIELDS[source.kind] if planned.values.get(name) is None]
+        if source.kind == "people":
+            missing = [] if planned.values.get("email") or planned.values.get("name") else ["name"]
+        elif source.kind == "raid":
+            missing = [name for name in missing if name != "project"]  # portfolio-level items have none
+        for name in missing:
+            if not any(e.column == sheet.header_of(name) for e in planned.errors):
+                planned.errors.append(RowError(sheet.header_of(name), None, f"is blank; every row needs its {name}"))
+        if planned.errors:
+            planned.action = Action.REJECT
+        return planned
+
+    # -- keys, per kind ------------------------------------------------------------------------
+
+    def _keys_projects(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        for _, row in rows:
+            row.key = {"code": row.values["code"]}
+
+    def _keys_people(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        for _, row in rows:
+            email, name = row.values.get("email"), row.values.get("name")
+            row.key = {"email": email} if email else {"name": name}
+
+    def _keys_status(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        self._keys_with_project(rows, "period_end")
+
+    def _keys_milestones(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        self._keys_with_project(rows, "name")
+
+    def _keys_raid(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        self._keys_with_project(rows, "ref", optional=True)
+        for sheet, row in rows:
+            if row.action is not Action.REJECT and row.values.get("depends_on") is not None:
+                row.refs["depends_on"] = self._resolve_project(row, sheet, "depends_on")
+
+    def _keys_with_project(self, rows: list[tuple[ParsedSheet, PlannedRow]], second: str,
+                           optional: bool = False) -> None:
+        for sheet, row in rows:
+            code = self._resolve_project(row, sheet, "project")
+            if row.action is Action.REJECT or (code is None and not optional):
+                continue
+            row.refs["project"] = code
+            row.key = {"project": code, second: row.values[second]}
+
+    def _keys_allocations(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        for sheet, row in rows:
+            code = self._resolve_project(row, sheet, "project")
+            reference = row.values["person"]
+            try:
+                person = self.people.resolve(reference)
+            except ValueError as exc:
+                row.reject(RowError(sheet.header_of("person"), reference, str(exc)))
+                continue
+            if person is None:
+                row.reject(RowError(sheet.header_of("person"), reference,
+                                    "is not a person in the database or in this import; add them to the people "
+                                    "list first or correct the name or email"))
+            if row.action is Action.REJECT or code is None or person is None:
+                continue
+            row.refs.update(project=code, person=person[1], person_id=person[0])
+            row.key = {"person": reference, "project": code, "start": row.values["start"]}
+
+    # -- stored records, per kind (one query per chunk of keys) --------------------------------
+
+    def _fetch(self, query_for_chunk, keys: list[tuple], key_of_row) -> dict[tuple, Any]:
+        found: dict[tuple, Any] = {}
+        for chunk in _chunks(sorted(set(keys), key=repr)):
+            for stored in self.session.execute(query_for_chunk(list(chunk))):
+                found[key_of_row(stored)] = stored
+        return found
+
+    def _fetch_projects(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        project, programme = Project.__table__, Programme.__table__
+        base = select(project, programme.c.name.label("ref_programme")).outerjoin(
+            programme, programme.c.id == project.c.programme_id)
+        return self._fetch(lambda chunk: base.where(project.c.code.in_([k[0] for k in chunk])),
+                           [_key_tuple(r) for r in rows], lambda s: (s.code,))
+
+    def _fetch_people(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        person, role = Person.__table__, Role.__table__
+        base = select(person, role.c.name.label("ref_role")).outerjoin(role, role.c.id == person.c.role_id)
+        emails = [r.values["email"].lower() for r in rows if r.values.get("email")]
+        names = [r.values["name"].lower() for r in rows if r.values.get("name")]
+        by_email: dict[str, Any] = {}
+        by_name: dict[str, Any] = {}
+        for chunk in _chunks(sorted(set(emails))):
+            for stored in self.session.execute(base.where(func.lower(person.c.email).in_(list(chunk)))):
+                by_email[stored.email.lower()] = stored
+        for chunk in _chunks(sorted(set(names))):
+            for stored in self.session.execute(base.where(func.lower(person.c.name).in_(list(chunk)))):
+                by_name[stored.name.lower()] = stored
+        found: dict[tuple, Any] = {}
+        for row in rows:
+            email, name = row.values.get("email"), row.values.get("name")
+            match = by_email.get(email.lower()) if email else None
+            if match is None and name:
+                candidate = by_name.get(name.lower())
+                # A stored person of that name is the same person unless their email says otherwise.
+                if candidate is not None and not (email and candidate.email):
+                    match = candidate
+            if match is not None:
+                found[_key_tuple(row)] = match
+        return found
+
+    def _fetch_status(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        status, project = StatusReport.__table__, Project.__table__
+        base = select(status, project.c.code.label("ref_project")).join(project, project.c.id == status.c.project_id)
+        return self._fetch(lambda chunk: base.where(tuple_(project.c.code, status.c.period_end).in_(chunk)),
+                           [_key_tuple(r) for r in rows], lambda s: (s.ref_project, s.period_end))
+
+    def _fetch_milestones(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        milestone, project = Milestone.__table__, Project.__table__
+        base = select(milestone, project.c.code.label("ref_project")).join(
+            project, project.c.id == milestone.c.project_id)
+        return self._fetch(lambda chunk: base.where(tuple_(project.c.code, milestone.c.name).in_(chunk)),
+                           [_key_tuple(r) for r in rows], lambda s: (s.ref_project, s.name))
+
+    def _fetch_raid(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        raid = RaidItem.__table__
+        owner, depends = aliased(Project.__table__), aliased(Project.__table__)
+        base = (select(raid, owner.c.code.label("ref_project"), depends.c.code.label("ref_depends_on"))
+                .outerjoin(owner, owner.c.id == raid.c.project_id)
+                .outerjoin(depends, depends.c.id == raid.c.depends_on_project_id))
+        scoped = func.coalesce(owner.c.code, "")
+        return self._fetch(
+            lambda chunk: base.where(tuple_(scoped, raid.c.ref).in_([(code or "", ref) for code, ref in chunk])),
+            [_key_tuple(r) for r in rows], lambda s: (s.ref_project, s.ref))
+
+    def _fetch_allocations(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        allocation, project = Allocation.__table__, Project.__table__
+        base = select(allocation, project.c.code.label("ref_project")).join(
+            project, project.c.id == allocation.c.project_id)
+        stored_rows = [r for r in rows if r.refs.get("person_id") is not None]
+        keys = [(r.refs["person_id"], r.refs["project"], r.values["start"]) for r in stored_rows]
+        by_ids = self._fetch(
+            lambda chunk: base.where(tuple_(allocation.c.person_id, project.c.code, allocation.c.start_date).in_(chunk)),
+            keys, lambda s: (s.person_id, s.ref_project, s.start_date))
+        return {_key_tuple(r): by_ids[k] for r, k in zip(stored_rows, keys, strict=True) if k in by_ids}
+
+    # -- deciding -------------------------------------------------------------------------------
+
+    def _decide(self, kind: str, sheet: ParsedSheet, row: PlannedRow, stored: Any) -> None:
+        """Compare a live row with its stored record (or none) and set action, changes and writes."""
+        mapped = sheet.fields
+        columns = FIELD_COLUMNS[kind]
+        if stored is None:
+            row.action = Action.NEW
+            row.writes = {name: value for name, value in row.values.items() if columns.get(name)}
+            missing = [name for name in REQUIRED_FIELDS[kind] if row.values.get(name) is None]
+            for name in missing:
+                row.reject(RowError(sheet.header_of(name), None, f"is blank; a new {_noun(kind)} needs its {name}"))
+            merged = dict(row.values)
+        else:
+            row.record_id, row.version = stored.id, getattr(stored, "version", None)
+            row.stored = {column.name: stored._mapping[column.name] for column in TABLES[kind].columns}
+            old_values = _canonical_stored(kind, stored)
+            merged = dict(old_values)
+            for name in columns:
+                if not columns[name] or name not in mapped or name in _fixed_key_fields(kind):
+                    continue
+                new = row.values.get(name)
+                if new is None and (not self.overwrite_blanks or not _nullable(kind, name)):
+                    continue
+                if new != old_values.get(name):
+                    row.changes.append(FieldChange(name, old_values.get(name), new))
+                    row.writes[name] = new
+                    merged[name] = new
+            row.action = Action.UPDATE if row.changes else Action.UNCHANGED
+        if row.action is not Action.REJECT:
+            for error in _check_record(kind, sheet, merged):
+                row.reject(error)
+
+    def _check_unique_people(self, rows: list[PlannedRow]) -> None:
+        """Person names and emails are unique: refuse a write that would give one to two people."""
+        live = [r for r in rows if r.action in (Action.NEW, Action.UPDATE)]
+        names = {r.writes["name"].lower() for r in live if r.writes.get("name")}
+        emails = {r.writes["email"].lower() for r in live if r.writes.get("email")}
+        person = Person.__table__
+        taken: dict[tuple[str, str], int] = {}
+        for column, values in (("name", names), ("email", emails)):
+            for chunk in _chunks(sorted(values)):
+                query = select(person.c.id, person.c[column]).where(func.lower(person.c[column]).in_(list(chunk)))
+                for stored in self.session.execute(query):
+                    taken[(column, stored[1].lower())] = stored.id
+        claimed: dict[tuple[str, str], PlannedRow] = {}
+        for row in live:
+            for column in ("name", "email"):
+                value = row.writes.get(column)
+                if not value:
+                    continue
+                owner = taken.get((column, value.lower()))
+                other = claimed.get((column, value.lower()))
+                if (owner is not None and owner != row.record_id) or other is not None:
+                    row.reject(RowError(column, value, f"is already the {column} of another person; "
+                                                       "names and emails must be unique"))
+                else:
+                    claimed[(column, value.lower())] = row
+
+
+def _noun(kind: str) -> str:
+    return {"projects": "project", "status": "status report", "raid": "RAID item", "milestones": "milestone",
+            "people": "person", "allocations": "allocation"}[kind]
+
+
+def _fixed_key_fields(kind: str) -> frozenset[str]:
+    """Key fields that identify the record and therefore never change by import."""
+    return frozenset() if kind == "people" else frozenset(KEY_FIELDS[kind])
+
+
+def _nullable(kind: str, field_name: str) -> bool:
+    column_name = column_of(kind, field_name)
+    return column_name is not None and TABLES[kind].c[column_name].nullable and field_name not in REQUIRED_FIELDS[kind]
+
+
+def _key_tuple(row: PlannedRow) -> tuple:
+    """The comparable natural key of a live row."""
+    if row.kind == "people":
+        return person_key(row.values.get("email"), row.values.get("name"))
+    if row.kind == "allocations":
+        return (row.refs["person"], row.refs["project"], row.values["start"])
+    return tuple(row.key.values())
+
+
+def _canonical_stored(kind: str, stored: Any) -> dict[str, Any]:
+    """A stored record's values under canonical field names (links shown by code or name)."""
+    mapping = stored._mapping
+    values: dict[str, Any] = {}
+    for name, column_name in FIELD_COLUMNS[kind].items():
+        if column_name is None:
+            continue
+        label = f"ref_{name}"
+        values[name] = mapping[label] if label in mapping else mapping.get(column_name)
+        if isinstance(values[name], Decimal):
+            values[name] = stored_form(kind, name, values[name])
+    return values
+
+
+def _check_range(kind: str, field_name: str, value: Any) -> str | None:
+    bounds = RANGES.get((kind, field_name))
+    if bounds is None or value is None:
+        return None
+    low, high, what = bounds
+    return None if low <= value <= high else f"is out of range; use {what}"
+
+
+def _check_record(kind: str, sheet: ParsedSheet, merged: dict[str, Any]) -> list[RowError]:
+    """Constraints that involve several fields, checked on the record as it would be stored."""
+    order = DATE_ORDER.get(kind)
+    if order:
+        start, end = merged.get(order[0]), merged.get(order[1])
+        if start is not None and end is not None and end < start:
+            return [RowError(sheet.header_of(order[1]), end,
+                             f"is before the {order[0]} date {start.isoformat()}; the end cannot come first")]
+    return []
+
+
+def _drop_duplicates(rows: list[tuple[ParsedSheet, PlannedRow]]) -> list[tuple[ParsedSheet, PlannedRow]]:
+    """Keep the last row of each key; reject the earlier ones as superseded (see module docstring)."""
+    last: dict[tuple, tuple[ParsedSheet, PlannedRow]] = {}
+    for sheet, row in rows:
+        last[_key_tuple(row)] = (sheet, row)
+    kept = []
+    for sheet, row in rows:
+        winner_sheet, winner = last[_key_tuple(row)]
+        if winner is row:
+            kept.append((sheet, row))
+            continue
+        where = f"row {winner.row}" + ("" if winner_sheet is sheet else f" of sheet {winner_sheet.sheet}")
+        key_text = ", ".join(str(json_value(v)) for v in row.key.values())
+        first_key = next(iter(row.key))
+        row.reject(RowError(sheet.header_of(first_key), row.values.get(first_key),
+                            f"appears again on {where} ({key_text}); only the last one is imported"))
+        winner.warnings.append(f"replaces row {row.row} of sheet {sheet.sheet}, which has the same key ({key_text})")
+    return kept
+
+
+def _register_new_parents(planner: _Planner, kind: str, rows: list[PlannedRow]) -> None:
+    """Projects and people new in this import can be referred to by the kinds planned after them."""
+    for row in rows:
+        if row.action is not Action.NEW:
+            continue
+        if kind == "projects":
+            planner.projects.add(None, row.values["code"], row.values.get("name"))
+        elif kind == "people":
+            planner.people.add(None, row.values.get("email"), row.values.get("name"))
+
+
+def _warn_unstored_fields(sheet_plan: SheetPlan) -> None:
+    columns = FIELD_COLUMNS[sheet_plan.kind]
+    unstored = [header for header, mapped in sheet_plan.sheet.mapping.items()
+                if mapped and mapped in columns and columns[mapped] is None]
+    unknown = [header for header, mapped in sheet_plan.sheet.mapping.items() if mapped and mapped not in columns]
+    if unstored or unknown:
+        sheet_plan.warnings.append(
+            f"{sheet_plan.sheet}: the columns {', '.join(unstored + unknown)} are read but not stored")

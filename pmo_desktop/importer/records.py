@@ -1,0 +1,151 @@
+"""Parse a found table's cells into typed records, collecting every problem as a CellError.
+
+This is the last database-free step: the planner compares these records with the database
+by natural key. A record keeps only the fields its sheet supplies; blank cells are left out
+(a blank never overwrites a stored value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from pmo_desktop.importer.errors import CellError
+from pmo_desktop.importer.fields import FIELDS, FieldSpec, Kind, key_fields
+from pmo_desktop.importer.mapping import ColumnMapping, GridColumn
+from pmo_desktop.importer.sheets import Layout, SheetTable
+from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions, parse_field, parse_hours
+
+
+@dataclass(frozen=True, slots=True)
+class GridValue:
+    """Hours booked in one period of a wide time grid."""
+
+    start: date
+    end: date
+    hours: float
+
+
+@dataclass(slots=True)
+class ParsedRecord:
+    """One imported record: its sheet line and its typed values by canonical field."""
+
+    line: int
+    values: dict[str, object]
+    grid: list[GridValue] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ParsedTable:
+    """The typed records of one table and the cells that did not parse."""
+
+    table: SheetTable
+    records: list[ParsedRecord]
+    errors: list[CellError]
+    missing_keys: tuple[str, ...]
+    """Key fields no column supplies (the coordinator must map one or set a default)."""
+
+
+ALTERNATIVE_KEYS: dict[Kind, tuple[str, str]] = {
+    Kind.PEOPLE: ("email", "name"),
+    Kind.PROJECTS: ("code", "name"),
+}
+"""Kinds whose records are identified by either of two fields (DfT masters have no codes)."""
+
+
+def _optional_keys(kind: Kind) -> frozenset[str]:
+    # Portfolio-level RAID items have no project.
+    return frozenset({"project"}) if kind is Kind.RAID else frozenset(ALTERNATIVE_KEYS.get(kind, ()))
+
+
+def _error(table: SheetTable, index: int, column: ColumnMapping, raw: object, reason: str) -> CellError:
+    line = table.rows[index][0]
+    row = line
+    if table.layout is not Layout.TABLE and table.cells is not None:
+        ref = table.cells[index][column.index]
+        digits = "".join(ch for ch in ref if ch.isdigit())
+        row = int(digits) if digits else line
+    return CellError(table.sheet, row, table.header_text(column.index), raw, reason)
+
+
+def _parse_grid(
+    values: tuple, grid: tuple[GridColumn, ...], options: ParseOptions, on_error: Callable[[GridColumn, object, str], None]
+) -> list[GridValue]:
+    booked = []
+    for column in grid:
+        raw = values[column.index] if column.index < len(values) else None
+        try:
+            hours = parse_hours(raw, hours_per_day=options.hours_per_day, hours_per_week=options.hours_per_week)
+        except ValueError as exc:
+            on_error(column, raw, str(exc))
+            continue
+        if hours:
+            booked.append(GridValue(column.start, column.end, hours))
+    return booked
+
+
+def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> ParsedTable:
+    """Parse every row of a classified table; rows missing a key value are rejected."""
+    if table.kind is None:
+        raise ValueError(f"sheet {table.sheet!r} has no kind yet: choose one before parsing")
+    specs: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS[table.kind]}
+    columns = [c for c in table.mapping.columns if c.field]
+    keys = key_fields(table.kind)
+    optional = _optional_keys(table.kind)
+    missing = tuple(k for k in keys if k not in table.mapping.mapped and k not in optional)
+    either = ALTERNATIVE_KEYS.get(table.kind)
+    if either and not (set(either) & set(table.mapping.mapped)):
+        missing = either
+    records: list[ParsedRecord] = []
+    errors: list[CellError] = []
+    for index, (line, values) in enumerate(table.rows):
+        row_errors: list[CellError] = []
+        failed: set[str] = set()
+        parsed: dict[str, object] = {}
+        for column in columns:
+            raw = values[column.index] if column.index < len(values) else None
+            try:
+                value = parse_field(
+                    specs[column.field], raw, multiplier=column.multiplier, unit=column.unit, options=options
+                )
+            except ValueError as exc:
+                row_errors.append(_error(table, index, column, raw, str(exc)))
+                failed.add(column.field)
+                continue
+            if value is not None:
+                parsed[column.field] = value
+
+        def grid_error(
+            column: GridColumn, raw: object, reason: str, line: int = line, sink: list[CellError] = row_errors
+        ) -> None:
+            sink.append(CellError(table.sheet, line, table.header_text(column.index), raw, reason))
+
+        grid = _parse_grid(values, table.mapping.grid, options, grid_error)
+        if not parsed and not grid and not row_errors:
+            continue
+        if table.kind is Kind.RAID and "kind" not in parsed and table.raid_kind:
+            parsed["kind"] = table.raid_kind
+        row_errors.extend(_key_errors(table, index, parsed, keys, optional | failed))
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        records.append(ParsedRecord(line, parsed, grid))
+    return ParsedTable(table, records, errors, missing)
+
+
+def _key_errors(
+    table: SheetTable, index: int, parsed: dict[str, object], keys: tuple[str, ...], optional: frozenset[str]
+) -> list[CellError]:
+    mapped = table.mapping.mapped
+    problems = []
+    either = ALTERNATIVE_KEYS.get(table.kind or Kind.PROJECTS)
+    present = [name for name in either or () if name in mapped]
+    if either and present and not any(parsed.get(name) for name in either):
+        reason = f"no {' or '.join(either)}: every row needs one"
+        problems.append(_error(table, index, mapped[present[0]], None, reason))
+    for key in keys:
+        if key in optional or key not in mapped or parsed.get(key) is not None:
+            continue
+        problems.append(_error(table, index, mapped[key], None, f"no {key.replace('_', ' ')}: every row needs one"))
+    return problems

@@ -1,0 +1,660 @@
+"""Find the tables in a workbook's sheets and decide what each one holds.
+
+For every sheet: skip instruction, lookup, pivot and hidden sheets; find the header row under
+title banners, blank rows and merged group headers by scoring candidate rows; find where the
+table ends (a run of blank rows, or a "Total" row); and classify the kind (projects, status,
+raid, milestones, people, allocations) from the headers and the sheet's name.
+
+Three layouts are recognised:
+
+* ``table`` - one record per row under a header row;
+* ``transposed`` - field names down a column, one project per column (DfT "master" workbooks);
+  numbered blocks of fields ("Approval MM1 ...", "BRD 1 ...") become nested milestone or RAID
+  tables with one record per project and block;
+* ``form`` - "Label: value" cells (a status report's top block) giving one record, with any
+  table further down (e.g. a risks table) returned as a nested table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+
+from pmo_desktop.importer.fields import FIELDS, SHEET_NAME_HINTS, Kind, key_fields, raid_kind_from_sheet_name
+from pmo_desktop.importer.mapping import MappingResult, detect_grid, map_headers, match_header
+from pmo_desktop.importer.readers import Sheet, Workbook
+from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions
+
+
+class Layout(StrEnum):
+    """How records are laid out on the sheet."""
+
+    TABLE = "table"
+    TRANSPOSED = "transposed"
+    FORM = "form"
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> 'A', 27 -> 'AB')."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@dataclass(slots=True)
+class SheetTable:
+    """One table found on a sheet, with its rows as the sheet holds them (not yet parsed)."""
+
+    sheet: str
+    kind: Kind | None
+    """None when the headers match no kind well enough: the coordinator must choose."""
+    layout: Layout
+    header_row: int
+    """1-based sheet row of the headers (transposed: row of the first field label)."""
+    headers: tuple
+    rows: list[tuple[int, tuple]]
+    """(line, values): line is the sheet row, or for a transposed table the sheet column."""
+    mapping: MappingResult
+    raid_kind: str | None = None
+    """For RAID sheets named "Risks", "Issues"...: the kind every item has unless a column says."""
+    nested: list[SheetTable] = field(default_factory=list)
+    cells: list[tuple[str, ...]] | None = None
+    """Cell addresses of each value, for transposed and form layouts (tables compute them)."""
+    first_column: int = 0
+    """0-based sheet column of headers[0]."""
+
+    def cell_ref(self, record: int, column: int) -> str:
+        """Excel address ("C12") of value ``column`` of record number ``record`` (0-based)."""
+        if self.cells is not None:
+            return self.cells[record][column]
+        return f"{column_letter(self.first_column + column)}{self.rows[record][0]}"
+
+    def header_text(self, column: int) -> str:
+        """The header as the manager wrote it, for messages."""
+        header = self.headers[column] if column < len(self.headers) else None
+        if isinstance(header, date | datetime):
+            return header.isoformat()[:10]
+        return str(header) if header is not None else f"column {column_letter(self.first_column + column)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedSheet:
+    """A sheet left out of the import, and why (shown to the coordinator)."""
+
+    sheet: str
+    reason: str
+
+
+@dataclass(slots=True)
+class WorkbookAnalysis:
+    """Everything found in one workbook."""
+
+    tables: list[SheetTable]
+    skipped: list[SkippedSheet]
+
+    def all_tables(self) -> list[SheetTable]:
+        """Top-level and nested tables, in sheet order."""
+        found: list[SheetTable] = []
+        for table in self.tables:
+            found.append(table)
+            found.extend(table.nested)
+        return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers over raw rows
+# ---------------------------------------------------------------------------------------------
+
+_IGNORED_SHEET = re.compile(
+    r"instruction|guidance|guide\b|\bhelp\b|read\s?me|look\s?-?ups?|drop\s?-?downs?|validation|"
+    r"reference data|ref data|^lists?$|config|settings|parameters|legend|^key$|contents|introduction|"
+    r"^cover|change\s?log|version|pivot|dashboard|chart|glossary|definitions|^about|^notes$|\bcounts?\b|"
+    r"説明|マスタ",
+    re.IGNORECASE,
+)
+_TOTAL_ROW = re.compile(r"^(grand\s+)?totals?\b|^sum\b|^overall\s+total", re.IGNORECASE)
+_SUBTOTAL_ROW = re.compile(r"^sub[\s\-]?totals?\b", re.IGNORECASE)
+HEADER_SCAN_ROWS = 40
+MAX_BLANK_GAP = 1
+
+
+def _cell(row: tuple, index: int) -> object:
+    return row[index] if index < len(row) else None
+
+
+def _filled(row: tuple) -> list[object]:
+    return [value for value in row if value is not None]
+
+
+def _is_text(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    return not re.fullmatch(r"[\d.,%£$€()\-\s/:]+", value)
+
+
+def _best_match(header: object) -> tuple[str | None, float]:
+    """The best field match for a header over all kinds: ('kind.field', confidence)."""
+    best: tuple[str | None, float] = (None, 0.0)
+    for kind in Kind:
+        fields, confidence = match_header(header, kind)
+        if fields and confidence > best[1]:
+            best = (f"{kind}.{fields[0]}", confidence)
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Kind classification
+# ---------------------------------------------------------------------------------------------
+
+_KIND_ORDER = (Kind.PROJECTS, Kind.STATUS, Kind.RAID, Kind.MILESTONES, Kind.PEOPLE, Kind.ALLOCATIONS)
+MIN_KIND_SCORE = 2.0
+
+
+def classify(
+    headers: Sequence[object],
+    sheet_name: str,
+    samples: Sequence[Sequence[object]] | None = None,
+    options: ParseOptions = DEFAULT_OPTIONS,
+) -> tuple[Kind | None, MappingResult]:
+    """Choose the kind whose fields the headers (and the sheet's name) fit best."""
+    lowered = sheet_name.lower()
+    results = []
+    for rank, kind in enumerate(_KIND_ORDER):
+        mapping = map_headers(headers, kind, samples=samples, options=options)
+        mapped = mapping.mapped
+        score = mapping.score + 0.5 * sum(1 for name in key_fields(kind) if name in mapped)
+        if any(hint in lowered for hint in SHEET_NAME_HINTS[kind]):
+            score += 1.5
+        if kind is Kind.ALLOCATIONS and mapping.grid and "person" in mapped:
+            score += 3.0
+        if kind is Kind.RAID and raid_kind_from_sheet_name(sheet_name) and len(mapped) >= 2:
+            score += 1.0
+        results.append((score, len(mapped), -rank, kind, mapping))
+    score, count, _rank, kind, mapping = max(results, key=lambda r: (r[0], r[1], r[2]))
+    if score < MIN_KIND_SCORE or count < 2:
+        return None, map_headers(headers, Kind.PROJECTS, samples=samples, options=options)
+    return kind, mapping
+
+
+# ---------------------------------------------------------------------------------------------
+# Table layout: header row and extent
+# ---------------------------------------------------------------------------------------------
+
+def header_score(row: tuple, below: Sequence[tuple]) -> float:
+    """How much a row looks like a header row (0 when it cannot be one)."""
+    cells = _filled(row)
+    if len(cells) < 2:
+        return 0.0
+    texts = [value for value in cells if _is_text(value)]
+    grid = detect_grid(row)
+    text_ratio = (len(texts) + len(grid)) / len(cells)
+    if text_ratio < 0.6:
+        return 0.0
+    matched = {name: conf for name, conf in map(_best_match, texts) if name}
+    known = sum(matched.values())
+    colons = sum(1 for value in texts if str(value).rstrip().endswith(":"))
+    long_cells = sum(1 for value in texts if len(str(value)) > 60)
+    next_row = next((r for r in below if _filled(r)), ())
+    has_data_below = len(_filled(next_row)) >= min(2, len(cells))
+    score = 2.0 * known + 0.25 * len(texts) + (1.0 if has_data_below else -1.0) - 1.5 * long_cells - 2.0 * colons
+    return score + len(grid) * 0.5
+
+
+def find_header_row(rows: Sequence[tuple], start: int = 0, limit: int = HEADER_SCAN_ROWS) -> int | None:
+    """0-based index of the most header-like row among the first ``limit`` rows after ``start``."""
+    best_index, best_score = None, 0.5
+    for index in range(start, min(len(rows), start + limit)):
+        score = header_score(rows[index], rows[index + 1: index + 4])
+        if score > best_score + 1e-9:
+            best_index, best_score = index, score
+    return best_index
+
+
+def _is_total_row(row: tuple) -> bool:
+    first = next((value for value in row if value is not None), None)
+    return isinstance(first, str) and bool(_TOTAL_ROW.match(first))
+
+
+def _is_subtotal_row(row: tuple) -> bool:
+    first = next((value for value in row if value is not None), None)
+    return isinstance(first, str) and bool(_SUBTOTAL_ROW.match(first))
+
+
+def _is_unlabelled_summary(row: tuple, text_columns: Sequence[int]) -> bool:
+    """A row of bare numbers under text columns: a total without its label."""
+    values = _filled(row)
+    if not values or not text_columns:
+        return False
+    all_numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    return all_numbers and all(_cell(row, i) is None for i in text_columns)
+
+
+def table_extent(
+    rows: Sequence[tuple], header_index: int, width: int, text_columns: Sequence[int] = ()
+) -> list[tuple[int, tuple]]:
+    """The data rows under a header: stops at a blank run, a total row or the next header."""
+    records: list[tuple[int, tuple]] = []
+    blank_run = 0
+    for index in range(header_index + 1, len(rows)):
+        row = rows[index]
+        if not _filled(row):
+            blank_run += 1
+            if blank_run > MAX_BLANK_GAP:
+                break
+            continue
+        if _is_total_row(row) or (records and _is_unlabelled_summary(row, text_columns)):
+            break
+        if _is_subtotal_row(row):
+            continue
+        if blank_run and header_score(row, rows[index + 1: index + 4]) > 4 and not records:
+            break
+        blank_run = 0
+        values = tuple(row[:width]) + (None,) * max(0, width - len(row))
+        if any(value is not None for value in values):
+            records.append((index + 1, values))
+    return records
+
+
+def _headers_and_samples(rows: Sequence[tuple], header_index: int) -> tuple[tuple, list[list[object]]]:
+    header_row = rows[header_index]
+    headers = tuple(header_row)
+    samples: list[list[object]] = [[] for _ in headers]
+    for row in rows[header_index + 1: header_index + 31]:
+        for i in range(len(headers)):
+            samples[i].append(_cell(row, i))
+    return headers, samples
+
+
+def _text_columns(mapping: MappingResult) -> list[int]:
+    specs = {spec.name: spec for spec in FIELDS[mapping.kind]}
+    return [c.index for c in mapping.columns if c.field and specs[c.field].key]
+
+
+def table_at(
+    sheet_name: str, rows: Sequence[tuple], header_index: int, options: ParseOptions
+) -> SheetTable:
+    """Build the table whose header is at ``header_index`` (0-based)."""
+    headers, samples = _headers_and_samples(rows, header_index)
+    kind, mapping = classify(headers, sheet_name, samples, options)
+    records = table_extent(rows, header_index, len(headers), _text_columns(mapping) if kind else ())
+    return SheetTable(
+        sheet=sheet_name,
+        kind=kind,
+        layout=Layout.TABLE,
+        header_row=header_index + 1,
+        headers=headers,
+        rows=records,
+        mapping=mapping,
+        raid_kind=raid_kind_from_sheet_name(sheet_name) if kind is Kind.RAID else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Transposed layout
+# ---------------------------------------------------------------------------------------------
+
+_BLOCK_NUMBER = re.compile(r"(?<![\d\-/.])(?:(?<=[A-Za-z])|\b)(\d{1,2})(?![\d\-/%.])")
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    row: int
+    text: str
+    stem: str
+    number: int | None
+
+
+def _split_label(row: int, text: str) -> _Label:
+    match = _BLOCK_NUMBER.search(text)
+    if not match:
+        return _Label(row, text, text, None)
+    stem = (text[: match.start()] + " " + text[match.end():]).strip()
+    stem = re.sub(r"\s+", " ", stem)
+    return _Label(row, text, stem, int(match[1]))
+
+
+def _label_column(rows: Sequence[tuple]) -> tuple[int, list[_Label]] | None:
+    """The column holding field labels (text in most rows), among the first three."""
+    for column in range(3):
+        labels = [
+            _split_label(i, str(row[column]).strip())
+            for i, row in enumerate(rows)
+            if _is_text(_cell(row, column))
+        ]
+        if len(labels) >= 5:
+            return column, labels
+    return None
+
+
+def _value_columns(rows: Sequence[tuple], labels: Sequence[_Label], label_column: int) -> list[int]:
+    width = max((len(rows[label.row]) for label in labels), default=0)
+    columns = []
+    for column in range(label_column + 1, width):
+        filled = sum(1 for label in labels if _cell(rows[label.row], column) is not None)
+        if filled >= max(2, len(labels) // 10):
+            columns.append(column)
+    return columns
+
+
+def _transposed_table(
+    sheet_name: str, rows: Sequence[tuple], label_column: int, labels: Sequence[_Label],
+    value_columns: Sequence[int], options: ParseOptions, kind_hint: Kind | None = None,
+) -> SheetTable:
+    headers = tuple(label.text for label in labels)
+    records = []
+    cells = []
+    for column in value_columns:
+        values = tuple(_cell(rows[label.row], column) for label in labels)
+        if any(v is not None for v in values):
+            records.append((column + 1, values))
+            cells.append(tuple(f"{column_letter(column)}{label.row + 1}" for label in labels))
+    samples = [[values[i] for _line, values in records] for i in range(len(headers))]
+    if kind_hint is None:
+        kind, mapping = classify(headers, sheet_name, samples, options)
+    else:
+        kind, mapping = kind_hint, map_headers(headers, kind_hint, samples=samples, options=options)
+    return SheetTable(
+        sheet=sheet_name, kind=kind, layout=Layout.TRANSPOSED, header_row=labels[0].row + 1,
+        headers=headers, rows=records, mapping=mapping, cells=cells, first_column=label_column,
+        raid_kind=raid_kind_from_sheet_name(sheet_name) if kind is Kind.RAID else None,
+    )
+
+
+def _block_instances(labels: Sequence[_Label]) -> list[list[_Label]]:
+    """Runs of consecutive labels that carry the same block number ("BRD 1 ...")."""
+    instances: list[list[_Label]] = []
+    current: list[_Label] = []
+    for label in labels:
+        if label.number is not None and current and current[0].number == label.number:
+            current.append(label)
+            continue
+        if current:
+            instances.append(current)
+        current = [label] if label.number is not None else []
+    if current:
+        instances.append(current)
+    return instances
+
+
+def _block_tables(
+    sheet_name: str, rows: Sequence[tuple], label_column: int, name_label: _Label,
+    labels: Sequence[_Label], value_columns: Sequence[int], options: ParseOptions,
+) -> list[SheetTable]:
+    """Numbered blocks of fields -> one milestones/RAID table per family of blocks."""
+    families: dict[str, list[list[_Label]]] = {}
+    for instance in _block_instances(labels):
+        families.setdefault(instance[0].stem.lower(), []).append(instance)
+    tables = []
+    for instances in families.values():
+        if len(instances) < 2:
+            continue
+        stems = list(dict.fromkeys(label.stem for instance in instances for label in instance))
+        kind, mapping = _block_kind(stems, sheet_name, options)
+        if kind is None:
+            continue
+        title_field = "name" if kind is Kind.MILESTONES else "title"
+        if title_field not in mapping.mapped:  # the bare stem ("Approval MM") names the item
+            mapping = _with_title(mapping, stems.index(instances[0][0].stem), title_field)
+        headers = ("Project", "Block", *stems)
+        records, cells = [], []
+        for column in value_columns:
+            project = _cell(rows[name_label.row], column)
+            letter = column_letter(column)
+            for instance in instances:
+                if _cell(rows[instance[0].row], column) is None:
+                    continue  # an unused block slot: its title cell is empty
+                by_stem = {label.stem: label for label in instance}
+                values = tuple(
+                    _cell(rows[by_stem[stem].row], column) if stem in by_stem else None for stem in stems
+                )
+                if all(v is None for v in values):
+                    continue
+                records.append((column + 1, (project, instance[0].number, *values)))
+                cells.append(
+                    (f"{letter}{name_label.row + 1}", f"{letter}{instance[0].row + 1}")
+                    + tuple(f"{letter}{by_stem[s].row + 1}" if s in by_stem else "" for s in stems)
+                )
+        full_mapping = _merge_block_mapping(map_headers(headers, kind, options=options), mapping)
+        tables.append(
+            SheetTable(
+                sheet=sheet_name, kind=kind, layout=Layout.TRANSPOSED, header_row=instances[0][0].row + 1,
+                headers=headers, rows=records, mapping=full_mapping, cells=cells, first_column=label_column,
+                raid_kind=raid_kind_from_sheet_name(sheet_name) or ("risk" if kind is Kind.RAID else None),
+            )
+        )
+    return tables
+
+
+def _block_kind(stems: Sequence[str], sheet_name: str, options: ParseOptions) -> tuple[Kind | None, MappingResult]:
+    best: tuple[float, Kind | None, MappingResult | None] = (0.0, None, None)
+    for kind in (Kind.MILESTONES, Kind.RAID):
+        mapping = map_headers(stems, kind, options=options)
+        if len(mapping.mapped) >= 2 and mapping.score > best[0]:
+            best = (mapping.score, kind, mapping)
+    if best[1] is None or best[2] is None:
+        return None, map_headers(stems, Kind.RAID, options=options)
+    return best[1], best[2]
+
+
+def _with_title(mapping: MappingResult, index: int, title_field: str) -> MappingResult:
+    columns = list(mapping.columns)
+    if columns[index].field is None:
+        columns[index] = replace(columns[index], field=title_field, confidence=0.8)
+    return replace(mapping, columns=tuple(columns))
+
+
+def _merge_block_mapping(full: MappingResult, blocks: MappingResult) -> MappingResult:
+    """Project and block-number columns first, then the block fields from the stems' mapping.
+
+    The block number is a RAID item's reference ("BRD 3" is risk 3 of its project).
+    """
+    block_field = "ref" if full.kind is Kind.RAID and "ref" not in blocks.mapped else None
+    columns = [
+        replace(full.columns[0], field="project", confidence=1.0),
+        replace(full.columns[1], field=block_field, confidence=1.0 if block_field else 0.0, note="block number"),
+    ]
+    columns.extend(replace(column, index=column.index + 2) for column in blocks.columns)
+    return replace(full, columns=tuple(columns))
+
+
+def _transposed_score(rows: Sequence[tuple]) -> tuple[float, int, list[_Label], list[int]] | None:
+    found = _label_column(rows)
+    if not found:
+        return None
+    column, labels = found
+    values = _value_columns(rows, labels, column)
+    if not values:
+        return None
+    matched = [conf for _name, conf in map(_best_match, (label.stem for label in labels)) if conf]
+    return sum(matched), column, labels, values
+
+
+def transposed_tables(sheet: Sheet, options: ParseOptions) -> SheetTable | None:
+    """Read a fields-down-column-A sheet (one project per column) into normal records."""
+    scored = _transposed_score(sheet.rows)
+    if not scored:
+        return None
+    _score, column, labels, value_columns = scored
+    plain = [label for label in labels if label.number is None]
+    if not plain:
+        return None
+    name_label = plain[0]
+    main = _transposed_table(sheet.name, sheet.rows, column, plain, value_columns, options)
+    blocks = _block_tables(sheet.name, sheet.rows, column, name_label, labels, value_columns, options)
+    substantive = {f for f in main.mapping.mapped if f not in (*key_fields(main.kind or Kind.PROJECTS), "name")}
+    richest = max((len(block.mapping.mapped) for block in blocks), default=0)
+    if blocks and (main.kind is None or len(substantive) < richest):
+        first, *rest = sorted(blocks, key=lambda t: -len(t.rows))
+        first.nested = rest
+        return first
+    main.nested = blocks
+    return main
+
+
+def looks_transposed(sheet: Sheet) -> bool:
+    """Field labels down a column with two or more value columns, and no better header row."""
+    scored = _transposed_score(sheet.rows)
+    if not scored:
+        return False
+    score, _column, labels, value_columns = scored
+    if score < 3 or len(labels) < 5:
+        return False
+    header_index = find_header_row(sheet.rows)
+    row_score = 0.0
+    if header_index is not None:
+        texts = [v for v in _filled(sheet.rows[header_index]) if _is_text(v)]
+        row_score = sum(conf for _n, conf in map(_best_match, texts))
+    first_label = _best_match(labels[0].stem)[0] or ""
+    names_first = first_label.endswith((".name", ".project", ".code"))
+    return score > 1.5 * row_score and (names_first or len(value_columns) >= 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Form layout
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    label: str
+    value: object
+    row: int
+    column: int
+
+
+def _label_like(value: object) -> bool:
+    if not _is_text(value):
+        return False
+    text = str(value).strip()
+    return text.endswith(":") or (_best_match(text.rstrip(":"))[1] >= 0.85 and len(text) <= 40)
+
+
+def _pairs_in_row(rows: Sequence[tuple], index: int) -> list[_Pair]:
+    row = rows[index]
+    pairs = []
+    column = 0
+    while column < len(row):
+        value = row[column]
+        if not _label_like(value):
+            column += 1
+            continue
+        label = str(value).strip().rstrip(":").strip()
+        right = next((c for c in range(column + 1, min(column + 4, len(row))) if row[c] is not None), None)
+        if right is not None and not _label_like(row[right]):
+            pairs.append(_Pair(label, row[right], index, right))
+            column = right + 1
+            continue
+        below = _cell(rows[index + 1], column) if index + 1 < len(rows) else None
+        if str(value).strip().endswith(":") and below is not None and not _label_like(below) and len(_filled(row)) == 1:
+            pairs.append(_Pair(label, below, index + 1, column))
+        column += 1
+    return pairs
+
+
+def find_form(rows: Sequence[tuple], limit: int = 60) -> tuple[list[_Pair], int]:
+    """Label/value pairs at the top of a sheet, and the 0-based row where they stop."""
+    pairs: list[_Pair] = []
+    end = 0
+    for index in range(min(len(rows), limit)):
+        row = rows[index]
+        filled = _filled(row)
+        if len(filled) >= 3 and header_score(row, rows[index + 1: index + 4]) > 4:
+            break
+        found = _pairs_in_row(rows, index)
+        if found:
+            pairs.extend(found)
+            end = max(p.row for p in found) + 1
+        elif len(filled) >= 3 and pairs:
+            break
+    return pairs, end
+
+
+def form_table(sheet: Sheet, options: ParseOptions) -> SheetTable | None:
+    """A status-report style form: one record from its labels, plus any table below it."""
+    pairs, end = find_form(sheet.rows)
+    known = [p for p in pairs if _best_match(p.label)[1] >= 0.85]
+    if len(pairs) < 3 or len(known) < 2:
+        return None
+    headers = tuple(p.label for p in pairs)
+    values = tuple(p.value for p in pairs)
+    samples = [[v] for v in values]
+    kind, mapping = classify(headers, sheet.name, samples, options)
+    if kind is None:
+        return None
+    table = SheetTable(
+        sheet=sheet.name, kind=kind, layout=Layout.FORM, header_row=pairs[0].row + 1, headers=headers,
+        rows=[(pairs[0].row + 1, values)], mapping=mapping,
+        cells=[tuple(f"{column_letter(p.column)}{p.row + 1}" for p in pairs)],
+    )
+    table.nested = _tables_below(sheet.name, sheet.rows, end, options)
+    return table
+
+
+def _tables_below(sheet_name: str, rows: Sequence[tuple], start: int, options: ParseOptions) -> list[SheetTable]:
+    tables = []
+    while start < len(rows):
+        header_index = find_header_row(rows, start)
+        if header_index is None:
+            break
+        table = table_at(sheet_name, rows, header_index, options)
+        if table.kind is not None and table.rows:
+            tables.append(table)
+        start = (table.rows[-1][0] if table.rows else header_index + 1)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------
+
+def ignored_reason(sheet: Sheet) -> str | None:
+    """Why a sheet is left out before looking at its cells, or None to analyse it."""
+    if sheet.hidden:
+        return "hidden sheet (usually lists for drop-downs)"
+    if _IGNORED_SHEET.search(sheet.name):
+        return "instructions, lookup lists, pivot or dashboard sheet"
+    if not any(sheet.rows):
+        return "empty sheet"
+    return None
+
+
+def analyse_sheet(sheet: Sheet, options: ParseOptions = DEFAULT_OPTIONS) -> SheetTable | SkippedSheet:
+    """Find the main table of one sheet (with nested tables), or say why it was skipped."""
+    reason = ignored_reason(sheet)
+    if reason:
+        return SkippedSheet(sheet.name, reason)
+    if looks_transposed(sheet):
+        table = transposed_tables(sheet, options)
+        if table is not None and table.kind is not None:
+            return table
+    form = form_table(sheet, options)
+    if form is not None:
+        return form
+    header_index = find_header_row(sheet.rows)
+    if header_index is None:
+        return SkippedSheet(sheet.name, "no header row found")
+    table = table_at(sheet.name, sheet.rows, header_index, options)
+    if table.kind is None:
+        return SkippedSheet(sheet.name, "its columns do not match projects, status, RAID, milestones or people")
+    if not table.rows:
+        return SkippedSheet(sheet.name, f"has headers on row {table.header_row} but no data under them")
+    table.nested = _tables_below(sheet.name, sheet.rows, (table.rows[-1][0] if table.rows else header_index + 1), options)
+    return table
+
+
+def analyse_workbook(workbook: Workbook, options: ParseOptions = DEFAULT_OPTIONS) -> WorkbookAnalysis:
+    """Analyse every sheet of a workbook."""
+    tables: list[SheetTable] = []
+    skipped: list[SkippedSheet] = []
+    for sheet in workbook.sheets:
+        result = analyse_sheet(sheet, options)
+        if isinstance(result, SkippedSheet):
+            skipped.append(result)
+        else:
+            tables.append(result)
+    return WorkbookAnalysis(tables, skipped)
