@@ -1,0 +1,175 @@
+"""Headless commands for scripts and scheduled jobs: demo, import, undo-import, check.
+
+Exit codes a script can rely on:
+  0  done, nothing to report
+  1  done, but rows were rejected (import) or problems were found (check)
+  2  a file could not be read, or the command line was wrong
+  3  the database could not be opened (locked, unreadable, written by a newer version)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT, EXIT_DATABASE = 0, 1, 2, 3
+
+
+def _add_database(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--database", metavar="URL",
+                        help="SQLAlchemy URL or SQLite file (default: PMO_DATABASE_URL or the user's database)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pmo-desktop", description="PMO Desktop: headless commands.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="create the demo office in a database")
+    _add_database(demo)
+    demo.add_argument("--scale", type=float, default=1.0,
+                      help="1 = a 60-project office; larger values build benchmark-sized data")
+    demo.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same office)")
+    demo.add_argument("--today", type=dt.date.fromisoformat, help="the date the office is built around (YYYY-MM-DD)")
+    demo.add_argument("--force", action="store_true", help="add the demo even if the database already has projects")
+
+    imp = sub.add_parser("import", help="import project managers' spreadsheets")
+    _add_database(imp)
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"],
+                     help="treat every sheet as this kind instead of detecting it")
+    imp.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
+    imp.add_argument("--json", action="store_true", help="print the plan as JSON")
+    imp.add_argument("--rejects", type=Path, metavar="OUT.xlsx",
+                     help="write the rejected rows with a reason column to this workbook")
+
+    undo = sub.add_parser("undo-import", help="undo an applied import batch as a whole")
+    _add_database(undo)
+    undo.add_argument("batch", type=int, help="the batch number (see 'history')")
+
+    history = sub.add_parser("history", help="list import batches")
+    _add_database(history)
+
+    check = sub.add_parser("check", help="check integrity, foreign keys, schema version and the audit chain")
+    _add_database(check)
+    return parser
+
+
+def _open(args, *, source: str = "cli"):
+    from .model.database import DatabaseError, open_database
+    from .model.enums import AuditSource
+
+    try:
+        return open_database(args.database, source=AuditSource(source))
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_DATABASE) from exc
+    except Exception as exc:  # OperationalError and friends: say which database
+        print(f"error: cannot open the database {args.database or '(default)'}: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_DATABASE) from exc
+
+
+def cmd_demo(args) -> int:
+    from sqlalchemy import func, select
+
+    from .demo import DemoSpec, build_demo
+    from .model import Project
+
+    db = _open(args)
+    with db.session() as session:
+        existing = session.scalar(select(func.count()).select_from(Project))
+    if existing and not args.force:
+        print(f"The database {db.display_url} already has {existing} projects; "
+              "use --force to add the demo anyway, or name a new database.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    spec = DemoSpec.scale(args.scale, seed=args.seed)
+    summary = build_demo(db, spec, today=args.today or dt.date.today())
+    print(f"Demo office created in {db.display_url}: {summary}")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from .importer.pipeline import import_files
+
+    db = _open(args, source="import")
+    outcome = import_files(db, args.files, kind=args.kind, dry_run=args.dry_run, rejects_path=args.rejects)
+    if args.json:
+        print(json.dumps(outcome.plan_json(), indent=2, ensure_ascii=False))
+    else:
+        print(outcome.summary())
+    for error in outcome.file_errors:
+        print(f"error: {error}", file=sys.stderr)
+    return outcome.exit_code
+
+
+def cmd_undo_import(args) -> int:
+    from .importer.apply import undo_batch
+    from .services.errors import ServiceError
+
+    db = _open(args, source="cli")
+    try:
+        batch = undo_batch(db, args.batch)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"Import batch {args.batch} ({batch.file_name}) undone.")
+    return EXIT_OK
+
+
+def cmd_history(args) -> int:
+    from sqlalchemy import select
+
+    from .model import ImportBatch
+
+    db = _open(args)
+    with db.session() as session:
+        batches = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).all()
+    if not batches:
+        print("No imports yet.")
+    for b in batches:
+        when = b.imported_at.strftime("%Y-%m-%d %H:%M") if b.imported_at else ""
+        print(f"{b.id:>5}  {when}  {b.status:<8} {b.imported_by or '':<14} new {b.inserted:>6}  changed {b.updated:>6}"
+              f"  rejected {b.rejected:>5}  {b.file_name}")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from .services.integrity import run_checks
+
+    db = _open(args)
+    report = run_checks(db)
+    for line in report.lines():
+        print(line)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "import": cmd_import,
+    "undo-import": cmd_undo_import,
+    "history": cmd_history,
+    "check": cmd_check,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one headless command and return its exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on a usage error, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return COMMANDS[args.command](args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
