@@ -32,7 +32,16 @@ from .governance import (
     StandardRaidItem,
 )
 from .imports import Datamap, ImportBatch, SavedMapping
-from .portfolio import Milestone, Programme, Project, ProjectScore, Scenario, ScenarioProject, StatusReport, StrategicCriterion
+from .portfolio import (
+    Milestone,
+    Programme,
+    Project,
+    ProjectScore,
+    Scenario,
+    ScenarioProject,
+    StatusReport,
+    StrategicCriterion,
+)
 from .raid import RaidItem
 from .resources import Absence, Allocation, Demand, Holiday, Person, PersonSkill, Role, Skill
 from .settings import OfficeSettings

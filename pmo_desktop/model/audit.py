@@ -18,7 +18,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Delete, Engine, Insert, Integer, String, Update, event, insert, select, update
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Delete,
+    Engine,
+    Insert,
+    Integer,
+    String,
+    Update,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.attributes import get_history

@@ -80,10 +80,8 @@ def _set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        try:
+        with contextlib.suppress(sqlite3.OperationalError):  # a read-only file keeps its journal mode
             cursor.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:  # a read-only file cannot switch journal mode
-            pass
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
