@@ -657,15 +657,11 @@ class _Planner:
         self._indexes_loaded = True
         project_refs: set[str] = set()
         person_refs: set[str] = set()
-        for row in self.plan.rows():
-            values = row.source.values
-            for name in PROJECT_REFERENCES | {"code"}:
-                if isinstance(values.get(name), str | int | float) and row.kind != "people":
-                    project_refs.add(_text(values[name]))
+        for row in (row for sheet_plan in self.plan.sheets for row in sheet_plan.sheet.rows):
+            values = row.values
+            project_refs.update(_text(values[n]) for n in PROJECT_REFERENCES if values.get(n) is not None)
             if row.kind == "allocations" and values.get("person") is not None:
                 person_refs.add(_text(values["person"]))
-            if row.kind == "people":
-                person_refs.update(_text(values[n]) for n in ("email", "name") if values.get(n))
         project = Project.__table__
         for chunk in _chunks(sorted(project_refs)):
             lowered = [ref.lower() for ref in chunk]
@@ -691,7 +687,10 @@ class _Planner:
         except ValueError as exc:
             planned.reject(RowError(sheet.header_of(field_name), reference, str(exc)))
             return None
-        if code is None:
+        if code is not None:
+            planned.values[field_name] = code  # shown and compared by code from here on
+            planned.refs[field_name] = code
+        else:
             planned.reject(RowError(sheet.header_of(field_name), reference,
                                     "is not a project in the database or in this import; import the project first "
                                     "or correct the project code"))

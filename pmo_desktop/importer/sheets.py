@@ -186,34 +186,46 @@ def classify(
 # Table layout: header row and extent
 # ---------------------------------------------------------------------------------------------
 
-def header_score(row: tuple, below: Sequence[tuple]) -> float:
-    """How much a row looks like a header row (0 when it cannot be one)."""
+def header_score(row: tuple, below: Sequence[tuple], above: tuple = ()) -> float:
+    """How much a row looks like a header row (0 when it cannot be one).
+
+    Points for cells naming known fields, for short text cells, for data in the next row, for
+    starting a block (blank or banner row above) and for time-grid headers; penalties for
+    long sentences (instructions) and "Label:" cells (a form, not a table).
+    """
     cells = _filled(row)
     if len(cells) < 2:
         return 0.0
-    texts = [value for value in cells if _is_text(value)]
     grid = detect_grid(row)
-    text_ratio = (len(texts) + len(grid)) / len(cells)
-    if text_ratio < 0.6:
+    grid_indexes = {g.index for g in grid}
+    plain = [value for i, value in enumerate(row) if value is not None and i not in grid_indexes]
+    texts = [value for value in plain if _is_text(value)]
+    if not texts or len(texts) / len(plain) < 0.6:
         return 0.0
-    matched = {name: conf for name, conf in map(_best_match, texts) if name}
-    known = sum(matched.values())
-    colons = sum(1 for value in texts if str(value).rstrip().endswith(":"))
+    unique = {str(value).strip().lower() for value in texts}
+    duplicates = len(texts) - len(unique)  # headers are distinct; RACI or status cells repeat
+    known = sum(conf for name, conf in map(_best_match, unique) if name)
     long_cells = sum(1 for value in texts if len(str(value)) > 60)
+    colons = sum(1 for value in texts if str(value).rstrip().endswith(":"))
     next_row = next((r for r in below if _filled(r)), ())
     has_data_below = len(_filled(next_row)) >= min(2, len(cells))
-    score = 2.0 * known + 0.25 * len(texts) + (1.0 if has_data_below else -1.0) - 1.5 * long_cells - 2.0 * colons
-    return score + len(grid) * 0.5
+    starts_block = len(_filled(above)) <= 1
+    score = 2.0 * known + 0.25 * len(texts) + (1.0 if has_data_below else -1.0)
+    score += (0.75 if starts_block else 0.0) + 0.5 * min(len(grid), 6)
+    return score - 1.5 * long_cells - 2.0 * colons - 0.75 * min(duplicates, 4)
 
 
 def find_header_row(rows: Sequence[tuple], start: int = 0, limit: int = HEADER_SCAN_ROWS) -> int | None:
-    """0-based index of the most header-like row among the first ``limit`` rows after ``start``."""
-    best_index, best_score = None, 0.5
+    """0-based index of the header row among the first ``limit`` rows after ``start``."""
+    scores = []
     for index in range(start, min(len(rows), start + limit)):
-        score = header_score(rows[index], rows[index + 1: index + 4])
-        if score > best_score + 1e-9:
-            best_index, best_score = index, score
-    return best_index
+        above = rows[index - 1] if index > start else ()
+        scores.append((header_score(rows[index], rows[index + 1: index + 4], above), index))
+    best = max((score for score, _index in scores), default=0.0)
+    if best <= 0.5:
+        return None
+    # The first strong candidate wins: a second table further down is found afterwards.
+    return next(index for score, index in scores if score >= 0.8 * best)
 
 
 def _is_total_row(row: tuple) -> bool:
@@ -527,11 +539,17 @@ class _Pair:
     column: int
 
 
-def _label_like(value: object) -> bool:
+def _label_like(value: object, threshold: float = 0.85) -> bool:
+    """A form label: 'Something:' or a short text naming a known field."""
     if not _is_text(value):
         return False
     text = str(value).strip()
-    return text.endswith(":") or (_best_match(text.rstrip(":"))[1] >= 0.85 and len(text) <= 40)
+    return text.endswith(":") or (_best_match(text.rstrip(":"))[1] >= threshold and len(text) <= 40)
+
+
+def _is_value(value: object) -> bool:
+    """The cell right of a label is its value unless it is plainly another label."""
+    return not _label_like(value, threshold=1.0)
 
 
 def _pairs_in_row(rows: Sequence[tuple], index: int) -> list[_Pair]:
@@ -545,12 +563,12 @@ def _pairs_in_row(rows: Sequence[tuple], index: int) -> list[_Pair]:
             continue
         label = str(value).strip().rstrip(":").strip()
         right = next((c for c in range(column + 1, min(column + 4, len(row))) if row[c] is not None), None)
-        if right is not None and not _label_like(row[right]):
+        if right is not None and _is_value(row[right]):
             pairs.append(_Pair(label, row[right], index, right))
             column = right + 1
             continue
         below = _cell(rows[index + 1], column) if index + 1 < len(rows) else None
-        if str(value).strip().endswith(":") and below is not None and not _label_like(below) and len(_filled(row)) == 1:
+        if str(value).strip().endswith(":") and below is not None and _is_value(below) and len(_filled(row)) == 1:
             pairs.append(_Pair(label, below, index + 1, column))
         column += 1
     return pairs

@@ -1,0 +1,503 @@
+"""Apply an import plan as one audited ImportBatch, and undo a batch as a whole.
+
+``apply_plan`` writes a plan in one transaction: the ImportBatch row first (ORM, audited), then
+per table Core bulk inserts (executemany with RETURNING, in parameter order) and bulk updates
+(``update ... where id = :b_id and version = :b_version`` executemany, one statement per set of
+changed columns). Every write goes through ``audited_execute`` with the batch's AuditContext and
+leaves one AuditRecord per row: inserts carry the after value of each column, updates the
+before and after of each changed column. Updates increment ``version``; a row whose version
+moved since the plan was made stops the whole import (plan again).
+
+Decisions:
+
+* Re-importing a file that changes nothing still records a batch (with zero inserted and
+  updated rows): the office's history then shows that the manager's file arrived and when.
+* ``undo_batch`` restores the columns the batch changed to their audited before values and
+  deletes the rows it inserted, in one transaction, audited as the current user with the
+  batch's id and the note "undo of import batch N". It refuses, naming the records, when a
+  later change touched a row of the batch or a later row refers to a row the batch inserted:
+  undoing then would silently discard someone's later work. Undo moves ``version`` and
+  ``updated_at`` forward (stale copies elsewhere must conflict) and restores everything else.
+* A batch is undone once; a second undo is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ..model import (
+    AuditAction,
+    AuditContext,
+    AuditEvent,
+    AuditRecord,
+    AuditSource,
+    Base,
+    BatchStatus,
+    ImportBatch,
+    RaidItem,
+)
+from ..model.audit import audited_execute, jsonable, set_audit_context, write_audit_records
+from ..model.base import utcnow
+from ..model.database import Database
+from .plan import (
+    CHUNK,
+    FIELD_COLUMNS,
+    KINDS,
+    LOOKUP_FIELDS,
+    PROJECT_REFERENCES,
+    TABLES,
+    Action,
+    ImportPlan,
+    PlannedRow,
+)
+
+BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
+"""Columns the audit trail leaves out (as the ORM hooks do)."""
+
+
+class ApplyError(Exception):
+    """An import that could not be written; nothing was written. The message says what to do."""
+
+
+class StaleRowError(ApplyError):
+    """A record changed between planning and applying the import."""
+
+
+class UndoError(Exception):
+    """A batch that cannot be undone; the message names the batch and why."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Apply
+# ---------------------------------------------------------------------------------------------
+
+
+def apply_plan(db: Database, plan: ImportPlan, *, file_name: str, sha256: str, kind: str,
+               mapping: dict | None) -> ImportBatch:
+    """Write the new and updated rows of ``plan`` as one ImportBatch in one transaction."""
+    counts = plan.counts
+    try:
+        with db.transaction(source=AuditSource.IMPORT) as session:
+            batch = ImportBatch(
+                file_name=file_name, sha256=sha256, kind=kind, mapping=mapping, imported_by=db.actor,
+                inserted=counts.new, updated=counts.update, unchanged=counts.unchanged, rejected=counts.reject,
+                status=BatchStatus.APPLIED.value,
+            )
+            session.add(batch)
+            session.flush()
+            context = AuditContext(db.actor, AuditSource.IMPORT, batch.id)
+            set_audit_context(session, context)
+            _PlanWriter(session.connection(), context, plan).write()
+    except IntegrityError as exc:
+        raise ApplyError(
+            f"{file_name} was not imported: the database refused one of its rows ({exc.orig}). "
+            "Nothing was written. Correct the file or plan the import again."
+        ) from exc
+    return batch
+
+
+def _now() -> dt.datetime:
+    return utcnow()
+
+
+@dataclass(slots=True)
+class _PlanWriter:
+    """Writes the live rows of a plan, parents first, resolving links by natural key."""
+
+    conn: Connection
+    context: AuditContext
+    plan: ImportPlan
+    lookups: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    project_ids: dict[str, int] = field(default_factory=dict)
+    person_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def write(self) -> None:
+        self._create_lookups()
+        for kind in KINDS:
+            rows = [row for row in self.plan.rows(kind) if row.action in (Action.NEW, Action.UPDATE)]
+            if not rows:
+                continue
+            self._resolve_parents(kind, rows)
+            table = TABLES[kind]
+            updates = [row for row in rows if row.action is Action.UPDATE]
+            self._check_versions(table, updates)
+            inserted = [row for row in rows if row.action is Action.NEW]
+            insert_rows(self.conn, self.context, table, [self._columns(kind, row) for row in inserted])
+            changes = [(row, self._columns(kind, row)) for row in updates]
+            update_rows(self.conn, self.context, table, [
+                (row.record_id, row.version, {column: row.stored[column] for column in after}, after)
+                for row, after in changes
+            ])
+
+    # -- links --------------------------------------------------------------------------------
+
+    def _create_lookups(self) -> None:
+        """Find (or create) the programmes and roles the plan names, one query per table."""
+        for (kind, field_name), (table, name_column) in LOOKUP_FIELDS.items():
+            names = sorted({row.writes[field_name] for row in self.plan.rows(kind)
+                            if row.action in (Action.NEW, Action.UPDATE) and row.writes.get(field_name)})
+            known = self.lookups.setdefault((kind, field_name), {})
+            if not names:
+                continue
+            known.update(_ids_by(self.conn, table, table.c[name_column], names))
+            missing = [name for name in names if name not in known]
+            ids = insert_rows(self.conn, self.context, table, [{name_column: name} for name in missing])
+            known.update(zip(missing, ids, strict=True))
+
+    def _resolve_parents(self, kind: str, rows: list[PlannedRow]) -> None:
+        codes = sorted({code for row in rows for name in PROJECT_REFERENCES
+                        if (code := row.refs.get(name)) and code not in self.project_ids})
+        project = TABLES["projects"]
+        self.project_ids.update(_ids_by(self.conn, project, project.c.code, codes))
+        if kind == "allocations":
+            keys = {row.refs["person"] for row in rows if row.refs.get("person_id") is None}
+            self.person_ids.update(_person_ids(self.conn, keys))
+        missing = [code for code in codes if code not in self.project_ids]
+        if missing:
+            raise ApplyError(f"The projects {', '.join(missing)} are not in the database; plan the import again.")
+
+    def _columns(self, kind: str, row: PlannedRow) -> dict[str, Any]:
+        """The row's canonical writes as column values, links replaced by ids."""
+        columns: dict[str, Any] = {}
+        for field_name, value in row.writes.items():
+            column = FIELD_COLUMNS[kind].get(field_name)
+            if column is None or field_name == "person":
+                continue
+            if (kind, field_name) in LOOKUP_FIELDS and value is not None:
+                value = self.lookups[(kind, field_name)][value]
+            elif field_name in PROJECT_REFERENCES and value is not None:
+                value = self.project_ids[row.refs[field_name]]
+            columns[column] = value
+        if row.action is Action.NEW and kind == "raid":  # the item's scope follows its project
+            columns.setdefault("project_id", None)
+            columns["scope_key"] = RaidItem.scope_key_for(columns["project_id"])
+        if row.action is Action.NEW and kind == "allocations":
+            person_id = row.refs.get("person_id")
+            columns["person_id"] = person_id if person_id is not None else self.person_ids[row.refs["person"]]
+        return columns
+
+    def _check_versions(self, table: Table, rows: list[PlannedRow]) -> None:
+        """Refuse when a record changed since it was planned (its version moved)."""
+        expected = {row.record_id: row for row in rows}
+        current: dict[int, int] = {}
+        for chunk in _chunks(sorted(expected)):
+            query = select(table.c.id, table.c.version).where(table.c.id.in_(chunk)).with_for_update()
+            current.update((r.id, r.version) for r in self.conn.execute(query))
+        stale = [row for record_id, row in expected.items() if current.get(record_id) != row.version]
+        if stale:
+            where = ", ".join(f"{r.source.sheet} row {r.row}" for r in stale[:5])
+            raise StaleRowError(
+                f"{len(stale)} record(s) were changed by someone else after this import was planned ({where}). "
+                "Nothing was written; plan the import again."
+            )
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _ids_by(conn: Connection, table: Table, column, values: Sequence[Any]) -> dict[Any, int]:
+    found: dict[Any, int] = {}
+    for chunk in _chunks(list(values)):
+        found.update((value, row_id) for row_id, value in conn.execute(select(table.c.id, column).where(column.in_(chunk))))
+    return found
+
+
+def _person_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of people by natural key (('email', e) or ('name', n), lower-case)."""
+    person = TABLES["people"]
+    emails = sorted(value for how, value in keys if how == "email")
+    names = sorted(value for how, value in keys if how == "name")
+    found: dict[tuple[str, str], int] = {}
+    for chunk in _chunks(emails):
+        query = select(person.c.id, func.lower(person.c.email)).where(func.lower(person.c.email).in_(chunk))
+        found.update((("email", email), row_id) for row_id, email in conn.execute(query))
+    for chunk in _chunks(names):
+        query = select(person.c.id, func.lower(person.c.name)).where(
+            func.lower(person.c.name).in_(chunk), or_(person.c.email.is_(None), person.c.email == ""))
+        found.update((("name", name), row_id) for row_id, name in conn.execute(query))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Audited bulk writes
+# ---------------------------------------------------------------------------------------------
+
+
+def _entity(table: Table) -> str:
+    mapper_class = next((m.class_ for m in Base.registry.mappers if m.local_table is table), None)
+    return getattr(mapper_class, "__audit_entity__", None) or table.name
+
+
+def _scalar_defaults(table: Table) -> dict[str, Any]:
+    """Python-side scalar defaults of the table's columns (stage 'idea', version 1, ...)."""
+    return {c.name: c.default.arg for c in table.columns
+            if c.default is not None and c.default.is_scalar and c.name not in BOOKKEEPING}
+
+
+def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` in one executemany and audit each; return their new ids in order.
+
+    The ids exist only once the statement has run, so the insert goes through ``audited_execute``
+    and its per-row records (which need those ids) are appended right after it by
+    ``write_audit_records``, in the same transaction: both are written or neither.
+    """
+    if not rows:
+        return []
+    now = _now()
+    names = set().union(*rows)
+    defaults = _scalar_defaults(table)
+    template = {**{name: None for name in names}, **defaults, "created_at": now, "updated_at": now}
+    if "version" in table.c:
+        template["version"] = 1
+    params = [{**template, **{k: v for k, v in row.items() if v is not None or k not in defaults}} for row in rows]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = list(audited_execute(conn, statement, params, (), context).scalars())
+    entity = _entity(table)
+    records = [
+        AuditRecord(entity, row_id, AuditAction.INSERT,
+                    {k: [None, jsonable(v)] for k, v in param.items() if v is not None and k not in BOOKKEEPING})
+        for row_id, param in zip(ids, params, strict=True)
+    ]
+    write_audit_records(conn, context, records)
+    return ids
+
+
+UpdateItem = tuple[int, int | None, dict[str, Any], dict[str, Any]]
+"""(record id, expected version or None, before values, after values) of one row."""
+
+
+def update_rows(conn: Connection, context: AuditContext, table: Table, items: Sequence[UpdateItem]) -> None:
+    """Update rows by id in one executemany per set of columns; bump version; audit each row."""
+    groups: dict[tuple[str, ...], list[UpdateItem]] = defaultdict(list)
+    for item in items:
+        groups[tuple(sorted(item[3]))].append(item)
+    versioned = "version" in table.c
+    entity = _entity(table)
+    now = _now()
+    for columns, group in groups.items():
+        statement = update(table).where(table.c.id == bindparam("b_id"))
+        values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
+        values["updated_at"] = bindparam("b_now")
+        if versioned:
+            statement = statement.where(table.c.version == bindparam("b_version"))
+            values["version"] = table.c.version + 1
+        statement = statement.values(values)
+        params = []
+        records = []
+        for record_id, version, before, after in group:
+            param = {"b_id": record_id, "b_now": now, **{f"v_{name}": after[name] for name in columns}}
+            if versioned:
+                param["b_version"] = version
+            params.append(param)
+            records.append(AuditRecord(entity, record_id, AuditAction.UPDATE,
+                                       {name: [jsonable(before.get(name)), jsonable(after[name])] for name in columns}))
+        result = audited_execute(conn, statement, params, records, context)
+        if conn.dialect.supports_sane_multi_rowcount and result.rowcount not in (-1, len(params)):
+            raise StaleRowError(
+                f"{len(params) - result.rowcount} {entity} record(s) changed while the import was being written. "
+                "Nothing was written; try again."
+            )
+
+
+def delete_rows(conn: Connection, context: AuditContext, table: Table, ids: Sequence[int]) -> None:
+    """Delete rows by id in one executemany, auditing each with its values before deletion."""
+    if not ids:
+        return
+    before: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(list(ids)):
+        for row in conn.execute(select(table).where(table.c.id.in_(chunk))):
+            before[row.id] = dict(row._mapping)
+    entity = _entity(table)
+    records = [
+        AuditRecord(entity, row_id, AuditAction.DELETE,
+                    {k: [jsonable(v), None] for k, v in before[row_id].items() if v is not None and k not in BOOKKEEPING})
+        for row_id in ids if row_id in before
+    ]
+    audited_execute(conn, delete(table).where(table.c.id == bindparam("b_id")),
+                    [{"b_id": row_id} for row_id in ids], records, context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Undo
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _BatchEvent:
+    id: int
+    entity: str
+    entity_id: int
+    action: str
+    changes: dict[str, list[Any]]
+
+
+def undo_batch(db: Database, batch_id: int) -> ImportBatch:
+    """Put back exactly what ``batch_id`` changed (see the module docstring); one transaction."""
+    note = f"undo of import batch {batch_id}"
+    with db.transaction(batch_id=batch_id, note=note) as session:
+        batch = session.get(ImportBatch, batch_id, with_for_update=True)
+        if batch is None:
+            raise UndoError(f"There is no import batch {batch_id}.")
+        if batch.status == BatchStatus.UNDONE.value:
+            raise UndoError(
+                f"Import batch {batch_id} ({batch.file_name}) was already undone"
+                f"{f' by {batch.undone_by}' if batch.undone_by else ''}"
+                f"{f' on {batch.undone_at:%Y-%m-%d %H:%M}' if batch.undone_at else ''}; it cannot be undone twice."
+            )
+        conn = session.connection()
+        context = AuditContext(db.actor, db.source, batch_id, note)
+        events = _batch_events(conn, batch_id)
+        _refuse_if_touched_later(conn, batch, events)
+        _restore_updates(conn, context, [e for e in events if e.action == AuditAction.UPDATE.value])
+        _delete_inserts(conn, context, [e for e in events if e.action == AuditAction.INSERT.value])
+        batch.status = BatchStatus.UNDONE.value
+        batch.undone_at = utcnow()
+        batch.undone_by = db.actor
+    return batch
+
+
+def _batch_events(conn: Connection, batch_id: int) -> list[_BatchEvent]:
+    event = AuditEvent.__table__
+    query = (select(event.c.id, event.c.entity, event.c.entity_id, event.c.action, event.c.changes)
+             .where(event.c.batch_id == batch_id, event.c.source == AuditSource.IMPORT.value,
+                    event.c.entity != ImportBatch.__tablename__)
+             .order_by(event.c.id))
+    return [_BatchEvent(*row) for row in conn.execute(query)]
+
+
+def _table(entity: str) -> Table:
+    for mapper in Base.registry.mappers:
+        if _entity(mapper.local_table) == entity:
+            return mapper.local_table
+    raise UndoError(f"The audit trail names an unknown kind of record, {entity!r}; the batch cannot be undone.")
+
+
+def _refuse_if_touched_later(conn: Connection, batch: ImportBatch, events: list[_BatchEvent]) -> None:
+    """Refuse when any row of the batch was changed later, or a later row refers to one it inserted."""
+    if not events:
+        return
+    last = events[-1].id
+    event = AuditEvent.__table__
+    problems: list[str] = []
+    by_entity: dict[str, list[int]] = defaultdict(list)
+    for e in events:
+        by_entity[e.entity].append(e.entity_id)
+    for entity, ids in by_entity.items():
+        for chunk in _chunks(sorted(set(ids))):
+            query = (select(event.c.entity_id, event.c.action, event.c.actor, event.c.at)
+                     .where(event.c.id > last, event.c.entity == entity, event.c.entity_id.in_(chunk))
+                     .order_by(event.c.id))
+            problems.extend(f"{entity} {r.entity_id} was {r.action}d by {r.actor} on {r.at:%Y-%m-%d %H:%M}"
+                            for r in conn.execute(query))
+    problems.extend(_later_references(conn, events))
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise UndoError(
+            f"Import batch {batch.id} ({batch.file_name}) cannot be undone because later work depends on it: "
+            f"{shown}. Undo or revert those changes first. Nothing was changed."
+        )
+
+
+def _later_references(conn: Connection, events: list[_BatchEvent]) -> list[str]:
+    """Rows outside the batch whose foreign keys point at rows the batch inserted."""
+    inserted: dict[str, set[int]] = defaultdict(set)
+    touched: dict[str, set[int]] = defaultdict(set)
+    for e in events:
+        touched[_table(e.entity).name].add(e.entity_id)
+        if e.action == AuditAction.INSERT.value:
+            inserted[_table(e.entity).name].add(e.entity_id)
+    problems = []
+    for table in Base.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            target = fk.column.table.name
+            if target not in inserted:
+                continue
+            own = touched.get(table.name, set())
+            for chunk in _chunks(sorted(inserted[target])):
+                query = select(table.c.id, fk.parent).where(fk.parent.in_(chunk))
+                problems.extend(f"{table.name} {row_id} refers to {target} {ref} that the import added"
+                                for row_id, ref in conn.execute(query) if row_id not in own)
+    return problems
+
+
+def _from_audit(table: Table, column: str, value: Any) -> Any:
+    """A value stored in the audit JSON, back in its column's Python type."""
+    if value is None:
+        return None
+    column_type = table.c[column].type
+    if isinstance(column_type, DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return dt.date.fromisoformat(value)
+    if isinstance(column_type, Float):
+        return float(value)
+    if isinstance(column_type, Numeric):
+        return Decimal(str(value))
+    if isinstance(column_type, Boolean):
+        return bool(value)
+    if isinstance(column_type, Integer):
+        return int(value)
+    return value
+
+
+def _restore_updates(conn: Connection, context: AuditContext, events: list[_BatchEvent]) -> None:
+    by_table: dict[str, list[_BatchEvent]] = defaultdict(list)
+    for e in events:
+        by_table[e.entity].append(e)
+    for entity, group in by_table.items():
+        table = _table(entity)
+        items = []
+        for e in group:
+            before = {c: _from_audit(table, c, old) for c, (old, _new) in e.changes.items()}
+            after = {c: _from_audit(table, c, new) for c, (_old, new) in e.changes.items()}
+            items.append((e.entity_id, None, after, before))
+        _restore_rows(conn, context, table, items)
+
+
+def _restore_rows(conn: Connection, context: AuditContext, table: Table, items: list[UpdateItem]) -> None:
+    """Restore rows whatever their version (nobody touched them since: checked beforehand)."""
+    if "version" not in table.c:
+        update_rows(conn, context, table, items)
+        return
+    current = {}
+    for chunk in _chunks(sorted(i[0] for i in items)):
+        current.update(conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(chunk))).all())
+    update_rows(conn, context, table, [(i[0], current[i[0]], i[2], i[3]) for i in items])
+
+
+def _delete_inserts(conn: Connection, context: AuditContext, events: list[_BatchEvent]) -> None:
+    """Delete what the batch inserted, the last inserted first (children before their parents)."""
+    runs: list[tuple[str, list[int]]] = []
+    for e in reversed(events):
+        if runs and runs[-1][0] == e.entity:
+            runs[-1][1].append(e.entity_id)
+        else:
+            runs.append((e.entity, [e.entity_id]))
+    for entity, ids in runs:
+        delete_rows(conn, context, _table(entity), ids)
