@@ -1,0 +1,1 @@
+"""Python modules generated from the Designer forms in ui/ (do not edit)."""
