@@ -398,6 +398,9 @@ def _table(entity: str) -> Table:
     raise UndoError(f"The audit trail names an unknown kind of record, {entity!r}; the batch cannot be undone.")
 
 
+_PAST = {"insert": "added", "update": "changed", "delete": "deleted"}
+
+
 def _refuse_if_touched_later(conn: Connection, batch: ImportBatch, events: list[_BatchEvent]) -> None:
     """Refuse when any row of the batch was changed later, or a later row refers to one it inserted."""
     if not events:
@@ -408,13 +411,19 @@ def _refuse_if_touched_later(conn: Connection, batch: ImportBatch, events: list[
     by_entity: dict[str, list[int]] = defaultdict(list)
     for e in events:
         by_entity[e.entity].append(e.entity_id)
+    # Batches undone since then left no net change: their events (and their undo's) do not count.
+    undone = select(ImportBatch.__table__.c.id).where(ImportBatch.__table__.c.status == BatchStatus.UNDONE.value)
+    seen: set[tuple[str, int]] = set()
     for entity, ids in by_entity.items():
         for chunk in _chunks(sorted(set(ids))):
             query = (select(event.c.entity_id, event.c.action, event.c.actor, event.c.at)
-                     .where(event.c.id > last, event.c.entity == entity, event.c.entity_id.in_(chunk))
+                     .where(event.c.id > last, event.c.entity == entity, event.c.entity_id.in_(chunk),
+                            or_(event.c.batch_id.is_(None), event.c.batch_id.not_in(undone)))
                      .order_by(event.c.id))
-            problems.extend(f"{entity} {r.entity_id} was {r.action}d by {r.actor} on {r.at:%Y-%m-%d %H:%M}"
-                            for r in conn.execute(query))
+            for r in conn.execute(query):
+                if (entity, r.entity_id) not in seen:
+                    seen.add((entity, r.entity_id))
+                    problems.append(f"{entity} {r.entity_id} was {_PAST[r.action]} by {r.actor} on {r.at:%Y-%m-%d %H:%M}")
     problems.extend(_later_references(conn, events))
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
