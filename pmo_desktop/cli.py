@@ -1,4 +1,4 @@
-"""Headless commands for scripts and scheduled jobs: demo, import, undo-import, check.
+"""Headless commands for scripts and scheduled jobs: demo, import, undo-import, history, template, check.
 
 Exit codes a script can rely on:
   0  done, nothing to report
@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = sub.add_parser("history", help="list import batches")
     _add_database(history)
+
+    template = sub.add_parser("template", help="write the office's standard workbook for project managers")
+    _add_database(template)
+    template.add_argument("kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"])
+    template.add_argument("out", type=Path, metavar="OUT.xlsx")
 
     check = sub.add_parser("check", help="check integrity, foreign keys, schema version and the audit chain")
     _add_database(check)
@@ -136,6 +141,25 @@ def cmd_history(args) -> int:
     return EXIT_OK
 
 
+def cmd_template(args) -> int:
+    from .reports.templates import template_lists, write_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"error: {args.out} must end in .xlsx", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    db = _open(args)
+    with db.session() as session:
+        lists = template_lists(session)
+        office = db.settings().office_name
+    try:
+        write_template(args.kind, args.out, lists=lists, office_name=office)
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Template written to {args.out}")
+    return EXIT_OK
+
+
 def cmd_check(args) -> int:
     from .services.integrity import run_checks
 
@@ -151,6 +175,7 @@ COMMANDS = {
     "import": cmd_import,
     "undo-import": cmd_undo_import,
     "history": cmd_history,
+    "template": cmd_template,
     "check": cmd_check,
 }
 
