@@ -15,7 +15,7 @@ from pmo_desktop.importer.errors import CellError
 from pmo_desktop.importer.fields import FIELDS, FieldSpec, Kind, key_fields
 from pmo_desktop.importer.mapping import ColumnMapping, GridColumn
 from pmo_desktop.importer.sheets import Layout, SheetTable
-from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions, parse_field, parse_hours
+from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions, parse_field, parse_hours, parse_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +126,8 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
             continue
         if table.kind is Kind.RAID and "kind" not in parsed and table.raid_kind:
             parsed["kind"] = table.raid_kind
+        if "project" in specs and "project" not in parsed and table.project_hint is not None:
+            parsed["project"] = parse_text(table.project_hint)
         row_errors.extend(_key_errors(table, index, parsed, keys, optional | failed))
         if row_errors:
             errors.extend(row_errors)

@@ -68,6 +68,8 @@ class SheetTable:
     """Cell addresses of each value, for transposed and form layouts (tables compute them)."""
     first_column: int = 0
     """0-based sheet column of headers[0]."""
+    project_hint: object = None
+    """For a table under a form: the form's project, for rows that do not name one."""
 
     def cell_ref(self, record: int, column: int) -> str:
         """Excel address ("C12") of value ``column`` of record number ``record`` (0-based)."""
@@ -581,7 +583,8 @@ def find_form(rows: Sequence[tuple], limit: int = 60) -> tuple[list[_Pair], int]
     for index in range(min(len(rows), limit)):
         row = rows[index]
         filled = _filled(row)
-        if len(filled) >= 3 and header_score(row, rows[index + 1: index + 4]) > 4:
+        has_colon_label = any(isinstance(v, str) and v.rstrip().endswith(":") for v in filled)
+        if len(filled) >= 3 and not has_colon_label and header_score(row, rows[index + 1: index + 4]) > 4:
             break
         found = _pairs_in_row(rows, index)
         if found:
@@ -610,6 +613,9 @@ def form_table(sheet: Sheet, options: ParseOptions) -> SheetTable | None:
         cells=[tuple(f"{column_letter(p.column)}{p.row + 1}" for p in pairs)],
     )
     table.nested = _tables_below(sheet.name, sheet.rows, end, options)
+    project_column = table.mapping.mapped.get("project") or table.mapping.mapped.get("name")
+    for nested in table.nested:
+        nested.project_hint = values[project_column.index] if project_column else None
     return table
 
 

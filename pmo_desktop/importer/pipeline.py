@@ -1,0 +1,276 @@
+"""Import spreadsheet files end to end: read, find tables, map, parse, plan and apply.
+
+``import_files`` glues the reading side (readers -> sheets -> records) to ``plan_import`` and
+``apply_plan``. It is what the CLI's ``import FILE... [--dry-run] [--json]`` and the UI's import
+action call.
+
+Decisions:
+
+* All files are planned together for the preview (a status file may name projects that a
+  projects file of the same import creates). When applying, each file becomes its own
+  ImportBatch (undoable on its own), applied in one transaction per file, parents first: files
+  holding projects or people before the rest. Each file is planned again against the database
+  just before it is applied, so its batch records exactly what it changed.
+* Rows of a wide time grid (hours per week or month in one column per period) become one
+  allocation per period, at hours per week (hours of the period / weeks in it).
+* Exit codes a script can rely on: 0 everything imported; 1 some rows were rejected (the rest
+  were imported; see the rejects workbook); 2 a file could not be read or applied (other files
+  were still imported).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ..model import BatchStatus, ImportBatch
+from ..model.database import Database
+from .apply import ApplyError, apply_plan
+from .errors import CellError, ImportFileError
+from .fields import FIELDS, Kind
+from .mapping import map_headers
+from .plan import KINDS, ImportPlan, ParsedRow, ParsedSheet, plan_import
+from .readers import Workbook, read_workbook
+from .records import ParsedRecord, parse_table
+from .rejects import write_rejects_workbook
+from .sheets import Layout, SheetTable, analyse_workbook
+from .values import DEFAULT_OPTIONS, ParseOptions, parse_field
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_FILE_ERROR = 2
+
+
+@dataclass(frozen=True, slots=True)
+class FileProblem:
+    """A file that could not be read or applied, with the message for the coordinator."""
+
+    path: str
+    message: str
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    """What an import did (or, for a dry run, would do)."""
+
+    plan: ImportPlan
+    """The plan shown to the coordinator (dry run) or the plans applied, file by file."""
+    batch_ids: list[int] = field(default_factory=list)
+    file_errors: list[FileProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    rejects_path: Path | None = None
+    """The rejects workbook written, if any row was rejected and a path was given."""
+    json_text: str | None = None
+    """``plan.to_json()`` as text, when asked for."""
+
+    @property
+    def exit_code(self) -> int:
+        if self.file_errors:
+            return EXIT_FILE_ERROR
+        if self.plan.counts.reject:
+            return EXIT_REJECTED
+        return EXIT_OK
+
+    def summary(self) -> str:
+        """One line a coordinator (or a script's log) can read."""
+        counts = self.plan.counts
+        verb = "would import" if self.dry_run else "imported"
+        text = (f"{verb}: {counts.new} new, {counts.update} updated, {counts.unchanged} unchanged, "
+                f"{counts.reject} rejected")
+        if self.file_errors:
+            text += f"; {len(self.file_errors)} file(s) could not be imported"
+        return text
+
+
+def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str | None = None,
+                 dry_run: bool = False, json: bool = False, rejects_path: str | os.PathLike | None = None,
+                 overwrite_blanks: bool = False) -> ImportOutcome:
+    """Import ``paths`` into ``db`` (see the module docstring); never raises for a bad file."""
+    options = _options(db)
+    outcome = ImportOutcome(ImportPlan(overwrite_blanks=overwrite_blanks), dry_run=dry_run)
+    files: list[tuple[Workbook, list[ParsedSheet]]] = []
+    for path in paths:
+        try:
+            workbook = read_workbook(path)
+        except ImportFileError as exc:
+            outcome.file_errors.append(FileProblem(str(path), exc.message))
+            continue
+        except OSError as exc:
+            outcome.file_errors.append(FileProblem(str(path), f"{Path(path).name} cannot be read: {exc.strerror}"))
+            continue
+        sheets, warnings = parsed_sheets(workbook, kind=kind, options=options)
+        outcome.warnings.extend(warnings)
+        if not sheets:
+            outcome.warnings.append(f"{workbook.path.name}: no sheet holds data this program can import")
+        files.append((workbook, sheets))
+    outcome.warnings.extend(_already_imported(db, [workbook for workbook, _ in files]))
+    if dry_run:
+        with db.session() as session:
+            outcome.plan = plan_import(session, [s for _, sheets in files for s in sheets],
+                                       overwrite_blanks=overwrite_blanks)
+    else:
+        _apply_files(db, files, outcome, overwrite_blanks)
+    outcome.warnings.extend(w for sheet in outcome.plan.sheets for w in sheet.warnings)
+    if rejects_path is not None and outcome.plan.counts.reject:
+        outcome.rejects_path = write_rejects_workbook(outcome.plan, rejects_path)
+    if json:
+        outcome.json_text = jsonlib.dumps(outcome.plan.to_json(), indent=2, ensure_ascii=False)
+    return outcome
+
+
+def _options(db: Database) -> ParseOptions:
+    settings = db.settings()
+    return ParseOptions(day_first=settings.date_order != "month_first",
+                        hours_per_day=settings.hours_per_day or DEFAULT_OPTIONS.hours_per_day,
+                        hours_per_week=DEFAULT_OPTIONS.hours_per_week)
+
+
+def _file_rank(sheets: Sequence[ParsedSheet]) -> int:
+    """Files with parents (projects, people) are applied before files that refer to them."""
+    return min((KINDS.index(s.kind) for s in sheets if s.kind in KINDS), default=len(KINDS))
+
+
+def _apply_files(db: Database, files: list[tuple[Workbook, list[ParsedSheet]]], outcome: ImportOutcome,
+                 overwrite_blanks: bool) -> None:
+    for workbook, sheets in sorted(files, key=lambda item: _file_rank(item[1])):
+        if not sheets:
+            continue
+        with db.session() as session:
+            plan = plan_import(session, sheets, overwrite_blanks=overwrite_blanks)
+        try:
+            batch = apply_plan(
+                db, plan, file_name=workbook.path.name, sha256=workbook.sha256,
+                kind=", ".join(dict.fromkeys(s.kind for s in sheets)),
+                mapping={s.sheet: {h: f for h, f in s.mapping.items() if f} for s in sheets},
+            )
+        except ApplyError as exc:
+            outcome.file_errors.append(FileProblem(str(workbook.path), str(exc)))
+            continue
+        outcome.batch_ids.append(batch.id)
+        outcome.plan.sheets.extend(plan.sheets)
+
+
+def _already_imported(db: Database, workbooks: Sequence[Workbook]) -> list[str]:
+    """Warn about files whose exact content was imported before (and not undone)."""
+    hashes = {workbook.sha256: workbook for workbook in workbooks}
+    if not hashes:
+        return []
+    batch = ImportBatch.__table__
+    query = select(batch.c.id, batch.c.sha256, batch.c.imported_at).where(
+        batch.c.sha256.in_(list(hashes)), batch.c.status == BatchStatus.APPLIED.value).order_by(batch.c.id)
+    with db.session() as session:
+        rows = session.execute(query).all()
+    seen: dict[str, Any] = {row.sha256: row for row in rows}
+    return [f"{hashes[sha].path.name} was already imported on {row.imported_at:%Y-%m-%d} (batch {row.id}); "
+            "rows that did not change since are left as they are" for sha, row in seen.items()]
+
+
+# ---------------------------------------------------------------------------------------------
+# From the reading side's tables to ParsedSheets
+# ---------------------------------------------------------------------------------------------
+
+
+def parsed_sheets(workbook: Workbook, *, kind: str | None = None,
+                  options: ParseOptions = DEFAULT_OPTIONS) -> tuple[list[ParsedSheet], list[str]]:
+    """Every importable table of ``workbook`` as a ParsedSheet, and warnings about the rest.
+
+    ``kind`` forces the kind of every table (its headers are mapped again for that kind).
+    """
+    analysis = analyse_workbook(workbook, options)
+    warnings = [f"{workbook.path.name}, sheet {s.sheet}: skipped ({s.reason})" for s in analysis.skipped]
+    sheets = []
+    for table in analysis.all_tables():
+        if kind is not None and table.kind != Kind(kind):
+            table.kind = Kind(kind)
+            table.mapping = map_headers(table.headers, table.kind, options=options)
+        if table.kind is None:
+            warnings.append(f"{workbook.path.name}, sheet {table.sheet}: skipped (its kind is not clear; "
+                            "choose one with --kind)")
+            continue
+        sheets.append(to_parsed_sheet(workbook.path.name, table, options))
+    return sheets, warnings
+
+
+def to_parsed_sheet(file_name: str, table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> ParsedSheet:
+    """One analysed table, parsed, as the planner's input: one ParsedRow per record or rejected row."""
+    kind = str(table.kind)
+    headers = tuple(table.header_text(i) for i in range(len(table.headers)))
+    mapping: dict[str, str | None] = {}
+    grid_indexes = {g.index for g in table.mapping.grid}
+    for column in table.mapping.columns:
+        mapping[headers[column.index]] = "hours_per_week" if column.index in grid_indexes else column.field
+    for grid in table.mapping.grid:
+        mapping[headers[grid.index]] = "hours_per_week"
+    unmapped = [h for h, f in mapping.items() if f is None]
+    raw_by_line = dict(table.rows)
+    by_line: dict[int, list[ParsedRow]] = {}
+    for line, (records, errors) in _parse_by_line(table, options).items():
+        raw = raw_by_line.get(line, ())
+        if errors:
+            by_line[line] = [ParsedRow(kind, file_name, table.sheet, line, _readable_values(table, raw, options),
+                                       list(errors), raw)]
+        else:
+            by_line[line] = [row for record in records
+                             for row in _rows_of_record(kind, file_name, table.sheet, record, raw)]
+    rows = [row for line in sorted(by_line) for row in by_line[line]]
+    return ParsedSheet(file_name, table.sheet, kind, table.header_row, {h: f for h, f in mapping.items() if f},
+                       unmapped, rows, headers)
+
+
+def _parse_by_line(table: SheetTable, options: ParseOptions) -> dict[int, tuple[list[ParsedRecord], list[CellError]]]:
+    """Parsed records and cell errors of each line of the table.
+
+    In a plain table a cell error names its sheet row, which is the record's line. In transposed
+    and form layouts several records share sheet rows, so each record is parsed on its own.
+    """
+    found: dict[int, tuple[list[ParsedRecord], list[CellError]]] = {}
+    if table.layout is Layout.TABLE:
+        parsed = parse_table(table, options)
+        for record in parsed.records:
+            found.setdefault(record.line, ([], []))[0].append(record)
+        for error in parsed.errors:
+            found.setdefault(error.row, ([], []))[1].append(error)
+        return found
+    for index, (line, values) in enumerate(table.rows):
+        cells = [table.cells[index]] if table.cells is not None else None
+        parsed = parse_table(replace(table, rows=[(line, values)], cells=cells, nested=[]), options)
+        if parsed.records or parsed.errors:
+            found[line] = (list(parsed.records), list(parsed.errors))
+    return found
+
+
+def _rows_of_record(kind: str, file_name: str, sheet: str, record: ParsedRecord, raw: tuple) -> list[ParsedRow]:
+    """A record, or for a wide time grid one allocation per booked period."""
+    if not record.grid:
+        return [ParsedRow(kind, file_name, sheet, record.line, dict(record.values), [], raw)]
+    rows = []
+    for booked in record.grid:
+        weeks = ((booked.end - booked.start).days + 1) / 7
+        values = {**record.values, "start": booked.start, "end": booked.end,
+                  "hours_per_week": round(booked.hours / weeks, 2)}
+        rows.append(ParsedRow(kind, file_name, sheet, record.line, values, [], raw))
+    return rows
+
+
+def _readable_values(table: SheetTable, raw: tuple, options: ParseOptions) -> dict[str, Any]:
+    """The cells of a rejected row that did parse, so the plan can still show them."""
+    specs = {spec.name: spec for spec in FIELDS[table.kind]}
+    values: dict[str, Any] = {}
+    for column in table.mapping.columns:
+        if not column.field or column.index >= len(raw):
+            continue
+        try:
+            value = parse_field(specs[column.field], raw[column.index], multiplier=column.multiplier,
+                                unit=column.unit, options=options)
+        except ValueError:
+            continue
+        if value is not None:
+            values[column.field] = value
+    return values
