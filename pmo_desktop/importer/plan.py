@@ -8,7 +8,7 @@ written here; ``apply.apply_plan`` writes a plan in one transaction.
 
 Decisions, relied on by the tests and the rest of the pipeline:
 
-* Natural keys: project code; status (project, period end); RAID (project or none, ref);
+* Natural keys: project code (else its name, which can update but not create a project); status (project, period end); RAID (project or none, ref);
   milestone (project, name); person (email, else name, both matched case-insensitively);
   allocation (person, project, start date).
 * A reference to a project (status, RAID, milestones, allocations, RAID "depends on") matches a
@@ -393,6 +393,10 @@ LOOKUP_FIELDS: dict[tuple[str, str], tuple[Table, str]] = {
 
 PROJECT_REFERENCES = frozenset({"project", "depends_on"})
 
+ALTERNATIVE_KEYS: dict[str, tuple[str, str]] = {"projects": ("code", "name"), "people": ("email", "name")}
+"""Kinds identified by either of two fields: the first when given, else the second (DfT masters
+list projects by name only; such rows update the one stored project of that name)."""
+
 
 def _words(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
     return {word: value for value, words in pairs.items() for word in (value, *words)}
@@ -426,7 +430,7 @@ ENUMS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
     })),
     ("milestones", "status"): ("milestone status", _words({
         MilestoneStatus.PLANNED: ("not started", "open", "on track", "in progress", "green", "g", "no",
-                                  "pending", "scheduled", "planned", "n"),
+                                  "pending", "scheduled", "planned", "n", "live", "active", "forecast"),
         MilestoneStatus.AT_RISK: ("at risk", "amber", "a", "red", "r", "delayed", "late", "slipping"),
         MilestoneStatus.ACHIEVED: ("complete", "completed", "done", "yes", "y", "met", "delivered", "closed",
                                    "blue", "b"),
@@ -715,7 +719,8 @@ class _Planner:
         live = _drop_duplicates([(s, r) for s, r in live if r.action is not Action.REJECT])
         stored = getattr(self, f"_fetch_{kind}")([r for _, r in live])
         for sheet, row in live:
-            self._decide(kind, sheet, row, stored.get(_key_tuple(row)))
+            if row.action is not Action.REJECT:  # an ambiguous match was rejected while fetching
+                self._decide(kind, sheet, row, stored.get(_key_tuple(row)))
         if kind == "people":
             self._check_unique_people([r for _, r in live])
         _register_new_parents(self, kind, [r for _, r in live])
@@ -739,8 +744,9 @@ class _Planner:
             if stored is not None:
                 planned.values[field_name] = stored
         missing = [name for name in KEY_FIELDS[source.kind] if planned.values.get(name) is None]
-        if source.kind == "people":
-            missing = [] if planned.values.get("email") or planned.values.get("name") else ["name"]
+        if source.kind in ALTERNATIVE_KEYS:
+            either = ALTERNATIVE_KEYS[source.kind]
+            missing = [] if any(planned.values.get(name) for name in either) else [either[0]]
         elif source.kind == "raid":
             missing = [name for name in missing if name != "project"]  # portfolio-level items have none
         for name in missing:
@@ -754,7 +760,8 @@ class _Planner:
 
     def _keys_projects(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
         for _, row in rows:
-            row.key = {"code": row.values["code"]}
+            code, name = row.values.get("code"), row.values.get("name")
+            row.key = {"code": code} if code else {"name": name}
 
     def _keys_people(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
         for _, row in rows:
@@ -810,11 +817,27 @@ class _Planner:
         return found
 
     def _fetch_projects(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        """Stored projects by code; rows without a code match a project by its name (if only one has it)."""
         project, programme = Project.__table__, Programme.__table__
         base = select(project, programme.c.name.label("ref_programme")).outerjoin(
             programme, programme.c.id == project.c.programme_id)
-        return self._fetch(lambda chunk: base.where(project.c.code.in_([k[0] for k in chunk])),
-                           [_key_tuple(r) for r in rows], lambda s: (s.code,))
+        by_code = self._fetch(lambda chunk: base.where(project.c.code.in_([k[1] for k in chunk])),
+                              [_key_tuple(r) for r in rows if r.values.get("code")], lambda s: ("code", s.code))
+        names = [_key_tuple(r) for r in rows if not r.values.get("code")]
+        by_name: dict[tuple, list[Any]] = defaultdict(list)
+        for chunk in _chunks(sorted(set(names))):
+            query = base.where(func.lower(project.c.name).in_([k[1] for k in chunk]))
+            for stored in self.session.execute(query):
+                by_name[("name", stored.name.lower())].append(stored)
+        found = dict(by_code)
+        for row in rows:
+            matches = by_name.get(_key_tuple(row), [])
+            if len(matches) > 1:
+                row.reject(RowError("name", row.values.get("name"),
+                                    "matches several projects; add a column with the project codes"))
+            elif matches:
+                found[_key_tuple(row)] = matches[0]
+        return found
 
     def _fetch_people(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
         person, role = Person.__table__, Role.__table__
@@ -944,7 +967,7 @@ def _noun(kind: str) -> str:
 
 def _fixed_key_fields(kind: str) -> frozenset[str]:
     """Key fields that identify the record and therefore never change by import."""
-    return frozenset() if kind == "people" else frozenset(KEY_FIELDS[kind])
+    return frozenset() if kind == "people" else frozenset(KEY_FIELDS[kind])  # projects: the code
 
 
 def _nullable(kind: str, field_name: str) -> bool:
@@ -956,6 +979,9 @@ def _key_tuple(row: PlannedRow) -> tuple:
     """The comparable natural key of a live row."""
     if row.kind == "people":
         return person_key(row.values.get("email"), row.values.get("name"))
+    if row.kind == "projects":
+        code = row.values.get("code")
+        return ("code", code) if code else ("name", (row.values.get("name") or "").lower())
     if row.kind == "allocations":
         return (row.refs["person"], row.refs["project"], row.values["start"])
     return tuple(row.key.values())
