@@ -295,7 +295,8 @@ def table_at(
 ) -> SheetTable:
     """Build the table whose header is at ``header_index`` (0-based)."""
     headers, samples = _headers_and_samples(rows, header_index)
-    kind, mapping = classify(headers, sheet_name, samples, options)
+    context = f"{sheet_name} {_banner_above(rows, header_index)}"  # "Key Risks" over a table
+    kind, mapping = classify(headers, context, samples, options)
     records = table_extent(rows, header_index, len(headers), _text_columns(mapping) if kind else ())
     return SheetTable(
         sheet=sheet_name,
@@ -305,8 +306,19 @@ def table_at(
         headers=headers,
         rows=records,
         mapping=mapping,
-        raid_kind=raid_kind_from_sheet_name(sheet_name) if kind is Kind.RAID else None,
+        raid_kind=raid_kind_from_sheet_name(context) if kind is Kind.RAID else None,
     )
+
+
+def _banner_above(rows: Sequence[tuple], header_index: int) -> str:
+    """The title written just above a table (a lone text cell within two rows), if any."""
+    for index in range(header_index - 1, max(header_index - 3, -1), -1):
+        filled = _filled(rows[index])
+        if len(filled) == 1 and isinstance(filled[0], str):
+            return filled[0]
+        if filled:
+            break
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------
