@@ -112,6 +112,7 @@ def normalise_header(header: object) -> str:
         text = pattern.sub(replacement, text)
     text = re.sub(r"(£|\$|€)\s*(k|m|mn|bn|'?000s?)?\b", " ", text)
     text = re.sub(r"[^a-z0-9 ]+", " ", text)
+    text = re.sub(r"\b([a-z])\s+(?=[a-z]\b)", r"\1", text)  # "R.A.G." / "P M" -> "rag" / "pm"
     words = [_ABBREVIATIONS.get(word, word) for word in text.split()]
     return " ".join(words)
 

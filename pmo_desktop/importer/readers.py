@@ -55,6 +55,9 @@ class ReadLimits:
     prolog_bytes: int = 64 * 1024
 
 
+DEFAULT_LIMITS = ReadLimits()
+
+
 @dataclass(slots=True)
 class Sheet:
     """One worksheet as plain rows (see the module docstring for the conventions)."""
@@ -161,14 +164,14 @@ def _zip_format(path: Path, archive: zipfile.ZipFile) -> str:
         )
     if "content.xml" in names and "meta-inf/manifest.xml" in names:
         return "ods"
-    if any(name.endswith("workbook.bin") for name in names):
-        return "xlsb"
-    if "[content_types].xml" in names or any(name.endswith("workbook.xml") for name in names):
-        return "xlsm" if "xl/vbaproject.bin" in names else "xlsx"
     if any(name.endswith(("word/document.xml", "ppt/presentation.xml")) for name in names):
         raise ImportFileError.because(
             path, "is a Word or PowerPoint document, not a spreadsheet", "ask for the Excel workbook"
         )
+    if any(name.endswith("workbook.bin") for name in names):
+        return "xlsb"
+    if "[content_types].xml" in names or any(name.endswith("workbook.xml") for name in names):
+        return "xlsm" if "xl/vbaproject.bin" in names else "xlsx"
     raise ImportFileError.because(
         path, "is a zip archive that does not contain a spreadsheet", f"check the file, or {_RESAVE}"
     )
@@ -447,7 +450,7 @@ def _open_zip(path: Path, limits: ReadLimits) -> str:
         raise ImportFileError.because(path, "is damaged and cannot be unpacked", _RESAVE) from None
 
 
-def read_workbook(path: str | Path, limits: ReadLimits = ReadLimits()) -> Workbook:
+def read_workbook(path: str | Path, limits: ReadLimits = DEFAULT_LIMITS) -> Workbook:
     """Read every sheet of a spreadsheet or CSV file; ImportFileError if it cannot be imported."""
     path = Path(path)
     try:
