@@ -729,8 +729,9 @@ class _Planner:
         """Parse errors, stored forms and required keys of one row; references come later."""
         sheet = sheet_plan.sheet
         planned = PlannedRow(source, Action.NEW, {}, {}, errors=list(source.errors))
+        failed = {error.column for error in planned.errors}
         for field_name, value in source.values.items():
-            if field_name not in FIELD_COLUMNS[source.kind] or value is None:
+            if field_name not in FIELD_COLUMNS[source.kind] or value is None or sheet.header_of(field_name) in failed:
                 continue
             try:
                 stored = stored_form(source.kind, field_name, value)
