@@ -596,7 +596,7 @@ def parse_score(value: object) -> int | None:
         number = float(value)  # type: ignore[arg-type]
         if number == int(number) and 1 <= number <= 5:
             return int(number)
-        if 0 <= number < 1:
+        if 0 < number < 1:
             return _score_from_fraction(number, value)
         if 5 < number <= 100 and number == int(number):
             return _score_from_fraction(number / 100, value)
