@@ -1,0 +1,104 @@
+"""import_files end to end: real files in, batches and exit codes out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import openpyxl
+from sqlalchemy import select
+
+from pmo_desktop.importer.pipeline import EXIT_FILE_ERROR, EXIT_OK, EXIT_REJECTED, import_files
+from pmo_desktop.model import ImportBatch, Project, StatusReport
+
+from .helpers import dump
+
+D = dt.date
+
+
+def write_projects(path, rows):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Projects"
+    ws.append(["Portfolio register - Q1 2026"])  # a title row above the table, as managers do
+    ws.append([])
+    ws.append(["Project ID", "Project Name", "Project Manager", "Start Date", "End Date", "Budget (£k)", "RAG"])
+    for row in rows:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+def write_status(path, rows):
+    path.write_text("Project,Week Ending,Overall RAG,Executive Summary\n"
+                    + "".join(",".join(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_dry_run_plans_across_files_and_writes_nothing(db, tmp_path):
+    projects = write_projects(tmp_path / "projects.xlsx", [
+        ["P1", "Alpha", "Ann Lee", D(2026, 1, 5), D(2026, 12, 18), 120, "Green"],
+        ["P2", "Beta", "Bo Kim", D(2026, 2, 1), D(2026, 9, 30), "1.5m", "Amber"],
+    ])
+    status = write_status(tmp_path / "status.csv", [["Alpha", "31/03/2026", "Red", "Supplier late"]])
+    empty = dump(db)
+    outcome = import_files(db, [status, projects], dry_run=True, json=True)
+    assert outcome.exit_code == EXIT_OK and outcome.batch_ids == []
+    assert dump(db) == empty
+    counts = outcome.plan.counts
+    assert (counts.new, counts.reject) == (3, 0)
+    data = json.loads(outcome.json_text)
+    assert [sheet["kind"] for sheet in data] == ["status", "projects"]
+    assert data[1]["rows"][1]["values"]["budget"] == 1500000
+    assert data[0]["rows"][0]["key"] == {"project": "P1", "period_end": "2026-03-31"}
+
+
+def test_import_applies_each_file_as_a_batch_parents_first(db, tmp_path):
+    projects = write_projects(tmp_path / "projects.xlsx", [
+        ["P1", "Alpha", "Ann Lee", D(2026, 1, 5), D(2026, 12, 18), 120, "Green"]])
+    status = write_status(tmp_path / "status.csv", [["P1", "2026-03-31", "Amber", "=1+1"]])
+    outcome = import_files(db, [status, projects])
+    assert outcome.exit_code == EXIT_OK, outcome.file_errors
+    assert len(outcome.batch_ids) == 2
+    with db.session() as s:
+        batches = s.scalars(select(ImportBatch).order_by(ImportBatch.id)).all()
+        assert [b.file_name for b in batches] == ["projects.xlsx", "status.csv"]
+        assert batches[0].kind == "projects" and batches[0].mapping["Projects"]["Project ID"] == "code"
+        assert len(batches[0].sha256) == 64
+        project = s.scalar(select(Project))
+        assert (project.code, project.budget, project.rag, project.baseline_end) == (
+            "P1", Decimal("120000.00"), "G", D(2026, 12, 18))
+        report = s.scalar(select(StatusReport))
+        assert (report.project_id, report.rag, report.summary) == (project.id, "A", "=1+1")
+    again = import_files(db, [status, projects])
+    assert again.plan.counts.unchanged == 2 and not again.plan.has_changes
+    assert any("was already imported" in warning for warning in again.warnings)
+
+
+def test_rejected_rows_give_exit_code_1_and_a_rejects_workbook(db, tmp_path):
+    projects = write_projects(tmp_path / "projects.xlsx", [
+        ["P1", "Alpha", "Ann Lee", D(2026, 1, 5), D(2026, 12, 18), 120, "Green"],
+        ["P2", "Beta", "Bo Kim", "next spring", D(2026, 9, 30), 10, "Purple"],
+    ])
+    outcome = import_files(db, [projects], rejects_path=tmp_path / "rejects.xlsx")
+    assert outcome.exit_code == EXIT_REJECTED
+    assert outcome.plan.counts.new == 1 and outcome.plan.counts.reject == 1
+    rows = list(openpyxl.load_workbook(outcome.rejects_path).active.iter_rows(values_only=True))
+    assert rows[0][-1] == "Reason" and rows[1][:3] == ("P2", "Beta", "Bo Kim")
+    assert "row 5, column 'Start Date': value 'next spring'" in rows[1][-1]
+    assert "column 'RAG': value 'Purple'" in rows[1][-1]
+    with db.session() as s:
+        assert s.scalars(select(Project.code)).all() == ["P1"]
+
+
+def test_an_unreadable_file_gives_exit_code_2_and_the_others_are_imported(db, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    projects = write_projects(tmp_path / "projects.xlsx", [["P1", "Alpha", "Ann", None, None, 1, "G"]])
+    outcome = import_files(db, [broken, tmp_path / "missing.xlsx", projects])
+    assert outcome.exit_code == EXIT_FILE_ERROR
+    assert [p.path for p in outcome.file_errors] == [str(broken), str(tmp_path / "missing.xlsx")]
+    assert "broken.xlsx" in outcome.file_errors[0].message
+    assert "was not found" in outcome.file_errors[1].message
+    assert len(outcome.batch_ids) == 1
