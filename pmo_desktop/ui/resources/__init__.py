@@ -1,0 +1,1 @@
+"""The Resources tab's parts: the people table model, the person panel, its dialogs and timeline."""

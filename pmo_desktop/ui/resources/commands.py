@@ -1,0 +1,95 @@
+"""Undoable create, update and delete of one row, built on ``run_undoable``.
+
+Each helper keeps what the next step needs (the row's id, its version, the snapshot of a
+deletion) in a small object, so that undo and redo can run any number of times: undoing a
+creation deletes the row and keeps its snapshot, and redoing it restores that snapshot, so the
+row keeps its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from ..context import AppContext
+from ..undo import run_undoable
+
+
+class Saved(Protocol):
+    id: int
+    version: int
+
+
+class _Creation:
+    def __init__(self, create: Callable[[Session], Saved], delete: Callable[[Session, int], Any],
+                 restore: Callable[[Session, Any], int]):
+        self._create, self._delete, self._restore = create, delete, restore
+        self._row_id: int | None = None
+        self._snapshot: Any = None
+
+    def do(self, session: Session) -> Any:
+        if self._snapshot is None:
+            saved = self._create(session)
+            self._row_id = saved.id
+            return saved
+        self._row_id = self._restore(session, self._snapshot)
+        return self._row_id
+
+    def undo(self, session: Session, _result: Any) -> None:
+        assert self._row_id is not None
+        self._snapshot = self._delete(session, self._row_id)
+
+
+class _Update:
+    def __init__(self, update: Callable[[Session, int, Any, int | None], Any], row_id: int, data: Any,
+                 version: int | None):
+        self._update, self._row_id, self._data, self._version = update, row_id, data, version
+        self._before: Any = None
+
+    def do(self, session: Session) -> Any:
+        saved = self._update(session, self._row_id, self._data, self._version)
+        self._version = saved.version
+        if self._before is None:
+            self._before = saved.before
+        return saved
+
+    def undo(self, session: Session, _result: Any) -> None:
+        restored = self._update(session, self._row_id, self._before, self._version)
+        self._version = restored.version
+
+
+class _Deletion:
+    def __init__(self, delete: Callable[[Session, int, int | None], Any], restore: Callable[[Session, Any], int],
+                 row_id: int, version: int | None):
+        self._delete, self._restore, self._row_id, self._version = delete, restore, row_id, version
+
+    def do(self, session: Session) -> Any:
+        # Restore puts the same version back, so the check holds on every redo too.
+        return self._delete(session, self._row_id, self._version)
+
+    def undo(self, session: Session, snapshot: Any) -> None:
+        self._restore(session, snapshot)
+
+
+def undoable_create(ctx: AppContext, text: str, entity: str, create: Callable[[Session], Saved],
+                    delete: Callable[[Session, int], Any], restore: Callable[[Session, Any], int]) -> Saved:
+    """Create a row now; undo deletes it, redo restores it with the same id."""
+    command = _Creation(create, delete, restore)
+    return run_undoable(ctx, text, command.do, command.undo, entity=entity)
+
+
+def undoable_update(ctx: AppContext, text: str, entity: str,
+                    update: Callable[[Session, int, Any, int | None], Any], row_id: int, data: Any,
+                    version: int | None) -> Any:
+    """Save ``data`` over a row at ``version`` now; undo puts back the values it had before."""
+    command = _Update(update, row_id, data, version)
+    return run_undoable(ctx, text, command.do, command.undo, entity=entity)
+
+
+def undoable_delete(ctx: AppContext, text: str, entity: str, delete: Callable[[Session, int, int | None], Any],
+                    restore: Callable[[Session, Any], int], row_id: int, version: int | None) -> Any:
+    """Delete a row now; undo restores it exactly from the snapshot the delete returned."""
+    command = _Deletion(delete, restore, row_id, version)
+    return run_undoable(ctx, text, command.do, command.undo, entity=entity)

@@ -1,0 +1,178 @@
+"""The Resources tab: everyone in the office with this week's utilisation, and a panel to edit them.
+
+The left side is a vertical splitter (``content_splitter``) that holds the people table; the
+heat map and the demand-versus-capacity charts join it there as further panes. The right side
+is the person panel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services.resources import OVER_ALLOCATED, PEAK_WEEKS, PersonRow, person_rows
+from ..context import AppContext
+from ..resources.people_model import BAND_NAMES, COL, PeopleTableModel
+from ..resources.person_panel import PersonPanel
+from ..resources.table_setup import setup_table
+from ..theme import UTILISATION_BANDS
+from ..widgets.filter_bar import FilterBar
+
+#: Changes that alter what this tab shows ("*" after imports, undo of a batch, a new database).
+WATCHED_ENTITIES = frozenset({"person", "allocation", "absence", "project", "role", "*"})
+
+
+def _is_over_allocated(row: PersonRow) -> bool:
+    return row.over_allocated
+
+
+def _band_legend() -> QLabel:
+    bounds = ("under 60%", "60–90%", "90–105%", "over 105%")
+    swatches = "&nbsp;&nbsp;".join(
+        f"<span style='background:{colour}; color:{colour};'>&nbsp;■&nbsp;</span>&nbsp;{bound}"
+        for (_low, colour), bound in zip(UTILISATION_BANDS, bounds, strict=True)
+    )
+    legend = QLabel(f"Utilisation:&nbsp;&nbsp;{swatches}")
+    legend.setObjectName("utilisation_legend")
+    legend.setToolTip("Colours of the Utilisation and Peak columns and of the timeline bars: "
+                      + ", ".join(BAND_NAMES))
+    legend.setProperty("role", "hint")
+    return legend
+
+
+class ResourcesTab(QWidget):
+    """People table (filterable by role, team and over-allocation) beside the person panel."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("resources_tab")
+        self.ctx = ctx
+        self._syncing = False
+
+        self.model = PeopleTableModel(self)
+        self.filter_bar = FilterBar(self.model, "people", self)
+        self.role_filter = self.filter_bar.add_choice(COL["role"], "Roles")
+        self.team_filter = self.filter_bar.add_choice(COL["team"], "Teams")
+        self.over_allocated_check = QCheckBox("Over-allocated only", self.filter_bar)
+        self.over_allocated_check.setObjectName("filter_over_allocated")
+        self.over_allocated_check.setToolTip(
+            f"Only people above {OVER_ALLOCATED:.0%} of capacity in this week or the {PEAK_WEEKS - 1} after it"
+        )
+        # After the role and team choices, before "Clear filters".
+        self.filter_bar.layout().insertWidget(2, self.over_allocated_check)
+        self.filter_bar.layout().addWidget(_band_legend())
+
+        self.table = QTableView(self)
+        self.table.setObjectName("people_table")
+        setup_table(self.table, self.model, sort_column=COL["name"])
+
+        self.panel = PersonPanel(ctx, self)
+        self.panel.setObjectName("person_panel")
+
+        self.content_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.content_splitter.setObjectName("resources_content_splitter")
+        self.content_splitter.setChildrenCollapsible(False)
+        self.content_splitter.addWidget(self.table)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("resources_splitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.content_splitter)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([860, 520])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.splitter, 1)
+
+        self.over_allocated_check.toggled.connect(self._on_over_allocated_check_toggled)
+        # "Clear filters" clears the model's predicate too: untick the box to match.
+        self.filter_bar.clear_button.clicked.connect(lambda: self.over_allocated_check.setChecked(False))
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        self.panel.person_saved.connect(self.select_person)
+        self.panel.person_cleared.connect(self._on_panel_person_cleared)
+        ctx.data_changed.connect(self._on_ctx_data_changed)
+
+        self.refresh()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    # -- data ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read the people, keeping the selection, the filters and the sort order."""
+        rows = self.ctx.read(person_rows, dt.date.today())
+        self._syncing = True
+        try:
+            self.model.set_rows(rows)
+            self.filter_bar.refresh_choices()
+            self._select(self.panel.person_id)
+        finally:
+            self._syncing = False
+        self.panel.reload()
+
+    def select_person(self, person_id: int) -> None:
+        """Select ``person_id`` in the table (when not filtered out) and show them in the panel."""
+        self._syncing = True
+        try:
+            self._select(person_id)
+        finally:
+            self._syncing = False
+        if self.panel.person_id != person_id:
+            self.panel.load(person_id)
+
+    def selected_person_id(self) -> int | None:
+        index = self.table.selectionModel().currentIndex()
+        return self.model.row_id(index.row()) if index.isValid() else None
+
+    def _select(self, person_id: int | None) -> None:
+        view_row = self.model.view_row_of(person_id) if person_id is not None else None
+        selection = self.table.selectionModel()
+        if view_row is None:
+            selection.clearSelection()
+            selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+            return
+        index = self.model.index(view_row, 0)
+        selection.setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+
+    # -- slots --------------------------------------------------------------------------------
+    def _on_ctx_data_changed(self, entity: str) -> None:
+        if entity in WATCHED_ENTITIES:
+            self.refresh()
+
+    def _on_over_allocated_check_toggled(self, checked: bool) -> None:
+        self.model.set_predicate(_is_over_allocated if checked else None)
+
+    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._syncing or not current.isValid():
+            return
+        person_id = self.model.row_id(current.row())
+        if person_id is None or person_id == self.panel.person_id:
+            return
+        if not self.panel.confirm_discard():
+            # Stay on the person being edited.
+            if self.panel.person_id is not None:
+                self.select_person(self.panel.person_id)
+            return
+        self.panel.load(person_id)
+
+    def _on_panel_person_cleared(self) -> None:
+        self._syncing = True
+        try:
+            self._select(None)
+        finally:
+            self._syncing = False
