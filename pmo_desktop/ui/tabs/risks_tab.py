@@ -1,0 +1,297 @@
+"""The Risks tab: the RAID register across the portfolio, its filters, and the item's detail panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import RaidKind, RaidStatus
+from ...services import raid
+from ...services.raid import ScoreBand
+from ..context import AppContext
+from ..risks.commands import RaidCommands
+from ..risks.detail_panel import RaidDetailPanel
+from ..risks.raid_table_model import COLUMN, DISPLAY_ORDER, RAID_COLUMNS, RaidTableModel
+from ..widgets.filter_bar import FilterBar
+
+REFRESH_ON = frozenset({"raid_item", "project", "programme", "milestone", "person", "*"})
+"""Entities whose changes the register shows (codes, programmes, owners come from them)."""
+
+KIND_CHOICES: tuple[tuple[str, str | None], ...] = (
+    ("All", None),
+    ("Risks", RaidKind.RISK.value),
+    ("Assumptions", RaidKind.ASSUMPTION.value),
+    ("Issues", RaidKind.ISSUE.value),
+    ("Dependencies", RaidKind.DEPENDENCY.value),
+)
+
+# A row of toggle buttons drawn as one segmented control.
+_SEGMENTED_STYLE = """
+QToolButton { padding: 4px 14px; border: 1px solid palette(mid); border-left: none; background: palette(button); }
+QToolButton:first { border-left: 1px solid palette(mid); border-top-left-radius: 5px; border-bottom-left-radius: 5px; }
+QToolButton:last { border-top-right-radius: 5px; border-bottom-right-radius: 5px; }
+QToolButton:hover:!checked { background: rgba(47, 111, 189, 0.10); }
+QToolButton:checked { background: #2f6fbd; color: #ffffff; border-color: #275d9f; }
+"""
+
+
+class RisksTab(QWidget):
+    """Register on the left (sortable, filterable), the selected item's panel on the right."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None,
+                 *, today: Callable[[], dt.date] = dt.date.today):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._today = today
+        self._restoring_selection = False
+
+        self.model = RaidTableModel(self, currency=ctx.currency_symbol, today=today())
+        self.commands = RaidCommands(ctx)
+        self.table = self._build_table()
+        self.filter_bar = self._build_filter_bar()
+        self.kind_switch, self.kind_group = self._build_kind_switch()
+        self.overdue_check = QCheckBox("Overdue only", self)
+        self.overdue_check.setObjectName("overdue_check")
+        self.overdue_check.setToolTip("Only items past their due date that are not closed")
+        self.panel = RaidDetailPanel(ctx, self.commands, self, today=today)
+        self.panel.setObjectName("raid_detail_panel")
+        self._lay_out()
+        self._connect()
+        self.model.sort(COLUMN["score"], Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicator(COLUMN["score"], Qt.SortOrder.DescendingOrder)
+        self.refresh()
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("raid_table")
+        table.setModel(self.model)
+        table.setSortingEnabled(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(26)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        for i, column in enumerate(RAID_COLUMNS):
+            table.setColumnWidth(i, column.width)
+        for position, key in enumerate(DISPLAY_ORDER):
+            header.moveSection(header.visualIndex(COLUMN[key]), position)
+        # The band is the score's colour; it exists as a column to filter on.
+        table.setColumnHidden(COLUMN["band"], True)
+        return table
+
+    def _build_filter_bar(self) -> FilterBar:
+        bar = FilterBar(self.model, noun="items", parent=self)
+        bar.setObjectName("raid_filter_bar")
+        self.project_filter = bar.add_choice(COLUMN["project"], "Projects")
+        bar.add_choice(COLUMN["owner"], "Owners")
+        bar.add_choice(COLUMN["status"], "Statuses", [s.value for s in RaidStatus])
+        bar.add_choice(COLUMN["band"], "Score bands", [b.value for b in ScoreBand])
+        return bar
+
+    def _build_kind_switch(self) -> tuple[QWidget, QButtonGroup]:
+        switch = QWidget(self)
+        switch.setObjectName("kind_switch")
+        switch.setStyleSheet(_SEGMENTED_STYLE)
+        layout = QHBoxLayout(switch)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        group = QButtonGroup(switch)
+        group.setExclusive(True)
+        for position, (text, kind) in enumerate(KIND_CHOICES):
+            button = QToolButton(switch)
+            button.setObjectName(f"kind_{kind or 'all'}")
+            button.setText(text)
+            button.setCheckable(True)
+            button.setProperty("kind", kind)
+            button.setToolTip("Show every kind of item" if kind is None else f"Show only {text.lower()}")
+            group.addButton(button, position)
+            layout.addWidget(button)
+        group.button(0).setChecked(True)
+        return switch, group
+
+    def _lay_out(self) -> None:
+        switch_row = QHBoxLayout()
+        switch_row.addWidget(self.kind_switch)
+        switch_row.addSpacing(16)
+        switch_row.addWidget(self.overdue_check)
+        switch_row.addStretch(1)
+
+        # The register's column: the table now; charts over the register can join this splitter.
+        self.register_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.register_splitter.setObjectName("register_splitter")
+        self.register_splitter.setChildrenCollapsible(False)
+        self.register_splitter.addWidget(self.table)
+
+        register = QWidget(self)
+        register_layout = QVBoxLayout(register)
+        register_layout.setContentsMargins(0, 0, 0, 0)
+        register_layout.setSpacing(8)
+        register_layout.addLayout(switch_row)
+        register_layout.addWidget(self.filter_bar)
+        register_layout.addWidget(self.register_splitter, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("risks_splitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(register)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([970, 430])
+        self.panel.setMinimumWidth(380)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.addWidget(self.splitter)
+
+    def _connect(self) -> None:
+        self.ctx.data_changed.connect(self._on_data_changed)
+        self.ctx.settings_changed.connect(self.refresh)
+        self.kind_group.idToggled.connect(self._on_kind_toggled)
+        self.overdue_check.toggled.connect(self._on_overdue_toggled)
+        self.filter_bar.clear_button.clicked.connect(self._on_filters_cleared)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self.panel.item_saved.connect(self.select_item)
+        self.panel.open_item.connect(self._on_open_item)
+        self.panel.new_requested.connect(self.new_item)
+        for keys, slot in ((QKeySequence.StandardKey.New, self.new_item),
+                           (QKeySequence.StandardKey.Save, self.panel.save),
+                           (QKeySequence.StandardKey.Find, self._focus_filter)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+    # -- data ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read the register, keeping filters, sort order and the selected item."""
+        today = self._today()
+        self.model.today = today
+        self.model.currency = self.ctx.currency_symbol
+        selected = self.selected_id()
+        self.model.set_rows(self.ctx.read(raid.raid_rows, today))
+        self.filter_bar.refresh_choices()
+        self._apply_overdue()
+        self._restore_selection(selected)
+        self.panel.refresh()
+
+    def _on_data_changed(self, entity: str) -> None:
+        if entity in REFRESH_ON:
+            self.refresh()
+
+    def selected_id(self) -> int | None:
+        index = self.table.selectionModel().currentIndex()
+        return self.model.row_id(index.row()) if index.isValid() else None
+
+    def _restore_selection(self, item_id: int | None) -> None:
+        row = self.model.view_row_of(item_id) if item_id is not None else None
+        self._restoring_selection = True
+        try:
+            selection = self.table.selectionModel()
+            if row is None:
+                selection.clearSelection()
+                selection.setCurrentIndex(self.model.index(-1, -1), QItemSelectionModel.SelectionFlag.Clear)
+            else:
+                index = self.model.index(row, COLUMN["title"])
+                selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                          | QItemSelectionModel.SelectionFlag.Rows)
+                self.table.scrollTo(index)
+        finally:
+            self._restoring_selection = False
+
+    def select_item(self, item_id: int) -> None:
+        """Select ``item_id`` in the register (clearing filters that hide it) and show it in the panel."""
+        if self.model.view_row_of(item_id) is None:
+            self._clear_all_filters()
+        self._restore_selection(item_id)
+        if self.panel.current_id != item_id:
+            self.panel.show_item(item_id)
+
+    # -- filters --------------------------------------------------------------------------------
+    def current_kind(self) -> str | None:
+        button = self.kind_group.checkedButton()
+        return button.property("kind") if button is not None else None
+
+    def set_kind(self, kind: str | None) -> None:
+        """Switch the register to one kind of item (None for all)."""
+        for button in self.kind_group.buttons():
+            if button.property("kind") == kind:
+                button.setChecked(True)
+
+    def _on_kind_toggled(self, _id: int, checked: bool) -> None:
+        if checked:
+            kind = self.current_kind()
+            self.model.set_column_filter(COLUMN["kind"], [kind] if kind else None)
+
+    def _on_overdue_toggled(self, _checked: bool) -> None:
+        self._apply_overdue()
+
+    def _apply_overdue(self) -> None:
+        if self.overdue_check.isChecked():
+            today = self._today()
+            self.model.set_predicate(lambda row: raid.is_overdue(row, today))
+        else:
+            self.model.set_predicate(None)
+
+    def _on_filters_cleared(self) -> None:
+        # The filter bar cleared every filter on the model; bring the switch and the box in line.
+        for widget in (self.kind_group, self.overdue_check):
+            widget.blockSignals(True)
+        self.kind_group.button(0).setChecked(True)
+        self.overdue_check.setChecked(False)
+        for widget in (self.kind_group, self.overdue_check):
+            widget.blockSignals(False)
+
+    def _clear_all_filters(self) -> None:
+        self.filter_bar.clear()
+        self._on_filters_cleared()
+
+    def _focus_filter(self) -> None:
+        self.filter_bar.search.setFocus()
+        self.filter_bar.search.selectAll()
+
+    # -- selection and panel -----------------------------------------------------------------------
+    def _on_current_row_changed(self, current, _previous) -> None:
+        if self._restoring_selection:
+            return
+        item_id = self.model.row_id(current.row()) if current.isValid() else None
+        if item_id == self.panel.current_id:
+            return
+        if not self.panel.confirm_leave():
+            self._restore_selection(self.panel.current_id)
+            return
+        self.panel.show_item(item_id)
+
+    def _on_open_item(self, item_id: int) -> None:
+        if self.panel.confirm_leave():
+            self.select_item(item_id)
+
+    def new_item(self) -> None:
+        """Start a new item in the project and kind the register is showing."""
+        if not self.panel.confirm_leave():
+            return
+        project_code = self.project_filter.currentData()
+        project_id = next((p.id for p in self.ctx.read(raid.project_choices) if p.code == project_code), None)
+        self._restore_selection(None)
+        self.panel.start_new(project_id=project_id, kind=self.current_kind())

@@ -1,0 +1,367 @@
+"""The Risks tab as a user drives it: register rows, filters, sorting, the detail panel, undo, conflicts."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import datetime as dt  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from pmo_desktop.model import Milestone, Programme, Project, RaidItem  # noqa: E402
+from pmo_desktop.model.database import open_database  # noqa: E402
+from pmo_desktop.services import raid  # noqa: E402
+from pmo_desktop.services.defaults import ensure_office_settings  # noqa: E402
+from pmo_desktop.services.errors import ConflictError  # noqa: E402
+from pmo_desktop.ui.context import AppContext  # noqa: E402
+from pmo_desktop.ui.risks import detail_panel  # noqa: E402
+from pmo_desktop.ui.risks.raid_table_model import COLUMN  # noqa: E402
+from pmo_desktop.ui.tabs.risks_tab import RisksTab  # noqa: E402
+from pmo_desktop.ui.theme import RAG_COLOURS  # noqa: E402
+
+TODAY = dt.date(2026, 3, 14)
+
+PROGRAMMES = {"Digital Customer": ("DCX-014", "DCX-017"), "Finance Transformation": ("FIN-003", "FIN-008")}
+PROJECTS = {
+    "DCX-014": "Customer portal", "DCX-017": "Mobile app", "FIN-003": "Billing upgrade",
+    "FIN-008": "ERP consolidation", "EST-002": "Head office move",
+}
+
+# project, kind, title, owner, likelihood, impact, days until due, status, response, escalation, category
+ITEMS = [
+    ("DCX-014", "risk", "Supplier cannot deliver the identity platform on time", "Ana Diaz", 4, 5, 20, "open",
+     "reduce", "programme", "Supply"),
+    ("DCX-014", "risk", "Accessibility audit finds blocking defects", "Ben Okafor", 3, 3, -5, "in_progress",
+     "reduce", "project", "Quality"),
+    ("DCX-014", "issue", "Test environment unavailable for two weeks", "Chen Wei", 5, 3, -12, "open", None,
+     "programme", "Technical"),
+    ("DCX-014", "assumption", "Call centre staff available for user research", "Ana Diaz", None, None, 40,
+     "open", None, "project", "Resourcing"),
+    ("DCX-014", "dependency", "Portal login needs the billing API", "Ben Okafor", 3, 4, 60, "open", None,
+     "project", "Technical"),
+    ("DCX-017", "risk", "App store review rejects the release", "Dana Shah", 2, 4, 30, "open", "accept",
+     "project", "Technical"),
+    ("DCX-017", "risk", "Key mobile developer leaves", "Dana Shah", 2, 2, 90, "open", "transfer", "project",
+     "Resourcing"),
+    ("DCX-017", "issue", "Push notification vendor price rise", "Eve Martin", 5, 2, -2, "open", None, "project",
+     "Financial"),
+    ("FIN-003", "risk", "Data migration corrupts historic invoices", "Femi Ade", 3, 5, 15, "open", "avoid",
+     "portfolio", "Data"),
+    ("FIN-003", "risk", "Regulatory change to VAT rounding", "Femi Ade", 1, 3, 120, "closed", "accept",
+     "project", "Regulatory"),
+    ("FIN-003", "issue", "Parallel run overruns by a month", "Gus Lee", 5, 4, -30, "in_progress", None,
+     "programme", "Schedule"),
+    ("FIN-008", "risk", "Finance team cannot release experts for testing", "Hana Sato", 4, 3, 10, "open",
+     "reduce", "programme", "Resourcing"),
+    ("FIN-008", "assumption", "Licences carry over from the old ERP", "Hana Sato", None, None, 25, "open", None,
+     "project", "Commercial"),
+    ("EST-002", "risk", "Lease exit penalty higher than planned", "Ivan Petrov", 2, 5, 45, "open", "share",
+     "portfolio", "Financial"),
+    ("EST-002", "issue", "Fit-out contractor went into administration", "Ivan Petrov", 5, 5, -8, "open", None,
+     "portfolio", "Supply"),
+    (None, "risk", "Portfolio over-commits the architecture team", "Jo Clarke", 4, 4, 35, "open", "reduce",
+     "portfolio", "Resourcing"),
+    (None, "assumption", "Capital budget confirmed at Q1 board", "Jo Clarke", None, None, -1, "closed", None,
+     "portfolio", "Financial"),
+]
+
+
+def seed_register(db, today: dt.date = TODAY) -> dict[str, int]:
+    """A small believable office: programmes, five projects, a milestone and a mixed RAID log."""
+    with db.transaction() as session:
+        ensure_office_settings(session)
+        projects: dict[str, Project] = {}
+        for name, codes in PROGRAMMES.items():
+            programme = Programme(name=name)
+            session.add(programme)
+            for code in codes:
+                projects[code] = Project(code=code, name=PROJECTS[code], programme=programme)
+        projects["EST-002"] = Project(code="EST-002", name=PROJECTS["EST-002"])
+        session.add_all(projects.values())
+        session.flush()
+        session.add(Milestone(project_id=projects["FIN-003"].id, name="Billing API live",
+                              baseline_date=today + dt.timedelta(days=50)))
+        session.flush()
+        ids = {code: project.id for code, project in projects.items()}
+        for n, (code, kind, title, owner, likelihood, impact, due_in, status, response, escalation,
+                category) in enumerate(ITEMS):
+            raised = today - dt.timedelta(days=10 + 7 * n)
+            raid.create_item(session, raid.RaidDraft(
+                project_id=ids.get(code), kind=kind, title=title, owner=owner, likelihood=likelihood,
+                impact=impact, due=today + dt.timedelta(days=due_in), status=status, response=response,
+                escalation=escalation, category=category, raised=raised,
+                cost_impact=Decimal(5000 * (n % 4)) if n % 4 else None,
+                last_reviewed=raised + dt.timedelta(days=5) if n % 3 else None,
+                depends_on_project_id=ids["FIN-003"] if kind == "dependency" else None,
+                description="Raised at the monthly portfolio review." if n % 2 else None,
+            ), today=today)
+    return ids
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_database(f"sqlite:///{tmp_path}/risks.db", backup=False)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def ctx(db, qtbot):
+    seed_register(db)
+    return AppContext(db)
+
+
+@pytest.fixture
+def tab(ctx, qtbot):
+    widget = RisksTab(ctx, today=lambda: TODAY)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 850)
+    widget.show()
+    return widget
+
+
+def visible(tab, field: str) -> list:
+    return [getattr(row, field) for row in tab.model.visible_rows()]
+
+
+def select_ref(tab, ref: str, project: str = "DCX-014") -> int:
+    row_id = next(row.id for row in tab.model.visible_rows() if row.ref == ref and row.project == project)
+    tab.select_item(row_id)
+    return row_id
+
+
+def stored(db, item_id) -> RaidItem:
+    with db.session() as session:
+        return session.get(RaidItem, item_id)
+
+
+# -- the register -----------------------------------------------------------------------------------
+
+def test_seeded_items_are_listed_with_codes_scores_and_count(tab):
+    assert tab.model.rowCount() == len(ITEMS)
+    assert tab.filter_bar.count_label.text() == f"{len(ITEMS)} items"
+    titles = {tab.model.index(r, COLUMN["title"]).data() for r in range(tab.model.rowCount())}
+    assert "Fit-out contractor went into administration" in titles
+    assert "Portfolio" in visible(tab, "project")
+    assert tab.table.isColumnHidden(COLUMN["band"])
+
+
+def test_register_opens_sorted_by_score_highest_first_with_blanks_last(tab):
+    scores = visible(tab, "score")
+    filled = [s for s in scores if s is not None]
+    assert filled == sorted(filled, reverse=True) and scores[: len(filled)] == filled
+    tab.table.sortByColumn(COLUMN["score"], Qt.SortOrder.AscendingOrder)
+    scores = visible(tab, "score")
+    assert scores[0] == min(filled) and scores[-1] is None
+
+
+def test_score_cells_are_coloured_by_the_office_bands(tab):
+    for r in range(tab.model.rowCount()):
+        row = tab.model.row_tuple(r)
+        brush = tab.model.index(r, COLUMN["score"]).data(Qt.ItemDataRole.BackgroundRole)
+        expected = {"low": "G", "medium": "A", "high": "R"}.get(row.band)
+        assert (brush.color().name() if brush else None) == (RAG_COLOURS[expected].lower() if expected else None)
+
+
+def test_kind_switch_shows_one_kind_at_a_time(tab, qtbot):
+    qtbot.mouseClick(tab.kind_switch.findChild(type(tab.kind_group.button(0)), "kind_issue"),
+                     Qt.MouseButton.LeftButton)
+    assert set(visible(tab, "kind")) == {"issue"}
+    assert tab.model.rowCount() == sum(1 for item in ITEMS if item[1] == "issue")
+    tab.set_kind("dependency")
+    assert visible(tab, "title") == ["Portal login needs the billing API"]
+    tab.set_kind(None)
+    assert tab.model.rowCount() == len(ITEMS)
+
+
+def test_text_filter_combines_with_kind_and_choice_filters(tab, qtbot):
+    qtbot.keyClicks(tab.filter_bar.search, "supplier")
+    tab.filter_bar.apply_now()
+    assert visible(tab, "title") == ["Supplier cannot deliver the identity platform on time"]
+    tab.filter_bar.search.clear()
+    tab.filter_bar.apply_now()
+    tab.filter_bar.set_choice(COLUMN["owner"], "Femi Ade")
+    tab.set_kind("risk")
+    assert sorted(visible(tab, "ref")) == ["R-001", "R-002"]
+    tab.filter_bar.set_choice(COLUMN["band"], "high")
+    assert visible(tab, "title") == ["Data migration corrupts historic invoices"]
+    qtbot.mouseClick(tab.filter_bar.clear_button, Qt.MouseButton.LeftButton)
+    assert tab.model.rowCount() == len(ITEMS) and tab.current_kind() is None
+
+
+def test_overdue_only_shows_open_items_past_due(tab, qtbot):
+    tab.overdue_check.setChecked(True)
+    expected = {item[2] for item in ITEMS if item[6] < 0 and item[7] != "closed"}
+    assert set(visible(tab, "title")) == expected
+    assert all(due < TODAY for due in visible(tab, "due"))
+    due_cell = tab.model.index(0, COLUMN["due"])
+    assert due_cell.data(Qt.ItemDataRole.ForegroundRole).color().name() == "#c0392b"
+    tab.overdue_check.setChecked(False)
+    assert tab.model.rowCount() == len(ITEMS)
+
+
+# -- the panel ---------------------------------------------------------------------------------------
+
+def test_editing_likelihood_saves_and_recomputes_the_score_and_undo_restores(tab, db, ctx):
+    item_id = select_ref(tab, "R-002")  # likelihood 3 x impact 3
+    before = stored(db, item_id)
+    panel = tab.panel
+    assert panel.ui.score_label.text() == "9 · Medium"
+    panel.ui.likelihood_combo.setCurrentIndex(panel.ui.likelihood_combo.findData(5))
+    assert panel.ui.score_label.text() == "15 · High"
+    assert panel.ui.save_button.isEnabled()
+    panel.ui.save_button.click()
+
+    after = stored(db, item_id)
+    assert (after.likelihood, after.version) == (5, before.version + 1)
+    row = tab.model.row_tuple(tab.model.view_row_of(item_id))
+    assert (row.score, row.band) == (15, "high")
+    assert tab.selected_id() == item_id and not panel.is_dirty()
+
+    ctx.undo_stack.undo()
+    undone = stored(db, item_id)
+    columns = [c.key for c in RaidItem.__table__.columns if c.key not in ("version", "updated_at")]
+    assert {k: getattr(undone, k) for k in columns} == {k: getattr(before, k) for k in columns}
+    assert tab.model.row_tuple(tab.model.view_row_of(item_id)).score == 9
+    assert panel.ui.likelihood_combo.currentData() == 3
+
+    ctx.undo_stack.redo()
+    assert stored(db, item_id).likelihood == 5
+
+
+def test_refresh_keeps_selection_filters_and_sort(tab, ctx):
+    tab.set_kind("risk")
+    tab.table.sortByColumn(COLUMN["due"], Qt.SortOrder.AscendingOrder)
+    item_id = select_ref(tab, "R-001")
+    order = visible(tab, "id")
+    ctx.data_changed.emit("raid_item")
+    assert visible(tab, "id") == order
+    assert tab.selected_id() == item_id and tab.panel.current_id == item_id
+    assert tab.current_kind() == "risk"
+
+
+def test_validation_messages_appear_next_to_the_fields_and_nothing_is_written(tab, db):
+    item_id = select_ref(tab, "R-001")
+    panel = tab.panel
+    panel.ui.title_edit.clear()
+    assert panel.ui.title_error.isVisibleTo(panel)
+    assert "Title is required" in panel.ui.title_error.text()
+    panel.ui.title_edit.setText("Identity platform late")
+    panel.ui.ref_edit.setText("R-002")
+    panel.ui.save_button.click()
+    assert panel.ui.ref_error.text() == "Ref R-002 is already used in DCX-014."
+    assert panel.ui.ref_edit.property("invalid") is True
+    assert stored(db, item_id).title == "Supplier cannot deliver the identity platform on time"
+
+
+def test_a_new_item_gets_the_next_ref_and_is_selected(tab, db, ctx, qtbot):
+    tab.filter_bar.set_choice(COLUMN["project"], "DCX-014")
+    tab.set_kind("risk")
+    qtbot.mouseClick(tab.panel.ui.new_button, Qt.MouseButton.LeftButton)
+    panel = tab.panel
+    assert panel.ui.project_combo.currentText().startswith("DCX-014")
+    assert panel.ui.raised_edit.date_value() == TODAY
+    panel.ui.title_edit.setText("Browser support narrower than planned")
+    panel.ui.impact_combo.setCurrentIndex(panel.ui.impact_combo.findData(2))
+    panel.ui.likelihood_combo.setCurrentIndex(panel.ui.likelihood_combo.findData(2))
+    panel.ui.save_button.click()
+    new_id = tab.selected_id()
+    item = stored(db, new_id)
+    assert (item.ref, item.title, item.raised) == ("R-003", "Browser support narrower than planned", TODAY)
+    assert panel.ui.heading_label.text().startswith("R-003")
+    ctx.undo_stack.undo()
+    assert stored(db, new_id) is None and tab.panel.current_id is None
+
+
+def test_delete_asks_first_and_undo_brings_the_item_back(tab, db, ctx, monkeypatch):
+    item_id = select_ref(tab, "R-002")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    tab.panel.ui.delete_button.click()
+    assert stored(db, item_id) is None and tab.model.view_row_of(item_id) is None
+    ctx.undo_stack.undo()
+    assert stored(db, item_id).title == "Accessibility audit finds blocking defects"
+    assert tab.model.view_row_of(item_id) is not None
+
+
+def test_convert_to_issue_shows_the_new_issue_linked_to_the_closed_risk(tab, db, monkeypatch):
+    risk_id = select_ref(tab, "R-001")
+    assert tab.panel.ui.convert_button.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    tab.panel.ui.convert_button.click()
+    issue_id = tab.selected_id()
+    issue = stored(db, issue_id)
+    assert (issue.kind, issue.ref, issue.title) == ("issue", "I-002", stored(db, risk_id).title)
+    assert stored(db, risk_id).status == "closed" and stored(db, risk_id).became_item_id == issue_id
+    assert "R-001" in tab.panel.ui.link_label.text()
+    tab.select_item(risk_id)
+    assert not tab.panel.ui.convert_button.isEnabled()
+
+
+def test_mark_reviewed_today_saves_the_date(tab, db):
+    item_id = select_ref(tab, "R-001")
+    tab.panel.ui.reviewed_button.click()
+    assert stored(db, item_id).last_reviewed == TODAY
+
+
+def test_dependency_fields_show_only_for_dependencies(tab):
+    select_ref(tab, "D-001")
+    panel = tab.panel
+    assert panel.ui.dependency_group.isVisibleTo(panel)
+    assert panel.ui.depends_project_combo.currentText().startswith("FIN-003")
+    assert panel.ui.depends_milestone_combo.findText("Billing API live", Qt.MatchFlag.MatchStartsWith) > 0
+    select_ref(tab, "R-001")
+    assert not panel.ui.dependency_group.isVisibleTo(panel)
+
+
+# -- conflicts --------------------------------------------------------------------------------------
+
+def _edit_elsewhere(db, item_id, **changes):
+    with db.transaction() as session:
+        item = session.get(RaidItem, item_id)
+        for key, value in changes.items():
+            setattr(item, key, value)
+
+
+@pytest.mark.parametrize("choice", ["mine", "theirs"])
+def test_a_conflicting_save_asks_whose_values_win(tab, db, monkeypatch, choice):
+    item_id = select_ref(tab, "R-002")
+    _edit_elsewhere(db, item_id, likelihood=1, owner="Someone Else")
+    asked: list[ConflictError] = []
+
+    def resolve(parent, error, labels=None):
+        asked.append(error)
+        return choice
+
+    monkeypatch.setattr(detail_panel, "resolve_conflict", resolve)
+    panel = tab.panel
+    panel.ui.likelihood_combo.setCurrentIndex(panel.ui.likelihood_combo.findData(4))
+    panel.ui.save_button.click()
+
+    assert len(asked) == 1
+    assert asked[0].mine == {"likelihood": 4} and asked[0].theirs == {"likelihood": 1}
+    item = stored(db, item_id)
+    if choice == "mine":
+        assert (item.likelihood, item.owner) == (4, "Someone Else")  # only my field overrides theirs
+    else:
+        assert item.likelihood == 1
+    assert panel.ui.likelihood_combo.currentData() == item.likelihood and not panel.is_dirty()
+
+
+def test_fallback_conflict_box_lists_both_values(qtbot):
+    from pmo_desktop.ui.risks.conflict import describe_values
+
+    text = describe_values(ConflictError("raid_item", 1, {"likelihood": 4}, {"likelihood": 1}),
+                           {"likelihood": "Likelihood"})
+    assert "<b>Likelihood</b></td><td>4</td><td>1</td>" in text
+
+
+def test_register_lists_items_of_every_project(db, ctx):
+    with db.session() as session:
+        codes = set(session.scalars(select(Project.code)))
+    assert {row.project for row in ctx.read(raid.raid_rows, TODAY)} == (set(codes) | {"Portfolio"})
