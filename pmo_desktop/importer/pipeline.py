@@ -11,8 +11,8 @@ Decisions:
   ImportBatch (undoable on its own), applied in one transaction per file, parents first: files
   holding projects or people before the rest. Each file is planned again against the database
   just before it is applied, so its batch records exactly what it changed.
-* Rows of a wide time grid (hours per week or month in one column per period) become one
-  allocation per period, at hours per week (hours of the period / weeks in it).
+* A row of a wide time grid (hours in one column per week or month) becomes one allocation per
+  run of consecutive periods at the same hours per week (hours of a period / weeks in it).
 * Exit codes a script can rely on: 0 everything imported; 1 some rows were rejected (the rest
   were imported; see the rejects workbook); 2 a file could not be read or applied (other files
   were still imported).
@@ -20,6 +20,7 @@ Decisions:
 
 from __future__ import annotations
 
+import datetime as dt
 import json as jsonlib
 import os
 from collections.abc import Iterable, Sequence
@@ -247,16 +248,19 @@ def _parse_by_line(table: SheetTable, options: ParseOptions) -> dict[int, tuple[
 
 
 def _rows_of_record(kind: str, file_name: str, sheet: str, record: ParsedRecord, raw: tuple) -> list[ParsedRow]:
-    """A record, or for a wide time grid one allocation per booked period."""
+    """A record, or for a wide time grid one allocation per run of periods at the same hours a week."""
     if not record.grid:
         return [ParsedRow(kind, file_name, sheet, record.line, dict(record.values), [], raw)]
-    rows = []
-    for booked in record.grid:
-        weeks = ((booked.end - booked.start).days + 1) / 7
-        values = {**record.values, "start": booked.start, "end": booked.end,
-                  "hours_per_week": round(booked.hours / weeks, 2)}
-        rows.append(ParsedRow(kind, file_name, sheet, record.line, values, [], raw))
-    return rows
+    runs: list[list[Any]] = []  # [start, end, hours per week]
+    for booked in sorted(record.grid, key=lambda g: g.start):
+        weekly = round(booked.hours / (((booked.end - booked.start).days + 1) / 7), 2)
+        if runs and runs[-1][1] + dt.timedelta(days=1) == booked.start and runs[-1][2] == weekly:
+            runs[-1][1] = booked.end
+        else:
+            runs.append([booked.start, booked.end, weekly])
+    return [ParsedRow(kind, file_name, sheet, record.line,
+                      {**record.values, "start": start, "end": end, "hours_per_week": weekly}, [], raw)
+            for start, end, weekly in runs]
 
 
 def _readable_values(table: SheetTable, raw: tuple, options: ParseOptions) -> dict[str, Any]:

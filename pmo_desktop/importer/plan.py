@@ -14,7 +14,7 @@ Decisions, relied on by the tests and the rest of the pipeline:
 * A reference to a project (status, RAID, milestones, allocations, RAID "depends on") matches a
   project code exactly, then a code case-insensitively, then a project name when exactly one
   project has it. The project may be stored or new in the same import; otherwise the row is
-  rejected. People referenced by allocations are matched the same way by email or name.
+  rejected. A RAID item whose project is "Portfolio" (or "All projects") is portfolio-level. People referenced by allocations are matched the same way by email or name.
 * Duplicate keys within one import: the last row wins. Earlier rows with the same key are
   rejected ("superseded by row N") so that the manager sees them in the rejects workbook, and
   the winning row carries a warning.
@@ -393,13 +393,16 @@ LOOKUP_FIELDS: dict[tuple[str, str], tuple[Table, str]] = {
 
 PROJECT_REFERENCES = frozenset({"project", "depends_on"})
 
+PORTFOLIO_WORDS = frozenset({"portfolio", "portfolio level", "portfolio-level", "all projects", "all", "pmo"})
+"""What a RAID log writes in its project column for a portfolio-level item (unless a project has that name)."""
+
 ALTERNATIVE_KEYS: dict[str, tuple[str, str]] = {"projects": ("code", "name"), "people": ("email", "name")}
 """Kinds identified by either of two fields: the first when given, else the second (DfT masters
 list projects by name only; such rows update the one stored project of that name)."""
 
 
 def _words(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
-    return {word: value for value, words in pairs.items() for word in (value, *words)}
+    return {str(word): str(value) for value, words in pairs.items() for word in (value, *words)}
 
 
 ENUMS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
@@ -682,6 +685,12 @@ class _Planner:
             for row in self.session.execute(query):
                 self.people.add(row.id, row.email, row.name)
 
+    def _is_project(self, reference: str) -> bool:
+        try:
+            return self.projects.resolve(reference) is not None
+        except ValueError:
+            return True
+
     def _resolve_project(self, planned: PlannedRow, sheet: ParsedSheet, field_name: str) -> str | None:
         reference = planned.values.get(field_name)
         if reference is None:
@@ -776,6 +785,10 @@ class _Planner:
         self._keys_with_project(rows, "name")
 
     def _keys_raid(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        for _, row in rows:
+            reference = row.values.get("project")
+            if isinstance(reference, str) and reference.lower() in PORTFOLIO_WORDS and not self._is_project(reference):
+                del row.values["project"]  # a portfolio-level item
         self._keys_with_project(rows, "ref", optional=True)
         for sheet, row in rows:
             if row.action is not Action.REJECT and row.values.get("depends_on") is not None:
