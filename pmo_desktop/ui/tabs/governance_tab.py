@@ -1,0 +1,223 @@
+"""The Governance tab: the gate reviews and decisions log, with the review editor beside it.
+
+The tab is a set of sections (``add_section``); the gate reviews are the first. The section bar
+stays hidden while there is only one, so later sections appear without reshaping this one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHeaderView,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...services import governance as gov
+from ..context import AppContext
+from ..governance.review_panel import GateReviewPanel
+from ..governance.review_table_model import (
+    COL_DECISION,
+    COL_GATE,
+    COL_PROJECT,
+    DECISION_LABELS,
+    GateReviewTableModel,
+    model_rows,
+)
+from ..widgets.filter_bar import FilterBar
+
+# Changes to these entities (or "*": an import, an undo) can alter the decisions log.
+_WATCHED = frozenset({"*", "gate_review", "gate_condition", "gate", "gate_criterion", "project", "stage_change"})
+PANEL_WIDTH = 580
+PANEL_MIN_WIDTH = 560
+
+
+class PanelScrollArea(QScrollArea):
+    """Scrolls a form only when the window is too short for it; otherwise the form fills the height.
+
+    QScrollArea's own resizing gives a form with word-wrapped labels its preferred height (its
+    tables' comfortable size), so it would scroll at heights where it fits. This one sizes the
+    form to the viewport's width and to the larger of the viewport's height and the form's minimum.
+    """
+
+    def __init__(self, form: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidgetResizable(False)
+        self.setWidget(form)
+        form.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        form = self.widget()
+        if form is None:
+            return
+        width = self.viewport().width()
+        layout = form.layout()
+        needed = layout.minimumHeightForWidth(width) if layout is not None and layout.hasHeightForWidth() else -1
+        needed = max(needed, form.minimumSizeHint().height())
+        form.resize(width, max(self.viewport().height(), needed))
+
+
+class GovernanceTab(QWidget):
+    """Gate reviews: a filterable, sortable decisions log and the review editor (``panel``)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("governance_tab")
+        self._ctx = ctx
+        self._sized = False
+        self.model = GateReviewTableModel(self)
+        self.model.currency = ctx.currency_symbol
+        self.table = self._make_table()
+        self.filter_bar = FilterBar(self.model, "reviews", self)
+        self.filter_bar.setObjectName("governance_filter_bar")
+        self.filter_bar.add_choice(COL_GATE, "Gates")
+        self.filter_bar.add_choice(COL_DECISION, "Decisions", list(DECISION_LABELS), DECISION_LABELS)
+        self.filter_bar.add_choice(COL_PROJECT, "Projects")
+        self.panel = GateReviewPanel(ctx, self)
+
+        self.sections = QTabWidget(self)
+        self.sections.setObjectName("governance_sections")
+        self.sections.setDocumentMode(True)
+        self.sections.setTabBarAutoHide(True)
+        self.add_section(self._make_reviews_page(), "Gate reviews")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.sections)
+
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        self.panel.review_saved.connect(self.select_review)
+        self.panel.review_shown.connect(self._on_panel_review_shown)
+        ctx.data_changed.connect(self._on_ctx_data_changed)
+        self.refresh()
+
+    # -- layout --------------------------------------------------------------------------------
+    def add_section(self, widget: QWidget, title: str) -> int:
+        """Add a page to the tab (e.g. compliance, health, audit); the section bar shows from two."""
+        return self.sections.addTab(widget, title)
+
+    def _make_table(self) -> QTableView:
+        table = QTableView(self)
+        table.setObjectName("gate_review_table")
+        table.setModel(self.model)
+        table.setSortingEnabled(True)
+        table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(26)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        for column, spec in enumerate(self.model.columns):
+            table.setColumnWidth(column, spec.width)
+        return table
+
+    def _make_reviews_page(self) -> QWidget:
+        page = QWidget(self)
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.setSpacing(6)
+        page_layout.addWidget(self.filter_bar)
+
+        scroll = PanelScrollArea(self.panel, self)
+        scroll.setObjectName("gate_review_panel_scroll")
+        scroll.setMinimumWidth(PANEL_MIN_WIDTH)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("governance_splitter")
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.table)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        self.splitter = splitter
+        page_layout.addWidget(splitter, 1)
+        return page
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:  # the first time the tab has its real width: give the editor its share
+            self._sized = True
+            # The splitter is laid out after this event: size it from the tab's own width.
+            available = self.width() - self.layout().contentsMargins().left() - self.layout().contentsMargins().right()
+            self.splitter.setSizes([max(available - PANEL_WIDTH, 300), PANEL_WIDTH])
+
+    # -- data ----------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read the decisions log (keeping filters, sort and selection) and the editor's lists."""
+        current = self.panel.review_id
+        self.model.set_rows(model_rows(self._ctx.read(gov.review_rows)))
+        self.filter_bar.refresh_choices()
+        self.filter_bar.update_count()
+        if current is not None:
+            self._select_quietly(current)
+        self.panel.refresh_from_store()
+
+    def select_review(self, review_id: int) -> None:
+        """Select (and show in the editor) the review ``review_id`` if it passes the filters."""
+        row = self.model.view_row_of(review_id)
+        if row is None:
+            return
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+
+    def _select_quietly(self, review_id: int) -> None:
+        row = self.model.view_row_of(review_id)
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        if row is None:
+            selection.clearSelection()
+        else:
+            index = self.model.index(row, 0)
+            selection.setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        selection.blockSignals(False)
+        self.table.viewport().update()
+
+    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        review_id = self.model.row_id(current.row()) if current.isValid() else None
+        if review_id is None or review_id == self.panel.review_id:
+            return
+        if not self.panel.confirm_discard():
+            self._select_quietly(self.panel.review_id) if self.panel.review_id else self._clear_quietly()
+            return
+        self.panel.show_review(review_id)
+
+    def _clear_quietly(self) -> None:
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        selection.clear()
+        selection.blockSignals(False)
+        self.table.viewport().update()
+
+    def _on_panel_review_shown(self, review_id: int) -> None:
+        # 0 means a new review: nothing in the log is being edited.
+        if review_id:
+            self._select_quietly(review_id)
+        else:
+            self._clear_quietly()
+
+    def _on_ctx_data_changed(self, entity: str) -> None:
+        if entity in _WATCHED:
+            self.refresh()

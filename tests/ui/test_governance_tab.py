@@ -1,0 +1,212 @@
+"""The Governance tab as a coordinator uses it: the decisions log, recording a review, undo, stage rules."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import datetime as dt  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from pmo_desktop.model import Gate, GateCondition, OfficeSettings, Project, StageChange  # noqa: E402
+from pmo_desktop.model.database import open_database  # noqa: E402
+from pmo_desktop.services import governance as gov  # noqa: E402
+from pmo_desktop.services.defaults import ensure_defaults  # noqa: E402
+from pmo_desktop.ui.context import AppContext  # noqa: E402
+from pmo_desktop.ui.governance.review_table_model import COL_DECISION, COL_PROJECT  # noqa: E402
+from pmo_desktop.ui.tabs.governance_tab import GovernanceTab  # noqa: E402
+
+TODAY = dt.date.today()
+
+PROJECTS = (
+    ("PRJ-101", "Customer self-service portal", "business_case", "Digital"),
+    ("PRJ-102", "Finance system upgrade", "planning", "Finance"),
+    ("PRJ-103", "Warehouse automation", "idea", "Operations"),
+    ("PRJ-104", "Data centre exit", "execution", "Technology"),
+    ("PRJ-105", "HR onboarding redesign", "closing", "People"),
+    ("PRJ-106", "Cyber resilience programme", "approved", "Technology"),
+)
+
+
+def _gate_by_stage(session, to_stage: str) -> Gate:
+    return session.scalar(select(Gate).where(Gate.to_stage == to_stage))
+
+
+def seed_office(db, pmo_type: str = "controlling") -> None:
+    """Default gates, six projects across the lifecycle and a history of reviews and decisions."""
+    with db.transaction() as session:
+        ensure_defaults(session)
+        session.get(OfficeSettings, 1).pmo_type = pmo_type
+        session.add_all([Project(code=c, name=n, stage=s, department=d) for c, n, s, d in PROJECTS])
+    history = (
+        # project, gate into, decision, met (None = all), days ago, decided by, conditions
+        ("PRJ-102", "business_case", "approved", None, 160, "Portfolio board", ()),
+        ("PRJ-102", "approved", "approved_with_conditions", {"Business case", "Options appraisal", "Benefits plan",
+                                                              "Risk register started"}, 120, "Investment committee",
+         (("Budget confirmed by finance", "CFO", -30, True), ("Procurement route agreed", "Head of procurement",
+                                                             -5, False))),
+        ("PRJ-102", "planning", "approved", None, 75, "Portfolio board", ()),
+        ("PRJ-104", "business_case", "approved", None, 300, "Portfolio board", ()),
+        ("PRJ-104", "approved", "deferred", set(), 260, "Investment committee", ()),
+        ("PRJ-104", "approved", "approved", None, 230, "Investment committee", ()),
+        ("PRJ-104", "planning", "approved", None, 200, "Portfolio board", ()),
+        ("PRJ-104", "execution", "approved_with_conditions", {"Baseline plan", "Resource plan",
+                                                               "Budget profile agreed", "Risk register reviewed"},
+         150, "Delivery board", (("Change control board in place", "PMO lead", 20, False),)),
+        ("PRJ-101", "business_case", "approved", None, 40, "Portfolio board", ()),
+        ("PRJ-103", "business_case", "rejected", {"Sponsor named"}, 12, "Portfolio board", ()),
+        ("PRJ-105", "business_case", "approved", None, 400, "Portfolio board", ()),
+        ("PRJ-105", "approved", "approved", None, 360, "Investment committee", ()),
+        ("PRJ-105", "planning", "approved", None, 330, "Portfolio board", ()),
+        ("PRJ-105", "execution", "approved", None, 300, "Delivery board", ()),
+        ("PRJ-105", "closing", "approved", None, 20, "Delivery board", ()),
+        ("PRJ-106", "business_case", "approved", None, 90, "Portfolio board", ()),
+        ("PRJ-106", "approved", "approved", None, 30, "Investment committee", ()),
+    )
+    stages = {code: stage for code, _n, stage, _d in PROJECTS}
+    with db.transaction() as session:
+        for code in stages:  # replay history from the idea stage
+            session.scalar(select(Project).where(Project.code == code)).stage = "idea"
+        session.flush()
+        for code, to_stage, decision, met, days_ago, decided_by, conditions in history:
+            gate = _gate_by_stage(session, to_stage)
+            project = session.scalar(select(Project).where(Project.code == code))
+            names = {c.name for c in gate.criteria} if met is None else met
+            review_date = TODAY - dt.timedelta(days=days_ago)
+            gov.record_review(session, gov.ReviewValues(
+                project_id=project.id, gate_id=gate.id, review_date=review_date, decision=decision,
+                decided_by=decided_by, reviewers="S. Patel; J. Okafor; M. Rossi",
+                results=tuple(gov.CriterionResultInput(c.id, c.name in names,
+                                                       f"SharePoint/{code}/{c.name}.docx" if c.name in names else None)
+                              for c in gate.criteria),
+                conditions=tuple(
+                    gov.ConditionInput(text, owner, review_date + dt.timedelta(days=120 + due_shift),
+                                       review_date + dt.timedelta(days=60) if met_cond else None)
+                    for text, owner, due_shift, met_cond in conditions),
+            ))
+        for code, stage in stages.items():
+            assert session.scalar(select(Project.stage).where(Project.code == code)) == stage, code
+
+
+@pytest.fixture
+def office(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'office.db'}", backup=False)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def tab(qtbot, office):
+    seed_office(office)
+    ctx = AppContext(office)
+    widget = GovernanceTab(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 850)
+    widget.show()
+    return widget
+
+
+def _stage(db, code: str) -> str:
+    with db.session() as session:
+        return session.scalar(select(Project.stage).where(Project.code == code))
+
+
+def test_seeded_reviews_are_listed_newest_first(tab):
+    model = tab.model
+    assert model.rowCount() == 17
+    assert "17 reviews" in tab.filter_bar.count_label.text()
+    first = [model.index(0, c).data() for c in range(model.columnCount())]
+    assert first[1:3] == ["PRJ-103", "Warehouse automation"]
+    assert first[3:6] == ["G1 Business case", "Rejected", "1 / 4"]
+    assert model.index(0, COL_DECISION).data(Qt.ItemDataRole.BackgroundRole).color().name() == "#d9534f"
+
+
+def test_decision_filter_shows_only_that_decision(tab, qtbot):
+    combo = tab.filter_bar._combos[COL_DECISION]
+    combo.setCurrentIndex(combo.findData("approved_with_conditions"))
+    assert tab.model.rowCount() == 2
+    assert {tab.model.index(r, COL_PROJECT).data() for r in range(2)} == {"PRJ-102", "PRJ-104"}
+    assert "2 of 17 reviews" in tab.filter_bar.count_label.text()
+    tab.filter_bar.search.setText("finance")
+    tab.filter_bar.apply_now()
+    assert tab.model.rowCount() == 1
+
+
+def test_record_an_approval_with_a_condition_then_undo_restores_the_stage(tab, office, qtbot):
+    panel = tab.panel
+    qtbot.mouseClick(panel.ui.new_button, Qt.MouseButton.LeftButton)
+    combo = panel.ui.project_combo
+    combo.setCurrentIndex(combo.findText("PRJ-101 — Customer self-service portal"))
+    assert panel.gate.name == "G2 Investment approval"  # the gate out of Business case
+    for name in ("Business case", "Options appraisal", "Benefits plan", "Risk register started"):
+        panel.set_criterion_met(name, True, f"Evidence/{name}.pdf")
+    panel.ui.decision_combo.setCurrentIndex(panel.ui.decision_combo.findData("approved"))
+    # Inline, before saving: what is missing and what to do.
+    assert "Required not met: Budget approved" in panel.ui.criteria_summary_label.text()
+    assert "Approval needs every required criterion met" in panel.ui.outcome_label.text()
+    panel.ui.decided_by_edit.setText("Investment committee")
+
+    qtbot.mouseClick(panel.ui.save_button, Qt.MouseButton.LeftButton)
+    assert "required criteria not met: Budget approved" in panel.message
+    assert _stage(office, "PRJ-101") == "business_case"
+
+    panel.ui.decision_combo.setCurrentIndex(panel.ui.decision_combo.findData("approved_with_conditions"))
+    panel.add_condition("Budget approved by finance committee", "CFO", TODAY + dt.timedelta(days=21))
+    qtbot.mouseClick(panel.ui.save_button, Qt.MouseButton.LeftButton)
+    assert panel.message == ""
+
+    assert _stage(office, "PRJ-101") == "approved"
+    with office.session() as session:
+        change = session.scalar(select(StageChange).where(StageChange.review_id == panel.review_id))
+        assert (change.from_stage, change.to_stage) == ("business_case", "approved")
+        assert session.scalar(select(GateCondition.text).where(GateCondition.review_id == panel.review_id)) \
+            == "Budget approved by finance committee"
+    assert tab.model.rowCount() == 18
+    selected = tab.table.selectionModel().selectedRows()
+    assert selected and tab.model.row_id(selected[0].row()) == panel.review_id
+    assert "moved the project from Business case to Approved" in panel.ui.subtitle_label.text()
+
+    tab._ctx.undo_stack.undo()
+    assert _stage(office, "PRJ-101") == "business_case"
+    assert tab.model.rowCount() == 17
+    assert panel.review_id is None
+    with office.session() as session:
+        assert session.scalar(select(StageChange).where(StageChange.to_stage == "approved",
+                                                        StageChange.project_id == change.project_id)) is None
+
+
+def test_directive_office_change_stage_dialog_shows_the_refusal(qtbot, office):
+    seed_office(office, pmo_type="directive")
+    tab = GovernanceTab(AppContext(office))
+    qtbot.addWidget(tab)
+    panel = tab.panel
+    panel.new_review()
+    panel.ui.project_combo.setCurrentIndex(panel.ui.project_combo.findText("PRJ-102 — Finance system upgrade"))
+    qtbot.mouseClick(panel.ui.change_stage_button, Qt.MouseButton.LeftButton)
+    dialog = panel.stage_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "Under a directive PMO a stage changes only through an approved gate review" in dialog.rule_message
+    assert not dialog.ok_button.isEnabled()
+    dialog.reject()
+    assert _stage(office, "PRJ-102") == "planning"
+
+
+def test_controlling_office_change_stage_needs_a_reason(qtbot, office):
+    seed_office(office, pmo_type="controlling")
+    tab = GovernanceTab(AppContext(office))
+    qtbot.addWidget(tab)
+    panel = tab.panel
+    panel.ui.project_combo.setCurrentIndex(panel.ui.project_combo.findText("PRJ-102 — Finance system upgrade"))
+    dialog = panel.open_stage_dialog()
+    dialog.set_target("on_hold")
+    assert "give a reason" in dialog.rule_message and not dialog.ok_button.isEnabled()
+    dialog.ui.reason_edit.setPlainText("Supplier insolvency: paused by the board")
+    assert dialog.ok_button.isEnabled()
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert _stage(office, "PRJ-102") == "on_hold"
+    tab._ctx.undo_stack.undo()
+    assert _stage(office, "PRJ-102") == "planning"
