@@ -37,10 +37,10 @@ def _audit_value(value):
 class BulkWriter:
     """Assigns ids and inserts rows of one model at a time, audited, inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, context: AuditContext, *, batch_rows: int = BATCH_ROWS):
+    def __init__(self, conn: Connection, context: AuditContext, *, batch_rows: int | None = None):
         self.conn = conn
         self.context = context
-        self.batch_rows = batch_rows
+        self.batch_rows = batch_rows or BATCH_ROWS
         self.counts: dict[str, int] = {}
         self._next_id: dict[str, int] = {}
         self._stamp = utcnow()
