@@ -18,7 +18,7 @@ from ..context import AppContext
 from ..forms.ui_raid_detail_panel import Ui_RaidDetailPanel
 from ..theme import RAG_COLOURS, rag_text_colour
 from .commands import RaidCommands
-from .conflict import resolve_conflict
+from .conflict import raid_value_text, resolve_conflict
 from .raid_table_model import BAND_RAG
 
 NONE_TEXT = "—"
@@ -465,7 +465,7 @@ class RaidDetailPanel(QWidget):
 
     def _resolve(self, error: ConflictError, detail: RaidDetail, changes: dict[str, Any]) -> bool:
         """Ask whose values win: "mine" saves my changes over the stored version, "theirs" reloads."""
-        choice = resolve_conflict(self, error, FIELD_LABELS)
+        choice = resolve_conflict(self, error, FIELD_LABELS, self._value_text)
         if choice == "theirs":
             self.show_item(detail.id)
             return False
@@ -482,6 +482,14 @@ class RaidDetailPanel(QWidget):
             self.clear()
             return False
         return self._save_changes(stored, changes)
+
+    def _value_text(self, field: str, value: Any) -> str:
+        """A conflicting value as the panel shows it (projects by code)."""
+        if field == "project_id" and value is None:
+            return PORTFOLIO_LEVEL
+        combo = self.ui.project_combo
+        codes = {combo.itemData(i): combo.itemText(i).split(" — ")[0] for i in range(1, combo.count())}
+        return raid_value_text(field, value, codes)
 
     def revert(self) -> None:
         """Throw away the edits: the stored item again, or a fresh new one."""
