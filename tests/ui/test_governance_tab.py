@@ -7,9 +7,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt  # noqa: E402
+from dataclasses import replace  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from pmo_desktop.model import Gate, GateCondition, OfficeSettings, Project, StageChange  # noqa: E402
@@ -17,7 +19,7 @@ from pmo_desktop.model.database import open_database  # noqa: E402
 from pmo_desktop.services import governance as gov  # noqa: E402
 from pmo_desktop.services.defaults import ensure_defaults  # noqa: E402
 from pmo_desktop.ui.context import AppContext  # noqa: E402
-from pmo_desktop.ui.governance.review_table_model import COL_DECISION, COL_PROJECT  # noqa: E402
+from pmo_desktop.ui.governance.review_table_model import COL_DECISION, COL_GATE, COL_PROJECT  # noqa: E402
 from pmo_desktop.ui.tabs.governance_tab import GovernanceTab  # noqa: E402
 
 TODAY = dt.date.today()
@@ -210,3 +212,59 @@ def test_controlling_office_change_stage_needs_a_reason(qtbot, office):
     assert _stage(office, "PRJ-102") == "on_hold"
     tab._ctx.undo_stack.undo()
     assert _stage(office, "PRJ-102") == "planning"
+
+
+def _select(tab, code: str, gate_name: str) -> int:
+    for row in range(tab.model.rowCount()):
+        if tab.model.index(row, COL_PROJECT).data() == code and tab.model.index(row, COL_GATE).data() == gate_name:
+            tab.table.selectRow(row)
+            return tab.model.row_id(row)
+    raise AssertionError(f"no review of {code} at {gate_name}")
+
+
+def test_someone_else_saved_first_keep_mine_saves_over_theirs(tab, office, monkeypatch):
+    from pmo_desktop.ui.governance import review_panel
+    from pmo_desktop.ui.governance.conflicts import Resolution
+
+    review_id = _select(tab, "PRJ-103", "G1 Business case")
+    panel = tab.panel
+    assert panel.review_id == review_id
+    panel.ui.decided_by_edit.clear()
+    QTest.keyClicks(panel.ui.decided_by_edit, "Portfolio board (chair)")
+    with office.transaction() as session:  # another coordinator saves the same review meanwhile
+        stored = gov.load_review(session, review_id)
+        gov.update_review(session, review_id, replace(stored.values, reviewers="Someone else"), stored.version)
+    asked = []
+    monkeypatch.setattr(review_panel, "ask_conflict", lambda parent, exc: asked.append(exc) or Resolution.KEEP_MINE)
+    assert panel.save()
+    assert asked and asked[0].theirs["reviewers"] == "Someone else"
+    with office.session() as session:
+        assert gov.load_review(session, review_id).values.decided_by == "Portfolio board (chair)"
+
+
+def test_delete_an_approval_and_undo_brings_review_and_stage_back(tab, office, qtbot):
+    review_id = _select(tab, "PRJ-106", "G2 Investment approval")
+    assert _stage(office, "PRJ-106") == "approved"
+    qtbot.mouseClick(tab.panel.ui.delete_button, Qt.MouseButton.LeftButton)
+    assert _stage(office, "PRJ-106") == "business_case"
+    assert tab.model.view_row_of(review_id) is None
+    tab._ctx.undo_stack.undo()
+    assert _stage(office, "PRJ-106") == "approved"
+    assert tab.model.view_row_of(review_id) is not None
+    tab._ctx.undo_stack.redo()
+    assert _stage(office, "PRJ-106") == "business_case"
+
+
+def test_evidence_button_picks_a_file_path(tab, monkeypatch, tmp_path):
+    from pmo_desktop.ui.governance import review_panel
+
+    chosen = str(tmp_path / "Business case v3.pdf")
+    monkeypatch.setattr(review_panel.QFileDialog, "getOpenFileName", lambda *args, **kwargs: (chosen, ""))
+    panel = tab.panel
+    panel.new_review()
+    panel.ui.project_combo.setCurrentIndex(panel.ui.project_combo.findText("PRJ-101 — Customer self-service portal"))
+    editor = panel.ui.criteria_table.cellWidget(0, 3)
+    editor.browse_button.click()
+    assert editor.text() == chosen
+    assert panel.is_dirty
+    assert panel.current_values().results[0].evidence == chosen

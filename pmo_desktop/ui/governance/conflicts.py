@@ -1,7 +1,8 @@
 """Asking the user what to do when someone else saved the same review first.
 
-The shell's ``ui/dialogs/conflict_dialog.resolve_conflict`` is used when it is installed; until
-then a message box offers the same three choices and shows both sets of values.
+The shell's ``ConflictDialog`` (pmo_desktop/ui/dialogs/conflict_dialog.py) shows both sides field
+by field; where that module is not installed, a message box offers the same three choices and
+lists both values.
 """
 
 from __future__ import annotations
@@ -14,28 +15,18 @@ from ...services.errors import ConflictError
 
 
 class Resolution(Enum):
-    KEEP_MINE = "keep_mine"
-    TAKE_THEIRS = "take_theirs"
-    CANCEL = "cancel"
+    KEEP_MINE = "keep_mine"  # save my values again, over theirs
+    TAKE_THEIRS = "take_theirs"  # drop my edits, show what is stored
+    CANCEL = "cancel"  # keep my edits on screen, save nothing
 
 
 def ask_conflict(parent: QWidget | None, error: ConflictError) -> Resolution:
     """Show the conflict and return the user's choice."""
     try:
-        from ..dialogs.conflict_dialog import resolve_conflict
+        from ..dialogs.conflict_dialog import ConflictDialog
     except ImportError:
         return _ask_with_message_box(parent, error)
-    return _as_resolution(resolve_conflict(parent, error))
-
-
-def _as_resolution(answer: object) -> Resolution:
-    # Accept the shell dialog's answer whether it is an enum, a string or a bool-like code.
-    text = str(getattr(answer, "value", getattr(answer, "name", answer))).lower()
-    if "mine" in text:
-        return Resolution.KEEP_MINE
-    if "theirs" in text:
-        return Resolution.TAKE_THEIRS
-    return Resolution.CANCEL
+    return Resolution(ConflictDialog.ask(error, parent=parent).value)
 
 
 def _ask_with_message_box(parent: QWidget | None, error: ConflictError) -> Resolution:

@@ -7,6 +7,7 @@ stays hidden while there is only one, so later sections appear without reshaping
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -105,6 +106,10 @@ class GovernanceTab(QWidget):
         self.panel.review_saved.connect(self.select_review)
         self.panel.review_shown.connect(self._on_panel_review_shown)
         ctx.data_changed.connect(self._on_ctx_data_changed)
+        ctx.settings_changed.connect(self.refresh)
+        new = QShortcut(QKeySequence(QKeySequence.StandardKey.New), self)
+        new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        new.activated.connect(self.panel.ui.new_button.click)
         self.refresh()
 
     # -- layout --------------------------------------------------------------------------------
