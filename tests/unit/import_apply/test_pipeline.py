@@ -102,3 +102,39 @@ def test_an_unreadable_file_gives_exit_code_2_and_the_others_are_imported(db, tm
     assert "broken.xlsx" in outcome.file_errors[0].message
     assert "was not found" in outcome.file_errors[1].message
     assert len(outcome.batch_ids) == 1
+
+
+def test_weekly_grid_rows_become_allocations_per_run_of_equal_hours(db, tmp_path):
+    from pmo_desktop.model import Allocation
+
+    projects = write_projects(tmp_path / "projects.xlsx", [["P1", "Alpha", "Ann", None, None, 1, "G"]])
+    people = tmp_path / "people.csv"
+    people.write_text("Name,Email,Role\nAnn Lee,ann@example.org,Analyst\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Resource Plan"
+    ws.append(["Name", "Proj Code", "w/c 05/01/26", "w/c 12/01/26", "w/c 19/01/26", "w/c 26/01/26",
+               "w/c 02/02/26"])
+    ws.append(["Ann Lee", "P1", 10, 10, None, 5, 5])
+    book.save(tmp_path / "plan.xlsx")
+    outcome = import_files(db, [tmp_path / "plan.xlsx", people, projects])
+    assert outcome.exit_code == EXIT_OK, (outcome.file_errors, [r.errors for r in outcome.plan.rejected])
+    with db.session() as s:
+        stored = [(a.start_date, a.end_date, a.hours_per_week)
+                  for a in s.scalars(select(Allocation).order_by(Allocation.start_date))]
+    assert stored == [(D(2026, 1, 5), D(2026, 1, 18), 10.0), (D(2026, 1, 26), D(2026, 2, 8), 5.0)]
+
+
+def test_demo_workbooks_reimport_into_the_demo_database_without_touching_allocations_or_reports(db, tmp_path):
+    """The demo's own PM spreadsheets, read back: what did not change is planned unchanged."""
+    from pmo_desktop.demo import workbooks
+    from pmo_desktop.demo.generator import build_demo
+    from pmo_desktop.demo.spec import DemoSpec
+
+    build_demo(db, DemoSpec())
+    files = [workbooks.status_workbook(db, tmp_path / "status.xlsx"),
+             workbooks.allocation_workbook(db, tmp_path / "resources.xlsx")]
+    outcome = import_files(db, [info.path for info in files], dry_run=True)
+    counts = outcome.plan.counts_by_kind()
+    assert counts["status"].unchanged == counts["status"].total > 0
+    assert counts["allocations"].unchanged == counts["allocations"].total > 0

@@ -178,3 +178,19 @@ def test_every_canonical_field_has_an_entry_in_the_column_table():
 
     for kind, specs in FIELDS.items():
         assert {spec.name for spec in specs} <= set(FIELD_COLUMNS[str(kind)]), kind
+
+
+def test_portfolio_word_makes_a_portfolio_level_raid_item(db):
+    raid = make_sheet("raid", [{"project": "Portfolio", "ref": "PR-1", "title": "Funding cut"}])
+    row = plan(db, raid).sheets[0].rows[0]
+    assert row.action is Action.NEW and row.key == {"project": None, "ref": "PR-1"}
+
+
+def test_cell_errors_from_the_reading_side_are_accepted(db):
+    from pmo_desktop.importer.errors import CellError
+
+    error = CellError("Projects", 2, "Budget (£)", "lots", "is not an amount of money")
+    sheet = make_sheet("projects", [{"code": "P1", "name": "Alpha"}], errors={2: [error]})
+    row = plan(db, sheet).sheets[0].rows[0]
+    assert row.action is Action.REJECT
+    assert row.errors == [RowError("Budget (£)", "lots", "is not an amount of money")]
