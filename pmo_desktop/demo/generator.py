@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..model import AuditSource, Gate, Holiday, Project, StrategicCriterion
+from ..model import AuditSource, Gate, Holiday, Person, Project, StrategicCriterion
 from ..model.audit import get_audit_context
 from ..model.database import Database
 from ..services.defaults import ensure_defaults
@@ -73,9 +73,11 @@ def build_demo(db: Database, spec: DemoSpec | None = None, *, today: dt.date | N
     today = today or dt.date.today()
     started = time.perf_counter()
     with db.transaction(source=AuditSource.SYSTEM, note=f"Demo office (seed {spec.seed})") as session:
-        if session.scalar(select(func.count()).select_from(Project)):
+        if session.scalar(select(func.count()).select_from(Project)) or \
+                session.scalar(select(func.count()).select_from(Person)):
             raise DemoError(
-                f"The database {db.display_url} already has projects. Build the demo into a new, empty database."
+                f"The database {db.display_url} already has projects or people. "
+                "Build the demo into a new, empty database."
             )
         created = ensure_defaults(session)
         counts = _count_created(created)

@@ -71,6 +71,7 @@ class _GovernanceWriter:
         """Reviews and stage changes for every transition the project made."""
         ctx = self.ctx
         previous: Stage | None = None
+        previous_day: dt.date | None = None
         skipped_index = ctx.rng.randrange(1, len(plan.transitions)) if skip_gate and len(plan.transitions) > 1 else None
         for index, (stage, day) in enumerate(plan.transitions):
             review_id = None
@@ -80,13 +81,14 @@ class _GovernanceWriter:
                 if index == skipped_index:
                     reason = "Moved on by hand ahead of the board; gate review to follow"
                 else:
-                    if ctx.chance(0.12):
-                        self.review(plan, gate, day - ctx.days(21, 45), Decision.DEFERRED)
+                    if ctx.chance(0.12):  # sent back once before it passed
+                        deferred_on = max(day - ctx.days(21, 45), previous_day + dt.timedelta(days=1))
+                        self.review(plan, gate, min(deferred_on, day), Decision.DEFERRED)
                     decision = ctx.weighted([(Decision.APPROVED, 0.6), (Decision.APPROVED_WITH_CONDITIONS, 0.4)])
                     review_id = self.review(plan, gate, day, decision)
                     reason = f"{gate.name}: {decision.label.lower()}"
             self.change(plan, previous, stage, day, review_id, reason)
-            previous = stage
+            previous, previous_day = stage, day
         if plan.stood_aside is not None:
             self._stand_aside(plan, previous)
         elif plan.stage is Stage.BUSINESS_CASE and ctx.chance(0.25):

@@ -116,8 +116,8 @@ def _email(name: str) -> str:
 
 
 def managers_of(staff: Staff, count: int) -> list[str]:
-    """The names of the people who manage projects: the first ``count`` project managers."""
-    return [p.name for p in staff.with_role("Project Manager")[:count]]
+    """The names of the people who manage projects: the first ``count`` active project managers."""
+    return [p.name for p in staff.with_role("Project Manager") if p.active][:count]
 
 
 # --- calendar --------------------------------------------------------------------------------------

@@ -367,7 +367,7 @@ def _plan_money(ctx: BuildContext, plan: ProjectPlan) -> None:
         plan.benefits = pounds(float(plan.budget) * rng.uniform(1.1, 3.5), 1_000)
     template = rng.choice(words.PROJECT_DESCRIPTIONS)
     plan.description = template.format(name=plan.name, programme=plan.programme.name,
-                                       department=plan.department, methodology=plan.methodology.value,
+                                       department=plan.department, methodology=plan.methodology.label,
                                        sponsor=plan.sponsor)
 
 

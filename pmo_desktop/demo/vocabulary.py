@@ -328,7 +328,7 @@ EXTRA_MILESTONES = ("Supplier contract signed", "Data migration rehearsal", "Pil
 PROJECT_DESCRIPTIONS = (
     "{name} for the {programme} programme: replaces manual workarounds and reduces cost to serve.",
     "Delivers {name} to meet the {programme} objectives and improve service for {department}.",
-    "{name}: a {methodology} project sponsored by {sponsor} to modernise {department} processes.",
+    "{name}: {methodology} delivery sponsored by {sponsor} to modernise {department} processes.",
     "Part of {programme}; {name} removes a legacy dependency and enables the next wave of change.",
 )
 

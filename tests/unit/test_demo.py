@@ -239,7 +239,7 @@ def test_every_inserted_row_has_its_audit_event(demo_db):
 
 def test_the_demo_goes_only_into_an_empty_portfolio(demo_db):
     events = _count(demo_db, AuditEvent)
-    with pytest.raises(DemoError, match="already has projects"):
+    with pytest.raises(DemoError, match="already has projects or people"):
         build_demo(demo_db, DemoSpec(), today=TODAY)
     assert _count(demo_db, AuditEvent) == events
 
