@@ -1,0 +1,1 @@
+"""The Portfolio tab's panels and dialogs: project details, milestones, undoable edits."""

@@ -1,0 +1,252 @@
+"""The Portfolio tab: every project in a filterable, sortable table, and the selected one's details.
+
+Rows come from ``services.portfolio.project_rows`` (one SQL query) into a RowTableModel, which
+sorts and filters its tuples itself. The table and the detail panel sit in a splitter; the
+table lives in its own vertical splitter (``content_splitter``) so that charts can be added
+under it later.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSignalBlocker, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
+
+from ...services import portfolio as svc
+from ..context import AppContext
+from ..models.row_table_model import Column, Kind, RowTableModel
+from ..portfolio.project_panel import STAGE_LABELS, ProjectPanel, rag_icon
+from ..theme import RAG_LABELS
+from ..widgets.filter_bar import FilterBar
+
+PROJECT_COLUMNS: tuple[Column, ...] = (
+    Column("code", "Code", width=80),
+    Column("name", "Name", width=210),
+    Column("programme", "Programme", width=165),
+    Column("stage", "Stage", width=95, labels=STAGE_LABELS),
+    Column("rag", "RAG", Kind.RAG, width=62,
+           tooltip="Overall RAG from the latest status report, or the project's own when none is reported"),
+    Column("manager", "Manager", width=120),
+    Column("sponsor", "Sponsor", width=120),
+    Column("department", "Department", width=110),
+    Column("priority", "Priority", Kind.INT, width=62, tooltip="1 is the highest priority"),
+    Column("baseline_start", "Baseline start", Kind.DATE, width=100),
+    Column("baseline_end", "Baseline end", Kind.DATE, width=100),
+    Column("forecast_end", "Forecast end", Kind.DATE, width=100),
+    Column("slip_days", "Slip (days)", Kind.INT, width=78,
+           tooltip="Forecast end minus baseline end, in days (negative is early)"),
+    Column("budget", "Budget", Kind.MONEY, width=105),
+    Column("actual_cost", "Actual cost", Kind.MONEY, width=105),
+    Column("forecast_cost", "Forecast cost", Kind.MONEY, width=105, tooltip="Forecast cost at completion"),
+    Column("percent_complete", "Complete", Kind.PERCENT, width=72),
+    Column("last_report", "Last report", Kind.DATE, width=100, tooltip="Period end of the latest status report"),
+)
+"""The table's columns, in ``project_rows`` order after the id."""
+
+COLUMN = {column.key: i for i, column in enumerate(PROJECT_COLUMNS)}
+"""Column index by key."""
+
+assert tuple(c.key for c in PROJECT_COLUMNS) == svc.PROJECT_ROW_FIELDS[1:], "columns must match project_rows"
+
+_REFRESH_ON = frozenset({"project", "milestone", "status_report", "programme", "*"})
+
+
+class PortfolioTab(QWidget):
+    """Project table with filters on the left, the selected project's panel on the right."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("portfolio_tab")
+        self.ctx = ctx
+        self._changing_selection = False
+        self.model = RowTableModel(PROJECT_COLUMNS, self, currency=ctx.currency_symbol)
+        self.filter_bar = FilterBar(self.model, "projects", self)
+        self.table = QTableView(self)
+        self.panel = ProjectPanel(ctx, self)
+        self._build()
+        self._add_filters()
+        self._connect()
+        self.refresh()
+
+    # -- building ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        table = self.table
+        table.setObjectName("portfolio_table")
+        table.setModel(self.model)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSectionsMovable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(COLUMN["code"], Qt.SortOrder.AscendingOrder)
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(False)
+        for i, column in enumerate(PROJECT_COLUMNS):
+            header.resizeSection(i, column.width)
+        self.model.sort(COLUMN["code"], Qt.SortOrder.AscendingOrder)
+
+        # The table has its own vertical splitter so that a chart area can go under it.
+        self.content_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.content_splitter.setObjectName("portfolio_content_splitter")
+        self.content_splitter.setChildrenCollapsible(False)
+        self.content_splitter.addWidget(table)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("portfolio_splitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.content_splitter)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([880, 520])
+        self.panel.setMinimumWidth(440)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.splitter, 1)
+
+    def _add_filters(self) -> None:
+        bar = self.filter_bar
+        bar.search.setPlaceholderText("Filter projects by code, name, people, programme…")
+        self.programme_filter = bar.add_choice(COLUMN["programme"], "Programmes")
+        self.stage_filter = bar.add_choice(COLUMN["stage"], "Stages", values=list(STAGE_LABELS))
+        self.rag_filter = bar.add_choice(COLUMN["rag"], "RAG", values=list(RAG_LABELS))
+        self.manager_filter = bar.add_choice(COLUMN["manager"], "Managers")
+        self._order_fixed_choices()
+
+    def _refresh_choices(self) -> None:
+        """New programmes and managers appear in the filters; stages and RAG keep their full order."""
+        self.filter_bar.refresh_choices()
+        self._order_fixed_choices()
+
+    def _order_fixed_choices(self) -> None:
+        for combo, labels, icons in ((self.stage_filter, STAGE_LABELS, False), (self.rag_filter, RAG_LABELS, True)):
+            current = combo.currentData() if combo.currentIndex() > 0 else None
+            with QSignalBlocker(combo):
+                while combo.count() > 1:
+                    combo.removeItem(1)
+                for value, label in labels.items():
+                    if icons:
+                        combo.addItem(rag_icon(value), label, value)
+                    else:
+                        combo.addItem(label, value)
+                combo.setCurrentIndex(max(combo.findData(current), 0) if current is not None else 0)
+        self.rag_filter.setItemText(0, "All RAG")
+
+    def _connect(self) -> None:
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self.model.sort)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        self.ctx.data_changed.connect(self._on_data_changed)
+        self.ctx.settings_changed.connect(self._on_settings_changed)
+        self.panel.project_saved.connect(self.select_project)
+        self.panel.project_deleted.connect(lambda _id: self.table.clearSelection())
+        self.filter_bar.filters_changed.connect(self._on_filters_changed)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.table)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self.panel.delete)
+
+    # -- data --------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload every row from the database, keeping the selection, filters and sort."""
+        selected = self.selected_project_id()
+        scroll = self.table.verticalScrollBar().value()
+        rows = self.ctx.read(svc.project_rows)
+        self._changing_selection = True
+        try:
+            self.model.set_rows(rows)
+            self._refresh_choices()
+            self.filter_bar.update_count()
+            self._select_row_of(selected)
+        finally:
+            self._changing_selection = False
+        self.table.verticalScrollBar().setValue(scroll)
+        if not self.panel.is_dirty and not self.panel.is_new:
+            shown = self.panel.project_id
+            if shown is not None or selected is not None:
+                self.panel.show_project(shown if shown is not None else selected)
+
+    def selected_project_id(self) -> int | None:
+        """The id of the project selected in the table (None when there is none)."""
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row(), QModelIndex()):
+            return None
+        return self.model.row_id(index.row())
+
+    def select_project(self, project_id: int) -> None:
+        """Select ``project_id`` in the table (if a filter hides it, the panel still shows it)."""
+        if not self._select_row_of(project_id) and self.panel.project_id != project_id:
+            self.panel.show_project(project_id)
+
+    def _select_row_of(self, project_id: int | None) -> bool:
+        row = self.model.view_row_of(project_id) if project_id is not None else None
+        selection = self.table.selectionModel()
+        if row is None:
+            selection.clearSelection()
+            return False
+        index = self.model.index(row, 0)
+        selection.setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+        return True
+
+    # -- header state for the main window ----------------------------------------------------------
+    def header_state(self) -> bytes:
+        """Column order, widths and sort, for the main window to keep in QSettings."""
+        return bytes(self.table.horizontalHeader().saveState().data())
+
+    def restore_header_state(self, state: bytes) -> bool:
+        """Put back what ``header_state`` returned; False (and nothing changed) if it does not fit."""
+        header = self.table.horizontalHeader()
+        if not state or not header.restoreState(QByteArray(state)):
+            return False
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        return True
+
+    # -- slots -------------------------------------------------------------------------------------
+    def _on_table_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if self._changing_selection:
+            return
+        project_id = self.model.row_id(current.row()) if current.isValid() else None
+        if project_id is None or project_id == self.panel.project_id and not self.panel.is_new:
+            return
+        if not self.panel.confirm_leave():
+            # Stay on the project being edited.
+            self._changing_selection = True
+            try:
+                self._select_row_of(self.panel.project_id)
+            finally:
+                self._changing_selection = False
+            return
+        self.panel.show_project(project_id)
+
+    def _on_data_changed(self, entity: str) -> None:
+        if entity in _REFRESH_ON:
+            self.refresh()
+
+    def _on_settings_changed(self) -> None:
+        symbol = self.ctx.currency_symbol
+        self.model.currency = symbol
+        self.panel.set_currency(symbol)
+        self.refresh()
+
+    def _on_filters_changed(self) -> None:
+        # Keep the selected project in view when it still passes the filters.
+        project_id = self.panel.project_id
+        if project_id is not None:
+            self._changing_selection = True
+            try:
+                self._select_row_of(project_id)
+            finally:
+                self._changing_selection = False

@@ -1,0 +1,508 @@
+"""Portfolio tab: rows from the database, filters, sorting, editing with undo, conflicts, 100k rows."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+import datetime as dt  # noqa: E402
+import random  # noqa: E402
+import time  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from pmo_desktop.model import Milestone, Programme, Project, StatusReport  # noqa: E402
+from pmo_desktop.model.database import open_database  # noqa: E402
+from pmo_desktop.services import portfolio  # noqa: E402
+from pmo_desktop.services.defaults import ensure_defaults  # noqa: E402
+from pmo_desktop.services.errors import ConflictError  # noqa: E402
+from pmo_desktop.ui.context import AppContext  # noqa: E402
+from pmo_desktop.ui.models.row_table_model import RowTableModel  # noqa: E402
+from pmo_desktop.ui.portfolio import messages, project_panel  # noqa: E402
+from pmo_desktop.ui.portfolio.milestone_dialog import MilestoneDialog  # noqa: E402
+from pmo_desktop.ui.tabs.portfolio_tab import COLUMN, PROJECT_COLUMNS, PortfolioTab  # noqa: E402
+
+D = dt.date
+
+# code, name, programme, stage, rag, manager, budget, baseline end, forecast end, percent
+SEED = [
+    ("DCX-014", "Customer Portal", "Digital Channels", "execution", "A", "Priya Shah", 850_000, D(2026, 9, 30), D(2026, 10, 20), 0.42),
+    ("DCX-015", "Mobile App Refresh", "Digital Channels", "planning", "G", "Priya Shah", 420_000, D(2027, 1, 31), D(2027, 1, 31), 0.10),
+    ("DCX-021", "Online Payments Upgrade", "Digital Channels", "execution", "R", "Marcus Bell", 1_250_000, D(2026, 6, 30), D(2026, 11, 15), 0.55),
+    ("FIN-003", "General Ledger Migration", "Finance Transformation", "execution", "G", "Aisha Khan", 2_100_000, D(2026, 12, 31), D(2026, 12, 31), 0.63),
+    ("FIN-007", "Expense Automation", "Finance Transformation", "closing", "G", "Aisha Khan", 180_000, D(2026, 3, 31), D(2026, 4, 14), 0.96),
+    ("FIN-011", "Procurement Portal", "Finance Transformation", "business_case", None, "Tom Reed", None, None, None, None),
+    ("HR-002", "Payroll Consolidation", "People Systems", "execution", "A", "Grace Liu", 640_000, D(2026, 8, 31), D(2026, 9, 30), 0.48),
+    ("HR-005", "Learning Platform", "People Systems", "approved", "G", "Grace Liu", 275_000, D(2027, 3, 31), D(2027, 3, 31), 0.0),
+    ("INF-009", "Data Centre Exit", "Infrastructure", "execution", "R", "Owen Price", 3_400_000, D(2026, 10, 31), D(2027, 2, 28), 0.37),
+    ("INF-012", "Network Refresh", "Infrastructure", "planning", "A", "Owen Price", 960_000, D(2027, 6, 30), D(2027, 7, 31), 0.05),
+    ("INF-015", "Endpoint Security", "Infrastructure", "idea", None, "Marcus Bell", None, None, None, None),
+    ("OPS-001", "Warehouse Scanning", None, "on_hold", "A", "Tom Reed", 150_000, D(2026, 5, 31), None, 0.20),
+]
+
+
+def seed(db, extra: int = 0) -> dict[str, int]:
+    """Programmes, projects, milestones and status reports through the ORM; returns ids by code."""
+    ids: dict[str, int] = {}
+    with db.transaction() as session:
+        programmes: dict[str, Programme] = {}
+        for code, name, programme, stage, rag, manager, budget, base_end, fc_end, pct in SEED:
+            if programme and programme not in programmes:
+                programmes[programme] = Programme(name=programme)
+            project = Project(
+                code=code, name=name, programme=programmes.get(programme), stage=stage, rag=rag, manager=manager,
+                sponsor="Helen Ward", department=code.split("-")[0], priority=int(code[-1]) % 9 + 1,
+                methodology="agile" if code.startswith("DCX") else "waterfall",
+                baseline_start=D(2025, 10, 1) if base_end else None, baseline_end=base_end, forecast_end=fc_end,
+                budget=Decimal(budget) if budget else None,
+                actual_cost=Decimal(budget) * Decimal(str(pct)) if budget and pct else None,
+                forecast_cost=Decimal(budget) * Decimal("1.05") if budget else None, percent_complete=pct,
+                description=f"{name}: scope and outcomes agreed with the sponsor.",
+            )
+            session.add(project)
+            if base_end:
+                project.milestones = [
+                    Milestone(name="Design approved", baseline_date=base_end - dt.timedelta(days=180),
+                              actual_date=base_end - dt.timedelta(days=175), status="achieved"),
+                    Milestone(name="Go-live", baseline_date=base_end, forecast_date=fc_end,
+                              status="at_risk" if rag == "R" else "planned"),
+                ]
+            if stage in ("execution", "closing"):
+                project.status_reports = [
+                    StatusReport(period_end=D(2026, month, 28), rag=rag, percent_complete=pct,
+                                 summary=f"Month {month}: delivery on plan, next steps agreed.")
+                    for month in range(1, 8)
+                ]
+        for i in range(extra):
+            session.add(Project(code=f"GEN-{i:04d}", name=f"Generated project {i}", stage="planning",
+                                budget=Decimal(1000 + i)))
+        session.flush()
+        ids = dict(session.execute(select(Project.code, Project.id)).all())
+    return ids
+
+
+@pytest.fixture
+def ctx(qapp, tmp_path):
+    """An AppContext on a fresh office database in this test's folder (defaults created, as the GUI does)."""
+    db = open_database(f"sqlite:///{tmp_path / 'portfolio.db'}", backup=False)
+    with db.transaction() as session:
+        ensure_defaults(session)
+    context = AppContext(db)
+    yield context
+    context.undo_stack.clear()
+    context.db.dispose()
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Questions are answered Yes (delete) unless a test says otherwise; every question is recorded."""
+    asked: list[str] = []
+    reply = {"button": QMessageBox.StandardButton.Yes}
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return reply["button"]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: asked.append(a[2])))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: asked.append(a[2])))
+    return type("Answers", (), {"asked": asked, "reply": reply})
+
+
+@pytest.fixture
+def tab(ctx, qtbot, answers):
+    ids = seed(ctx.db)
+    widget = PortfolioTab(ctx)
+    widget.ids = ids
+    qtbot.addWidget(widget)
+    widget.resize(1400, 850)
+    widget.show()
+    return widget
+
+
+def visible_codes(tab: PortfolioTab) -> list[str]:
+    return [tab.model.data(tab.model.index(r, COLUMN["code"])) for r in range(tab.model.rowCount())]
+
+
+def cell(tab: PortfolioTab, code: str, key: str) -> str:
+    row = visible_codes(tab).index(code)
+    return tab.model.data(tab.model.index(row, COLUMN[key]))
+
+
+def stored(ctx, code: str) -> Project:
+    with ctx.db.session() as session:
+        return session.scalar(select(Project).where(Project.code == code))
+
+
+def open_project(tab: PortfolioTab, code: str) -> None:
+    tab.select_project(tab.ids[code])
+    assert tab.panel.project_id == tab.ids[code]
+
+
+# -- the table -------------------------------------------------------------------------------------
+
+def test_tab_shows_every_project_with_formatted_cells(tab):
+    assert tab.model.rowCount() == len(SEED)
+    assert visible_codes(tab)[:3] == ["DCX-014", "DCX-015", "DCX-021"]
+    assert cell(tab, "DCX-014", "budget") == "£850,000"
+    assert cell(tab, "DCX-014", "stage") == "Execution"
+    assert cell(tab, "DCX-014", "rag") == "Amber"
+    assert cell(tab, "DCX-014", "slip_days") == "20"
+    assert cell(tab, "DCX-014", "last_report") == "28 Jul 2026"
+    assert cell(tab, "FIN-011", "budget") == ""
+    rag_index = tab.model.index(visible_codes(tab).index("DCX-021"), COLUMN["rag"])
+    assert tab.model.data(rag_index, Qt.ItemDataRole.BackgroundRole).color().name() == "#d9534f"
+    assert tab.filter_bar.count_label.text() == f"{len(SEED)} projects"
+
+
+def test_text_and_stage_filters_reduce_rows(tab):
+    tab.filter_bar.search.setText("portal")
+    tab.filter_bar.apply_now()
+    assert visible_codes(tab) == ["DCX-014", "FIN-011"]
+
+    tab.filter_bar.clear()
+    tab.stage_filter.setCurrentIndex(tab.stage_filter.findData("execution"))
+    expected = sorted(code for code, *rest in SEED if rest[2] == "execution")
+    assert visible_codes(tab) == expected
+    assert tab.filter_bar.count_label.text() == f"{len(expected)} of {len(SEED)} projects"
+
+    tab.filter_bar.search.setText("shah")
+    tab.filter_bar.apply_now()
+    assert visible_codes(tab) == ["DCX-014"]
+
+
+def test_filters_offer_programmes_stages_rag_and_managers_in_order(tab):
+    assert [tab.stage_filter.itemText(i) for i in range(1, 4)] == ["Idea", "Business case", "Approved"]
+    assert [tab.rag_filter.itemText(i) for i in range(1, 4)] == ["Red", "Amber", "Green"]
+    assert tab.programme_filter.findData("People Systems") > 0
+    assert tab.manager_filter.findData("Owen Price") > 0
+    tab.rag_filter.setCurrentIndex(tab.rag_filter.findData("R"))
+    assert visible_codes(tab) == ["DCX-021", "INF-009"]
+
+
+def test_clicking_budget_header_sorts_rows(tab):
+    header = tab.table.horizontalHeader()
+    header.setSortIndicator(COLUMN["budget"], Qt.SortOrder.DescendingOrder)
+    budgets = [tab.model.data(tab.model.index(r, COLUMN["budget"]), Qt.ItemDataRole.UserRole + 3)
+               for r in range(tab.model.rowCount())]
+    filled = [b for b in budgets if b is not None]
+    assert filled == sorted(filled, reverse=True) and budgets[0] == Decimal("3400000.00")
+    assert budgets[-2:] == [None, None]  # blanks last
+    header.setSortIndicator(COLUMN["budget"], Qt.SortOrder.AscendingOrder)
+    assert visible_codes(tab)[0] == "OPS-001"
+
+
+def test_refresh_keeps_selection_filters_and_sort(tab, ctx):
+    tab.table.horizontalHeader().setSortIndicator(COLUMN["name"], Qt.SortOrder.AscendingOrder)
+    tab.stage_filter.setCurrentIndex(tab.stage_filter.findData("execution"))
+    open_project(tab, "HR-002")
+    with ctx.db.transaction() as session:
+        portfolio.create_project(session, {"code": "ZZZ-001", "name": "Aardvark", "stage": "execution"})
+    ctx.data_changed.emit("project")
+    assert visible_codes(tab)[0] == "ZZZ-001"  # sorted by name, passes the filter
+    assert tab.selected_project_id() == tab.ids["HR-002"]
+    assert tab.model.rowCount() == 6
+
+
+def test_header_state_round_trips(tab, ctx, qtbot):
+    header = tab.table.horizontalHeader()
+    header.resizeSection(COLUMN["name"], 333)
+    header.setSortIndicator(COLUMN["budget"], Qt.SortOrder.DescendingOrder)
+    state = tab.header_state()
+    other = PortfolioTab(ctx)
+    qtbot.addWidget(other)
+    assert other.restore_header_state(state)
+    assert other.table.horizontalHeader().sectionSize(COLUMN["name"]) == 333
+    assert other.model.data(other.model.index(0, COLUMN["code"])) == "INF-009"
+    assert not other.restore_header_state(b"")
+
+
+# -- editing ---------------------------------------------------------------------------------------
+
+def test_selecting_a_row_shows_the_project_in_the_panel(tab):
+    open_project(tab, "DCX-014")
+    ui = tab.panel.ui
+    assert ui.code_edit.text() == "DCX-014"
+    assert ui.programme_combo.currentText() == "Digital Channels"
+    assert ui.stage_combo.currentData() == "execution"
+    assert ui.budget_spin.amount() == Decimal("850000.00") and ui.budget_spin.prefix() == "£"
+    assert ui.percent_complete_spin.value() == 42
+    assert ui.forecast_start_date.value() is None and ui.forecast_start_date.text() == "No date"
+    assert tab.panel.milestones_model.rowCount() == 2
+    assert ui.reports_tree.topLevelItemCount() == 6
+    assert ui.reports_tree.topLevelItem(0).text(0) == "28 Jul 2026"
+    assert ui.title_label.text() == "DCX-014 · Customer Portal"
+    assert not ui.save_button.isEnabled()
+
+
+def test_edit_save_then_undo_and_redo(tab, ctx, qtbot):
+    open_project(tab, "DCX-014")
+    ui = tab.panel.ui
+    ui.name_edit.clear()
+    qtbot.keyClicks(ui.name_edit, "Customer Self-Service Portal")
+    ui.budget_spin.set_amount(Decimal("910000"))
+    assert tab.panel.is_dirty and ui.save_button.isEnabled()
+    qtbot.mouseClick(ui.save_button, Qt.MouseButton.LeftButton)
+
+    project = stored(ctx, "DCX-014")
+    assert (project.name, project.budget, project.version) == ("Customer Self-Service Portal", Decimal("910000.00"), 2)
+    assert cell(tab, "DCX-014", "name") == "Customer Self-Service Portal"
+    assert not tab.panel.is_dirty and ui.state_label.text() == "Version 2"
+
+    ctx.undo_stack.undo()
+    project = stored(ctx, "DCX-014")
+    assert (project.name, project.budget) == ("Customer Portal", Decimal("850000.00"))
+    assert ui.name_edit.text() == "Customer Portal"
+    assert cell(tab, "DCX-014", "budget") == "£850,000"
+
+    ctx.undo_stack.redo()
+    assert stored(ctx, "DCX-014").name == "Customer Self-Service Portal"
+    ctx.undo_stack.undo()
+    assert stored(ctx, "DCX-014").name == "Customer Portal"
+
+
+def test_two_edits_of_one_project_undo_in_turn(tab, ctx):
+    open_project(tab, "FIN-003")
+    tab.panel.set_field("rag", "A")
+    assert tab.panel.save()
+    tab.panel.set_field("rag", "R")
+    assert tab.panel.save()
+    assert stored(ctx, "FIN-003").rag == "R"
+    ctx.undo_stack.undo()
+    assert stored(ctx, "FIN-003").rag == "A"
+    ctx.undo_stack.undo()
+    assert stored(ctx, "FIN-003").rag == "G"
+    assert ctx.undo_stack.count() == 2 and ctx.undo_stack.index() == 0
+
+
+def test_validation_messages_appear_beside_fields(tab, ctx):
+    open_project(tab, "DCX-015")
+    tab.panel.set_field("code", "dcx-014")
+    tab.panel.set_field("name", "")
+    tab.panel.set_field("baseline_start", D(2027, 3, 1))
+    assert not tab.panel.save()
+    assert tab.panel.error_text("code") == "Code DCX-014 is already used by 'Customer Portal'."
+    assert tab.panel.error_text("name") == "Enter the project's name."
+    assert tab.panel.error_text("baseline_end") == "Baseline end (31 Jan 2027) is before baseline start (01 Mar 2027)."
+    assert tab.panel.ui.code_edit.property("invalid") is True
+    assert stored(ctx, "DCX-015").name == "Mobile App Refresh"
+    tab.panel.ui.revert_button.click()
+    assert tab.panel.error_text("code") is None and tab.panel.ui.code_edit.text() == "DCX-015"
+
+
+def test_version_conflict_asks_and_does_not_overwrite(tab, ctx, monkeypatch):
+    open_project(tab, "HR-002")
+    tab.panel.set_field("budget", Decimal("700000"))
+    with ctx.db.transaction() as session:  # someone else saves first
+        portfolio.update_project(session, tab.ids["HR-002"], {"budget": Decimal("999000")}, 1)
+    seen = []
+    monkeypatch.setattr(project_panel, "resolve_conflict", lambda parent, error, fmt=None: seen.append(error))
+
+    assert not tab.panel.save()
+    assert len(seen) == 1 and seen[0].mine == {"budget": "700000.00"} and seen[0].theirs == {"budget": "999000.00"}
+    assert stored(ctx, "HR-002").budget == Decimal("999000.00")
+    assert tab.panel.is_dirty and tab.panel.ui.budget_spin.amount() == Decimal("700000.00")
+
+    monkeypatch.setattr(project_panel, "resolve_conflict", lambda parent, error, fmt=None: "theirs")
+    assert not tab.panel.save()
+    assert tab.panel.ui.budget_spin.amount() == Decimal("999000.00") and not tab.panel.is_dirty
+
+
+def test_conflict_keep_mine_saves_over_the_stored_version(tab, ctx, monkeypatch):
+    open_project(tab, "HR-002")
+    tab.panel.set_field("manager", "Sam Okafor")
+    with ctx.db.transaction() as session:
+        portfolio.update_project(session, tab.ids["HR-002"], {"manager": "Someone Else", "rag": "R"}, 1)
+    monkeypatch.setattr(project_panel, "resolve_conflict", lambda parent, error, fmt=None: "mine")
+    assert tab.panel.save()
+    project = stored(ctx, "HR-002")
+    assert (project.manager, project.rag, project.version) == ("Sam Okafor", "R", 3)
+
+
+def test_conflict_dialog_shows_both_values_readably(tab, ctx, monkeypatch):
+    dialogs = pytest.importorskip("pmo_desktop.ui.dialogs.conflict_dialog")
+    ConflictChoice, ConflictDialog = dialogs.ConflictChoice, dialogs.ConflictDialog  # noqa: N806
+    shown = []
+
+    def ask(error, labels=None, formatter=None, parent=None):
+        dialog = ConflictDialog(error, labels, formatter, parent)
+        shown.extend(dialog.rows())
+        return ConflictChoice.CANCEL
+
+    monkeypatch.setattr(ConflictDialog, "ask", staticmethod(ask))
+    open_project(tab, "HR-002")
+    tab.panel.set_field("budget", Decimal("700000"))
+    with ctx.db.transaction() as session:
+        portfolio.update_project(session, tab.ids["HR-002"], {"budget": Decimal("999000")}, 1)
+    assert not tab.panel.save()
+    assert shown == [("Budget", "£700,000.00", "£999,000.00")]
+
+
+@pytest.mark.parametrize("button, answer", [("Keep mine", "mine"), ("Take theirs", "theirs"), ("Decide later", None)])
+def test_message_box_fallback_offers_the_same_three_choices(qapp, monkeypatch, button, answer):
+    error = ConflictError("project", 7, {"budget": "700000.00"}, {"budget": "999000.00"})
+    texts = []
+
+    def exec_(box):
+        texts.append(box.informativeText())
+        next(b for b in box.buttons() if b.text() == button).click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    got = messages.ask_conflict_with_message_box(None, error, project_panel.FIELD_LABELS, project_panel.display_value)
+    assert got == answer
+    assert "<b>Budget</b></td><td>£700,000.00</td><td>£999,000.00</td>" in texts[0]
+
+
+def test_new_project_save_undo_redo(tab, ctx, qtbot):
+    qtbot.mouseClick(tab.panel.ui.new_button, Qt.MouseButton.LeftButton)
+    assert tab.panel.is_new and tab.panel.ui.title_label.text() == "New project"
+    panel = tab.panel
+    qtbot.keyClicks(panel.ui.code_edit, "CX-100")
+    qtbot.keyClicks(panel.ui.name_edit, "Contact Centre Upgrade")
+    panel.ui.programme_combo.setCurrentText("Customer Experience")
+    panel.set_field("stage", "business_case")
+    assert panel.save()
+    project = stored(ctx, "CX-100")
+    assert project is not None and project.stage == "business_case"
+    assert tab.selected_project_id() == project.id and panel.project_id == project.id
+    assert cell(tab, "CX-100", "programme") == "Customer Experience"
+    assert tab.programme_filter.findData("Customer Experience") > 0
+
+    ctx.undo_stack.undo()
+    assert stored(ctx, "CX-100") is None and "CX-100" not in visible_codes(tab)
+    assert panel.project_id is None
+    ctx.undo_stack.redo()
+    assert stored(ctx, "CX-100").id == project.id
+
+
+def test_delete_asks_then_undo_restores_exactly(tab, ctx, answers):
+    open_project(tab, "INF-009")
+    before = ctx.read(portfolio.get_project, tab.ids["INF-009"])
+    answers.reply["button"] = QMessageBox.StandardButton.Cancel
+    assert not tab.panel.delete()
+    assert stored(ctx, "INF-009") is not None
+    answers.reply["button"] = QMessageBox.StandardButton.Yes
+    assert tab.panel.delete()
+    assert "Delete project INF-009 “Data Centre Exit” with 2 milestone(s) and its status reports?" in answers.asked[-1]
+    assert stored(ctx, "INF-009") is None and "INF-009" not in visible_codes(tab)
+
+    ctx.undo_stack.undo()
+    assert ctx.read(portfolio.get_project, tab.ids["INF-009"]) == before
+    assert "INF-009" in visible_codes(tab)
+
+
+def test_milestone_add_edit_delete_with_undo(tab, ctx, monkeypatch):
+    open_project(tab, "HR-005")
+    project_id = tab.ids["HR-005"]
+
+    def run_dialog(values):
+        def exec_(dialog):
+            dialog.set_values(values)
+            dialog._on_button_box_accepted()
+            return dialog.result()
+        monkeypatch.setattr(MilestoneDialog, "exec", exec_)
+
+    run_dialog({"name": "Supplier selected", "baseline_date": D(2026, 12, 1), "status": "planned"})
+    tab.panel.ui.add_milestone_button.click()
+    names = [m.name for m in ctx.read(portfolio.get_project, project_id).milestones]
+    assert "Supplier selected" in names and tab.panel.milestones_model.rowCount() == 3
+
+    row = tab.panel.milestones_model.view_row_of(
+        next(m.id for m in ctx.read(portfolio.get_project, project_id).milestones if m.name == "Supplier selected"))
+    tab.panel.ui.milestones_table.selectRow(row)
+    run_dialog({"name": "Supplier selected", "baseline_date": D(2026, 12, 1), "status": "achieved",
+                "actual_date": D(2026, 11, 20)})
+    tab.panel.ui.edit_milestone_button.click()
+    milestone = next(m for m in ctx.read(portfolio.get_project, project_id).milestones if m.name == "Supplier selected")
+    assert (milestone.status, milestone.actual_date) == ("achieved", D(2026, 11, 20))
+
+    tab.panel.ui.milestones_table.selectRow(tab.panel.milestones_model.view_row_of(milestone.id))
+    tab.panel.ui.delete_milestone_button.click()
+    assert milestone.id not in {m.id for m in ctx.read(portfolio.get_project, project_id).milestones}
+
+    ctx.undo_stack.undo()  # delete
+    assert ctx.read(portfolio.get_milestone, milestone.id) == milestone
+    ctx.undo_stack.undo()  # edit
+    assert ctx.read(portfolio.get_milestone, milestone.id).status == "planned"
+    ctx.undo_stack.undo()  # add
+    assert len(ctx.read(portfolio.get_project, project_id).milestones) == 2
+    assert tab.panel.milestones_model.rowCount() == 2
+
+
+def test_milestone_dialog_shows_validation_inline(tab, ctx, monkeypatch):
+    open_project(tab, "HR-005")
+    results = []
+
+    def exec_(dialog):
+        dialog.set_values({"name": "go-live", "status": "planned"})
+        dialog._on_button_box_accepted()
+        results.append((dialog.result(), dialog.ui.name_error.text(), dialog.ui.name_error.isVisibleTo(dialog)))
+        return dialog.result()
+
+    monkeypatch.setattr(MilestoneDialog, "exec", exec_)
+    tab.panel.ui.add_milestone_button.click()
+    assert results == [(0, "This project already has a milestone called 'go-live'.", True)]
+
+
+def test_leaving_unsaved_changes_asks_first(tab, ctx, answers):
+    open_project(tab, "DCX-014")
+    tab.panel.set_field("department", "Digital Services")
+    answers.reply["button"] = QMessageBox.StandardButton.Cancel
+    tab.select_project(tab.ids["FIN-003"])
+    assert tab.panel.project_id == tab.ids["DCX-014"] and tab.panel.is_dirty
+    assert tab.selected_project_id() == tab.ids["DCX-014"]
+    answers.reply["button"] = QMessageBox.StandardButton.Save
+    tab.select_project(tab.ids["FIN-003"])
+    assert tab.panel.project_id == tab.ids["FIN-003"]
+    assert stored(ctx, "DCX-014").department == "Digital Services"
+
+
+# -- scale and looks ---------------------------------------------------------------------------------
+
+def test_sorting_and_filtering_100k_rows(qapp):
+    """Measured, not asserted against a clock: list.sort in the model, not a proxy."""
+    rng = random.Random(7)
+    stages = ["idea", "planning", "execution", "closing"]
+    rows = [
+        (i, f"P-{i:06d}", f"Project {i}", f"Programme {i % 40}", stages[i % 4], "RAG"[i % 3], f"Manager {i % 300}",
+         "Sponsor", "Dept", i % 9 + 1, D(2026, 1, 1), D(2026, 12, 31), D(2027, 1, 1 + i % 28), i % 60,
+         Decimal(rng.randint(0, 5_000_000)), None, None, rng.random(), None)
+        for i in range(100_000)
+    ]
+    model = RowTableModel(PROJECT_COLUMNS)
+    timings = {}
+    started = time.perf_counter()
+    model.set_rows(rows)
+    timings["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    model.sort(COLUMN["budget"], Qt.SortOrder.DescendingOrder)
+    timings["sort budget"] = time.perf_counter() - started
+    started = time.perf_counter()
+    model.set_column_filter(COLUMN["stage"], ["execution"])
+    timings["filter stage"] = time.perf_counter() - started
+    started = time.perf_counter()
+    model.set_filter_text("p-0123")
+    timings["filter text"] = time.perf_counter() - started
+    print("\n100,000 rows: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()))
+    assert model.rowCount() == sum(1 for r in rows if r[4] == "execution" and r[1].lower().startswith("p-0123"))
+    shown = [model.row_tuple(r)[14] for r in range(model.rowCount())]
+    assert shown == sorted(shown, reverse=True)
+
+
+def test_render_tab_to_png(tab, tmp_path, qapp):
+    """A picture of the tab at a realistic size (set PMO_SCREENSHOT_DIR to keep it)."""
+    open_project(tab, "DCX-014")
+    tab.resize(1400, 850)
+    qapp.processEvents()  # let the layouts settle before painting
+    folder = Path(os.environ.get("PMO_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "portfolio_tab.png"
+    assert tab.grab().save(str(path))
+    assert path.stat().st_size > 10_000
