@@ -14,12 +14,13 @@ from PySide6.QtCore import QDate, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from pmo_desktop.model import Allocation, Person, Project  # noqa: E402
+from pmo_desktop.model import Absence, Allocation, Person, Project  # noqa: E402
 from pmo_desktop.model.database import open_database  # noqa: E402
 from pmo_desktop.services import resources as svc  # noqa: E402
 from pmo_desktop.services.defaults import ensure_defaults  # noqa: E402
 from pmo_desktop.ui.context import AppContext  # noqa: E402
 from pmo_desktop.ui.resources import person_panel  # noqa: E402
+from pmo_desktop.ui.resources.absence_dialog import AbsenceDialog  # noqa: E402
 from pmo_desktop.ui.resources.allocation_dialog import AllocationDialog  # noqa: E402
 from pmo_desktop.ui.resources.people_model import COL  # noqa: E402
 from pmo_desktop.ui.tabs.resources_tab import ResourcesTab  # noqa: E402
@@ -81,6 +82,7 @@ def tab(qtbot, db, people):
     qtbot.addWidget(widget)
     widget.resize(1400, 850)
     widget.show()
+    widget.refresh()  # as the main window does when the tab is first shown
     return widget
 
 
@@ -326,3 +328,98 @@ def test_a_conflict_cancelled_keeps_the_edits_and_saves_nothing(tab, db, people,
     monkeypatch.setattr(person_panel, "resolve_conflict", lambda parent, error: "theirs")
     assert not tab.panel.save()
     assert tab.panel.ui.capacity_spin.value() == 20 and not tab.panel.is_dirty()
+
+
+def test_editing_an_allocation_in_the_dialog_and_undo(tab, db, people, monkeypatch):
+    tab.select_person(people["Ann Lee"])
+    panel = tab.panel
+    panel.ui.allocations_view.selectRow(0)
+    line = panel.selected_allocation()
+    _fill_allocation_dialog(monkeypatch, "CRM", line.start_date, line.end_date, 10)
+    panel.ui.edit_allocation_button.click()
+    with db.session() as session:
+        assert session.get(Allocation, line.id).hours_per_week == 10
+    assert _cell(tab, "Ann Lee", "hours_this_week") == "10.0"
+    tab.ctx.undo_stack.undo()
+    with db.session() as session:
+        assert session.get(Allocation, line.id).hours_per_week == 20
+    assert _cell(tab, "Ann Lee", "hours_this_week") == "20.0"
+
+
+def test_adding_and_deleting_an_absence(tab, db, people, monkeypatch):
+    dev = people["Dev Rao"]
+    tab.select_person(dev)
+    first, last = MONDAY + dt.timedelta(weeks=1), MONDAY + dt.timedelta(weeks=1, days=2)
+
+    def fake_exec(dialog: AbsenceDialog) -> int:
+        dialog.ui.start_date_edit.setDate(QDate(first))
+        dialog.ui.end_date_edit.setDate(QDate(last))
+        dialog.ui.reason_combo.setEditText("Training")
+        dialog.ui.button_box.button(dialog.ui.button_box.StandardButton.Save).click()
+        return dialog.result()
+
+    monkeypatch.setattr(AbsenceDialog, "exec", fake_exec)
+    tab.panel.ui.add_absence_button.click()
+    with db.session() as session:
+        stored = session.scalars(select(Absence).where(Absence.person_id == dev)).all()
+    assert [(a.start_date, a.end_date, a.reason) for a in stored] == [(first, last, "Training")]
+    assert tab.panel.ui.timeline.weeks()[1].absent_days == 3
+    assert tab.panel.absences_model.index(0, 2).data() == "3"  # working days
+
+    tab.panel.ui.absences_view.selectRow(0)
+    tab.panel.ui.delete_absence_button.click()
+    with db.session() as session:
+        assert session.scalar(select(Absence.id)) is None
+    tab.ctx.undo_stack.undo()
+    with db.session() as session:
+        assert session.scalar(select(Absence.reason)) == "Training"
+    assert tab.panel.absences_model.rowCount() == 1
+
+
+def test_leaving_an_edited_person_asks_first(tab, db, people, monkeypatch):
+    sam, ann = people["Sam Patel"], people["Ann Lee"]
+    tab.select_person(sam)
+    tab.panel.ui.team_combo.setEditText("Integration")
+    answers = [QMessageBox.StandardButton.Cancel]
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: answers.pop(0))
+    tab.table.selectRow(_names(tab).index("Ann Lee"))
+    assert tab.panel.person_id == sam and tab.selected_person_id() == sam
+    assert tab.panel.ui.team_combo.currentText() == "Integration"
+
+    answers.append(QMessageBox.StandardButton.Save)
+    tab.table.selectRow(_names(tab).index("Ann Lee"))
+    assert tab.panel.person_id == ann and tab.selected_person_id() == ann
+    assert _stored_person(db, sam).team == "Integration"
+
+
+def test_a_hidden_tab_catches_up_when_shown(tab, db, people):
+    tab.hide()
+    tab.ctx.write(lambda session: svc.create_person(session, svc.PersonInput("Zoe Quint", capacity_hours=20)),
+                  entity="person")
+    assert "Zoe Quint" not in _names(tab)
+    tab.show()
+    assert "Zoe Quint" in _names(tab)
+
+
+def test_the_timeline_describes_each_week(tab, people):
+    tab.select_person(people["Sam Patel"])
+    timeline = tab.panel.ui.timeline
+    assert [round(w.hours) for w in timeline.weeks()[:3]] == [30, 48, 48]
+    text = timeline.describe_week(1)
+    assert text.splitlines() == [
+        f"Week of {svc.format_day(MONDAY + dt.timedelta(weeks=1))}", "48 h allocated of 37.5 h (128%, over)"]
+    assert timeline.week_at(timeline.width() - 10) == 11
+
+
+def test_conflicts_go_to_the_shells_dialog_when_there_is_one(qtbot, monkeypatch):
+    from pmo_desktop.services.errors import ConflictError
+    from pmo_desktop.ui.resources import conflict
+
+    dialogs = pytest.importorskip("pmo_desktop.ui.dialogs.conflict_dialog")
+    error = ConflictError("person", 1, {"team": "Platform"}, {"team": "Integration"})
+    if hasattr(dialogs, "resolve_conflict"):
+        monkeypatch.setattr(dialogs, "resolve_conflict", lambda parent, exc: "theirs")
+    else:
+        monkeypatch.setattr(dialogs.ConflictDialog, "ask",
+                            classmethod(lambda cls, exc, **kwargs: dialogs.ConflictChoice.TAKE_THEIRS))
+    assert conflict.resolve_conflict(None, error) == "theirs"

@@ -57,6 +57,10 @@ class ResourcesTab(QWidget):
         self.setObjectName("resources_tab")
         self.ctx = ctx
         self._syncing = False
+        # The main window calls refresh() when the tab is first shown; until then, and while
+        # hidden, changes only mark the tab stale.
+        self._loaded = False
+        self._stale = False
 
         self.model = PeopleTableModel(self)
         self.filter_bar = FilterBar(self.model, "people", self)
@@ -105,14 +109,12 @@ class ResourcesTab(QWidget):
         self.panel.person_cleared.connect(self._on_panel_person_cleared)
         ctx.data_changed.connect(self._on_ctx_data_changed)
 
-        self.refresh()
-        if self.model.rowCount():
-            self.table.selectRow(0)
-
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-read the people, keeping the selection, the filters and the sort order."""
         rows = self.ctx.read(person_rows, dt.date.today())
+        first_time = not self._loaded
+        self._loaded, self._stale = True, False
         self._syncing = True
         try:
             self.model.set_rows(rows)
@@ -120,7 +122,10 @@ class ResourcesTab(QWidget):
             self._select(self.panel.person_id)
         finally:
             self._syncing = False
-        self.panel.reload()
+        if first_time and self.panel.person_id is None and not self.panel.is_new and self.model.rowCount():
+            self.table.selectRow(0)  # show someone rather than an empty panel
+        else:
+            self.panel.reload()
 
     def select_person(self, person_id: int) -> None:
         """Select ``person_id`` in the table (when not filtered out) and show them in the panel."""
@@ -150,9 +155,18 @@ class ResourcesTab(QWidget):
         self.table.scrollTo(index)
 
     # -- slots --------------------------------------------------------------------------------
-    def _on_ctx_data_changed(self, entity: str) -> None:
-        if entity in WATCHED_ENTITIES:
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
             self.refresh()
+
+    def _on_ctx_data_changed(self, entity: str) -> None:
+        if entity not in WATCHED_ENTITIES or not self._loaded:
+            return
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
 
     def _on_over_allocated_check_toggled(self, checked: bool) -> None:
         self.model.set_predicate(_is_over_allocated if checked else None)
@@ -168,7 +182,8 @@ class ResourcesTab(QWidget):
             if self.panel.person_id is not None:
                 self.select_person(self.panel.person_id)
             return
-        self.panel.load(person_id)
+        # Saving may have refreshed the table (and its selection): select the row chosen again.
+        self.select_person(person_id)
 
     def _on_panel_person_cleared(self) -> None:
         self._syncing = True
