@@ -1,0 +1,234 @@
+"""The application: Qt set-up (style, palettes, high-DPI, stylesheet), the crash handler, and start-up.
+
+``run_gui()`` is what ``python -m pmo_desktop`` runs without a subcommand. Unexpected exceptions
+anywhere in the GUI (slots, background tasks, other threads) reach ``CrashHandler``: they are
+logged with their traceback and shown in a dialog with the log file's path, and the program
+keeps running. ``--no-crash-dialog`` (CI, smoke runs) logs them to stderr instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QObject, QSettings, Qt, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QStyleFactory
+
+from .. import APP_ID, APP_NAME, ORG_NAME, __version__
+from ..logging_setup import log_file_path, setup_logging
+
+log = logging.getLogger(__name__)
+
+ACCENT = "#2f6fbd"
+
+
+# -- palettes ---------------------------------------------------------------------------------
+def light_palette() -> QPalette:
+    """Fusion's light palette with the office accent and softer greys."""
+    p = QPalette()
+    roles = QPalette.ColorRole
+    colours = {
+        roles.Window: "#f4f5f7", roles.WindowText: "#1f2933", roles.Base: "#ffffff",
+        roles.AlternateBase: "#f3f6fa", roles.ToolTipBase: "#ffffff", roles.ToolTipText: "#1f2933",
+        roles.PlaceholderText: "#7b8794", roles.Text: "#1f2933", roles.Button: "#f7f8fa",
+        roles.ButtonText: "#1f2933", roles.BrightText: "#ffffff", roles.Light: "#ffffff",
+        roles.Midlight: "#e4e7eb", roles.Mid: "#c5cbd3", roles.Dark: "#9aa5b1", roles.Shadow: "#52606d",
+        roles.Highlight: ACCENT, roles.HighlightedText: "#ffffff", roles.Link: ACCENT,
+        roles.LinkVisited: "#6b4fa3",
+    }
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    _set_disabled(p, "#9aa5b1")
+    return p
+
+
+def dark_palette() -> QPalette:
+    """A dark palette with the same accent, for systems set to dark mode."""
+    p = QPalette()
+    roles = QPalette.ColorRole
+    colours = {
+        roles.Window: "#26282b", roles.WindowText: "#e3e6ea", roles.Base: "#1d1f22",
+        roles.AlternateBase: "#24272b", roles.ToolTipBase: "#2f3236", roles.ToolTipText: "#e3e6ea",
+        roles.PlaceholderText: "#8a929c", roles.Text: "#e3e6ea", roles.Button: "#2f3236",
+        roles.ButtonText: "#e3e6ea", roles.BrightText: "#ffffff", roles.Light: "#3d4146",
+        roles.Midlight: "#363a3f", roles.Mid: "#4a4f55", roles.Dark: "#18191b", roles.Shadow: "#000000",
+        roles.Highlight: ACCENT, roles.HighlightedText: "#ffffff", roles.Link: "#7fb0ea",
+        roles.LinkVisited: "#b39ddb",
+    }
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    _set_disabled(p, "#6f767e")
+    return p
+
+
+def _set_disabled(palette: QPalette, colour: str) -> None:
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(disabled, role, QColor(colour))
+
+
+def system_prefers_dark() -> bool:
+    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_palette(app: QApplication) -> None:
+    """Follow the system's light or dark setting."""
+    app.setPalette(dark_palette() if system_prefers_dark() else light_palette())
+
+
+# -- application ------------------------------------------------------------------------------
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with names, style, palette, stylesheet and icon set (reused if it exists)."""
+    from .icons import app_icon, stylesheet
+
+    app = QApplication.instance()
+    if app is None:
+        # Fractional scaling (125 %, 150 %) as the system asks, instead of rounding to 1x or 2x.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    if app.property("pmo_configured"):
+        return app
+    app.setProperty("pmo_configured", True)
+    app.setOrganizationName(ORG_NAME)
+    app.setApplicationName(APP_ID)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    available_styles = QStyleFactory.keys()
+    if "Fusion" in available_styles:
+        app.setStyle("Fusion")  # the same look, and a palette that is honoured, on every platform
+    apply_palette(app)
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_palette(app))
+    app.setStyleSheet(stylesheet())
+    app.setWindowIcon(app_icon())
+    return app
+
+
+# -- crash handler ----------------------------------------------------------------------------
+class CrashHandler(QObject):
+    """Logs every unhandled exception and shows it in a dialog on the GUI thread."""
+
+    crashed = Signal(str, str)  # summary, details
+
+    def __init__(self, show_dialog: bool = True, parent: QObject | None = None):
+        super().__init__(parent)
+        self.show_dialog = show_dialog
+        self._showing = False
+        self.crashed.connect(self._show, Qt.ConnectionType.AutoConnection)
+
+    def handle(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        """Log the exception; then show it (queued to the GUI thread when raised elsewhere)."""
+        if issubclass(exc_type, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        log.critical("Unhandled exception", exc_info=(exc_type, exc, tb))
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        summary = f"{exc_type.__name__}: {exc}" if str(exc) else exc_type.__name__
+        if not self.show_dialog:
+            print(details, file=sys.stderr)
+            return
+        self.crashed.emit(summary, details)
+
+    def _show(self, summary: str, details: str) -> None:
+        if self._showing:  # a failure inside the dialog itself: the log has it
+            return
+        self._showing = True
+        try:
+            from .dialogs.error_dialog import ErrorDialog
+
+            ErrorDialog(summary, details, log_file_path(), QApplication.activeWindow()).exec()
+        finally:
+            self._showing = False
+
+    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            self.handle(args.exc_type, args.exc_value, args.exc_traceback)
+
+
+_handler: CrashHandler | None = None
+
+
+def install_crash_handler(show_dialog: bool = True) -> CrashHandler:
+    """Route sys.excepthook, threading.excepthook and Qt's warnings through the crash handler."""
+    global _handler
+    _handler = CrashHandler(show_dialog)
+    sys.excepthook = _handler.handle
+    threading.excepthook = _handler._thread_hook
+    qInstallMessageHandler(_qt_message)
+    return _handler
+
+
+def report_exception(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Show an exception the caller cannot handle: through the crash handler when installed."""
+    if _handler is not None:
+        _handler.handle(exc_type, exc, tb)
+    else:
+        sys.excepthook(exc_type, exc, tb)
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message(mode: QtMsgType, context, message: str) -> None:
+    logging.getLogger("qt").log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
+
+
+# -- start-up ---------------------------------------------------------------------------------
+def open_startup_database(url: str | None):
+    """The database to start on; when it cannot be opened, offer another file or quitting (None)."""
+    from ..model.database import DatabaseError
+    from .main_window.opening import open_office
+
+    while True:
+        try:
+            return open_office(url)
+        except DatabaseError as exc:
+            log.error("Cannot open database at start-up: %s", exc)
+            box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, str(exc), QMessageBox.StandardButton.NoButton)
+            box.setInformativeText("You can open another database file, or quit.")
+            other = box.addButton("Open Another Database…", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(QMessageBox.StandardButton.Close)
+            box.exec()
+            if box.clickedButton() is not other:
+                return None
+            name, _ = QFileDialog.getOpenFileName(None, "Open Office Database", str(Path.home()),
+                                                  "PMO Desktop database (*.db *.sqlite *.sqlite3);;All files (*)")
+            if not name:
+                return None
+            url = name
+
+
+def run_gui(database: str | None = None, *, crash_dialog: bool = True, qt_args: list[str] | None = None) -> int:
+    """Start the GUI on ``database`` (default: the user's own database, created when missing)."""
+    setup_logging(console=not crash_dialog)
+    log.info("%s %s starting", APP_NAME, __version__)
+    app = create_application([sys.argv[0], *(qt_args or [])])
+    install_crash_handler(show_dialog=crash_dialog)
+
+    db = open_startup_database(database)
+    if db is None:
+        return 1
+
+    from .context import AppContext
+    from .main_window import MainWindow
+    from .tasks import wait_for_background_work
+
+    ctx = AppContext(db)
+    window = MainWindow(ctx)
+    window.show()
+    code = app.exec()
+    wait_for_background_work()
+    ctx.db.dispose()
+    log.info("%s closed", APP_NAME)
+    return code

@@ -1,0 +1,1 @@
+"""Dialogs: one module per dialog, each composed with its Designer form from ui/*.ui."""

@@ -1,0 +1,107 @@
+"""Every action of the main window: text, shortcut, icon and status tip, in one place.
+
+The window decides where actions go (menus, toolbar) and what they do; this module only says
+what they are, so shortcuts can be reviewed at a glance and never collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QWidget
+
+from ..icons import icon
+
+Key = QKeySequence.StandardKey
+
+
+def _action(parent: QWidget, name: str, text: str, tip: str, *, shortcuts: list | None = None,
+            icon_name: str | None = None, low_priority: bool = False) -> QAction:
+    action = QAction(text, parent)
+    action.setObjectName(name)
+    action.setStatusTip(tip)
+    action.setToolTip(tip)
+    if shortcuts:
+        keys = []
+        for shortcut in shortcuts:
+            keys.extend(QKeySequence.keyBindings(shortcut) if isinstance(shortcut, Key) else [QKeySequence(shortcut)])
+        unique = {key.toString(): key for key in keys if not key.isEmpty()}
+        keys = list(unique.values())
+        action.setShortcuts(keys)
+        action.setToolTip(f"{tip} ({keys[0].toString(QKeySequence.SequenceFormat.NativeText)})")
+    if icon_name:
+        action.setProperty("icon_name", icon_name)
+        action.setIcon(icon(icon_name))
+    if low_priority:  # the toolbar shows these as icons only
+        action.setPriority(QAction.Priority.LowPriority)
+    return action
+
+
+class MainActions:
+    """The main window's actions; Undo and Redo follow ``undo_stack``."""
+
+    def __init__(self, parent: QWidget, undo_stack: QUndoStack):
+        a = _action
+        # File
+        self.new_database = a(parent, "action_new_database", "&New Database…",
+                              "Create an empty office database in a new file",
+                              # Ctrl+N is left to the tabs ("new project", "new risk").
+                              shortcuts=["Ctrl+Shift+N"], icon_name="new")
+        self.open_database = a(parent, "action_open_database", "&Open Database…",
+                               "Open another office database file", shortcuts=[Key.Open], icon_name="open")
+        self.backup_database = a(parent, "action_backup_database", "&Back Up Database…",
+                                 "Save a verified copy of this database to a file of your choice",
+                                 shortcuts=["Ctrl+Shift+B"], icon_name="backup")
+        self.settings = a(parent, "action_settings", "Office &Settings…",
+                          "PMO type, reporting cadence, currency and RAG and risk thresholds",
+                          shortcuts=[Key.Preferences, "Ctrl+,"], icon_name="settings")
+        self.quit = a(parent, "action_quit", "&Quit", "Close PMO Desktop", shortcuts=[Key.Quit, "Ctrl+Q"],
+                      icon_name="quit")
+        self.quit.setMenuRole(QAction.MenuRole.QuitRole)
+        self.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+        # Edit
+        self.undo = undo_stack.createUndoAction(parent, "&Undo")
+        self.undo.setObjectName("action_undo")
+        self.undo.setShortcuts([QKeySequence("Ctrl+Z")])
+        self.undo.setProperty("icon_name", "undo")
+        self.undo.setIcon(icon("undo"))
+        self.undo.setPriority(QAction.Priority.LowPriority)
+        self.undo.setStatusTip("Undo the last change")
+        self.redo = undo_stack.createRedoAction(parent, "&Redo")
+        self.redo.setObjectName("action_redo")
+        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo.setProperty("icon_name", "redo")
+        self.redo.setIcon(icon("redo"))
+        self.redo.setPriority(QAction.Priority.LowPriority)
+        self.redo.setStatusTip("Redo the change you undid")
+        self.find = a(parent, "action_find", "&Find…", "Filter the table of the current tab",
+                      shortcuts=[Key.Find, "Ctrl+F"], icon_name="find", low_priority=True)
+        # View
+        self.refresh = a(parent, "action_refresh", "&Refresh", "Read the data again (others may have changed it)",
+                         shortcuts=[Key.Refresh, "F5"], icon_name="refresh", low_priority=True)
+        # Help
+        self.about = a(parent, "action_about", "&About PMO Desktop", "Version, database and log file",
+                       icon_name="about")
+        self.about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.open_log_folder = a(parent, "action_open_log_folder", "Open &Log Folder",
+                                 "Show the folder with PMO Desktop's log files", icon_name="log_folder")
+        self.clear_recent = a(parent, "action_clear_recent", "&Clear Menu", "Forget the recently opened databases")
+
+    def __iter__(self) -> Iterator[QAction]:
+        return (value for value in vars(self).values() if isinstance(value, QAction))
+
+    def refresh_icons(self) -> None:
+        """Redraw every icon in the current palette (after a light/dark switch)."""
+        for action in self:
+            name = action.property("icon_name")
+            if name:
+                action.setIcon(icon(name))
+
+
+def tab_action(parent: QWidget, title: str, position: int) -> QAction:
+    """View > <tab>: Ctrl+<position> switches to the tab."""
+    action = _action(parent, f"action_show_{title.lower()}", f"&{title}", f"Show the {title} tab",
+                     shortcuts=[f"Ctrl+{position}"])
+    action.setCheckable(True)
+    return action

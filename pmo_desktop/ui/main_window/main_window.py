@@ -1,0 +1,485 @@
+"""The main window: builds the tabs, menus, toolbar and status bar, and wires them together.
+
+Tabs are constructed as ``XTab(ctx, parent)`` and shown in a fixed order. A tab is refreshed
+(``tab.refresh()``) the first time it is shown, after File > Open, and on View > Refresh; between
+those, each tab follows ``ctx.data_changed`` itself. Menus for later features (import, export
+pack, templates) are added by those features to ``file_menu`` and ``main_toolbar``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from ... import APP_NAME
+from ...logging_setup import log_file_path
+from ...model.database import DatabaseError, normalise_url, sqlite_path
+from ..context import AppContext
+from ..dialogs.about_dialog import AboutDialog
+from ..dialogs.error_dialog import open_folder, show_error
+from ..dialogs.settings_dialog import SettingsDialog
+from ..icons import app_icon
+from ..tasks import run_in_background
+from .actions import MainActions, tab_action
+from .opening import backup_database, open_office
+from .persist import RecentDatabases, app_settings, url_to_remember
+from .status import read_status_summary
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SIZE = (1280, 800)
+
+
+@dataclass(frozen=True, slots=True)
+class TabSpec:
+    """One tab of the main window: its settings key, title, and where its class lives."""
+
+    key: str
+    title: str
+    module: str
+    class_name: str
+
+
+TAB_SPECS = (
+    TabSpec("portfolio", "Portfolio", "pmo_desktop.ui.tabs.portfolio_tab", "PortfolioTab"),
+    TabSpec("resources", "Resources", "pmo_desktop.ui.tabs.resources_tab", "ResourcesTab"),
+    TabSpec("risks", "Risks", "pmo_desktop.ui.tabs.risks_tab", "RisksTab"),
+    TabSpec("governance", "Governance", "pmo_desktop.ui.tabs.governance_tab", "GovernanceTab"),
+)
+
+
+def available_tab_specs() -> list[TabSpec]:
+    """The tabs whose modules are present (all four in a release build)."""
+    return [spec for spec in TAB_SPECS if importlib.util.find_spec(spec.module) is not None]
+
+
+@dataclass(slots=True)
+class LoadedTab:
+    spec: TabSpec
+    page: QWidget
+    action: QAction
+    stale: bool = True
+    header_restored: bool = False
+
+
+def database_label(url) -> str:
+    """How a database is named in titles and menus: a file's name, or the URL without password."""
+    url = normalise_url(str(url)) if isinstance(url, str) else url
+    path = sqlite_path(url)
+    return path.name if path is not None else url.render_as_string(hide_password=True)
+
+
+class MainWindow(QMainWindow):
+    """Tabs over one office database, with the menus, toolbar and status bar around them."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, settings: QSettings | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("main_window")
+        self.setWindowIcon(app_icon())
+        self._settings = settings or app_settings()
+        self.recent = RecentDatabases(self._settings)
+        self.main_actions = MainActions(self, ctx.undo_stack)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("main_tabs")
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self._loaded: list[LoadedTab] = []
+        self._tab_group = QActionGroup(self)
+        self._status_timer = QTimer(self)  # many data_changed signals in a row: one status query
+        self._status_timer.setSingleShot(True)
+        self._status_timer.setInterval(50)
+        self._status_timer.timeout.connect(self.refresh_status)
+
+        self._build_tabs()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._resolve_shortcut_clashes()
+        self._connect()
+        self._restore_state()
+        self._on_database_opened()
+
+    # -- building -----------------------------------------------------------------------------
+    def _build_tabs(self) -> None:
+        for position, spec in enumerate(TAB_SPECS, start=1):
+            if importlib.util.find_spec(spec.module) is None:
+                log.warning("Tab module %s is not present; the %s tab is not shown", spec.module, spec.title)
+                continue
+            tab_class = getattr(importlib.import_module(spec.module), spec.class_name)
+            page = tab_class(self.ctx, self)
+            page.setObjectName(f"{spec.key}_tab")
+            self.tabs.addTab(page, spec.title)
+            action = tab_action(self, spec.title, position)
+            self._tab_group.addAction(action)
+            action.triggered.connect(lambda _checked=False, p=page: self.tabs.setCurrentWidget(p))
+            self._loaded.append(LoadedTab(spec, page, action))
+
+    def _build_menus(self) -> None:
+        a = self.main_actions
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.file_menu.setObjectName("file_menu")
+        self.file_menu.addActions([a.new_database, a.open_database])
+        self.recent_menu = QMenu("Open &Recent", self.file_menu)
+        self.recent_menu.setObjectName("recent_menu")
+        self.file_menu.addMenu(self.recent_menu)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(a.backup_database)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(a.settings)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(a.quit)
+
+        self.edit_menu = bar.addMenu("&Edit")
+        self.edit_menu.setObjectName("edit_menu")
+        self.edit_menu.addActions([a.undo, a.redo])
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(a.find)
+
+        self.view_menu = bar.addMenu("&View")
+        self.view_menu.setObjectName("view_menu")
+        self.view_menu.addAction(a.refresh)
+        self.view_menu.addSeparator()
+        self.view_menu.addActions([tab.action for tab in self._loaded])
+
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.setObjectName("help_menu")
+        self.help_menu.addActions([a.about, a.open_log_folder])
+
+    def _build_toolbar(self) -> None:
+        a = self.main_actions
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(toolbar.iconSize().scaled(20, 20, Qt.AspectRatioMode.IgnoreAspectRatio))
+        toolbar.addActions([a.new_database, a.open_database])
+        toolbar.addSeparator()
+        toolbar.addActions([a.undo, a.redo])
+        toolbar.addSeparator()
+        toolbar.addActions([a.find, a.refresh])
+        toolbar.addSeparator()
+        toolbar.addAction(a.settings)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.main_toolbar = toolbar
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("status_bar")
+        self.database_status = self._status_label("status_database", "The open database")
+        self.user_status = self._status_label("status_user", "Changes are recorded in the audit trail as this user")
+        self.period_status = self._status_label("status_period", "The latest reporting period in this database")
+        self.counts_status = self._status_label("status_counts", "Records in this database")
+        bar.addWidget(self.database_status, 1)
+        for label in (self.user_status, self.period_status, self.counts_status):
+            bar.addPermanentWidget(label)
+
+    def _resolve_shortcut_clashes(self) -> None:
+        """Keep the window's shortcuts working when a tab defines the same key for itself.
+
+        Two shortcuts on one key are ambiguous to Qt, and neither fires. The window's actions
+        (Find, Refresh, Undo, ...) already act on the current tab, so a tab's own copy is switched
+        off, with a warning in the log for whoever wrote it.
+        """
+        owned = {key.toString() for action in self.main_actions for key in action.shortcuts()}
+        owned |= {key.toString() for tab in self._loaded for key in tab.action.shortcuts()}
+        for tab in self._loaded:
+            for shortcut in tab.page.findChildren(QShortcut):
+                keys = shortcut.keys()
+                clash = [k.toString() for k in keys if k.toString() in owned]
+                if clash and shortcut.isEnabled():
+                    log.warning("%s tab: its own %s shortcut clashes with the main window's; the window's is used",
+                                tab.spec.title, ", ".join(clash))
+                    shortcut.setEnabled(False)
+
+    def _status_label(self, name: str, tip: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setToolTip(tip)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def _connect(self) -> None:
+        a = self.main_actions
+        a.new_database.triggered.connect(self._on_new_database_triggered)
+        a.open_database.triggered.connect(self._on_open_database_triggered)
+        a.backup_database.triggered.connect(self._on_backup_database_triggered)
+        a.settings.triggered.connect(self._on_settings_triggered)
+        a.quit.triggered.connect(self.close)
+        a.find.triggered.connect(self.focus_filter)
+        a.refresh.triggered.connect(self.refresh_all)
+        a.about.triggered.connect(self._on_about_triggered)
+        a.open_log_folder.triggered.connect(self._on_open_log_folder_triggered)
+        a.clear_recent.triggered.connect(self._on_clear_recent_triggered)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.ctx.data_changed.connect(lambda _entity: self._status_timer.start())
+        self.ctx.settings_changed.connect(self._status_timer.start)
+        self.ctx.error_raised.connect(lambda exc: show_error(self, exc))
+
+    # -- tabs ---------------------------------------------------------------------------------
+    @property
+    def tab_pages(self) -> list[QWidget]:
+        return [tab.page for tab in self._loaded]
+
+    def current_tab(self) -> QWidget | None:
+        return self.tabs.currentWidget()
+
+    def show_tab(self, key: str) -> bool:
+        """Switch to the tab with settings key ``key`` ("portfolio", ...); False if it is not shown."""
+        for tab in self._loaded:
+            if tab.spec.key == key:
+                self.tabs.setCurrentWidget(tab.page)
+                return True
+        return False
+
+    def _loaded_tab(self, page: QWidget | None) -> LoadedTab | None:
+        return next((tab for tab in self._loaded if tab.page is page), None)
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        tab = self._loaded_tab(self.tabs.widget(index))
+        if tab is None:
+            return
+        tab.action.setChecked(True)
+        self._refresh_if_stale(tab)
+
+    def _refresh_if_stale(self, tab: LoadedTab) -> None:
+        if not tab.stale:
+            return
+        tab.stale = False
+        tab.page.refresh()
+        if not tab.header_restored:
+            self._restore_header(tab)
+
+    def refresh_all(self) -> None:
+        """View > Refresh: read everything again (the current tab now, the others when shown)."""
+        for tab in self._loaded:
+            tab.stale = True
+        current = self._loaded_tab(self.current_tab())
+        if current is not None:
+            self._refresh_if_stale(current)
+        self.refresh_status()
+
+    def focus_filter(self) -> None:
+        """Edit > Find: put the cursor in the current tab's filter box."""
+        page = self.current_tab()
+        bar = getattr(page, "filter_bar", None)
+        if bar is not None:
+            bar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            bar.search.selectAll()
+
+    # -- status and title ---------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        db = self.ctx.db
+        path = db.path
+        self.database_status.setText(str(path) if path is not None else db.display_url)
+        self.database_status.setToolTip(f"The open database: {db.display_url}")
+        self.user_status.setText(f"User: {db.actor}")
+        summary = self.ctx.read(read_status_summary)
+        self.period_status.setText(summary.period_text())
+        self.counts_status.setText(summary.counts_text())
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{APP_NAME} — {database_label(self.ctx.db.url)}")
+
+    # -- opening databases --------------------------------------------------------------------
+    def open_database_url(self, url: str) -> bool:
+        """Switch to the database at ``url``; on failure say why and keep the current one open."""
+        if url_to_remember(normalise_url(url)) == url_to_remember(self.ctx.db.url):
+            self.refresh_all()
+            return True
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            db = open_office(url)
+        except DatabaseError as exc:
+            QApplication.restoreOverrideCursor()
+            show_error(self, exc, title="Cannot open the database")
+            return False
+        except BaseException:
+            QApplication.restoreOverrideCursor()
+            raise
+        QApplication.restoreOverrideCursor()
+        self.ctx.set_database(db)
+        for tab in self._loaded:
+            tab.stale = True
+        self._on_database_opened()
+        current = self._loaded_tab(self.current_tab())
+        if current is not None:
+            self._refresh_if_stale(current)
+        self.statusBar().showMessage(f"Opened {database_label(db.url)}", 5000)
+        return True
+
+    def _on_database_opened(self) -> None:
+        self.recent.add(self.ctx.db.url)
+        self._update_title()
+        self._update_recent_menu()
+        self.main_actions.backup_database.setVisible(self.ctx.db.is_sqlite)
+        self.refresh_status()
+
+    def _documents_dir(self) -> str:
+        current = self.ctx.db.path
+        if current is not None:
+            return str(current.parent)
+        return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+
+    def _on_new_database_triggered(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "New Office Database", str(Path(self._documents_dir()) / "office.db"),
+            "PMO Desktop database (*.db)",
+        )
+        if not name:
+            return
+        path = Path(name) if Path(name).suffix else Path(name).with_suffix(".db")
+        if path.exists():
+            QMessageBox.warning(
+                self, "File already exists",
+                f"{path} already exists. To open it use File > Open Database; to start a new office, "
+                "choose a new file name.",
+            )
+            return
+        self.open_database_url(str(path))
+
+    def _on_open_database_triggered(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open Office Database", self._documents_dir(),
+            "PMO Desktop database (*.db *.sqlite *.sqlite3);;All files (*)",
+        )
+        if name:
+            self.open_database_url(name)
+
+    def _update_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        current = url_to_remember(self.ctx.db.url)
+        urls = [u for u in self.recent.urls() if u != current]
+        for number, url in enumerate(urls, start=1):
+            label = database_label(url).replace("&", "&&")
+            action = menu.addAction(f"&{number} {label}" if number < 10 else label)
+            action.setToolTip(normalise_url(url).render_as_string(hide_password=True))
+            action.setStatusTip(action.toolTip())
+            action.triggered.connect(lambda _checked=False, u=url: self._open_recent(u))
+        if urls:
+            menu.addSeparator()
+            menu.addAction(self.main_actions.clear_recent)
+        menu.menuAction().setVisible(bool(urls))
+
+    def _open_recent(self, url: str) -> None:
+        path = sqlite_path(normalise_url(url))
+        if path is not None and not path.exists():
+            QMessageBox.warning(
+                self, "Database not found",
+                f"{path} no longer exists (it may have been moved, renamed or deleted). It has been removed "
+                "from the recent list.",
+            )
+            self.recent.remove(url)
+            self._update_recent_menu()
+            return
+        self.open_database_url(url)
+
+    def _on_clear_recent_triggered(self) -> None:
+        self.recent.clear()
+        self.recent.add(self.ctx.db.url)
+        self._update_recent_menu()
+
+    # -- backup, settings, help ---------------------------------------------------------------
+    def _on_backup_database_triggered(self) -> None:
+        db = self.ctx.db
+        if db.path is None:
+            return
+        suggested = Path(self._documents_dir()) / f"{db.path.stem}-backup-{dt.date.today():%Y-%m-%d}.db"
+        name, _ = QFileDialog.getSaveFileName(self, "Back Up Database", str(suggested),
+                                              "PMO Desktop database (*.db)")
+        if not name:
+            return
+        destination = Path(name) if Path(name).suffix else Path(name).with_suffix(".db")
+        run_in_background(lambda: backup_database(db, destination), on_done=self._on_backup_done,
+                          on_error=lambda exc: show_error(self, exc, title="Backup failed"),
+                          progress="Backing up the database…", parent=self)
+
+    def _on_backup_done(self, destination: Path) -> None:
+        self.statusBar().showMessage(f"Backup saved to {destination}", 8000)
+        QMessageBox.information(self, "Backup saved",
+                                f"The database was copied to\n{destination}\n\nThe copy passed its integrity check.")
+
+    def _on_settings_triggered(self) -> None:
+        dialog = SettingsDialog(self.ctx, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.statusBar().showMessage("Office settings saved", 5000)
+
+    def _on_about_triggered(self) -> None:
+        AboutDialog(self.ctx.db.display_url, self).exec()
+
+    def _on_open_log_folder_triggered(self) -> None:
+        open_folder(log_file_path().parent)
+
+    # -- state --------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        s = self._settings
+        geometry = s.value("window/geometry")
+        if not (isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(geometry)):
+            self.resize(*DEFAULT_SIZE)
+            screen = QGuiApplication.primaryScreen()
+            if screen is not None:
+                frame = self.frameGeometry()
+                frame.moveCenter(screen.availableGeometry().center())
+                self.move(frame.topLeft())
+        state = s.value("window/state")
+        if isinstance(state, QByteArray | bytes):
+            self.restoreState(state)
+        last = s.value("window/last_tab", "")
+        if last:
+            self.show_tab(str(last))
+        self._on_tabs_current_changed(self.tabs.currentIndex())
+        for tab in self._loaded:
+            self._restore_header(tab)
+
+    def _restore_header(self, tab: LoadedTab) -> None:
+        table = getattr(tab.page, "table", None)
+        state = self._settings.value(f"tables/{tab.spec.key}/header")
+        if not isinstance(table, QTableView) or not isinstance(state, QByteArray | bytes):
+            tab.header_restored = True  # nothing to restore
+            return
+        # A table whose model is filled on first refresh has no columns yet: retry after it.
+        tab.header_restored = table.horizontalHeader().count() > 0 and table.horizontalHeader().restoreState(state)
+
+    def save_state(self) -> None:
+        """Remember geometry, toolbars, the current tab and each table's columns."""
+        s = self._settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        current = self._loaded_tab(self.current_tab())
+        if current is not None:
+            s.setValue("window/last_tab", current.spec.key)
+        for tab in self._loaded:
+            table = getattr(tab.page, "table", None)
+            if isinstance(table, QTableView) and table.horizontalHeader().count():
+                s.setValue(f"tables/{tab.spec.key}/header", table.horizontalHeader().saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_state()
+        super().closeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self.main_actions.refresh_icons()
+        super().changeEvent(event)

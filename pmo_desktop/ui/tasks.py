@@ -1,0 +1,220 @@
+"""Background work: run a function on the thread pool, get its result back on the GUI thread.
+
+    run_in_background(lambda progress: build_pack(db, out, progress), on_done=self._on_pack_written,
+                      on_error=self._on_pack_failed, progress="Writing the executive pack…", parent=self)
+
+The function runs on a worker thread and must not touch widgets; if it wants a Session it
+opens its own (``db.session()``). It may take one argument, a ``Progress``, to report how far
+it is and to notice Cancel. ``on_done(result)`` and ``on_error(exc)`` are called on the GUI
+thread. A progress dialog with Cancel appears only when the work takes longer than
+``PROGRESS_DELAY_MS``, so quick tasks never flash a window. Writes (``write=True``) queue on one
+dedicated thread so that two background writes never race each other.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+log = logging.getLogger(__name__)
+
+PROGRESS_DELAY_MS = 500
+
+_write_pool: QThreadPool | None = None
+_running: set[Task] = set()  # keeps each task (and its signals) alive until it reports back
+
+
+class Cancelled(Exception):  # noqa: N818 - reads as "raise Cancelled"
+    """Raised by ``Progress.check()`` inside the work once the user pressed Cancel."""
+
+
+class Progress:
+    """Handed to the background function: report progress, and see whether Cancel was pressed."""
+
+    def __init__(self, signals: _Signals):
+        self._signals = signals
+        self._cancelled = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def check(self) -> None:
+        """Stop the work here (raise Cancelled) if the user pressed Cancel."""
+        if self.cancelled:
+            raise Cancelled()
+
+    def report(self, done: int, total: int = 0, text: str | None = None) -> None:
+        """``done`` of ``total`` steps (total 0: unknown), with an optional new label."""
+        self._signals.progressed.emit(int(done), int(total), text or "")
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+
+class _Signals(QObject):
+    """Created on the GUI thread; emitted from the worker, so delivery is queued to the GUI thread."""
+
+    finished = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int, str)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[], Any], signals: _Signals):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn = fn
+        self._signals = signals
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI thread
+            self._signals.failed.emit(exc)
+        else:
+            self._signals.finished.emit(result)
+
+
+class Task(QObject):
+    """One piece of background work; ``cancel()`` asks it to stop at its next ``Progress.check()``."""
+
+    def __init__(self, label: str | None, parent: QWidget | None,
+                 on_done: Callable[[Any], None] | None, on_error: Callable[[BaseException], None] | None,
+                 on_cancelled: Callable[[], None] | None):
+        super().__init__()
+        self.signals = _Signals()
+        self.progress = Progress(self.signals)
+        self._on_done = on_done
+        self._on_error = on_error
+        self._on_cancelled = on_cancelled
+        self._dialog: QProgressDialog | None = None
+        self._label = label
+        self._parent = parent
+        self.is_finished = False
+        self.signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        self.signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
+        self.signals.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
+        self._show_timer = QTimer(self)
+        self._show_timer.setSingleShot(True)
+        self._show_timer.setInterval(PROGRESS_DELAY_MS)
+        self._show_timer.timeout.connect(self._show_dialog)
+
+    @property
+    def dialog(self) -> QProgressDialog | None:
+        """The progress dialog, once the work has taken long enough to show it."""
+        return self._dialog
+
+    def cancel(self) -> None:
+        self.progress.cancel()
+        if self._dialog is not None:
+            self._dialog.setLabelText("Cancelling…")
+
+    def _start_timer(self) -> None:
+        if self._label is not None:
+            self._show_timer.start()
+
+    def _show_dialog(self) -> None:
+        if self.is_finished:
+            return
+        dialog = QProgressDialog(self._label or "", "Cancel", 0, 0, self._parent)
+        dialog.setWindowTitle("PMO Desktop")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumWidth(380)
+        dialog.canceled.connect(self.cancel)
+        dialog.show()
+        self._dialog = dialog
+
+    def _progressed(self, done: int, total: int, text: str) -> None:
+        if self._dialog is None:
+            return
+        self._dialog.setMaximum(max(total, 0))
+        self._dialog.setValue(min(done, total) if total else 0)
+        if text and not self.progress.cancelled:
+            self._dialog.setLabelText(text)
+
+    def _close(self) -> None:
+        self.is_finished = True
+        self._show_timer.stop()
+        if self._dialog is not None:
+            self._dialog.hide()
+            self._dialog.deleteLater()
+            self._dialog = None
+        _running.discard(self)
+
+    def _finished(self, result: Any) -> None:
+        self._close()
+        if self.progress.cancelled:
+            if self._on_cancelled is not None:
+                self._on_cancelled()
+            return
+        if self._on_done is not None:
+            self._on_done(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._close()
+        if isinstance(exc, Cancelled):
+            if self._on_cancelled is not None:
+                self._on_cancelled()
+            return
+        if self._on_error is not None:
+            self._on_error(exc)
+            return
+        # No handler: this is a bug, so it goes to the crash handler (dialog + log).
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+def _takes_progress(fn: Callable) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                  inspect.Parameter.VAR_POSITIONAL)
+    return any(p.kind in positional and p.default is inspect.Parameter.empty for p in params)
+
+
+def write_pool() -> QThreadPool:
+    """The single-thread pool that serialises background writes."""
+    global _write_pool
+    if _write_pool is None:
+        _write_pool = QThreadPool()
+        _write_pool.setMaxThreadCount(1)
+    return _write_pool
+
+
+def run_in_background(fn: Callable[..., Any], on_done: Callable[[Any], None] | None = None,
+                      on_error: Callable[[BaseException], None] | None = None, progress: str | None = None,
+                      *, parent: QWidget | None = None, on_cancelled: Callable[[], None] | None = None,
+                      write: bool = False) -> Task:
+    """Run ``fn`` (or ``fn(progress)``) on a worker thread; see the module docstring.
+
+    ``progress`` is the label of the progress dialog (None: no dialog). Without ``on_error`` an
+    exception is treated as a bug and shown by the crash handler. Returns the Task, whose
+    ``cancel()`` stops work that calls ``progress.check()``.
+    """
+    task = Task(progress, parent, on_done, on_error, on_cancelled)
+    call = (lambda: fn(task.progress)) if _takes_progress(fn) else fn
+    _running.add(task)
+    pool = write_pool() if write else QThreadPool.globalInstance()
+    task._start_timer()
+    pool.start(_Runnable(call, task.signals))
+    return task
+
+
+def wait_for_background_work(msecs: int = 30_000) -> bool:
+    """Block until queued background work is done (on quit, and in tests). True if all finished."""
+    done = QThreadPool.globalInstance().waitForDone(msecs)
+    if _write_pool is not None:
+        done = _write_pool.waitForDone(msecs) and done
+    return done

@@ -1,0 +1,279 @@
+"""The main window as a coordinator meets it: tabs, menus, shortcuts, opening files, state, crashes."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+from PySide6.QtCore import QMetaMethod, QSettings, Qt
+from PySide6.QtGui import QAction, QUndoCommand
+from PySide6.QtWidgets import QFileDialog, QMenu, QTableView, QWidget
+
+from pmo_desktop.logging_setup import log_file_path, setup_logging
+from pmo_desktop.ui.main_window import MainWindow
+from pmo_desktop.ui.main_window.main_window import TAB_SPECS, available_tab_specs
+from pmo_desktop.ui.main_window.persist import MAX_RECENT, RecentDatabases, app_settings
+
+# While the tabs are being written, a tab whose module is not there yet is skipped here;
+# once all four exist every test below covers all four.
+EXPECTED_TABS = [spec.title for spec in available_tab_specs()]
+
+
+@pytest.fixture
+def window(qtbot, ctx):
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    return win
+
+
+def _menu_actions(menu: QMenu) -> list[QAction]:
+    found = []
+    for action in menu.actions():
+        if action.isSeparator() or not action.isVisible():
+            continue
+        if action.menu() is not None:
+            found.extend(_menu_actions(action.menu()))
+        else:
+            found.append(action)
+    return found
+
+
+def _all_menu_actions(win: MainWindow) -> list[QAction]:
+    return [a for top in win.menuBar().actions() for a in _menu_actions(top.menu())]
+
+
+def _is_connected(action: QAction) -> bool:
+    return action.isSignalConnected(QMetaMethod.fromSignal(action.triggered))
+
+
+def test_opens_on_a_fresh_database_with_its_tabs_and_status(window, ctx):
+    assert window.windowTitle() == "PMO Desktop — office.db"
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == EXPECTED_TABS
+    assert window.database_status.text() == str(ctx.db.path)
+    assert window.user_status.text() == f"User: {ctx.db.actor}"
+    assert "Period ending" in window.period_status.text()
+    assert "0 projects" in window.counts_status.text()
+
+
+def test_every_tab_has_a_table_and_a_filter(window):
+    for page in window.tab_pages:
+        assert isinstance(page.table, QTableView)
+        assert page.filter_bar.search is not None
+
+
+def test_menus_hold_no_dead_or_forever_disabled_actions(window, ctx):
+    actions = _all_menu_actions(window)
+    titles = [top.text().replace("&", "") for top in window.menuBar().actions()]
+    assert titles == ["File", "Edit", "View", "Help"]
+    for action in actions:
+        assert _is_connected(action), f"{action.text()} does nothing"
+    disabled = {a.objectName() for a in actions if not a.isEnabled()}
+    assert disabled <= {"action_undo", "action_redo"}, disabled  # nothing to undo yet
+
+    ctx.undo_stack.push(QUndoCommand("Edit a project"))
+    assert window.main_actions.undo.isEnabled()
+    ctx.undo_stack.undo()
+    assert window.main_actions.redo.isEnabled()
+
+
+def test_shortcuts_are_unique(window):
+    seen: dict[str, str] = {}
+    for action in _all_menu_actions(window):
+        for key in action.shortcuts():
+            text = key.toString()
+            assert text not in seen, f"{text} is used by {seen[text]} and {action.text()}"
+            seen[text] = action.text()
+    assert seen["Ctrl+Z"] and seen["Ctrl+Shift+Z"] and seen["Ctrl+F"] and seen["F5"]
+
+
+def test_ctrl_digits_switch_tabs(window, qtbot):
+    if len(window.tab_pages) < 2:
+        pytest.skip("needs two tabs")
+    for position, spec in reversed(list(enumerate(TAB_SPECS, start=1))):
+        page = window.findChild(QWidget, f"{spec.key}_tab")
+        if page is None:
+            continue
+        qtbot.keyClick(window, getattr(Qt.Key, f"Key_{position}"), Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.currentWidget() is page
+
+
+def test_ctrl_f_focuses_the_current_tabs_filter(window, qtbot):
+    if not window.tab_pages:
+        pytest.skip("no tab yet")
+    for page in window.tab_pages:
+        window.tabs.setCurrentWidget(page)
+        qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda p=page: p.filter_bar.search.hasFocus())
+
+
+def test_refresh_reads_every_tab_again(window, monkeypatch):
+    calls = []
+    for page in window.tab_pages:
+        monkeypatch.setattr(page, "refresh", lambda p=page: calls.append(p))
+    window.main_actions.refresh.trigger()
+    current = window.tabs.currentWidget()
+    assert calls == ([current] if current is not None else [])
+    for page in window.tab_pages:  # the others refresh when they are shown
+        window.tabs.setCurrentWidget(page)
+    assert set(calls) == set(window.tab_pages)
+
+
+def test_window_state_tab_and_columns_are_restored(qtbot, ctx, private_dirs):
+    first = MainWindow(ctx)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(first.minimumSizeHint().width() + 97, first.minimumSizeHint().height() + 131)
+    size = (first.width(), first.height())
+    last_page = first.tab_pages[-1] if first.tab_pages else None
+    if last_page is not None:
+        first.tabs.setCurrentWidget(last_page)
+        header = last_page.table.horizontalHeader()
+        if header.count():
+            header.resizeSection(0, 233)
+    first.close()
+    assert (private_dirs / "pmo-desktop" / "pmo-desktop.ini").exists()
+
+    second = MainWindow(ctx)
+    qtbot.addWidget(second)
+    second.show()
+    assert (second.width(), second.height()) == size
+    if last_page is not None:
+        assert second.tabs.currentIndex() == second.tabs.count() - 1
+        header = second.tab_pages[-1].table.horizontalHeader()
+        if header.count():
+            assert header.sectionSize(0) == 233
+
+
+def test_recent_databases_are_kept_in_qsettings_newest_first_at_most_eight(tmp_path):
+    recent = RecentDatabases(app_settings())
+    for i in range(MAX_RECENT + 3):
+        recent.add(f"sqlite:///{tmp_path / f'office{i}.db'}")
+    recent.add("postgresql://pmo:secret@server/pmo")
+    urls = RecentDatabases(QSettings(app_settings().fileName(), QSettings.Format.IniFormat)).urls()
+    assert len(urls) == MAX_RECENT
+    assert urls[0] == "postgresql+psycopg://pmo@server/pmo"  # the password is never stored
+    assert urls[1].endswith("office10.db")
+    assert "secret" not in (tmp_path / "qsettings" / "pmo-desktop" / "pmo-desktop.ini").read_text()
+
+
+def test_opening_another_database_switches_and_lists_the_previous_one(window, ctx, tmp_path):
+    first = str(ctx.db.path)
+    assert window.open_database_url(str(tmp_path / "second.db"))
+    assert window.windowTitle() == "PMO Desktop — second.db"
+    assert ctx.db.path.name == "second.db"
+    recent = [a for a in window.recent_menu.actions() if not a.isSeparator()]
+    assert recent[0].toolTip().endswith(first)
+    assert window.recent_menu.menuAction().isVisible()
+
+
+def test_a_database_from_a_newer_version_is_refused_in_plain_words(window, ctx, tmp_path, message_boxes):
+    newer = tmp_path / "newer.db"
+    conn = sqlite3.connect(newer)
+    conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+    conn.execute("INSERT INTO alembic_version VALUES ('9999_from_the_future')")
+    conn.commit()
+    conn.close()
+    before = ctx.db
+
+    assert not window.open_database_url(str(newer))
+    assert ctx.db is before  # the current database stays open
+    assert window.windowTitle() == "PMO Desktop — office.db"
+    assert "newer version" in message_boxes.texts()
+
+
+def test_a_file_that_is_not_a_database_is_refused_in_plain_words(window, ctx, tmp_path, message_boxes):
+    junk = tmp_path / "notes.db"
+    junk.write_bytes(b"These are meeting notes, not a database." * 100)
+
+    assert not window.open_database_url(str(junk))
+    assert "is not a PMO Desktop database" in message_boxes.texts()
+    assert ctx.db.path.name == "office.db"
+
+
+def test_a_missing_recent_file_is_dropped_not_created(window, tmp_path, message_boxes):
+    gone = tmp_path / "moved.db"
+    window.recent.add(f"sqlite:///{gone}")
+    window._update_recent_menu()
+    [entry] = [a for a in window.recent_menu.actions() if "moved.db" in a.text()]
+    entry.trigger()
+    assert not gone.exists()
+    assert "no longer exists" in message_boxes.texts()
+    assert all("moved.db" not in url for url in window.recent.urls())
+
+
+def test_backup_copies_and_verifies_the_database(window, ctx, tmp_path, qtbot, monkeypatch, message_boxes):
+    destination = tmp_path / "backups" / "copy.db"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(destination), "")))
+    window.main_actions.backup_database.trigger()
+    qtbot.waitUntil(lambda: any(title == "Backup saved" for _k, title, _t in message_boxes.shown), timeout=10_000)
+    conn = sqlite3.connect(destination)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM office_settings").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+def test_unexpected_errors_show_a_dialog_write_the_log_and_keep_running(qtbot, ctx, monkeypatch):
+    from pmo_desktop.ui import app as app_module
+    from pmo_desktop.ui.dialogs.error_dialog import ErrorDialog
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    shown: list[ErrorDialog] = []
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
+    setup_logging()
+    app_module.install_crash_handler(show_dialog=True)
+
+    try:
+        {}["missing project"]
+    except KeyError:
+        sys.excepthook(*sys.exc_info())
+
+    [dialog] = shown
+    assert "KeyError" in dialog.ui.summary_label.text()
+    assert "missing project" in dialog.details
+    assert str(log_file_path()) in dialog.ui.log_label.text()
+    log_text = log_file_path().read_text(encoding="utf-8")
+    assert "Unhandled exception" in log_text and "KeyError: 'missing project'" in log_text
+
+    worker = threading.Thread(target=lambda: 1 / 0)  # from another thread: queued to the GUI thread
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: len(shown) == 2)
+    assert "ZeroDivisionError" in shown[1].ui.summary_label.text()
+
+
+def test_the_log_never_holds_a_password(tmp_path):
+    import logging
+
+    setup_logging()
+    logging.getLogger("test").error("cannot reach postgresql://pmo:s3cret@db.example/pmo (password=s3cret)")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log_file_path().read_text(encoding="utf-8")
+    assert "s3cret" not in text
+    assert "postgresql://pmo:***@db.example/pmo" in text
+
+
+def test_importing_the_entry_point_loads_neither_qt_nor_sqlalchemy():
+    code = ("import sys, pmo_desktop.__main__; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'sqlalchemy', 'alembic'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_subcommands_go_to_the_cli_with_the_database_option_moved(monkeypatch):
+    from pmo_desktop import __main__ as entry
+    from pmo_desktop import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda argv: seen.append(argv) or 0)
+    assert entry.main(["--database", "x.db", "check"]) == 0
+    assert seen == [["check", "--database", "x.db"]]
