@@ -64,7 +64,6 @@ from ..model.audit import audited_execute, jsonable, set_audit_context, write_au
 from ..model.base import utcnow
 from ..model.database import Database
 from .plan import (
-    CHUNK,
     FIELD_COLUMNS,
     KINDS,
     LOOKUP_FIELDS,
@@ -73,6 +72,7 @@ from .plan import (
     Action,
     ImportPlan,
     PlannedRow,
+    chunks,
 )
 
 BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
@@ -118,10 +118,6 @@ def apply_plan(db: Database, plan: ImportPlan, *, file_name: str, sha256: str, k
             "Nothing was written. Correct the file or plan the import again."
         ) from exc
     return batch
-
-
-def _now() -> dt.datetime:
-    return utcnow()
 
 
 @dataclass(slots=True)
@@ -204,7 +200,7 @@ class _PlanWriter:
         """Refuse when a record changed since it was planned (its version moved)."""
         expected = {row.record_id: row for row in rows}
         current: dict[int, int] = {}
-        for chunk in _chunks(sorted(expected)):
+        for chunk in chunks(sorted(expected)):
             query = select(table.c.id, table.c.version).where(table.c.id.in_(chunk)).with_for_update()
             current.update((r.id, r.version) for r in self.conn.execute(query))
         stale = [row for record_id, row in expected.items() if current.get(record_id) != row.version]
@@ -216,14 +212,9 @@ class _PlanWriter:
             )
 
 
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _ids_by(conn: Connection, table: Table, column, values: Sequence[Any]) -> dict[Any, int]:
     found: dict[Any, int] = {}
-    for chunk in _chunks(list(values)):
+    for chunk in chunks(list(values)):
         found.update((value, row_id) for row_id, value in conn.execute(select(table.c.id, column).where(column.in_(chunk))))
     return found
 
@@ -234,10 +225,10 @@ def _person_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple
     emails = sorted(value for how, value in keys if how == "email")
     names = sorted(value for how, value in keys if how == "name")
     found: dict[tuple[str, str], int] = {}
-    for chunk in _chunks(emails):
+    for chunk in chunks(emails):
         query = select(person.c.id, func.lower(person.c.email)).where(func.lower(person.c.email).in_(chunk))
         found.update((("email", email), row_id) for row_id, email in conn.execute(query))
-    for chunk in _chunks(names):
+    for chunk in chunks(names):
         query = select(person.c.id, func.lower(person.c.name)).where(
             func.lower(person.c.name).in_(chunk), or_(person.c.email.is_(None), person.c.email == ""))
         found.update((("name", name), row_id) for row_id, name in conn.execute(query))
@@ -269,7 +260,7 @@ def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: lis
     """
     if not rows:
         return []
-    now = _now()
+    now = utcnow()
     names = set().union(*rows)
     defaults = _scalar_defaults(table)
     template = {**{name: None for name in names}, **defaults, "created_at": now, "updated_at": now}
@@ -299,7 +290,7 @@ def update_rows(conn: Connection, context: AuditContext, table: Table, items: Se
         groups[tuple(sorted(item[3]))].append(item)
     versioned = "version" in table.c
     entity = _entity(table)
-    now = _now()
+    now = utcnow()
     for columns, group in groups.items():
         statement = update(table).where(table.c.id == bindparam("b_id"))
         values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
@@ -330,7 +321,7 @@ def delete_rows(conn: Connection, context: AuditContext, table: Table, ids: Sequ
     if not ids:
         return
     before: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids)):
         for row in conn.execute(select(table).where(table.c.id.in_(chunk))):
             before[row.id] = dict(row._mapping)
     entity = _entity(table)
@@ -415,7 +406,7 @@ def _refuse_if_touched_later(conn: Connection, batch: ImportBatch, events: list[
     undone = select(ImportBatch.__table__.c.id).where(ImportBatch.__table__.c.status == BatchStatus.UNDONE.value)
     seen: set[tuple[str, int]] = set()
     for entity, ids in by_entity.items():
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in chunks(sorted(set(ids))):
             query = (select(event.c.entity_id, event.c.action, event.c.actor, event.c.at)
                      .where(event.c.id > last, event.c.entity == entity, event.c.entity_id.in_(chunk),
                             or_(event.c.batch_id.is_(None), event.c.batch_id.not_in(undone)))
@@ -448,7 +439,7 @@ def _later_references(conn: Connection, events: list[_BatchEvent]) -> list[str]:
             if target not in inserted:
                 continue
             own = touched.get(table.name, set())
-            for chunk in _chunks(sorted(inserted[target])):
+            for chunk in chunks(sorted(inserted[target])):
                 query = select(table.c.id, fk.parent).where(fk.parent.in_(chunk))
                 problems.extend(f"{table.name} {row_id} refers to {target} {ref} that the import added"
                                 for row_id, ref in conn.execute(query) if row_id not in own)
@@ -495,7 +486,7 @@ def _restore_rows(conn: Connection, context: AuditContext, table: Table, items: 
         update_rows(conn, context, table, items)
         return
     current = {}
-    for chunk in _chunks(sorted(i[0] for i in items)):
+    for chunk in chunks(sorted(i[0] for i in items)):
         current.update(conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(chunk))).all())
     update_rows(conn, context, table, [(i[0], current[i[0]], i[2], i[3]) for i in items])
 

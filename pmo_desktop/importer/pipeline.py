@@ -93,7 +93,12 @@ class ImportOutcome:
 def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str | None = None,
                  dry_run: bool = False, json: bool = False, rejects_path: str | os.PathLike | None = None,
                  overwrite_blanks: bool = False) -> ImportOutcome:
-    """Import ``paths`` into ``db`` (see the module docstring); never raises for a bad file."""
+    """Import ``paths`` into ``db`` (see the module docstring); never raises for a bad file.
+
+    ``kind`` forces the kind of every sheet (ValueError if it is not one of KINDS).
+    """
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"{kind!r} is not a kind of sheet this program imports; use one of {', '.join(KINDS)}")
     options = _options(db)
     outcome = ImportOutcome(ImportPlan(overwrite_blanks=overwrite_blanks), dry_run=dry_run)
     files: list[tuple[Workbook, list[ParsedSheet]]] = []
@@ -119,6 +124,8 @@ def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str 
     else:
         _apply_files(db, files, outcome, overwrite_blanks)
     outcome.warnings.extend(w for sheet in outcome.plan.sheets for w in sheet.warnings)
+    outcome.warnings.extend(f"{row.source.file}, sheet {row.source.sheet}, row {row.row}: {warning}"
+                            for row in outcome.plan.rows() for warning in row.warnings)
     if rejects_path is not None and outcome.plan.counts.reject:
         outcome.rejects_path = write_rejects_workbook(outcome.plan, rejects_path)
     if json:

@@ -295,13 +295,6 @@ class ImportPlan:
     def rejected(self) -> list[PlannedRow]:
         return [row for row in self.rows() if row.action is Action.REJECT]
 
-    def files(self) -> list[str]:
-        return list(dict.fromkeys(sheet.file for sheet in self.sheets))
-
-    def for_file(self, file: str) -> ImportPlan:
-        """The part of the plan that comes from one file."""
-        return ImportPlan([s for s in self.sheets if s.file == file], self.overwrite_blanks)
-
     def to_json(self) -> list[dict[str, Any]]:
         """The plan as plain JSON data: a list of sheets with their rows (see FIELDS.md)."""
         return [sheet.to_json() for sheet in self.sheets]
@@ -582,7 +575,8 @@ def _unknown_kind_row(source: ParsedRow) -> PlannedRow:
                       errors=[RowError("", None, f"rows of kind {source.kind!r} cannot be imported")])
 
 
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+def chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    """``items`` in slices of ``size``: keeps IN lists within the databases' parameter limits."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -591,14 +585,15 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
 class _ProjectIndex:
     """Projects an import can refer to: stored ones and those the import itself creates."""
 
-    by_code: dict[str, tuple[int | None, str]] = field(default_factory=dict)
+    by_code: dict[str, int | None] = field(default_factory=dict)
+    """Code -> stored id (None for a project new in this import)."""
     by_lower_code: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     by_lower_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def add(self, project_id: int | None, code: str, name: str | None) -> None:
-        if code in self.by_code and self.by_code[code][0] is not None:
+        if self.by_code.get(code) is not None:
             return
-        self.by_code[code] = (project_id, code)
+        self.by_code[code] = project_id
         self.by_lower_code[code.lower()].add(code)
         if name:
             self.by_lower_name[name.strip().lower()].add(code)
@@ -613,9 +608,6 @@ class _ProjectIndex:
             if candidates:
                 raise ValueError(f"matches several projects ({', '.join(sorted(candidates))}); use the project code")
         return None
-
-    def id_of(self, code: str) -> int | None:
-        return self.by_code[code][0]
 
 
 @dataclass(slots=True)
@@ -670,7 +662,7 @@ class _Planner:
             if row.kind == "allocations" and values.get("person") is not None:
                 person_refs.add(_text(values["person"]))
         project = Project.__table__
-        for chunk in _chunks(sorted(project_refs)):
+        for chunk in chunks(sorted(project_refs)):
             lowered = [ref.lower() for ref in chunk]
             query = select(project.c.id, project.c.code, project.c.name).where(or_(
                 project.c.code.in_(chunk), func.lower(project.c.code).in_(lowered),
@@ -678,7 +670,7 @@ class _Planner:
             for row in self.session.execute(query):
                 self.projects.add(row.id, row.code, row.name)
         person = Person.__table__
-        for chunk in _chunks(sorted(person_refs)):
+        for chunk in chunks(sorted(person_refs)):
             lowered = [ref.lower() for ref in chunk]
             query = select(person.c.id, person.c.email, person.c.name).where(or_(
                 func.lower(person.c.email).in_(lowered), func.lower(person.c.name).in_(lowered)))
@@ -825,7 +817,7 @@ class _Planner:
 
     def _fetch(self, query_for_chunk, keys: list[tuple], key_of_row) -> dict[tuple, Any]:
         found: dict[tuple, Any] = {}
-        for chunk in _chunks(sorted(set(keys), key=repr)):
+        for chunk in chunks(sorted(set(keys), key=repr)):
             for stored in self.session.execute(query_for_chunk(list(chunk))):
                 found[key_of_row(stored)] = stored
         return found
@@ -839,7 +831,7 @@ class _Planner:
                               [_key_tuple(r) for r in rows if r.values.get("code")], lambda s: ("code", s.code))
         names = [_key_tuple(r) for r in rows if not r.values.get("code")]
         by_name: dict[tuple, list[Any]] = defaultdict(list)
-        for chunk in _chunks(sorted(set(names))):
+        for chunk in chunks(sorted(set(names))):
             query = base.where(func.lower(project.c.name).in_([k[1] for k in chunk]))
             for stored in self.session.execute(query):
                 by_name[("name", stored.name.lower())].append(stored)
@@ -860,10 +852,10 @@ class _Planner:
         names = [r.values["name"].lower() for r in rows if r.values.get("name")]
         by_email: dict[str, Any] = {}
         by_name: dict[str, Any] = {}
-        for chunk in _chunks(sorted(set(emails))):
+        for chunk in chunks(sorted(set(emails))):
             for stored in self.session.execute(base.where(func.lower(person.c.email).in_(list(chunk)))):
                 by_email[stored.email.lower()] = stored
-        for chunk in _chunks(sorted(set(names))):
+        for chunk in chunks(sorted(set(names))):
             for stored in self.session.execute(base.where(func.lower(person.c.name).in_(list(chunk)))):
                 by_name[stored.name.lower()] = stored
         found: dict[tuple, Any] = {}
@@ -955,7 +947,7 @@ class _Planner:
         person = Person.__table__
         taken: dict[tuple[str, str], int] = {}
         for column, values in (("name", names), ("email", emails)):
-            for chunk in _chunks(sorted(values)):
+            for chunk in chunks(sorted(values)):
                 query = select(person.c.id, person.c[column]).where(func.lower(person.c[column]).in_(list(chunk)))
                 for stored in self.session.execute(query):
                     taken[(column, stored[1].lower())] = stored.id
