@@ -506,3 +506,14 @@ def test_render_tab_to_png(tab, tmp_path, qapp):
     path = folder / "portfolio_tab.png"
     assert tab.grab().save(str(path))
     assert path.stat().st_size > 10_000
+
+
+def test_long_project_name_does_not_widen_the_panel(tab, ctx, qapp):
+    with ctx.db.transaction() as session:
+        project_id = portfolio.create_project(session, {"code": "LONG-1", "name": "Very long name " * 19})
+    ctx.data_changed.emit("project")
+    tab.select_project(project_id)
+    qapp.processEvents()
+    assert tab.panel.minimumSizeHint().width() < 600
+    assert tab.panel.ui.title_label.text().endswith("…")
+    assert tab.panel.ui.title_label.toolTip().startswith("LONG-1 · Very long name")

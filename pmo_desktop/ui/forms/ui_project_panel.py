@@ -41,15 +41,12 @@ class Ui_ProjectPanel(object):
 
         self.heading_layout.addWidget(self.title_label)
 
-        self.heading_spacer = QSpacerItem(20, 20, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-
-        self.heading_layout.addItem(self.heading_spacer)
-
         self.state_label = QLabel(project_panel)
         self.state_label.setObjectName(u"state_label")
 
         self.heading_layout.addWidget(self.state_label)
 
+        self.heading_layout.setStretch(0, 1)
 
         self.panel_layout.addLayout(self.heading_layout)
 

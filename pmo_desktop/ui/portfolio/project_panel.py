@@ -14,7 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
+    QSizePolicy,
     QTreeWidgetItem,
     QWidget,
 )
@@ -116,6 +117,7 @@ class ProjectPanel(QWidget):
         self._loading = False
         self._dirty = False
         self._shown_values: dict[str, Any] = {}
+        self._title = ""
         self._editors = self._editor_table()
         self._error_labels = {key: getattr(self.ui, f"{key}_error") for key in svc.PROJECT_FIELDS}
         self._setup_editors()
@@ -198,6 +200,8 @@ class ProjectPanel(QWidget):
         ui.edit_milestone_button.clicked.connect(self._on_edit_milestone_button_clicked)
         ui.delete_milestone_button.clicked.connect(self._on_delete_milestone_button_clicked)
         ui.milestones_table.doubleClicked.connect(lambda _index: self._on_edit_milestone_button_clicked())
+        ui.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        ui.title_label.installEventFilter(self)
         ui.milestones_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         save_shortcut = QShortcut(QKeySequence.StandardKey.Save, self)
         save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -616,8 +620,9 @@ class ProjectPanel(QWidget):
             title = "No project selected"
         else:
             title = f"{details.code} · {details.name}"
-        self.ui.title_label.setText(title)
+        self._title = title
         self.ui.title_label.setToolTip(title)
+        self._elide_title()
         if self._dirty:
             state = "Unsaved changes"
         elif details is not None:
@@ -627,6 +632,16 @@ class ProjectPanel(QWidget):
         else:
             state = "Fill in the fields, then Save."
         self.ui.state_label.setText(state)
+
+    def _elide_title(self) -> None:
+        # A long project name must not widen the panel: show what fits, the rest in the tooltip.
+        label = self.ui.title_label
+        label.setText(label.fontMetrics().elidedText(self._title, Qt.TextElideMode.ElideRight, max(label.width(), 80)))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if watched is self.ui.title_label and event.type() == QEvent.Type.Resize:
+            self._elide_title()
+        return super().eventFilter(watched, event)
 
     def _update_buttons(self) -> None:
         ui = self.ui
