@@ -371,6 +371,10 @@ def validate_person(session: Session, data: PersonInput, person_id: int | None =
             )
             if holder:
                 errors.append(FieldError("email", f"{data.email} is already the email of {holder}."))
+    for key, label, limit in (("name", "The name", 200), ("role", "The role", 120), ("team", "The team name", 120)):
+        value = getattr(data, key)
+        if value is not None and len(value) > limit:
+            errors.append(FieldError(key, f"{label} is too long: at most {limit} characters."))
     if not 0 <= data.capacity_hours <= MAX_WEEKLY_HOURS:
         errors.append(FieldError("capacity_hours", "Capacity must be between 0 and 100 hours a week."))
     if data.cost_rate is not None and data.cost_rate < 0:
@@ -481,6 +485,14 @@ def restore_person(session: Session, snapshot: PersonSnapshot) -> int:
     The role is looked up by name (and created again if it was deleted meanwhile).
     """
     values = dict(snapshot.person.values)
+    name, email = values["name"], values.get("email")
+    same = func.lower(Person.name) == name.lower()
+    if email:
+        same = same | (func.lower(Person.email) == email.lower())
+    clash = session.scalar(select(Person.name).where(same))
+    if clash:
+        raise ValidationError(FieldError(
+            "name", f"{name} cannot be brought back: {clash} now has the same name or email."))
     if snapshot.role_name is not None:
         values["role_id"] = role_id_for(session, snapshot.role_name)
     person = RowImage(Person, values).insert(session)
@@ -604,12 +616,29 @@ def delete_allocation(session: Session, allocation_id: int, expected_version: in
 
 
 def restore_allocation(session: Session, snapshot: RowImage) -> int:
-    """Insert a deleted allocation again exactly as it was; returns its id."""
+    """Insert a deleted allocation again exactly as it was; returns its id.
+
+    Raises ValidationError when that is no longer possible (the person or project has gone, or
+    an allocation with the same person, project and start was added meanwhile).
+    """
+    values = snapshot.values
+    cannot = "The allocation cannot be brought back:"
+    if session.get(Person, values["person_id"]) is None:
+        raise ValidationError(FieldError("person_id", f"{cannot} the person no longer exists."))
+    if session.get(Project, values["project_id"]) is None:
+        raise ValidationError(FieldError("project_id", f"{cannot} its project no longer exists."))
+    if session.scalar(select(Allocation.id).where(
+        Allocation.person_id == values["person_id"], Allocation.project_id == values["project_id"],
+        Allocation.start_date == values["start_date"],
+    )):
+        raise ValidationError(FieldError(
+            "start_date", f"{cannot} an allocation to the same project starting that day was added meanwhile."))
     return snapshot.insert(session).id
 
 
 def over_allocation_warnings(session: Session, allocation: Allocation) -> list[str]:
-    """Plain-word warnings when the person is over-allocated in a week this allocation touches.
+    """Plain-word warnings when the person is over-allocated in a week this allocation touches
+    (and when the person is marked inactive).
 
     One warning names the worst week ("Sam Patel would be at 128% in the week of 12 Jan 2026")
     and how many other weeks are over too, so a year-long allocation does not give 52 lines.
@@ -617,6 +646,7 @@ def over_allocation_warnings(session: Session, allocation: Allocation) -> list[s
     person = session.get(Person, allocation.person_id)
     if person is None:
         return []
+    notes = [] if person.active else [f"{person.name} is marked inactive."]
     others = session.scalars(select(Allocation).where(
         Allocation.person_id == person.id,
         Allocation.end_date >= week_start(allocation.start_date),
@@ -633,7 +663,7 @@ def over_allocation_warnings(session: Session, allocation: Allocation) -> list[s
         if level is not None and level > OVER_ALLOCATED:
             over.append((level, load))
     if not over:
-        return []
+        return notes
     level, worst = max(over, key=lambda item: (item[0], -item[1].monday.toordinal()))
     if capacity > 0:
         text = f"{person.name} would be at {level:.0%} in the week of {format_day(worst.monday)}"
@@ -642,7 +672,7 @@ def over_allocation_warnings(session: Session, allocation: Allocation) -> list[s
                 f"in the week of {format_day(worst.monday)}")
     if len(over) > 1:
         text += f" (and over {OVER_ALLOCATED:.0%} in {len(over) - 1} other week{'s' if len(over) > 2 else ''})"
-    return [text + "."]
+    return [text + ".", *notes]
 
 
 # -- absences -------------------------------------------------------------------------------------
@@ -725,6 +755,8 @@ def delete_absence(session: Session, absence_id: int, expected_version: int | No
 
 
 def restore_absence(session: Session, snapshot: RowImage) -> int:
-    """Insert a deleted absence again exactly as it was; returns its id."""
+    """Insert a deleted absence again exactly as it was (ValidationError if the person has gone)."""
+    if session.get(Person, snapshot.values["person_id"]) is None:
+        raise ValidationError(FieldError("person_id", "The absence cannot be brought back: the person no longer exists."))
     return snapshot.insert(session).id
 

@@ -394,3 +394,38 @@ def test_get_person_lists_allocations_with_project_code_and_name(db, projects):
         ("P1", "Project 1", D(2026, 1, 5)), ("P2", "Project 2", D(2026, 2, 2))]
     assert (detail.role, detail.team, detail.cost_rate, detail.version) == ("Developer", "Platform", Decimal("500.00"), 1)
     assert choices[0].label == "P1 — Project 1"
+
+
+def test_restore_refuses_when_the_name_was_taken_meanwhile(db):
+    sam = _person(db, "Sam Patel", email="sam@example.org")
+    with db.transaction() as session:
+        snapshot = svc.delete_person(session, sam)
+    _person(db, "Sam Patel")
+    with db.transaction() as session, pytest.raises(ValidationError) as caught:
+        svc.restore_person(session, snapshot)
+    assert caught.value.for_field("name") == (
+        "Sam Patel cannot be brought back: Sam Patel now has the same name or email.")
+
+
+def test_restoring_an_allocation_whose_project_has_gone_is_refused(db, projects):
+    sam = _person(db)
+    saved = _allocate(db, sam, projects["P1"], D(2026, 1, 12), D(2026, 1, 16), 10)
+    with db.transaction() as session:
+        snapshot = svc.delete_allocation(session, saved.id)
+        session.delete(session.get(Project, projects["P1"]))
+    with db.transaction() as session, pytest.raises(ValidationError) as caught:
+        svc.restore_allocation(session, snapshot)
+    assert caught.value.for_field("project_id") == "The allocation cannot be brought back: its project no longer exists."
+
+
+def test_long_role_and_team_names_are_refused_in_plain_words(db):
+    with db.transaction() as session, pytest.raises(ValidationError) as caught:
+        svc.create_person(session, svc.PersonInput("Ann Lee", role="R" * 121, team="T" * 121))
+    assert caught.value.for_field("role") == "The role is too long: at most 120 characters."
+    assert caught.value.for_field("team") == "The team name is too long: at most 120 characters."
+
+
+def test_allocating_an_inactive_person_warns(db, projects):
+    ann = _person(db, "Ann Lee", active=False)
+    saved = _allocate(db, ann, projects["P1"], D(2026, 1, 12), D(2026, 1, 16), 10)
+    assert saved.warnings == ["Ann Lee is marked inactive."]
