@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
@@ -13,6 +13,25 @@ from .bulk import BulkWriter
 from .spec import DemoSpec
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """Natural keys already in the database, so that a demo added to it never collides with them."""
+
+    role_ids: dict[str, int] = field(default_factory=dict)
+    skill_ids: dict[str, int] = field(default_factory=dict)
+    person_names: frozenset[str] = frozenset()
+    emails: frozenset[str] = frozenset()
+    programme_names: frozenset[str] = frozenset()
+    project_codes: frozenset[str] = frozenset()
+    scenario_names: frozenset[str] = frozenset()
+    holidays: frozenset[dt.date] = frozenset()
+    portfolio_refs: frozenset[str] = frozenset()
+
+    @property
+    def code_prefixes(self) -> frozenset[str]:
+        return frozenset(code.split("-", 1)[0] for code in self.project_codes)
 
 
 @dataclass
@@ -23,6 +42,7 @@ class BuildContext:
     today: dt.date
     rng: random.Random
     writer: BulkWriter
+    existing: Existing = field(default_factory=Existing)
 
     def weighted(self, options: Sequence[tuple[T, float]]) -> T:
         """One of ``options`` (value, weight) chosen by weight."""

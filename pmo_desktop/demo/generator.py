@@ -17,12 +17,24 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..model import AuditSource, Gate, Holiday, Person, Project, StrategicCriterion
+from ..model import (
+    AuditSource,
+    Gate,
+    Holiday,
+    Person,
+    Programme,
+    Project,
+    RaidItem,
+    Role,
+    Scenario,
+    Skill,
+    StrategicCriterion,
+)
 from ..model.audit import get_audit_context
 from ..model.database import Database
 from ..services.defaults import ensure_defaults
 from .bulk import BulkWriter
-from .context import BuildContext
+from .context import BuildContext, Existing
 from .governance_data import CriterionRef, GateRef, build_governance, build_scenarios, build_scores
 from .people_data import (
     build_absences,
@@ -62,19 +74,28 @@ class DemoSummary:
     def total_rows(self) -> int:
         return sum(self.counts.values())
 
+    def __str__(self) -> str:
+        c = self.counts.get
+        return (f"{c('project', 0):,} projects, {c('person', 0):,} people, {c('allocation', 0):,} allocations, "
+                f"{c('raid_item', 0):,} RAID items, {c('status_report', 0):,} status reports; "
+                f"{self.total_rows:,} rows in {self.seconds:.1f} s")
 
-def build_demo(db: Database, spec: DemoSpec | None = None, *, today: dt.date | None = None) -> DemoSummary:
+
+def build_demo(db: Database, spec: DemoSpec | None = None, *, today: dt.date | None = None,
+               require_empty: bool = False) -> DemoSummary:
     """Build the demo office described by ``spec`` (the default office when None) into ``db``.
 
     ``today`` anchors every date (reports up to last month end, allocations around it); it defaults
-    to the current date. The portfolio must be empty: demo projects never mix with real ones.
+    to the current date. Into a database that already holds data the demo goes alongside it,
+    with programme names, project codes, people and scenarios chosen not to collide; with
+    ``require_empty`` such a database is refused with ``DemoError`` instead.
     """
     spec = spec or DemoSpec()
     today = today or dt.date.today()
     started = time.perf_counter()
     with db.transaction(source=AuditSource.SYSTEM, note=f"Demo office (seed {spec.seed})") as session:
-        if session.scalar(select(func.count()).select_from(Project)) or \
-                session.scalar(select(func.count()).select_from(Person)):
+        if require_empty and (session.scalar(select(func.count()).select_from(Project))
+                              or session.scalar(select(func.count()).select_from(Person))):
             raise DemoError(
                 f"The database {db.display_url} already has projects or people. "
                 "Build the demo into a new, empty database."
@@ -82,7 +103,8 @@ def build_demo(db: Database, spec: DemoSpec | None = None, *, today: dt.date | N
         created = ensure_defaults(session)
         counts = _count_created(created)
         writer = BulkWriter(session.connection(), get_audit_context(session))
-        ctx = BuildContext(spec=spec, today=today, rng=random.Random(spec.seed), writer=writer)
+        ctx = BuildContext(spec=spec, today=today, rng=random.Random(spec.seed), writer=writer,
+                           existing=_existing(session))
         _build(ctx, session)
         writer.finish()
     for entity, n in writer.counts.items():
@@ -105,7 +127,22 @@ def _build(ctx: BuildContext, session: Session) -> None:
     build_allocations(ctx, staff, plans)
     build_demand(ctx, staff, plans)
     build_absences(ctx, staff)
-    build_holidays(ctx, set(session.scalars(select(Holiday.day))))
+    build_holidays(ctx)
+
+
+def _existing(session: Session) -> Existing:
+    """The natural keys the demo must not reuse."""
+    return Existing(
+        role_ids={name: id_ for name, id_ in session.execute(select(Role.name, Role.id))},
+        skill_ids={name: id_ for name, id_ in session.execute(select(Skill.name, Skill.id))},
+        person_names=frozenset(session.scalars(select(Person.name))),
+        emails=frozenset(session.scalars(select(Person.email).where(Person.email.is_not(None)))),
+        programme_names=frozenset(session.scalars(select(Programme.name))),
+        project_codes=frozenset(session.scalars(select(Project.code))),
+        scenario_names=frozenset(session.scalars(select(Scenario.name))),
+        holidays=frozenset(session.scalars(select(Holiday.day))),
+        portfolio_refs=frozenset(session.scalars(select(RaidItem.ref).where(RaidItem.scope_key == "portfolio"))),
+    )
 
 
 def _gates(session: Session) -> list[GateRef]:

@@ -232,8 +232,13 @@ def build_scenarios(ctx: BuildContext, plans: list[ProjectPlan], weighted: dict[
         cap = pounds(pipeline * 0.7 * factor, 100_000)
         scenario_id = ctx.writer.new_id(Scenario)
         approved = index == 0
+        title = f"FY{fiscal_year % 100}/{(fiscal_year + 1) % 100} {name}"
+        number = 2
+        while title in ctx.existing.scenario_names:
+            title = f"FY{fiscal_year % 100}/{(fiscal_year + 1) % 100} {name} ({number})"
+            number += 1
         scenario_rows.append({
-            "id": scenario_id, "name": f"FY{fiscal_year % 100}/{(fiscal_year + 1) % 100} {name}",
+            "id": scenario_id, "name": title,
             "budget_cap": cap, "fiscal_year": fiscal_year, "notes": notes, "approved": approved,
             "approved_by": words.SPONSORS[0] if approved else None,
             "approved_at": dt.datetime.combine(ctx.today - dt.timedelta(days=14), dt.time(10, 0), tzinfo=dt.UTC)

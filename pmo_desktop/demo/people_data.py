@@ -43,17 +43,22 @@ class Staff:
 def build_staff(ctx: BuildContext) -> Staff:
     """Roles, skills, people (with skills); project managers first so the first ``managers`` manage."""
     writer = ctx.writer
-    role_ids = {role.name: writer.new_id(Role) for role in words.ROLES}
+    role_ids = dict(ctx.existing.role_ids)
+    new_roles = [r for r in words.ROLES if r.name not in role_ids]
+    role_ids.update({r.name: writer.new_id(Role) for r in new_roles})
     writer.insert(Role, [
-        {"id": role_ids[r.name], "name": r.name, "default_cost_rate": pounds(sum(r.rate) / 2)} for r in words.ROLES
+        {"id": role_ids[r.name], "name": r.name, "default_cost_rate": pounds(sum(r.rate) / 2)} for r in new_roles
     ])
-    skill_names = list(dict.fromkeys(skill for role in words.ROLES for skill in role.skills))
-    skill_ids = {name: writer.new_id(Skill) for name in skill_names}
-    writer.insert(Skill, [{"id": sid, "name": name} for name, sid in skill_ids.items()])
+    skill_ids = dict(ctx.existing.skill_ids)
+    new_skills = [s for s in dict.fromkeys(skill for role in words.ROLES for skill in role.skills)
+                  if s not in skill_ids]
+    skill_ids.update({name: writer.new_id(Skill) for name in new_skills})
+    writer.insert(Skill, [{"id": skill_ids[name], "name": name} for name in new_skills])
 
     people = _plan_people(ctx, role_ids)
     writer.insert(Person, [
-        {"id": p.id, "name": p.name, "email": _email(p.name), "role_id": p.role_id, "team": p.team,
+        {"id": p.id, "name": p.name, "email": _email(p.name, p.id, ctx.existing.emails), "role_id": p.role_id,
+         "team": p.team,
          "capacity_hours": p.capacity, "cost_rate": money(ctx.rng.uniform(*p.role.rate)),
          "active": p.active}
         for p in people
@@ -82,7 +87,7 @@ def _role_counts(ctx: BuildContext) -> list[tuple[words.RoleSpec, int]]:
 
 def _plan_people(ctx: BuildContext, role_ids: dict[str, int]) -> list[PersonPlan]:
     rng = ctx.rng
-    taken: set[str] = set()
+    taken: set[str] = set(ctx.existing.person_names)
     people = []
     for role, count in _role_counts(ctx):
         for _ in range(count):
@@ -110,9 +115,11 @@ def _unique_name(ctx: BuildContext, taken: set[str]) -> str:
     return name
 
 
-def _email(name: str) -> str:
+def _email(name: str, person_id: int, taken: frozenset[str]) -> str:
     """first.last@domain; a middle initial or a number stays in, so distinct names give distinct emails."""
-    return ".".join(part.strip(".").lower() for part in name.split()) + "@" + words.EMAIL_DOMAIN
+    local = ".".join(part.strip(".").lower() for part in name.split())
+    email = f"{local}@{words.EMAIL_DOMAIN}"
+    return f"{local}.{person_id}@{words.EMAIL_DOMAIN}" if email in taken else email
 
 
 def managers_of(staff: Staff, count: int) -> list[str]:
@@ -153,14 +160,14 @@ def allocation_window(ctx: BuildContext) -> tuple[dt.date, dt.date]:
     return months[0].start, months[-1].end
 
 
-def build_holidays(ctx: BuildContext, existing: set[dt.date]) -> None:
+def build_holidays(ctx: BuildContext) -> None:
     """Bank holidays for every year the allocations and status history touch (skipping known days)."""
     start, end = allocation_window(ctx)
     first_year = min(start.year, ctx.today.year - (ctx.spec.status_periods + 11) // 12)
     rows = []
     for year in range(first_year, end.year + 1):
         for day, name in uk_bank_holidays(year):
-            if day not in existing:
+            if day not in ctx.existing.holidays:
                 rows.append({"id": ctx.writer.new_id(Holiday), "day": day, "name": name})
     ctx.writer.insert(Holiday, rows)
 

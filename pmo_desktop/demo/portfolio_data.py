@@ -109,11 +109,17 @@ class ProjectPlan:
 def build_programmes(ctx: BuildContext) -> list[ProgrammePlan]:
     """Write the programmes; past the named ones, themes repeat with a numbered name and code."""
     plans, rows = [], []
+    taken_names, taken_prefixes = ctx.existing.programme_names, ctx.existing.code_prefixes
+    slot = 0
     for index in range(ctx.spec.programmes):
-        theme = words.PROGRAMMES[index % len(words.PROGRAMMES)]
-        round_ = index // len(words.PROGRAMMES)
-        name = theme.name if round_ == 0 else f"{theme.name} {round_ + 1}"
-        prefix = theme.prefix if round_ == 0 else f"{theme.prefix}{round_ + 1}"
+        while True:  # the next theme and round whose name and code prefix are free
+            theme = words.PROGRAMMES[slot % len(words.PROGRAMMES)]
+            round_ = slot // len(words.PROGRAMMES)
+            name = theme.name if round_ == 0 else f"{theme.name} {round_ + 1}"
+            prefix = theme.prefix if round_ == 0 else f"{theme.prefix}{round_ + 1}"
+            slot += 1
+            if name not in taken_names and prefix not in taken_prefixes:
+                break
         sponsor = words.SPONSORS[index % len(words.SPONSORS)]
         plan = ProgrammePlan(ctx.writer.new_id(Programme), name, prefix, theme.department, sponsor)
         plans.append(plan)
@@ -194,9 +200,12 @@ class _Namer:
         self.next_number = {p.prefix: ctx.rng.randint(1, 6) for p in programmes}
 
     def code(self, programme: ProgrammePlan) -> str:
-        number = self.next_number[programme.prefix]
-        self.next_number[programme.prefix] = number + self.ctx.rng.choice((1, 1, 1, 2, 3))
-        return f"{programme.prefix}-{number:03d}"
+        while True:
+            number = self.next_number[programme.prefix]
+            self.next_number[programme.prefix] = number + self.ctx.rng.choice((1, 1, 1, 2, 3))
+            code = f"{programme.prefix}-{number:03d}"
+            if code not in self.ctx.existing.project_codes:
+                return code
 
     def name(self, programme: ProgrammePlan) -> str:
         theme = next(t for t in words.PROGRAMMES if programme.prefix.startswith(t.prefix))

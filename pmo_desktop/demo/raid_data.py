@@ -105,10 +105,13 @@ class _RaidBuilder:
     # --- rows -------------------------------------------------------------------------------------
 
     def _ref(self, plan: ProjectPlan | None, kind: RaidKind) -> str:
-        scope = RaidItem.scope_key_for(plan.id if plan else None)
-        key = (scope, _PREFIX[kind])
-        self.refs[key] = self.refs.get(key, 0) + 1
-        return f"{'PF-' if plan is None else ''}{_PREFIX[kind]}{self.refs[key]:03d}"
+        """The next free ref of this kind in the project (or the portfolio): R001, I002, PF-R003..."""
+        key = (RaidItem.scope_key_for(plan.id if plan else None), _PREFIX[kind])
+        while True:
+            self.refs[key] = self.refs.get(key, 0) + 1
+            ref = f"{'PF-' if plan is None else ''}{_PREFIX[kind]}{self.refs[key]:03d}"
+            if plan is not None or ref not in self.ctx.existing.portfolio_refs:
+                return ref
 
     def row(self, placement: _Placement) -> dict:
         ctx, rng, today = self.ctx, self.ctx.rng, self.ctx.today

@@ -237,11 +237,20 @@ def test_every_inserted_row_has_its_audit_event(demo_db):
     assert sources == {"system"}
 
 
-def test_the_demo_goes_only_into_an_empty_portfolio(demo_db):
+def test_an_office_that_must_be_empty_is_refused_untouched(demo_db):
     events = _count(demo_db, AuditEvent)
     with pytest.raises(DemoError, match="already has projects or people"):
-        build_demo(demo_db, DemoSpec(), today=TODAY)
+        build_demo(demo_db, DemoSpec(), today=TODAY, require_empty=True)
     assert _count(demo_db, AuditEvent) == events
+
+
+def test_a_second_demo_goes_alongside_without_collisions(demo_db):
+    first = {c for (c,) in _rows(demo_db, select(Project.code))}
+    summary = build_demo(demo_db, DemoSpec(seed=99), today=TODAY)
+    codes = {c for (c,) in _rows(demo_db, select(Project.code))}
+    assert len(codes) == len(first) + summary.counts["project"] and first < codes
+    assert _count(demo_db, Programme) == 10 and _count(demo_db, Role) == len(_rows(demo_db, select(Role.name)))
+    assert "projects" in str(summary) and "rows in" in str(summary)
 
 
 def test_a_failure_leaves_nothing_behind(db, monkeypatch):
