@@ -484,8 +484,8 @@ def update_project(session: Session, project_id: int, changes: Mapping[str, Any]
     project = session.get(Project, project_id, populate_existing=True)
     if project is None or (expected_version is not None and project.version != expected_version):
         raise _conflict(project, project_id, changes)
-    clean = _validated_project(session, changes, _project_values(project), project_id)
     current = _project_values(project)
+    clean = _validated_project(session, changes, current, project_id)
     clean = {k: v for k, v in clean.items() if current.get(k) != v}
     if not clean:
         return project.version
@@ -521,6 +521,9 @@ def _blocking_dependents(session: Session, project_id: int) -> list[str]:
         ("RAID item", "RAID items", select(func.count()).where(RaidItem.project_id == project_id)),
         ("RAID dependency on it", "RAID dependencies on it",
          select(func.count()).where(RaidItem.depends_on_project_id == project_id)),
+        ("RAID dependency on its milestones", "RAID dependencies on its milestones",
+         select(func.count()).where(RaidItem.depends_on_milestone_id.in_(
+             select(Milestone.id).where(Milestone.project_id == project_id)))),
         ("allocation", "allocations", select(func.count()).where(Allocation.project_id == project_id)),
         ("resource demand", "resource demands", select(func.count()).where(Demand.project_id == project_id)),
         ("gate review", "gate reviews", select(func.count()).where(GateReview.project_id == project_id)),

@@ -517,3 +517,26 @@ def test_long_project_name_does_not_widen_the_panel(tab, ctx, qapp):
     assert tab.panel.minimumSizeHint().width() < 600
     assert tab.panel.ui.title_label.text().endswith("…")
     assert tab.panel.ui.title_label.toolTip().startswith("LONG-1 · Very long name")
+
+
+def test_milestone_edit_conflict_keep_mine(tab, ctx, monkeypatch):
+    open_project(tab, "DCX-014")
+    go_live = next(m for m in tab.panel.details.milestones if m.name == "Go-live")
+    with ctx.db.transaction() as session:  # someone else moves the forecast first
+        portfolio.update_milestone(session, go_live.id, {"forecast_date": D(2026, 12, 1)}, go_live.version)
+    asked = []
+    monkeypatch.setattr(project_panel, "resolve_conflict", lambda parent, error, fmt: asked.append(error) or "mine")
+
+    def exec_(dialog):
+        dialog.set_values({**portfolio.milestone_values(go_live), "status": "missed"})
+        dialog._on_button_box_accepted()
+        return dialog.result()
+
+    monkeypatch.setattr(MilestoneDialog, "exec", exec_)
+    tab.panel.ui.milestones_table.selectRow(tab.panel.milestones_model.view_row_of(go_live.id))
+    tab.panel.ui.edit_milestone_button.click()
+    assert len(asked) == 1 and asked[0].entity == "milestone"
+    assert asked[0].mine == {"status": "missed"} and asked[0].theirs == {"status": "planned"}
+    stored_milestone = ctx.read(portfolio.get_milestone, go_live.id)
+    # Keep mine saves the dialog as the user left it, over their forecast.
+    assert stored_milestone.status == "missed" and stored_milestone.forecast_date == go_live.forecast_date

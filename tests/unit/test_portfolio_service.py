@@ -387,3 +387,17 @@ def test_restore_takes_a_new_id_when_its_old_one_was_reused(db):
     with db.session() as session:
         details = portfolio.get_project(session, restored)
     assert details.code == "DCX-014" and [m.name for m in details.milestones] == ["Go-live"]
+
+
+def test_delete_refuses_project_whose_milestone_another_project_depends_on(db):
+    project_id = _create(db)
+    other_id = _create(db, code="OTH-001", name="Other")
+    with db.transaction() as session:
+        milestone_id = portfolio.add_milestone(session, project_id, {"name": "API ready"})
+        session.add(RaidItem(project_id=other_id, scope_key=str(other_id), ref="D-001", kind="dependency",
+                             title="Needs the API", depends_on_milestone_id=milestone_id))
+    with db.transaction() as session, pytest.raises(RuleError) as info:
+        portfolio.delete_project(session, project_id, 1)
+    assert "1 RAID dependency on its milestones" in str(info.value)
+    with db.transaction() as session, pytest.raises(RuleError):
+        portfolio.delete_milestone(session, milestone_id, 1)

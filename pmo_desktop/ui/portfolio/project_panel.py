@@ -266,7 +266,6 @@ class ProjectPanel(QWidget):
         """Empty the fields for a new project (not saved until Save)."""
         self._is_new = True
         self._show(None)
-        self._fill_programmes()
         if values:
             self._set_values(values)
         self.ui.code_edit.setFocus()
@@ -545,14 +544,18 @@ class ProjectPanel(QWidget):
     def _resolve_milestone_conflict(self, conflict: ConflictError, values: dict[str, Any]) -> bool:
         """A milestone changed under the dialog: keep mine saves again; True when the dialog may close."""
         answer = resolve_conflict(self, conflict, self._display_value)
-        if answer == "mine" and not conflict.deleted:
-            stored = self.ctx.read(svc.get_milestone, conflict.entity_id)
-            commands.update_milestone(self.ctx, stored.id, values, stored.version)
-            return True
-        if answer == "mine" and self._details is not None:
-            commands.add_milestone(self.ctx, self._details.id, values)
-            return True
-        return answer == "theirs"
+        if answer != "mine":
+            return answer == "theirs"
+        try:
+            if conflict.deleted:  # keep mine: the milestone comes back with the values entered
+                commands.add_milestone(self.ctx, self._details.id, values)
+            else:
+                stored = self.ctx.read(svc.get_milestone, conflict.entity_id)
+                commands.update_milestone(self.ctx, stored.id, values, stored.version)
+        except ServiceError as exc:
+            show_error(self, exc)
+            return False
+        return True
 
     def _on_add_milestone_button_clicked(self) -> None:
         if self._details is not None:
