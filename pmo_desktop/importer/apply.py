@@ -169,12 +169,13 @@ class _PlanWriter:
                         if (code := row.refs.get(name)) and code not in self.project_ids})
         project = TABLES["projects"]
         self.project_ids.update(_ids_by(self.conn, project, project.c.code, codes))
+        missing = [code for code in codes if code not in self.project_ids]
         if kind == "allocations":
             keys = {row.refs["person"] for row in rows if row.refs.get("person_id") is None}
             self.person_ids.update(_person_ids(self.conn, keys))
-        missing = [code for code in codes if code not in self.project_ids]
+            missing += [value for key in keys if key not in self.person_ids for value in key[1:]]
         if missing:
-            raise ApplyError(f"The projects {', '.join(missing)} are not in the database; plan the import again.")
+            raise ApplyError(f"{', '.join(missing)} are no longer in the database; plan the import again.")
 
     def _columns(self, kind: str, row: PlannedRow) -> dict[str, Any]:
         """The row's canonical writes as column values, links replaced by ids."""
