@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -93,6 +93,7 @@ def _unit_from_text(text: str) -> HeaderUnit:
     return HeaderUnit(multiplier, effort, per_day)
 
 
+@lru_cache(maxsize=65_536)
 def normalise_header(header: object) -> str:
     """Normalise a header for matching: 'Total Budget (£k)' -> 'total budget'.
 
@@ -150,6 +151,7 @@ def _index(kind: Kind) -> _Index:
     )
 
 
+@lru_cache(maxsize=65_536)
 def match_header(header: object, kind: Kind) -> tuple[tuple[str, ...], float]:
     """Candidate fields for one header and the confidence of the match (0 when none)."""
     norm = normalise_header(header)

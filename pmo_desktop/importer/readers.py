@@ -107,10 +107,30 @@ def normalise_cell(value: object) -> object:
     return value
 
 
-def _trimmed(row: Iterable[object], max_columns: int) -> tuple:
-    cells = [normalise_cell(v) for v in row]
-    if len(cells) > max_columns:
-        cells = cells[:max_columns]
+MAX_CELL_CHARS = 32_767
+"""Excel's own limit on the length of a cell's text; longer text is cut to it."""
+_LONG_TEXT = 1_000
+
+
+def _normalise_text_cell(value: str, memo: dict[str, object]) -> object:
+    """Long strings are cut to Excel's limit once per distinct string.
+
+    A workbook can point thousands of cells at one megabyte-long shared string (a memory
+    amplification attack): the memo keeps one cut copy, so memory stays bounded by the file.
+    """
+    if len(value) <= _LONG_TEXT:
+        return normalise_cell(value)
+    cut = memo.get(value)
+    if cut is None:
+        cut = memo[value] = normalise_cell(value[:MAX_CELL_CHARS])
+    return cut
+
+
+def _trimmed(row: Iterable[object], max_columns: int, memo: dict[str, object]) -> tuple:
+    cells = [
+        _normalise_text_cell(v, memo) if isinstance(v, str) else normalise_cell(v)
+        for _, v in zip(range(max_columns), row, strict=False)
+    ]
     while cells and cells[-1] is None:
         cells.pop()
     return tuple(cells)
@@ -124,11 +144,12 @@ def collect_rows(
     pad = (None,) * first_col
     blank_run = 0
     truncated = False
+    memo: dict[str, object] = {}
     for row in rows:
         if len(out) >= limits.max_rows:
             truncated = True
             break
-        cells = _trimmed(row, limits.max_columns)
+        cells = _trimmed(row, limits.max_columns, memo)
         if not cells:
             blank_run += 1
             if blank_run >= limits.max_blank_run:

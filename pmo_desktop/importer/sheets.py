@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from pmo_desktop.importer.fields import FIELDS, SHEET_NAME_HINTS, Kind, key_fields, raid_kind_from_sheet_name
 from pmo_desktop.importer.mapping import MappingResult, detect_grid, map_headers, match_header
@@ -140,6 +141,7 @@ def _is_text(value: object) -> bool:
     return not re.fullmatch(r"[\d.,%£$€()\-\s/:]+", value)
 
 
+@lru_cache(maxsize=65_536)
 def _best_match(header: object) -> tuple[str | None, float]:
     """The best field match for a header over all kinds: ('kind.field', confidence)."""
     best: tuple[str | None, float] = (None, 0.0)
@@ -489,6 +491,10 @@ def _merge_block_mapping(full: MappingResult, blocks: MappingResult) -> MappingR
     return replace(full, columns=tuple(columns))
 
 
+TRANSPOSED_SCORE_LABELS = 300
+"""Labels scored to decide whether a sheet is transposed (a long table must not be scored whole)."""
+
+
 def _transposed_score(rows: Sequence[tuple]) -> tuple[float, int, list[_Label], list[int]] | None:
     found = _label_column(rows)
     if not found:
@@ -497,8 +503,10 @@ def _transposed_score(rows: Sequence[tuple]) -> tuple[float, int, list[_Label], 
     values = _value_columns(rows, labels, column)
     if not values:
         return None
-    matched = [conf for _name, conf in map(_best_match, (label.stem for label in labels)) if conf]
-    return sum(matched), column, labels, values
+    sample = [label.stem for label in labels[:TRANSPOSED_SCORE_LABELS] if len(label.stem) >= 3]
+    # Distinct fields, not matches: a column of codes like "P1".."P900" is not a set of labels.
+    fields = {name for name, conf in map(_best_match, sample) if name and conf >= 0.85}
+    return float(len(fields)), column, labels, values
 
 
 def transposed_tables(sheet: Sheet, options: ParseOptions) -> SheetTable | None:
@@ -535,7 +543,7 @@ def looks_transposed(sheet: Sheet) -> bool:
     row_score = 0.0
     if header_index is not None:
         texts = [v for v in _filled(sheet.rows[header_index]) if _is_text(v)]
-        row_score = sum(conf for _n, conf in map(_best_match, texts))
+        row_score = float(len({name for name, conf in map(_best_match, texts) if name and conf >= 0.85}))
     first_label = _best_match(labels[0].stem)[0] or ""
     names_first = first_label.endswith((".name", ".project", ".code"))
     return score > 1.5 * row_score and (names_first or len(value_columns) >= 2)

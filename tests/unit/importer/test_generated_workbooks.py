@@ -188,3 +188,59 @@ def test_xls_converted_by_libreoffice(tmp_path: Path) -> None:
     assert workbook.format == "xls"
     [table] = analyse_workbook(workbook).tables
     assert [r.values["code"] for r in parse_table(table).records] == ["NW-001", "NW-002", "NW-003"]
+
+
+def test_sheet_names_imply_raid_kind_and_guidance_sheets_are_skipped(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    guidance = workbook.active
+    guidance.title = "Instructions"
+    guidance.append(["How to fill in this log", "Use one row per issue"])
+    guidance.append(["Project", "Owner"])
+    issues = workbook.create_sheet("Issues Log")
+    issues.append(["Project", "ID", "Description", "Owner", "Status", "Date Raised"])
+    issues.append(["CRM Replacement", "I-1", "Supplier late", "Asha Patel", "Open", "02/03/2026"])
+    issues.append(["CRM Replacement", "I-2", "Test rig broken", "Tom Reid", "Resolved", "04/03/2026"])
+    lists = workbook.create_sheet("Lists")
+    lists.append(["Open", "Closed"])
+    lists.append(["Open", "Closed"])
+    hidden = workbook.create_sheet("Risks (old)")
+    hidden.sheet_state = "hidden"
+    hidden.append(["Risk ID", "Description", "Owner"])
+    hidden.append(["R1", "Old", "Nobody"])
+    workbook.save(tmp_path / "raid.xlsx")
+    analysis = analyse_workbook(read_workbook(tmp_path / "raid.xlsx"))
+    assert {s.sheet for s in analysis.skipped} == {"Instructions", "Lists", "Risks (old)"}
+    [table] = analysis.tables
+    assert (table.kind, table.raid_kind) == (Kind.RAID, "issue")
+    parsed = parse_table(table)
+    assert [(r.values["ref"], r.values["kind"], r.values["status"], r.values["raised"]) for r in parsed.records] == [
+        ("I-1", "issue", "open", date(2026, 3, 2)),
+        ("I-2", "issue", "closed", date(2026, 3, 4)),
+    ]
+
+
+def test_form_without_colons_and_values_below(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Highlight"
+    sheet["A1"] = "Project Highlight Report"
+    sheet["A3"], sheet["B3"] = "Project Name", "Data Centre Exit"
+    sheet["A4"], sheet["B4"] = "Overall RAG", "Red"
+    sheet["A5"], sheet["B5"] = "Week Ending", "20/03/2026"
+    sheet["A7"] = "Key Issues:"
+    sheet["A8"] = "Cooling contract not signed"
+    workbook.save(tmp_path / "highlight.xlsx")
+    [table] = analyse_workbook(read_workbook(tmp_path / "highlight.xlsx")).tables
+    assert (table.kind, table.layout) == (Kind.STATUS, Layout.FORM)
+    [record] = parse_table(table).records
+    assert record.values == {
+        "project": "Data Centre Exit",
+        "rag": "R",
+        "period_end": date(2026, 3, 20),
+        "issues": "Cooling contract not signed",
+    }
+    assert table.cells == [("B3", "B4", "B5", "A8")]

@@ -241,3 +241,15 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(ImportFileError, match="is a folder"):
         read_workbook(folder)
+
+
+def test_shared_long_string_is_cut_once(tmp_path: Path) -> None:
+    long_text = "x" * 40_000
+    path = _xlsx(tmp_path / "amplified.xlsx", [(long_text, long_text)] * 300)
+    started = time.monotonic()
+    [sheet] = read_workbook(path).sheets
+    assert time.monotonic() - started < 10
+    cells = [cell for row in sheet.rows for cell in row]
+    assert len(cells) == 600
+    assert {len(cell) for cell in cells} == {32_767}  # Excel's own cell limit
+    assert len({id(cell) for cell in cells}) == 1  # one copy, however many cells point at it
