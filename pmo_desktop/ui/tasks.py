@@ -136,12 +136,14 @@ class Task(QObject):
         self._dialog = dialog
 
     def _progressed(self, done: int, total: int, text: str) -> None:
-        if self._dialog is None:
+        dialog = self._dialog
+        if dialog is None or self.is_finished:
             return
-        self._dialog.setMaximum(max(total, 0))
-        self._dialog.setValue(min(done, total) if total else 0)
         if text and not self.progress.cancelled:
-            self._dialog.setLabelText(text)
+            dialog.setLabelText(text)
+        dialog.setMaximum(max(total, 0))
+        # Last: on a modal dialog setValue() processes events, and the task may finish inside it.
+        dialog.setValue(min(done, total) if total else 0)
 
     def _close(self) -> None:
         self.is_finished = True

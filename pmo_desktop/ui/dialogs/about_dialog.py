@@ -22,6 +22,7 @@ class AboutDialog(QDialog):
         self.ui = Ui_AboutDialog()
         self.ui.setupUi(self)
         self.ui.icon_label.setPixmap(app_icon().pixmap(72, 72))
+        self.ui.icon_label.setFixedSize(80, 80)
         self.ui.name_label.setText(APP_NAME)
         self.ui.version_label.setText(f"Version {__version__}")
         self.ui.database_label.setText(database)
@@ -29,3 +30,5 @@ class AboutDialog(QDialog):
         self.ui.runtime_label.setText(
             f"Python {platform.python_version()}, Qt {qVersion()}, PySide6 {PySide6.__version__}"
         )
+        self.setMinimumWidth(540)
+        self.adjustSize()

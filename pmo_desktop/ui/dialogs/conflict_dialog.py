@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 
@@ -88,6 +89,13 @@ class ConflictDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        table.resizeRowsToContents()
+        # As tall as its rows (up to a dozen, then it scrolls), so the dialog has no empty band.
+        rows_height = sum(table.rowHeight(r) for r in range(min(len(fields), 12)))
+        table.setFixedHeight(header.sizeHint().height() + rows_height + 2 * table.frameWidth() + 6)
+        self.setMinimumWidth(620)
+        self.adjustSize()
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(field, yours, theirs) as shown."""

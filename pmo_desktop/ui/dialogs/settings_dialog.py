@@ -93,6 +93,7 @@ class SettingsDialog(QDialog):
         }
         self.save_button = self.ui.button_box.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setProperty("primary", True)
+        self.save_button.style().polish(self.save_button)  # the property styles it (style.qss)
         self.ui.button_box.accepted.connect(self.save)
         self.ui.button_box.rejected.connect(self.reject)
         defaults = self.ui.button_box.button(QDialogButtonBox.StandardButton.RestoreDefaults)
@@ -209,6 +210,10 @@ class SettingsDialog(QDialog):
                 binding.widget.style().unpolish(binding.widget)
                 binding.widget.style().polish(binding.widget)
         self.save_button.setEnabled(not errors)
+        # Messages take room: grow rather than squash the fields.
+        needed = self.sizeHint().height()
+        if self.isVisible() and needed > self.height():
+            self.resize(self.width(), needed)
 
     def error_text(self) -> str:
         """Every inline message currently shown (for tests and accessibility)."""

@@ -123,7 +123,7 @@ class Ui_ErrorDialog(object):
         error_dialog.setWindowTitle(QCoreApplication.translate("ErrorDialog", u"Something went wrong", None))
         self.heading_label.setText(QCoreApplication.translate("ErrorDialog", u"PMO Desktop ran into an unexpected problem", None))
         self.heading_label.setProperty(u"role", QCoreApplication.translate("ErrorDialog", u"heading", None))
-        self.advice_label.setText(QCoreApplication.translate("ErrorDialog", u"Your data is safe: the change you were making was not saved. You can keep working. If it happens again, send the details below (or the log file) to your PMO Desktop administrator.", None))
+        self.advice_label.setText(QCoreApplication.translate("ErrorDialog", u"PMO Desktop is still running. A change being saved when this happened was saved whole or not at all, so check it before carrying on. If it happens again, send the details below (or the log file) to whoever supports PMO Desktop in your office.", None))
         self.log_label.setProperty(u"role", QCoreApplication.translate("ErrorDialog", u"hint", None))
         self.details_button.setText(QCoreApplication.translate("ErrorDialog", u"Hide &details", None))
         self.copy_button.setText(QCoreApplication.translate("ErrorDialog", u"&Copy details", None))

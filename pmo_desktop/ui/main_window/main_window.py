@@ -1,8 +1,9 @@
 """The main window: builds the tabs, menus, toolbar and status bar, and wires them together.
 
-Tabs are constructed as ``XTab(ctx, parent)`` and shown in a fixed order. A tab is refreshed
-(``tab.refresh()``) the first time it is shown, after File > Open, and on View > Refresh; between
-those, each tab follows ``ctx.data_changed`` itself. Menus for later features (import, export
+Tabs are constructed as ``XTab(ctx, parent)`` and shown in a fixed order. The window calls
+``tab.refresh()`` when a tab is first shown and for View > Refresh (the current tab at once, the
+others when next shown); otherwise each tab follows ``ctx.data_changed`` itself, including the
+"*" that ``ctx.set_database`` emits after File > Open. Menus for later features (import, export
 pack, templates) are added by those features to ``file_menu`` and ``main_toolbar``.
 """
 
@@ -77,7 +78,7 @@ class LoadedTab:
     spec: TabSpec
     page: QWidget
     action: QAction
-    stale: bool = True
+    stale: bool = True  # not refreshed by the window yet
     header_restored: bool = False
 
 
@@ -261,14 +262,13 @@ class MainWindow(QMainWindow):
             return
         tab.action.setChecked(True)
         self._refresh_if_stale(tab)
-
-    def _refresh_if_stale(self, tab: LoadedTab) -> None:
-        if not tab.stale:
-            return
-        tab.stale = False
-        tab.page.refresh()
         if not tab.header_restored:
             self._restore_header(tab)
+
+    def _refresh_if_stale(self, tab: LoadedTab) -> None:
+        if tab.stale:
+            tab.stale = False
+            tab.page.refresh()
 
     def refresh_all(self) -> None:
         """View > Refresh: read everything again (the current tab now, the others when shown)."""
@@ -318,13 +318,8 @@ class MainWindow(QMainWindow):
             QApplication.restoreOverrideCursor()
             raise
         QApplication.restoreOverrideCursor()
-        self.ctx.set_database(db)
-        for tab in self._loaded:
-            tab.stale = True
+        self.ctx.set_database(db)  # the tabs reload on its data_changed("*")
         self._on_database_opened()
-        current = self._loaded_tab(self.current_tab())
-        if current is not None:
-            self._refresh_if_stale(current)
         self.statusBar().showMessage(f"Opened {database_label(db.url)}", 5000)
         return True
 

@@ -1,0 +1,62 @@
+"""Background tasks: results come back on the GUI thread; errors and Cancel are reported, not lost."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtWidgets import QPushButton
+
+from pmo_desktop.ui import tasks
+from pmo_desktop.ui.tasks import Progress, run_in_background
+
+
+def test_the_result_is_delivered_on_the_gui_thread(qtbot):
+    gui_thread = threading.get_ident()
+    seen = {}
+
+    def work():
+        seen["worker"] = threading.get_ident()
+        return 42
+
+    run_in_background(work, on_done=lambda result: seen.update(result=result, done_on=threading.get_ident()))
+    qtbot.waitUntil(lambda: "result" in seen)
+    assert seen["result"] == 42
+    assert seen["worker"] != gui_thread
+    assert seen["done_on"] == gui_thread
+
+
+def test_an_error_goes_to_on_error(qtbot):
+    errors = []
+    run_in_background(lambda: 1 / 0, on_done=lambda _r: None, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert isinstance(errors[0], ZeroDivisionError)
+
+
+def test_a_slow_task_shows_a_progress_dialog_that_can_cancel(qtbot, monkeypatch):
+    monkeypatch.setattr(tasks, "PROGRESS_DELAY_MS", 50)
+    release = threading.Event()
+    outcome = []
+
+    def slow(progress: Progress):
+        for step in range(100):
+            progress.report(step, 100, f"Step {step}")
+            if release.wait(0.01):
+                progress.check()
+        return "finished"
+
+    task = run_in_background(slow, on_done=outcome.append, progress="Working…",
+                             on_cancelled=lambda: outcome.append("cancelled"))
+    qtbot.waitUntil(lambda: task.dialog is not None and task.dialog.isVisible())
+    [cancel] = [b for b in task.dialog.findChildren(QPushButton) if b.text() == "Cancel"]
+    cancel.click()
+    release.set()
+    qtbot.waitUntil(lambda: bool(outcome))
+    assert outcome == ["cancelled"]
+    assert task.dialog is None
+
+
+def test_a_quick_task_never_shows_a_dialog(qtbot):
+    done = []
+    task = run_in_background(lambda: "quick", on_done=done.append, progress="Working…")
+    qtbot.waitUntil(lambda: bool(done))
+    assert task.dialog is None
