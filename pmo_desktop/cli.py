@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -100,24 +99,31 @@ def cmd_import(args) -> int:
     from .importer.pipeline import import_files
 
     db = _open(args, source="import")
-    outcome = import_files(db, args.files, kind=args.kind, dry_run=args.dry_run, rejects_path=args.rejects)
+    outcome = import_files(db, args.files, kind=args.kind, dry_run=args.dry_run, json=args.json,
+                           rejects_path=args.rejects)
     if args.json:
-        print(json.dumps(outcome.plan_json(), indent=2, ensure_ascii=False))
+        print(outcome.json_text)
     else:
         print(outcome.summary())
-    for error in outcome.file_errors:
-        print(f"error: {error}", file=sys.stderr)
+        if outcome.batch_ids:
+            print(f"Import batches: {', '.join(map(str, outcome.batch_ids))} (undo with: pmo-desktop undo-import N)")
+        for warning in outcome.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    if outcome.rejects_path is not None:
+        print(f"Rejected rows written to {outcome.rejects_path}", file=sys.stderr)
+    for problem in outcome.file_errors:
+        print(f"error: {problem.message}", file=sys.stderr)
     return outcome.exit_code
 
 
 def cmd_undo_import(args) -> int:
-    from .importer.apply import undo_batch
+    from .importer.apply import UndoError, undo_batch
     from .services.errors import ServiceError
 
     db = _open(args, source="cli")
     try:
         batch = undo_batch(db, args.batch)
-    except ServiceError as exc:
+    except (UndoError, ServiceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"Import batch {args.batch} ({batch.file_name}) undone.")

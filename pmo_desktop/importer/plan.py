@@ -1064,4 +1064,4 @@ def _warn_unstored_fields(sheet_plan: SheetPlan) -> None:
     unknown = [header for header, mapped in sheet_plan.sheet.mapping.items() if mapped and mapped not in columns]
     if unstored or unknown:
         sheet_plan.warnings.append(
-            f"{sheet_plan.sheet}: the columns {', '.join(unstored + unknown)} are read but not stored")
+            f"{sheet_plan.sheet.file}, sheet {sheet_plan.sheet.sheet}: the columns {', '.join(unstored + unknown)} are read but not stored")
