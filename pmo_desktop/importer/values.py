@@ -293,6 +293,8 @@ def read_amount(value: object, what: str = "number") -> Amount | None:
     if isinstance(value, bool):
         raise ValueError(f"{_describe(value)} is a yes/no value, not a {what}")
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{_describe(value)} is not a {what}")
         return Amount(value, False)
     if isinstance(value, int):
         return Amount(Decimal(value), False)
@@ -558,7 +560,8 @@ ESCALATION_WORDS: dict[str, str] = {
 def parse_escalation(value: object) -> str | None:
     """Parse an escalation flag or level; 'Yes' means escalated to programme level."""
     if _is_number(value):
-        value = str(int(value)) if float(value) == int(value) else str(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
+        value = str(int(number)) if number.is_integer() else str(value)
     if isinstance(value, str) and _word(value) in ESCALATION_WORDS:
         return ESCALATION_WORDS[_word(value)]
     return _lookup(value, ESCALATION_WORDS, "escalation level", "No, Project, Programme, Portfolio, Executive")
@@ -594,6 +597,8 @@ def parse_score(value: object) -> int | None:
         return None
     if _is_number(value):
         number = float(value)  # type: ignore[arg-type]
+        if not math.isfinite(number):
+            raise ValueError(f"{_describe(value)} is not a score from 1 to 5")
         if number == int(number) and 1 <= number <= 5:
             return int(number)
         if 0 < number < 1:
