@@ -55,7 +55,7 @@ _PHRASES = (
 )
 _BRACKETS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}")
 _STOPWORDS = frozenset({"the", "of", "a", "an", "in", "for", "by", "and", "on", "at", "this", "per"})
-_FILLERS = frozenset({"total", "overall", "current", "latest", "sum", "sum of", "count of", "project"})
+_FILLERS = frozenset({"total", "overall", "current", "latest", "sum", "project"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -372,8 +372,9 @@ def _value_columns(rows: Sequence[tuple], labels: Sequence[_Label], label_column
 
 def _transposed_table(
     sheet_name: str, rows: Sequence[tuple], label_column: int, labels: Sequence[_Label],
-    value_columns: Sequence[int], options: ParseOptions, kind_hint: Kind | None = None,
+    value_columns: Sequence[int], options: ParseOptions,
 ) -> SheetTable:
+    """One record per value column, with the labels as headers."""
     headers = tuple(label.text for label in labels)
     records = []
     cells = []
@@ -383,10 +384,7 @@ def _transposed_table(
             records.append((column + 1, values))
             cells.append(tuple(f"{column_letter(column)}{label.row + 1}" for label in labels))
     samples = [[values[i] for _line, values in records] for i in range(len(headers))]
-    if kind_hint is None:
-        kind, mapping = classify(headers, sheet_name, samples, options)
-    else:
-        kind, mapping = kind_hint, map_headers(headers, kind_hint, samples=samples, options=options)
+    kind, mapping = classify(headers, sheet_name, samples, options)
     return SheetTable(
         sheet=sheet_name, kind=kind, layout=Layout.TRANSPOSED, header_row=labels[0].row + 1,
         headers=headers, rows=records, mapping=mapping, cells=cells, first_column=label_column,
@@ -423,43 +421,50 @@ def _block_tables(
         if len(instances) < 2:
             continue
         stems = list(dict.fromkeys(label.stem for instance in instances for label in instance))
-        kind, mapping = _block_kind(stems, sheet_name, options)
+        kind, mapping = _block_kind(stems, options)
         if kind is None:
             continue
         title_field = "name" if kind is Kind.MILESTONES else "title"
         if title_field not in mapping.mapped:  # the bare stem ("Approval MM") names the item
             mapping = _with_title(mapping, stems.index(instances[0][0].stem), title_field)
         headers = ("Project", "Block", *stems)
-        records, cells = [], []
-        for column in value_columns:
-            project = _cell(rows[name_label.row], column)
-            letter = column_letter(column)
-            for instance in instances:
-                if _cell(rows[instance[0].row], column) is None:
-                    continue  # an unused block slot: its title cell is empty
-                by_stem = {label.stem: label for label in instance}
-                values = tuple(
-                    _cell(rows[by_stem[stem].row], column) if stem in by_stem else None for stem in stems
-                )
-                if all(v is None for v in values):
-                    continue
-                records.append((column + 1, (project, instance[0].number, *values)))
-                cells.append(
-                    (f"{letter}{name_label.row + 1}", f"{letter}{instance[0].row + 1}")
-                    + tuple(f"{letter}{by_stem[s].row + 1}" if s in by_stem else "" for s in stems)
-                )
-        full_mapping = _merge_block_mapping(map_headers(headers, kind, options=options), mapping)
+        records, cells = _block_records(rows, name_label, instances, stems, value_columns)
         tables.append(
             SheetTable(
                 sheet=sheet_name, kind=kind, layout=Layout.TRANSPOSED, header_row=instances[0][0].row + 1,
-                headers=headers, rows=records, mapping=full_mapping, cells=cells, first_column=label_column,
+                headers=headers, rows=records, cells=cells, first_column=label_column,
+                mapping=_merge_block_mapping(map_headers(headers, kind, options=options), mapping),
                 raid_kind=raid_kind_from_sheet_name(sheet_name) or ("risk" if kind is Kind.RAID else None),
             )
         )
     return tables
 
 
-def _block_kind(stems: Sequence[str], sheet_name: str, options: ParseOptions) -> tuple[Kind | None, MappingResult]:
+def _block_records(
+    rows: Sequence[tuple], name_label: _Label, instances: Sequence[Sequence[_Label]],
+    stems: Sequence[str], value_columns: Sequence[int],
+) -> tuple[list[tuple[int, tuple]], list[tuple[str, ...]]]:
+    """One record per project column and used block: (project, block number, block fields...)."""
+    records: list[tuple[int, tuple]] = []
+    cells: list[tuple[str, ...]] = []
+    for column in value_columns:
+        project = _cell(rows[name_label.row], column)
+        letter = column_letter(column)
+        for instance in instances:
+            if _cell(rows[instance[0].row], column) is None:
+                continue  # an unused block slot: its title cell is empty
+            by_stem = {label.stem: label for label in instance}
+            values = tuple(_cell(rows[by_stem[stem].row], column) if stem in by_stem else None for stem in stems)
+            records.append((column + 1, (project, instance[0].number, *values)))
+            cells.append(
+                (f"{letter}{name_label.row + 1}", f"{letter}{instance[0].row + 1}")
+                + tuple(f"{letter}{by_stem[s].row + 1}" if s in by_stem else "" for s in stems)
+            )
+    return records, cells
+
+
+def _block_kind(stems: Sequence[str], options: ParseOptions) -> tuple[Kind | None, MappingResult]:
+    """Milestones or RAID, whichever the block's field names fit (None if neither does)."""
     best: tuple[float, Kind | None, MappingResult | None] = (0.0, None, None)
     for kind in (Kind.MILESTONES, Kind.RAID):
         mapping = map_headers(stems, kind, options=options)
