@@ -366,3 +366,16 @@ def test_default_office_builds_on_postgresql():
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+# --- benchmark scale ---------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_benchmark_office_builds_in_reasonable_time(db):
+    summary = build_demo(db, DemoSpec.benchmark(), today=TODAY)
+    assert _count(db, Project) == 2_000 and _count(db, Person) == 1_000
+    assert _count(db, Allocation) >= 48_000 and _count(db, RaidItem) >= 19_500
+    assert _count(db, StatusReport) >= 47_500
+    assert _count(db, AuditEvent) == summary.total_rows
+    # The target is under 60 s on two cores; the bound leaves room for a busy CI machine.
+    assert summary.seconds < 120, f"benchmark build took {summary.seconds:.0f} s"
