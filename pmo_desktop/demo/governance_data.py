@@ -40,6 +40,8 @@ class GateRef:
 
 @dataclass(frozen=True, slots=True)
 class CriterionRef:
+    """A strategic criterion as stored: id, name and weight."""
+
     id: int
     name: str
     weight: float

@@ -19,6 +19,8 @@ from .portfolio_data import ProjectPlan
 
 @dataclass(frozen=True, slots=True)
 class PersonPlan:
+    """A person as the allocation step needs them: role, team, weekly capacity, still employed."""
+
     id: int
     name: str
     role: words.RoleSpec

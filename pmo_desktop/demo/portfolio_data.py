@@ -31,6 +31,8 @@ _RAG_ORDER = (Rag.GREEN.value, Rag.AMBER.value, Rag.RED.value)
 
 @dataclass(frozen=True, slots=True)
 class ProgrammePlan:
+    """A programme as the projects see it: id, name, code prefix, home department and sponsor."""
+
     id: int
     name: str
     prefix: str
@@ -40,6 +42,8 @@ class ProgrammePlan:
 
 @dataclass(slots=True)
 class MilestonePlan:
+    """A milestone's dates and status, kept so that RAID dependencies can point at pending ones."""
+
     id: int
     name: str
     baseline: dt.date | None

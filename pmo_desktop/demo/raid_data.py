@@ -66,6 +66,8 @@ def build_raid(ctx: BuildContext, plans: list[ProjectPlan], owners: list[str]) -
 
 
 class _RaidBuilder:
+    """Decides where items go (portfolio, recurring patterns, ordinary spread) and writes their rows."""
+
     def __init__(self, ctx: BuildContext, plans: list[ProjectPlan], owners: list[str]):
         self.ctx = ctx
         self.plans = plans
