@@ -24,12 +24,14 @@ import csv
 import hashlib
 import io
 import math
+import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
+from typing import IO
 
 from pmo_desktop.importer.errors import ImportFileError
 
@@ -52,7 +54,8 @@ class ReadLimits:
     max_rows: int = 1_000_000
     max_blank_run: int = 1_000
     max_columns: int = 16_384
-    prolog_bytes: int = 64 * 1024
+    prolog_bytes: int = 1024 * 1024
+    """Everything before an XML part's root element must fit in this (genuine parts: ~100 bytes)."""
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -225,23 +228,62 @@ def _looks_like_text(sample: bytes) -> bool:
 # Zip guards
 # ---------------------------------------------------------------------------------------------
 
-_DTD_PATTERNS = (b"<!DOCTYPE", b"<!ENTITY")
+_PROLOG_NOISE = re.compile(r"<!--.*?-->|<\?.*?\?>", re.DOTALL)
+_ROOT_START = re.compile(r"<[^?!\s<>/]")
+_DTD_MARKERS = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def _prolog_text_forms(head: bytes) -> list[bytes]:
-    """The prolog as ASCII-comparable bytes, whatever the part's encoding claims."""
-    forms = [head.upper()]
-    for encoding in ("utf-16-le", "utf-16-be", "cp500", "utf-32-le", "utf-32-be"):
-        try:
-            forms.append(head.decode(encoding, errors="ignore").encode("ascii", errors="ignore").upper())
-        except LookupError:
-            continue
-    return forms
+def _xml_encoding(first: bytes) -> str:
+    """The encoding of an XML part from its first bytes (XML 1.0 appendix F)."""
+    if first.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if first.startswith(b"\x00\x00\x00<"):
+        return "utf-32-be"
+    if first.startswith(b"<\x00\x00\x00"):
+        return "utf-32-le"
+    if first.startswith(b"<\x00?\x00"):
+        return "utf-16-le"
+    if first.startswith(b"\x00<\x00?"):
+        return "utf-16-be"
+    if first.startswith(b"\x4c\x6f\xa7\x94"):  # "<?xm" in EBCDIC
+        return "cp500"
+    return "utf-8"
+
+
+def _declares_entities(member: IO[bytes], limits: ReadLimits) -> bool:
+    """True when the part's prolog (all before the root element) has a DOCTYPE or ENTITY.
+
+    Comments and processing instructions are skipped, so a DOCTYPE hidden after them is still
+    found; a prolog longer than ``limits.prolog_bytes`` is itself refused as a DTD in disguise.
+    """
+    first = member.read(4096)
+    if _DTD_MARKERS.search(first.replace(b"\x00", b"").decode("latin-1")):
+        return True  # whatever the encoding claims, a wide-character DTD is still a DTD
+    decoder = codecs.getincrementaldecoder(_xml_encoding(first[:4]))(errors="replace")
+    text = decoder.decode(first)
+    consumed = len(first)
+    while True:
+        cleaned = _PROLOG_NOISE.sub("", text)
+        pending = "<!--" in cleaned or "<?" in cleaned  # an unfinished comment or instruction
+        root = None if pending else _ROOT_START.search(cleaned)
+        head = cleaned[: root.start()] if root else cleaned
+        if _DTD_MARKERS.search(head):
+            return True
+        if root:
+            return False
+        chunk = member.read(16 * 1024)
+        if not chunk:
+            return False
+        consumed += len(chunk)
+        if consumed > limits.prolog_bytes:
+            return True
+        text += decoder.decode(chunk)
 
 
 def _is_xml_like(name: str) -> bool:
-    lowered = name.lower()
-    return lowered.endswith((".xml", ".rels", ".vml")) or lowered in ("mimetype",)
+    return name.lower().endswith((".xml", ".rels", ".vml"))
 
 
 def _guard_zip(path: Path, archive: zipfile.ZipFile, limits: ReadLimits) -> None:
@@ -271,8 +313,8 @@ def _guard_zip(path: Path, archive: zipfile.ZipFile, limits: ReadLimits) -> None
         if not _is_xml_like(info.filename.replace("\\", "/")):
             continue
         with archive.open(info) as member:
-            head = member.read(limits.prolog_bytes)
-        if any(pattern in form for form in _prolog_text_forms(head) for pattern in _DTD_PATTERNS):
+            declares = _declares_entities(member, limits)
+        if declares:
             raise ImportFileError.because(
                 path,
                 f"contains XML entity declarations (in {info.filename}), which genuine spreadsheets "

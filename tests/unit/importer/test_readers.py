@@ -201,6 +201,30 @@ def test_entity_declarations_are_refused(tmp_path: Path, encoding: str) -> None:
     assert "entity declarations" in _refusal(hostile)
 
 
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        '<?xml version="1.0"?><!-- ' + "padding " * 20_000 + ' <root/> --><!DOCTYPE x [<!ENTITY e "boom">]>',
+        '<?xml version="1.0"?>' + "<!-- a comment -->" * 70_000,  # a prolog too long to be genuine
+    ],
+)
+def test_entity_declarations_hidden_in_a_long_prolog(tmp_path: Path, prolog: str) -> None:
+    source = _xlsx(tmp_path / "ok.xlsx", [("a",)])
+    hostile = _rewrite_member(
+        source, tmp_path / "hidden.xlsx", "xl/workbook.xml", lambda data: prolog.encode() + data
+    )
+    assert "entity declarations" in _refusal(hostile)
+
+
+def test_entity_declarations_in_utf32(tmp_path: Path) -> None:
+    source = _xlsx(tmp_path / "ok.xlsx", [("a",)])
+    prolog = '<?xml version="1.0" encoding="UTF-32"?><!DOCTYPE x SYSTEM "http://localhost/">'
+    hostile = _rewrite_member(
+        source, tmp_path / "wide.xlsx", "xl/workbook.xml", lambda data: (prolog + data.decode()).encode("utf-32-be")
+    )
+    assert "entity declarations" in _refusal(hostile)
+
+
 def test_encrypted_ole_is_a_password_problem(tmp_path: Path) -> None:
     path = tmp_path / "locked.xlsx"
     path.write_bytes(OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 512)
