@@ -252,6 +252,17 @@ def _xml_encoding(first: bytes) -> str:
     return "utf-8"
 
 
+def _prolog_verdict(text: str) -> bool | None:
+    """True/False when the text reaches the root element with/without a DTD; None if not yet."""
+    cleaned = _PROLOG_NOISE.sub("", text)
+    pending = "<!--" in cleaned or "<?" in cleaned  # an unfinished comment or instruction
+    root = None if pending else _ROOT_START.search(cleaned)
+    head = cleaned[: root.start()] if root else cleaned
+    if _DTD_MARKERS.search(head):
+        return True
+    return False if root else None
+
+
 def _declares_entities(member: IO[bytes], limits: ReadLimits) -> bool:
     """True when the part's prolog (all before the root element) has a DOCTYPE or ENTITY.
 
@@ -259,20 +270,12 @@ def _declares_entities(member: IO[bytes], limits: ReadLimits) -> bool:
     found; a prolog longer than ``limits.prolog_bytes`` is itself refused as a DTD in disguise.
     """
     first = member.read(4096)
-    if _DTD_MARKERS.search(first.replace(b"\x00", b"").decode("latin-1")):
-        return True  # whatever the encoding claims, a wide-character DTD is still a DTD
+    if _prolog_verdict(first.replace(b"\x00", b"").decode("latin-1")):
+        return True  # whatever encoding the part claims, a wide-character DTD is still a DTD
     decoder = codecs.getincrementaldecoder(_xml_encoding(first[:4]))(errors="replace")
     text = decoder.decode(first)
     consumed = len(first)
-    while True:
-        cleaned = _PROLOG_NOISE.sub("", text)
-        pending = "<!--" in cleaned or "<?" in cleaned  # an unfinished comment or instruction
-        root = None if pending else _ROOT_START.search(cleaned)
-        head = cleaned[: root.start()] if root else cleaned
-        if _DTD_MARKERS.search(head):
-            return True
-        if root:
-            return False
+    while (verdict := _prolog_verdict(text)) is None:
         chunk = member.read(16 * 1024)
         if not chunk:
             return False
@@ -280,6 +283,7 @@ def _declares_entities(member: IO[bytes], limits: ReadLimits) -> bool:
         if consumed > limits.prolog_bytes:
             return True
         text += decoder.decode(chunk)
+    return verdict
 
 
 def _is_xml_like(name: str) -> bool:

@@ -226,6 +226,16 @@ def test_entity_declarations_in_utf32(tmp_path: Path) -> None:
     assert "entity declarations" in _refusal(hostile)
 
 
+def test_doctype_text_inside_a_cell_is_data(tmp_path: Path) -> None:
+    source = _xlsx(tmp_path / "ok.xlsx", [("Notes",), ("MARKER",)])
+    html = _rewrite_member(
+        source, tmp_path / "html.xlsx", "xl/worksheets/sheet1.xml",
+        lambda data: data.replace(b"<t>MARKER</t>", b"<t><![CDATA[<!DOCTYPE html> pasted from a web page]]></t>"),
+    )
+    [sheet] = read_workbook(html).sheets
+    assert sheet.rows == [("Notes",), ("<!DOCTYPE html> pasted from a web page",)]
+
+
 def test_encrypted_ole_is_a_password_problem(tmp_path: Path) -> None:
     path = tmp_path / "locked.xlsx"
     path.write_bytes(OLE_MAGIC + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 512)
