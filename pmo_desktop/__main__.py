@@ -55,6 +55,8 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database", metavar="URL",
                         help="database file or SQLAlchemy URL (default: PMO_DATABASE_URL, else your own "
                              "portfolio.db, created when missing)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation end to end offscreen on a temporary database, then exit")
     parser.add_argument("--no-crash-dialog", action="store_true",
                         help="log unexpected errors to stderr instead of showing a dialog (CI, smoke tests)")
     return parser
@@ -70,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli.main(cli_argv(args, command_at))
     # Options Qt understands (-style, -platform ...) pass through to QApplication.
     options, qt_args = gui_parser().parse_known_args(args)
+    if options.self_test:
+        from .selftest import run_self_test
+
+        return run_self_test()
 
     from .ui.app import run_gui
 

@@ -34,7 +34,8 @@ _HEADER_LABELS = {
     "code": "Project code", "percent_complete": "% complete", "period_end": "Period end",
     "hours_per_week": "Hours per week", "capacity_hours": "Capacity (hours/week)",
     "cost_rate": "Cost rate (per hour)", "forecast_cost": "Forecast cost (EAC)",
-    "actual_cost": "Actual cost to date", "start": "Start", "end": "End", "ref": "Ref",
+    "actual_cost": "Actual cost", "start": "Start", "end": "End", "ref": "Ref",
+    "rag": "Overall RAG",
 }
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -83,8 +84,9 @@ def header_label(spec: FieldSpec) -> str:
     """The header a manager sees for a canonical field."""
     if spec.name in _HEADER_LABELS:
         return _HEADER_LABELS[spec.name]
-    words = spec.name.split("_")
-    return " ".join(_ACRONYMS.get(w, w) for w in words).capitalize().replace("Rag", "RAG")
+    words = [_ACRONYMS.get(w, w) for w in spec.name.split("_")]
+    words[0] = words[0][:1].upper() + words[0][1:]
+    return " ".join(words)
 
 
 def _choices_for(spec: FieldSpec) -> tuple[str, ...] | None:

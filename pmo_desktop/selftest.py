@@ -1,0 +1,149 @@
+"""``pmo-desktop --self-test``: prove an installed copy or a frozen bundle works end to end.
+
+Offscreen, on a temporary database, it runs each step below in order, prints what it checked
+and returns 0, or names the failing step and returns 1. Nothing outside the temporary folder is
+touched (user data, logs and settings are redirected there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+Printer = Callable[[str], None]
+
+
+@dataclass
+class SelfTestState:
+    """What the steps hand each other."""
+
+    folder: Path
+    db: Any = None
+    today: dt.date = field(default_factory=dt.date.today)
+    project_code: str | None = None
+    batch_id: int | None = None
+
+
+def _step_database(state: SelfTestState) -> str:
+    from .model.database import is_at_head, open_database
+
+    state.db = open_database(f"sqlite:///{state.folder / 'selftest.db'}")
+    if not is_at_head(state.db.engine):
+        raise AssertionError("the schema is not at the newest revision after migrating")
+    return f"created and migrated {state.db.display_url}"
+
+
+def _step_demo(state: SelfTestState) -> str:
+    from .demo import DemoSpec, build_demo
+
+    summary = build_demo(state.db, DemoSpec(), today=state.today)
+    if summary.counts.get("project", 0) < 60:
+        raise AssertionError(f"the demo office has too few projects: {summary}")
+    return str(summary)
+
+
+def _step_check(state: SelfTestState) -> str:
+    from .services.integrity import run_checks
+
+    report = run_checks(state.db)
+    if not report.ok:
+        raise AssertionError("; ".join(f"{r.name}: {r.detail}" for r in report.results if not r.ok))
+    return ", ".join(f"{r.name} ok" for r in report.results)
+
+
+def _step_template_import(state: SelfTestState) -> str:
+    from openpyxl import load_workbook
+    from sqlalchemy import select
+
+    from .importer.pipeline import import_files
+    from .model import Project, Stage, StatusReport
+    from .reports.templates import DATA_SHEET, template_lists, write_template
+
+    path = state.folder / "status-template.xlsx"
+    with state.db.session() as session:
+        write_template("status", path, lists=template_lists(session))
+        project = session.scalars(select(Project).where(Project.stage == Stage.EXECUTION.value)
+                                  .order_by(Project.code)).first()
+    state.project_code = project.code
+    period_end = state.today.replace(day=1) + dt.timedelta(days=40)
+    period_end = period_end.replace(day=1) - dt.timedelta(days=1)
+    workbook = load_workbook(path)
+    sheet = workbook[DATA_SHEET]
+    headers = [cell.value for cell in sheet[1]]
+    values = {"Project": project.code, "Period end": period_end, "Overall RAG": "Red", "% complete": 0.42,
+              "Summary": "Self-test report"}
+    for column, header in enumerate(headers, start=1):
+        if header in values:
+            sheet.cell(row=2, column=column, value=values[header])
+    workbook.save(path)
+    outcome = import_files(state.db, [path])
+    if outcome.file_errors or outcome.exit_code != 0 or not outcome.batch_ids:
+        raise AssertionError(f"the filled template did not import cleanly: {outcome.summary()} "
+                             f"{[p.message for p in outcome.file_errors]}")
+    state.batch_id = outcome.batch_ids[0]
+    with state.db.session() as session:
+        stored = session.scalar(select(StatusReport).join(Project).where(
+            Project.code == project.code, StatusReport.period_end == period_end))
+    if stored is None or stored.rag != "R" or abs((stored.percent_complete or 0) - 0.42) > 1e-9:
+        raise AssertionError(f"the imported report was not stored as written: {stored!r}")
+    return f"status template for {project.code} written, filled, imported as batch {state.batch_id}"
+
+
+def _step_undo_import(state: SelfTestState) -> str:
+    from .importer.apply import undo_batch
+
+    batch = undo_batch(state.db, state.batch_id)
+    if batch.status != "undone":
+        raise AssertionError(f"batch {state.batch_id} is {batch.status} after undo")
+    return f"batch {state.batch_id} undone"
+
+
+def _step_main_window(state: SelfTestState) -> str:
+    from .ui.selftest import show_every_tab
+
+    shown = show_every_tab(state.db)
+    return ", ".join(f"{title}: {rows} rows" for title, rows in shown)
+
+
+STEPS: list[tuple[str, Callable[[SelfTestState], str]]] = [
+    ("database", _step_database),
+    ("demo office", _step_demo),
+    ("integrity check", _step_check),
+    ("template import", _step_template_import),
+    ("undo import", _step_undo_import),
+    ("main window", _step_main_window),
+]
+
+
+def run_self_test(out: Printer = print) -> int:
+    """Run every step; 0 when all pass, 1 naming the first that failed."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory(prefix="pmo-selftest-") as tmp:
+        folder = Path(tmp)
+        for name in ("PMO_DATA_DIR", "PMO_LOG_DIR", "PMO_CACHE_DIR"):
+            os.environ[name] = str(folder / name.lower())
+        os.environ.pop("PMO_DATABASE_URL", None)
+        state = SelfTestState(folder)
+        started = time.perf_counter()
+        try:
+            for number, (name, step) in enumerate(STEPS, start=1):
+                t0 = time.perf_counter()
+                try:
+                    detail = step(state)
+                except Exception as exc:  # the whole point is to report any failure by step
+                    out(f"FAILED step {number} ({name}): {type(exc).__name__}: {exc}")
+                    out(traceback.format_exc())
+                    return 1
+                out(f"ok   {number}. {name} ({time.perf_counter() - t0:.1f} s): {detail}")
+        finally:
+            if state.db is not None:
+                state.db.dispose()
+        out(f"Self-test passed: {len(STEPS)} steps in {time.perf_counter() - started:.1f} s")
+        return 0

@@ -1,0 +1,45 @@
+"""The self-test's GUI step: open the main window offscreen and show every tab with its data."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from ..model.database import Database
+
+
+def show_every_tab(db: Database) -> list[tuple[str, int]]:
+    """Open the main window on ``db``, show each tab, and return (title, rows shown) per tab."""
+    from .app import create_application
+    from .context import AppContext
+    from .main_window import MainWindow
+
+    app = QApplication.instance() or create_application(["pmo-desktop-selftest"])
+    settings = QSettings(str(db.path.with_suffix(".ini")) if db.path else "selftest.ini", QSettings.Format.IniFormat)
+    ctx = AppContext(db)
+    window = MainWindow(ctx, settings=settings)
+    window.resize(1400, 850)
+    window.show()
+    app.processEvents()
+    shown = []
+    try:
+        for index in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(index)
+            app.processEvents()
+            page = window.tabs.widget(index)
+            page.refresh()
+            app.processEvents()
+            rows = page.model.rowCount()
+            title = window.tabs.tabText(index)
+            if rows == 0:
+                raise AssertionError(f"the {title} tab shows no rows on the demo office")
+            if page.grab().isNull():
+                raise AssertionError(f"the {title} tab could not be drawn")
+            shown.append((title, rows))
+        if window.tabs.count() < 4:
+            raise AssertionError(f"only {window.tabs.count()} of the 4 tabs are present")
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return shown
