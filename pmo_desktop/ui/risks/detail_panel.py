@@ -338,8 +338,7 @@ class RaidDetailPanel(QWidget):
             label.setToolTip("Choose a likelihood and an impact to score the item")
             return
         score = likelihood * impact
-        settings = self.ctx.settings
-        band = score_band(score, settings.risk_amber_score, settings.risk_red_score)
+        band = score_band(score, *self._thresholds())
         assert band is not None
         rag = BAND_RAG[band.value]
         label.setText(f"{score} · {band.label}")
@@ -348,10 +347,15 @@ class RaidDetailPanel(QWidget):
             f" border-radius: 4px; padding: 2px 8px; }}")
         label.setToolTip(self._band_explanation(band))
 
-    def _band_explanation(self, band: ScoreBand) -> str:
+    def _thresholds(self) -> tuple[int, int]:
+        """The office's amber and red scores (the defaults until the settings row exists)."""
         settings = self.ctx.settings
-        return (f"{band.label}: the office treats {settings.risk_amber_score}-{settings.risk_red_score - 1} as "
-                f"medium and {settings.risk_red_score} or more as high")
+        return (settings.risk_amber_score or raid.DEFAULT_AMBER_SCORE,
+                settings.risk_red_score or raid.DEFAULT_RED_SCORE)
+
+    def _band_explanation(self, band: ScoreBand) -> str:
+        amber, red = self._thresholds()
+        return f"{band.label}: the office treats {amber}-{red - 1} as medium and {red} or more as high"
 
     def _check_live(self) -> None:
         """The checks that need no database, shown as the user types."""
@@ -418,6 +422,10 @@ class RaidDetailPanel(QWidget):
         self._clear_errors()
         for field_error in error.errors:
             self._set_field_error(field_error.field, field_error.message)
+        first = next((self._field_widgets[e.field] for e in error.errors if e.field in self._field_widgets), None)
+        if first is not None:
+            self.ui.scroll_area.ensureWidgetVisible(first)
+            first.setFocus()
 
     def _show_problem(self, message: str) -> None:
         self._set_label(self.ui.form_error, message, owner="form")
