@@ -99,7 +99,7 @@ def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str 
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"{kind!r} is not a kind of sheet this program imports; use one of {', '.join(KINDS)}")
-    options = _options(db)
+    options = parse_options(db)
     outcome = ImportOutcome(ImportPlan(overwrite_blanks=overwrite_blanks), dry_run=dry_run)
     files: list[tuple[Workbook, list[ParsedSheet]]] = []
     for path in paths:
@@ -116,7 +116,7 @@ def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str 
         if not sheets:
             outcome.warnings.append(f"{workbook.path.name}: no sheet holds data this program can import")
         files.append((workbook, sheets))
-    outcome.warnings.extend(_already_imported(db, [workbook for workbook, _ in files]))
+    outcome.warnings.extend(already_imported(db, [workbook for workbook, _ in files]))
     if dry_run:
         with db.session() as session:
             outcome.plan = plan_import(session, [s for _, sheets in files for s in sheets],
@@ -133,31 +133,42 @@ def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str 
     return outcome
 
 
-def _options(db: Database) -> ParseOptions:
+def parse_options(db: Database) -> ParseOptions:
+    """How cells are parsed in this office: date order and hours per day from its settings."""
     settings = db.settings()
     return ParseOptions(day_first=settings.date_order != "month_first",
                         hours_per_day=settings.hours_per_day or DEFAULT_OPTIONS.hours_per_day,
                         hours_per_week=DEFAULT_OPTIONS.hours_per_week)
 
 
-def _file_rank(sheets: Sequence[ParsedSheet]) -> int:
+def file_rank(sheets: Sequence[ParsedSheet]) -> int:
     """Files with parents (projects, people) are applied before files that refer to them."""
     return min((KINDS.index(s.kind) for s in sheets if s.kind in KINDS), default=len(KINDS))
 
 
+def apply_file(db: Database, workbook: Workbook, sheets: Sequence[ParsedSheet], *,
+               overwrite_blanks: bool = False) -> tuple[ImportBatch, ImportPlan]:
+    """Plan one file's sheets against the database as it is now and apply them as one batch.
+
+    Raises ApplyError (nothing written) when the database refuses the file.
+    """
+    with db.session() as session:
+        plan = plan_import(session, sheets, overwrite_blanks=overwrite_blanks)
+    batch = apply_plan(
+        db, plan, file_name=workbook.path.name, sha256=workbook.sha256,
+        kind=", ".join(dict.fromkeys(s.kind for s in sheets)),
+        mapping={s.sheet: {h: f for h, f in s.mapping.items() if f} for s in sheets},
+    )
+    return batch, plan
+
+
 def _apply_files(db: Database, files: list[tuple[Workbook, list[ParsedSheet]]], outcome: ImportOutcome,
                  overwrite_blanks: bool) -> None:
-    for workbook, sheets in sorted(files, key=lambda item: _file_rank(item[1])):
+    for workbook, sheets in sorted(files, key=lambda item: file_rank(item[1])):
         if not sheets:
             continue
-        with db.session() as session:
-            plan = plan_import(session, sheets, overwrite_blanks=overwrite_blanks)
         try:
-            batch = apply_plan(
-                db, plan, file_name=workbook.path.name, sha256=workbook.sha256,
-                kind=", ".join(dict.fromkeys(s.kind for s in sheets)),
-                mapping={s.sheet: {h: f for h, f in s.mapping.items() if f} for s in sheets},
-            )
+            batch, plan = apply_file(db, workbook, sheets, overwrite_blanks=overwrite_blanks)
         except ApplyError as exc:
             outcome.file_errors.append(FileProblem(str(workbook.path), str(exc)))
             continue
@@ -165,7 +176,7 @@ def _apply_files(db: Database, files: list[tuple[Workbook, list[ParsedSheet]]], 
         outcome.plan.sheets.extend(plan.sheets)
 
 
-def _already_imported(db: Database, workbooks: Sequence[Workbook]) -> list[str]:
+def already_imported(db: Database, workbooks: Sequence[Workbook]) -> list[str]:
     """Warn about files whose exact content was imported before (and not undone)."""
     hashes = {workbook.sha256: workbook for workbook in workbooks}
     if not hashes:

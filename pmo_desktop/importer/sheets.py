@@ -121,7 +121,7 @@ _IGNORED_SHEET = re.compile(
     r"説明|マスタ",
     re.IGNORECASE,
 )
-_TOTAL_ROW = re.compile(r"^(grand\s+)?totals?\b|^sum\b|^overall\s+total", re.IGNORECASE)
+_TOTAL_ROW = re.compile(r"^(grand\s+|overall\s+)?(totals?|sum)\s*(\(.*\))?\s*:?$", re.IGNORECASE)
 _SUBTOTAL_ROW = re.compile(r"^sub[\s\-]?totals?\b", re.IGNORECASE)
 HEADER_SCAN_ROWS = 40
 MAX_BLANK_GAP = 1
@@ -268,8 +268,8 @@ def table_extent(
             break
         if _is_subtotal_row(row):
             continue
-        if blank_run and header_score(row, rows[index + 1: index + 4]) > 4 and not records:
-            break
+        if blank_run and header_score(row, rows[index + 1: index + 4]) > 4:
+            break  # the next table starts after the gap
         blank_run = 0
         values = tuple(row[:width]) + (None,) * max(0, width - len(row))
         if any(value is not None for value in values):
@@ -308,8 +308,14 @@ def table_at(
         headers=headers,
         rows=records,
         mapping=mapping,
-        raid_kind=raid_kind_from_sheet_name(context) if kind is Kind.RAID else None,
+        raid_kind=_raid_kind(context, mapping) if kind is Kind.RAID else None,
     )
+
+
+def _raid_kind(context: str, mapping: MappingResult) -> str | None:
+    """The kind of every item on a RAID table, from its title or its headers ("Issue ID")."""
+    named = [str(c.header) for c in mapping.columns if c.field in ("ref", "title", "description")]
+    return raid_kind_from_sheet_name(context) or raid_kind_from_sheet_name(" ".join(named))
 
 
 def _banner_above(rows: Sequence[tuple], header_index: int) -> str:

@@ -252,3 +252,25 @@ def test_form_without_colons_and_values_below(tmp_path: Path) -> None:
         "issues": "Cooling contract not signed",
     }
     assert table.cells == [("B3", "B4", "B5", "A8")]
+
+
+def test_two_tables_one_blank_row_apart_and_a_project_called_total(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "RAID"
+    sheet.append(["Project", "Risk ID", "Risk Description", "Likelihood", "Impact"])
+    sheet.append(["Total Rewards", "R1", "Pay data late", "High", "Medium"])
+    sheet.append(["Total Rewards", "R2", "Scope creep", "Low", "Low"])
+    sheet.append([])
+    sheet.append(["Project", "Issue ID", "Issue Description", "Owner", "Status"])
+    sheet.append(["Total Rewards", "I1", "Payroll vendor insolvent", "Li Wei", "Open"])
+    sheet.append(["TOTAL", None, None, None, None])
+    workbook.save(tmp_path / "raid.xlsx")
+    [risks] = analyse_workbook(read_workbook(tmp_path / "raid.xlsx")).tables
+    assert (risks.kind, risks.header_row, [line for line, _ in risks.rows]) == (Kind.RAID, 1, [2, 3])
+    [issues] = risks.nested
+    assert (issues.kind, issues.header_row, [line for line, _ in issues.rows]) == (Kind.RAID, 5, [6])
+    assert (risks.raid_kind, issues.raid_kind) == ("risk", "issue")  # from "Risk ID" / "Issue ID"
+    assert [(r.values["ref"], r.values["kind"]) for r in parse_table(issues).records] == [("I1", "issue")]
