@@ -512,50 +512,42 @@ class RaidDetailPanel(QWidget):
 
     def delete(self) -> None:
         """Delete the item after a confirmation (undo brings it back)."""
-        if self.current is None:
-            return
         detail = self.current
-        answer = QMessageBox.question(
-            self, "Delete item",
-            f"Delete {detail.ref} “{detail.draft.title}” from {detail.project_code}?\n\n"
-            "Edit > Undo brings it back.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
-        if answer != QMessageBox.StandardButton.Yes:
+        if detail is None or not self._confirm(
+                "Delete item", f"Delete {detail.ref} “{detail.draft.title}” from {detail.project_code}?\n\n"
+                               "Edit > Undo brings it back.", default_yes=False):
             return
-        try:
-            self.commands.delete(detail.id, detail.version, ref=detail.ref)
-        except ConflictError as exc:
-            self.show_item(None if exc.deleted else detail.id)
-            self._show_problem(f"Not deleted: {exc}")
-            return
-        except ServiceError as exc:
-            self._show_problem(str(exc))
-            return
-        self.clear()
+        if self._command("deleted", detail, lambda: self.commands.delete(detail.id, detail.version,
+                                                                         ref=detail.ref)) is not None:
+            self.clear()
 
     def convert_to_issue(self) -> None:
         """Create an issue from the risk and close the risk; the new issue is shown."""
         detail = self.current
-        if detail is None or detail.draft.kind != RaidKind.RISK:
+        if detail is None or detail.draft.kind != RaidKind.RISK or not self._confirm(
+                "Convert to issue", f"Has {detail.ref} “{detail.draft.title}” happened?\n\nAn issue is created "
+                                    "with its details; the risk is closed and linked to it, with its history kept.",
+                default_yes=True):
             return
-        answer = QMessageBox.question(
-            self, "Convert to issue",
-            f"Has {detail.ref} “{detail.draft.title}” happened?\n\nAn issue is created with its details; "
-            "the risk is closed and linked to it, with its history kept.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-        if answer != QMessageBox.StandardButton.Yes:
-            return
+        conversion = self._command("converted", detail, lambda: self.commands.convert_to_issue(
+            detail.id, detail.version, ref=detail.ref, today=self._today()))
+        if conversion is not None:
+            self._after_write(conversion.issue_id)
+
+    def _confirm(self, title: str, text: str, *, default_yes: bool) -> bool:
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        return QMessageBox.question(self, title, text, yes | no, yes if default_yes else no) == yes
+
+    def _command(self, verb: str, detail: RaidDetail, write: Callable[[], Any]) -> Any | None:
+        """Run a delete or a conversion; when refused, show the stored item and say why (None)."""
         try:
-            conversion = self.commands.convert_to_issue(detail.id, detail.version, ref=detail.ref,
-                                                        today=self._today())
+            return write()
         except ConflictError as exc:
             self.show_item(None if exc.deleted else detail.id)
-            self._show_problem(f"Not converted: {exc}")
-            return
+            self._show_problem(f"Not {verb}: {exc}")
         except ServiceError as exc:
             self._show_problem(str(exc))
-            return
-        self._after_write(conversion.issue_id)
+        return None
 
     def mark_reviewed(self) -> None:
         """Set last reviewed to today and save (with any other edits in the form)."""
