@@ -384,3 +384,17 @@ def test_register_lists_items_of_every_project(db, ctx):
     with db.session() as session:
         codes = set(session.scalars(select(Project.code)))
     assert {row.project for row in ctx.read(raid.raid_rows, TODAY)} == (set(codes) | {"Portfolio"})
+
+
+def test_a_new_item_without_a_title_is_not_saved_and_says_why(tab, db, qtbot):
+    qtbot.mouseClick(tab.panel.ui.new_button, Qt.MouseButton.LeftButton)
+    panel = tab.panel
+    panel.ui.likelihood_combo.setCurrentIndex(panel.ui.likelihood_combo.findData(2))
+    assert not panel.ui.title_error.isVisibleTo(panel)  # not while the user is still filling the form
+    panel.ui.due_edit.set_date_value(TODAY - dt.timedelta(days=3))
+    assert "before the date raised" in panel.ui.dates_error.text()
+    panel.ui.save_button.click()
+    assert panel.ui.title_error.text().startswith("Title is required")
+    assert panel.ui.title_edit.hasFocus() or not panel.isActiveWindow()
+    with db.session() as session:
+        assert len(session.scalars(select(RaidItem)).all()) == len(ITEMS)

@@ -361,7 +361,8 @@ class RaidDetailPanel(QWidget):
         """The checks that need no database, shown as the user types."""
         draft = self.form_draft()
         errors = {}
-        if not draft.title:
+        # A new item's empty title is reported on save, not while the user fills the other fields.
+        if not draft.title and self._baseline is not None and self._baseline.title:
             errors["title"] = "Title is required: say in a few words what the item is."
         if draft.raised and draft.due and draft.due < draft.raised:
             errors["due"] = "The due date is before the date raised: it must be on or after it."
@@ -378,7 +379,9 @@ class RaidDetailPanel(QWidget):
         ui.revert_button.setEnabled(editing and dirty)
         ui.delete_button.setEnabled(has_item)
         ui.reviewed_button.setEnabled(has_item)
-        ui.dependency_group.setVisible(kind == RaidKind.DEPENDENCY)
+        # Other kinds may carry a dependency too (imported logs do): then it stays in view.
+        ui.dependency_group.setVisible(kind == RaidKind.DEPENDENCY
+                                       or ui.depends_project_combo.currentData() is not None)
         convertible = (has_item and self.current.draft.kind == RaidKind.RISK and self.current.became is None
                        and self.current.draft.status != RaidStatus.CLOSED)
         ui.convert_button.setVisible(kind == RaidKind.RISK or not editing)
@@ -504,9 +507,7 @@ class RaidDetailPanel(QWidget):
         if self.current is not None:
             self.show_item(self.current.id)
         elif self._baseline is not None:
-            self._loading = True
             self._write_form(self._baseline)
-            self._loading = False
             self._clear_errors()
             self._update_state()
 
