@@ -578,7 +578,8 @@ def convert_to_issue(session: Session, risk_id: int, expected_version: int | Non
     """Turn a risk that has happened into an issue; the risk is closed and keeps its history.
 
     The issue copies the risk's title, description, category, owner, impact, cost, response,
-    mitigation and escalation; its likelihood is 5 (it has happened) and it is raised today.
+    mitigation, escalation and dependency; its likelihood is 5 (it has happened), it is raised
+    today, and it keeps the risk's due date unless that is already past.
     """
     today = today or dt.date.today()
     risk = session.get(RaidItem, risk_id, populate_existing=True)
