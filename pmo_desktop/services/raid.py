@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -482,6 +482,15 @@ def restore_fields(session: Session, item_id: int, values: Mapping[str, Any], ex
     before = {name: getattr(item, name) for name in values}
     apply_changes(session, RaidItem, item_id, values, expected_version)
     return SavedItem(item.id, item.version, before)
+
+
+def versions_of(session: Session, item_ids: Iterable[int]) -> dict[int, int]:
+    """The stored version of each item (missing items are left out)."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(RaidItem.id, RaidItem.version).where(RaidItem.id.in_(ids)))
+    return {item_id: version for item_id, version in rows}
 
 
 def mark_reviewed(session: Session, item_id: int, expected_version: int | None, today: dt.date) -> SavedItem:

@@ -398,3 +398,23 @@ def test_a_new_item_without_a_title_is_not_saved_and_says_why(tab, db, qtbot):
     assert panel.ui.title_edit.hasFocus() or not panel.isActiveWindow()
     with db.session() as session:
         assert len(session.scalars(select(RaidItem)).all()) == len(ITEMS)
+
+
+def test_undo_and_redo_of_a_conversion_and_a_delete(tab, db, ctx, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    risk_id = select_ref(tab, "R-002")
+    tab.panel.ui.convert_button.click()
+    issue_id = tab.selected_id()
+    tab.panel.ui.delete_button.click()  # the new issue: the risk lets go of it
+    assert stored(db, issue_id) is None and stored(db, risk_id).became_item_id is None
+
+    ctx.undo_stack.undo()  # the issue comes back, linked again
+    assert stored(db, issue_id).ref == "I-002" and stored(db, risk_id).became_item_id == issue_id
+    ctx.undo_stack.undo()  # the conversion is undone: the risk is open again, the issue gone
+    risk = stored(db, risk_id)
+    assert (risk.status, risk.closed_on, risk.became_item_id) == ("in_progress", None, None)
+    assert stored(db, issue_id) is None
+    ctx.undo_stack.redo()
+    assert stored(db, risk_id).status == "closed" and stored(db, risk_id).became_item_id is not None
+    assert ctx.undo_stack.canRedo() and not any(c.isObsolete() for c in
+                                                (ctx.undo_stack.command(i) for i in range(ctx.undo_stack.count())))

@@ -32,6 +32,10 @@ class RaidCommands:
         self._versions[saved.id] = saved.version
         return saved
 
+    def _remember_linked(self, session: Session, snapshot: RaidSnapshot) -> None:
+        # Deleting or restoring an issue also unlinks or relinks the risks it came from.
+        self._versions.update(raid.versions_of(session, snapshot.linked_from))
+
     def _expect(self, item_id: int, version: int | None) -> None:
         # What the user is looking at is the freshest knowledge of the item's version.
         if version is not None:
@@ -43,11 +47,15 @@ class RaidCommands:
 
         def do(session: Session) -> SavedItem:
             if snapshot:
-                return self._remember(raid.restore_item(session, snapshot.pop()))
+                restored = snapshot.pop()
+                saved = self._remember(raid.restore_item(session, restored))
+                self._remember_linked(session, restored)
+                return saved
             return self._remember(raid.create_item(session, draft, today=today))
 
         def undo(session: Session, saved: SavedItem) -> None:
             snapshot.append(raid.delete_item(session, saved.id, self._versions.get(saved.id, saved.version)))
+            self._remember_linked(session, snapshot[-1])
 
         label = draft.ref or f"new {draft.kind}"
         return run_undoable(self._ctx, f"Add {label}", do, undo, entity=ENTITY)
@@ -73,10 +81,13 @@ class RaidCommands:
         current = [item_id]
 
         def do(session: Session) -> RaidSnapshot:
-            return raid.delete_item(session, current[0], self._versions.get(current[0]))
+            snapshot = raid.delete_item(session, current[0], self._versions.get(current[0]))
+            self._remember_linked(session, snapshot)
+            return snapshot
 
         def undo(session: Session, snapshot: RaidSnapshot) -> None:
             saved = self._remember(raid.restore_item(session, snapshot))
+            self._remember_linked(session, snapshot)
             current[0] = saved.id
 
         return run_undoable(self._ctx, f"Delete {ref}", do, undo, entity=ENTITY)
