@@ -212,11 +212,21 @@ def header_score(row: tuple, below: Sequence[tuple], above: tuple = ()) -> float
     long_cells = sum(1 for value in texts if len(str(value)) > 60)
     colons = sum(1 for value in texts if str(value).rstrip().endswith(":"))
     next_row = next((r for r in below if _filled(r)), ())
+    if _is_group_row(cells, below[0] if below else ()):
+        return 0.0
     has_data_below = len(_filled(next_row)) >= min(2, len(cells))
     starts_block = len(_filled(above)) <= 1
     score = 2.0 * known + 0.25 * len(texts) + (1.0 if has_data_below else -1.0)
     score += (0.75 if starts_block else 0.0) + 0.5 * min(len(grid), 6)
     return score - 1.5 * long_cells - 2.0 * colons - 0.75 * min(duplicates, 4)
+
+
+def _is_group_row(cells: Sequence[object], next_row: tuple) -> bool:
+    """A merged group banner ("Baseline", "Forecast") over a denser row of repeated headers."""
+    below = _filled(next_row)
+    texts_below = [str(v).strip().lower() for v in below if _is_text(v)]
+    repeats = len(texts_below) - len(set(texts_below))
+    return len(below) >= 2 * len(cells) and len(texts_below) >= 0.6 * len(below) and repeats >= 2
 
 
 def find_header_row(rows: Sequence[tuple], start: int = 0, limit: int = HEADER_SCAN_ROWS) -> int | None:
@@ -277,9 +287,31 @@ def table_extent(
     return records
 
 
+def _with_group_labels(rows: Sequence[tuple], header_index: int) -> tuple:
+    """Headers prefixed by the merged group label above them when the headers alone repeat.
+
+    "Baseline | | Forecast |" over "Start | End | Start | End" gives "Baseline Start",
+    "Baseline End", "Forecast Start", "Forecast End".
+    """
+    headers = tuple(rows[header_index])
+    texts = [str(h).strip().lower() for h in headers if isinstance(h, str)]
+    if header_index == 0 or len(texts) == len(set(texts)):
+        return headers
+    group_row = rows[header_index - 1]
+    if not any(isinstance(v, str) for v in group_row):
+        return headers
+    combined, group = [], None
+    for index, header in enumerate(headers):
+        label = _cell(group_row, index)
+        if isinstance(label, str):
+            group = label.strip()
+        is_repeated = isinstance(header, str) and texts.count(header.strip().lower()) > 1
+        combined.append(f"{group} {header}" if group and is_repeated else header)
+    return tuple(combined)
+
+
 def _headers_and_samples(rows: Sequence[tuple], header_index: int) -> tuple[tuple, list[list[object]]]:
-    header_row = rows[header_index]
-    headers = tuple(header_row)
+    headers = _with_group_labels(rows, header_index)
     samples: list[list[object]] = [[] for _ in headers]
     for row in rows[header_index + 1: header_index + 31]:
         for i in range(len(headers)):

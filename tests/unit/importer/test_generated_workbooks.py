@@ -274,3 +274,26 @@ def test_two_tables_one_blank_row_apart_and_a_project_called_total(tmp_path: Pat
     assert (issues.kind, issues.header_row, [line for line, _ in issues.rows]) == (Kind.RAID, 5, [6])
     assert (risks.raid_kind, issues.raid_kind) == ("risk", "issue")  # from "Risk ID" / "Issue ID"
     assert [(r.values["ref"], r.values["kind"]) for r in parse_table(issues).records] == [("I1", "issue")]
+
+
+def test_group_labels_over_repeated_headers(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Projects"
+    sheet.append([None, None, "Baseline", None, "Forecast", None, "Actual", None])
+    sheet.merge_cells("C1:D1")
+    sheet.merge_cells("E1:F1")
+    sheet.merge_cells("G1:H1")
+    sheet.append(["Project ID", "Project Name", "Start", "End", "Start", "End", "Start", "End"])
+    sheet.append(["P1", "Alpha", "01/02/2026", "30/06/2026", None, "31/07/2026", "03/02/2026", None])
+    workbook.save(tmp_path / "dates.xlsx")
+    [table] = analyse_workbook(read_workbook(tmp_path / "dates.xlsx")).tables
+    assert table.header_row == 2
+    assert table.headers[2:6] == ("Baseline Start", "Baseline End", "Forecast Start", "Forecast End")
+    [record] = parse_table(table).records
+    assert record.values == {
+        "code": "P1", "name": "Alpha", "start": date(2026, 2, 1), "end": date(2026, 6, 30),
+        "forecast_end": date(2026, 7, 31), "actual_start": date(2026, 2, 3),
+    }

@@ -169,6 +169,10 @@ def test_gmpp_return_hidden_and_guidance_sheets_are_skipped(corpus: Path) -> Non
     reasons = {s.sheet: s.reason for s in analysis.skipped}
     assert "hidden" in reasons["Dropdown List"]
     assert "instructions" in reasons["Introduction"]
+    risks = _table(analysis, "2 - DCA & Risk", Kind.RAID)  # under guidance text and a DCA block
+    assert (risks.header_row, risks.raid_kind) == (16, "risk")
+    first = parse_table(risks).records[0].values
+    assert (first["impact"], first["likelihood"]) == (5, 3)  # "Very High", "Medium"
 
 
 @pytest.mark.parametrize(
