@@ -176,10 +176,11 @@ class RisksTab(QWidget):
         self.panel.item_saved.connect(self.select_item)
         self.panel.open_item.connect(self._on_open_item)
         self.panel.new_requested.connect(self.new_item)
-        for keys, slot in ((QKeySequence.StandardKey.New, self.new_item),
-                           (QKeySequence.StandardKey.Save, self.panel.save),
-                           (QKeySequence.StandardKey.Find, self._focus_filter)):
-            shortcut = QShortcut(QKeySequence(keys), self)
+        # Find (Ctrl+F) belongs to the main window, which focuses ``filter_bar`` itself.
+        for keys, widget, slot in ((QKeySequence.StandardKey.New, self, self.new_item),
+                                   (QKeySequence.StandardKey.Save, self, self.panel.save),
+                                   (QKeySequence.StandardKey.Delete, self.table, self.panel.delete)):
+            shortcut = QShortcut(QKeySequence(keys), widget)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
@@ -266,10 +267,6 @@ class RisksTab(QWidget):
     def _clear_all_filters(self) -> None:
         self.filter_bar.clear()
         self._on_filters_cleared()
-
-    def _focus_filter(self) -> None:
-        self.filter_bar.search.setFocus()
-        self.filter_bar.search.selectAll()
 
     # -- selection and panel -----------------------------------------------------------------------
     def _on_current_row_changed(self, current, _previous) -> None:
