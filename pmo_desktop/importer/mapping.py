@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -70,7 +70,7 @@ class HeaderUnit:
     """A rate per day ("Day Rate")."""
 
 
-def _unit_from_text(text: str) -> HeaderUnit:
+def unit_from_text(text: str) -> HeaderUnit:
     """Find a unit anywhere in the raw header: "(£k)", "£m", "'000", "(days)", "FTE", "hrs/week"."""
     lowered = text.lower()
     multiplier = Decimal(1)
@@ -350,8 +350,23 @@ def _choose_field(
     return max(scores)[2]
 
 
+def with_default_money_scale(mapping: MappingResult, multiplier: Decimal, note: str) -> MappingResult:
+    """Money columns whose header names no scale take ``multiplier`` (a title's "£000s")."""
+    if multiplier == 1:
+        return mapping
+    specs = {spec.name: spec for spec in FIELDS[mapping.kind]}
+    columns = tuple(
+        replace(column, multiplier=multiplier, note=note)
+        if column.field and specs[column.field].type is FieldType.MONEY and column.multiplier == 1
+        and column.field != "cost_rate"
+        else column
+        for column in mapping.columns
+    )
+    return replace(mapping, columns=columns)
+
+
 def _column_unit(spec: FieldSpec, header: object, options: ParseOptions) -> tuple[Decimal, str | None]:
-    unit = _unit_from_text(str(header))
+    unit = unit_from_text(str(header))
     if spec.type in (FieldType.MONEY, FieldType.NUMBER):
         multiplier = unit.multiplier
         if spec.name == "cost_rate" and unit.per_day:

@@ -25,7 +25,14 @@ from enum import StrEnum
 from functools import lru_cache
 
 from pmo_desktop.importer.fields import FIELDS, SHEET_NAME_HINTS, Kind, key_fields, raid_kind_from_sheet_name
-from pmo_desktop.importer.mapping import MappingResult, detect_grid, map_headers, match_header
+from pmo_desktop.importer.mapping import (
+    MappingResult,
+    detect_grid,
+    map_headers,
+    match_header,
+    unit_from_text,
+    with_default_money_scale,
+)
 from pmo_desktop.importer.readers import Sheet, Workbook
 from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions
 
@@ -331,6 +338,8 @@ def table_at(
     headers, samples = _headers_and_samples(rows, header_index)
     context = f"{sheet_name} {_banner_above(rows, header_index)}"  # "Key Risks" over a table
     kind, mapping = classify(headers, context, samples, options)
+    if kind is not None:
+        mapping = _title_money_scale(rows, header_index, mapping)
     records = table_extent(rows, header_index, len(headers), _text_columns(mapping) if kind else ())
     return SheetTable(
         sheet=sheet_name,
@@ -342,6 +351,17 @@ def table_at(
         mapping=mapping,
         raid_kind=_raid_kind(context, mapping) if kind is Kind.RAID else None,
     )
+
+
+def _title_money_scale(rows: Sequence[tuple], header_index: int, mapping: MappingResult) -> MappingResult:
+    """Apply "All figures in £000s" written in the title rows to money columns without a unit."""
+    for row in rows[max(0, header_index - 5): header_index]:
+        for value in row:
+            if isinstance(value, str) and len(value) <= 120:
+                scale = unit_from_text(value).multiplier
+                if scale != 1:
+                    return with_default_money_scale(mapping, scale, f"scale from the title: {value}")
+    return mapping
 
 
 def _raid_kind(context: str, mapping: MappingResult) -> str | None:

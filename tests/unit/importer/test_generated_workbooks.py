@@ -297,3 +297,21 @@ def test_group_labels_over_repeated_headers(tmp_path: Path) -> None:
         "code": "P1", "name": "Alpha", "start": date(2026, 2, 1), "end": date(2026, 6, 30),
         "forecast_end": date(2026, 7, 31), "actual_start": date(2026, 2, 3),
     }
+
+
+def test_scale_written_in_the_title_applies_to_money_columns(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Finance"
+    sheet.append(["Portfolio finance summary - all figures £000s"])
+    sheet.append(["Project ID", "Project Name", "Budget", "Actual Cost", "Forecast (£m)", "% Complete"])
+    sheet.append(["P1", "Alpha", 250, "12.5", 1.1, "40%"])
+    workbook.save(tmp_path / "finance.xlsx")
+    [table] = analyse_workbook(read_workbook(tmp_path / "finance.xlsx")).tables
+    [record] = parse_table(table).records
+    assert record.values["budget"] == Decimal(250_000)
+    assert record.values["actual_cost"] == Decimal(12_500)
+    assert record.values["forecast_cost"] == Decimal(1_100_000)  # its own header's unit wins
+    assert "title" in table.mapping.mapped["budget"].note
