@@ -2,8 +2,8 @@
 
 Every parser takes the raw cell (already normalised by the reader: ints, floats, dates, stripped
 strings or None) and returns the typed value, ``None`` for a blank or a "to be confirmed"
-placeholder, or raises ``ValueError`` whose message explains the problem in plain words (it is
-shown to the coordinator and written into the rejected-rows workbook).
+marker ("TBC", "n/a"), or raises ``ValueError`` whose message explains the problem in plain
+words (it is shown to the coordinator and written into the rejected-rows workbook).
 
 Choices made here (documented once, relied on by the tests):
 
@@ -42,7 +42,7 @@ from pmo_desktop.importer.fields import FieldSpec, FieldType
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
 
-PLACEHOLDERS = frozenset(
+NO_VALUE_WORDS = frozenset(
     {
         "tbc", "tbd", "tba", "to be confirmed", "to be decided", "to be agreed", "n/a", "na",
         "n.a.", "n.a", "not applicable", "none", "nil", "null", "-", "--", "---", "\u2013", "\u2014",
@@ -52,13 +52,13 @@ PLACEHOLDERS = frozenset(
 """Cell texts that mean 'no value yet': parsed to None without an error."""
 
 
-def is_placeholder(value: object) -> bool:
-    """True for None, empty text and 'TBC'-style placeholders."""
+def is_no_value(value: object) -> bool:
+    """True for None, empty text and 'TBC'-style markers that mean no value yet."""
     if value is None:
         return True
     if isinstance(value, str):
         text = value.strip().lower()
-        return not text or text in PLACEHOLDERS
+        return not text or text in NO_VALUE_WORDS
     return False
 
 
@@ -80,7 +80,7 @@ def _is_number(value: object) -> bool:
 
 def _lookup(value: object, table: dict[str, str], what: str, choices: str) -> str | None:
     """Map a word through a synonym table, raising a readable ValueError when unknown."""
-    if is_placeholder(value):
+    if is_no_value(value):
         return None
     key = _word(value)
     if key in table:
@@ -184,7 +184,7 @@ def _numeric_date(a: str, b: str, c: str, day_first: bool, raw: object) -> date:
 
 def _text_date(text: str, day_first: bool, period_end: bool, raw: object) -> date | None:
     text = _PREFIX_RE.sub("", text.strip().lower()).strip()
-    if not text or text in PLACEHOLDERS:
+    if not text or text in NO_VALUE_WORDS:
         return None
     if match := _ISO_RE.match(text):
         return _make_date(int(match[1]), int(match[2]), int(match[3]), raw)
@@ -219,7 +219,7 @@ def parse_date(value: object, *, day_first: bool = True, period_end: bool = Fals
     ``day_first`` is the office's setting for ambiguous text like 03/04/2026; ``period_end``
     picks the last day for month and quarter texts (use it for end/due/forecast fields).
     """
-    if is_placeholder(value):
+    if is_no_value(value):
         return None
     if isinstance(value, datetime):
         return _plausible(value.date(), value)
@@ -288,7 +288,7 @@ def _number_from_digits(digits: str, raw: object) -> Decimal:
 
 def read_amount(value: object, what: str = "number") -> Amount | None:
     """Read a number from a cell: accepts separators, currency, k/m suffixes, (negatives)."""
-    if is_placeholder(value):
+    if is_no_value(value):
         return None
     if isinstance(value, bool):
         raise ValueError(f"{_describe(value)} is a yes/no value, not a {what}")
@@ -367,7 +367,7 @@ def parse_percent(value: object, *, max_percent: float = 100.0) -> float | None:
     A number above 1 is read as percent points. Anything above ``max_percent`` percent is
     refused (percent complete cannot exceed 100; pass a higher limit for utilisation).
     """
-    if is_placeholder(value):
+    if is_no_value(value):
         return None
     has_sign = isinstance(value, str) and value.strip().endswith("%")
     text = value.strip().rstrip("%").strip() if isinstance(value, str) else value
@@ -396,7 +396,7 @@ def parse_hours(
     (x hours_per_week) or "percent" (a share of hours_per_week). A unit written in the cell
     ("3 days", "7.5h", "0.5 FTE", "50%") wins over the column's unit.
     """
-    if is_placeholder(value):
+    if is_no_value(value):
         return None
     if isinstance(value, str):
         text = value.strip().lower()
@@ -593,7 +593,7 @@ def _score_from_fraction(fraction: float, raw: object) -> int:
 
 def parse_score(value: object) -> int | None:
     """Parse a likelihood or impact to 1..5 (numbers, words, H/M/L or a probability percent)."""
-    if is_placeholder(value):
+    if is_no_value(value):
         return None
     if _is_number(value):
         number = float(value)  # type: ignore[arg-type]
@@ -633,7 +633,7 @@ PRIORITY_WORDS: dict[str, int] = {
 
 def parse_priority(value: object) -> int | None:
     """Parse a priority to an integer where 1 is the highest ("P1" -> 1, "High" -> 1)."""
-    if is_placeholder(value):
+    if is_no_value(value):
         return None
     if isinstance(value, str):
         text = _word(value)
