@@ -38,5 +38,17 @@ test: $(STAMP) lint
 	@scripts/system_deps.sh offscreen
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks (docs/performance.md): the scale office, each figure against a baseline of the same run.
+# bench-quick is a tenth of the scale for CI (a minute or two); neither fails on a slow figure.
+BENCH_ARGS ?=
+
+bench: $(STAMP)
+	@scripts/system_deps.sh offscreen
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	@scripts/system_deps.sh offscreen
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/bench.py --quick $(BENCH_ARGS)
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache *.egg-info

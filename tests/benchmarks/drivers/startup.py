@@ -1,0 +1,124 @@
+"""Startup: the real program to its main window with the first tab's table filled, or the floor.
+
+``app URL``    runs ``pmo_desktop.__main__.main(["--database", URL, "--no-crash-dialog"])``, the
+               same entry point as ``pmo-desktop``. The program has no hook for "the window is up
+               and filled", so ``QApplication.exec`` is replaced (from outside, before ``main``
+               runs) by a function that processes events until the main window is exposed and
+               its current tab's table has rows, prints ``READY`` (the parent times the process
+               from launch to that line), then times each tab's first show and a refresh of
+               each tab, and exits.
+``floor URL``  the floor of the stack: import PySide6 and SQLAlchemy, open the same database, run
+               one SELECT, show a bare QMainWindow, print ``READY``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from ..common import report_and_exit, signal_ready, start_profile
+
+POLL_MS = 5
+GIVE_UP_S = 300.0
+
+
+def _process_until(app, done) -> None:
+    from PySide6.QtCore import QEventLoop
+
+    deadline = time.perf_counter() + GIVE_UP_S
+    while not done():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, POLL_MS)
+        if time.perf_counter() > deadline:
+            raise SystemExit("gave up waiting for the window")
+
+
+def _settle(app) -> None:
+    """Deliver what is pending now (layouts, paints of the offscreen backing store)."""
+    app.processEvents()
+    app.sendPostedEvents()
+    app.processEvents()
+
+
+def _table_rows(page) -> int:
+    table = getattr(page, "table", None)
+    model = table.model() if table is not None else None
+    return model.rowCount() if model is not None else 0
+
+
+def _measure_tabs(app, window) -> dict:
+    """Each tab's first show (switching to it) and a refresh of each tab, in seconds."""
+    tabs = window.tabs
+    names = [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
+    first_show: dict[str, float] = {}
+    start = tabs.currentIndex()
+    for index in range(tabs.count()):
+        if index == start:
+            continue
+        started = time.perf_counter()
+        tabs.setCurrentIndex(index)
+        _settle(app)
+        first_show[names[index]] = time.perf_counter() - started
+    refresh: dict[str, float] = {}
+    rows: dict[str, int] = {}
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        _settle(app)
+        page = tabs.widget(index)
+        started = time.perf_counter()
+        page.refresh()
+        _settle(app)
+        refresh[names[index]] = time.perf_counter() - started
+        rows[names[index]] = _table_rows(page)
+    return {"first_tab": names[start], "first_show": first_show, "refresh": refresh, "rows": rows}
+
+
+def run_app(url: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    def exec_and_measure(*_args) -> int:
+        from pmo_desktop.ui.main_window import MainWindow
+
+        app = QApplication.instance()
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        if not windows:
+            raise SystemExit("no main window was shown")
+        window = windows[0]
+
+        def filled() -> bool:
+            handle = window.windowHandle()
+            return (window.isVisible() and handle is not None and handle.isExposed()
+                    and _table_rows(window.current_tab()) > 0)
+
+        _process_until(app, filled)
+        signal_ready()
+        report_and_exit(_measure_tabs(app, window))
+        return 0
+
+    QApplication.exec = exec_and_measure  # type: ignore[method-assign]
+    from pmo_desktop.__main__ import main
+
+    main(["--database", url, "--no-crash-dialog"])
+    raise SystemExit("the program returned without showing its window")
+
+
+def run_floor(url: str) -> None:
+    import sqlalchemy
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    engine = sqlalchemy.create_engine(url)
+    with engine.connect() as conn:
+        projects = conn.execute(sqlalchemy.text("SELECT count(*) FROM project")).scalar_one()
+    app = QApplication([sys.argv[0]])
+    window = QMainWindow()
+    window.resize(1280, 800)
+    window.setWindowTitle(f"{projects} projects")
+    window.show()
+    _process_until(app, lambda: window.windowHandle() is not None and window.windowHandle().isExposed())
+    signal_ready()
+    report_and_exit({"projects": projects})
+
+
+if __name__ == "__main__":
+    start_profile()
+    mode, url = sys.argv[1], sys.argv[2]
+    {"app": run_app, "floor": run_floor}[mode](url)
