@@ -512,11 +512,13 @@ class ImportSession:
         self.last_plan = plan
         return plan
 
-    def apply(self, remember_mappings: bool = True, progress: ProgressFn | None = None) -> ApplyResult:
+    def apply(self, remember_mappings: bool = True, progress: ProgressFn | None = None,
+              stop: Callable[[], bool] | None = None) -> ApplyResult:
         """Apply each file as its own ImportBatch (parents first); remember the confirmed mappings.
 
         A file the database refuses is reported in ``problems`` (nothing of it written); the
-        other files are still applied.
+        other files are still applied. When ``stop()`` turns true (Cancel), the files not yet
+        started are left out and reported; the files already applied stay applied.
         """
         result = ApplyResult()
         work = [(loaded, self.parsed_sheets(loaded)) for loaded in self.files if loaded.ok]
@@ -525,6 +527,10 @@ class ImportSession:
         for number, (loaded, sheets) in enumerate(work):
             if progress is not None:
                 progress(number, len(work), f"Importing {loaded.path.name} ({number + 1} of {len(work)})…")
+            if stop is not None and stop():
+                result.problems.append(FileProblem(loaded.path, f"{loaded.path.name} was not imported: "
+                                                                "the import was cancelled before it started."))
+                continue
             assert loaded.workbook is not None
             try:
                 batch, plan = apply_file(self.db, loaded.workbook, sheets, overwrite_blanks=self.overwrite_blanks)

@@ -18,6 +18,7 @@ Three layouts are recognised:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -418,12 +419,26 @@ def _label_column(rows: Sequence[tuple]) -> tuple[int, list[_Label]] | None:
     return None
 
 
+_CELL_ADDRESS = re.compile(r"\$?[A-Z]{1,3}\$?\d{1,7}")
+
+
+def _is_metadata_column(values: Sequence[object]) -> bool:
+    """Cell addresses or one value repeated down the column: a data map, not a project's data."""
+    texts = [str(value) for value in values]
+    counts = Counter(texts)
+    addresses = sum(1 for text in texts if _CELL_ADDRESS.fullmatch(text))
+    top_share = counts.most_common(1)[0][1] / len(texts)
+    distinct_share = len(counts) / len(texts)
+    return addresses >= 0.8 * len(texts) or top_share >= 0.9 or (len(texts) >= 50 and distinct_share < 0.02)
+
+
 def _value_columns(rows: Sequence[tuple], labels: Sequence[_Label], label_column: int) -> list[int]:
+    """Columns right of the labels that hold one record each (enough values, real data)."""
     width = max((len(rows[label.row]) for label in labels), default=0)
     columns = []
     for column in range(label_column + 1, width):
-        filled = sum(1 for label in labels if _cell(rows[label.row], column) is not None)
-        if filled >= max(2, len(labels) // 10):
+        values = [v for label in labels if (v := _cell(rows[label.row], column)) is not None]
+        if len(values) >= max(2, len(labels) // 10) and not _is_metadata_column(values):
             columns.append(column)
     return columns
 

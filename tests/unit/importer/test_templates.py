@@ -207,3 +207,11 @@ def test_reader_edge_values(corpus: Path) -> None:
     windows = read_workbook(edge / "phpss-zip-windows-dir-separator.xlsx").sheets[0].rows
     assert windows[0][:3] == ("Key ID", "Key", "English")
     assert windows[1][0] == "184323"  # stored as text, kept as text
+
+
+def test_gmpp_datamap_is_not_mistaken_for_a_master(corpus: Path) -> None:
+    # Field names down column A like a master, but the other columns hold sheet names and cell
+    # addresses of another workbook: nothing here is project data.
+    analysis = analyse_workbook(read_workbook(corpus / "templates" / "dft-gmpp-return-datamap.csv"))
+    assert analysis.tables == []
+    assert [s.sheet for s in analysis.skipped] == ["dft-gmpp-return-datamap"]
