@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from pmo_desktop.importer.fields import FieldSpec, FieldType
 
@@ -78,18 +79,40 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def _lookup(value: object, table: dict[str, str], what: str, choices: str) -> str | None:
-    """Map a word through a synonym table, raising a readable ValueError when unknown."""
-    if is_no_value(value):
-        return None
-    key = _word(value)
+_T = TypeVar("_T")
+_COMMENT_SPLIT = re.compile(r"\s+[-\u2013\u2014:;,]\s*|\s*[(\[]|\s*[:;,]\s+")
+
+
+def _leading_word(text: str) -> str | None:
+    """The value before a comment: "Green - on track" -> "green", "High (4)" -> "high"."""
+    head = _COMMENT_SPLIT.split(text, maxsplit=1)[0].strip()
+    return head if head and head != text else None
+
+
+def _find(key: str, table: dict[str, _T]) -> _T | None:
     if key in table:
         return table[key]
     squeezed = re.sub(r"[^a-z0-9/]", "", key)
     for candidate, result in table.items():
         if re.sub(r"[^a-z0-9/]", "", candidate) == squeezed:
             return result
-    raise ValueError(f"{_describe(value)} is not a {what} this program knows; use one of {choices}")
+    return None
+
+
+def _lookup(value: object, table: dict[str, str], what: str, choices: str) -> str | None:
+    """Map a word through a synonym table, raising a readable ValueError when unknown.
+
+    A comment after the value is ignored ("Amber - improving", "Closed (duplicate)").
+    """
+    if is_no_value(value):
+        return None
+    key = _word(value)
+    found = _find(key, table)
+    if found is None and (head := _leading_word(key)):
+        found = _find(head, table)
+    if found is None:
+        raise ValueError(f"{_describe(value)} is not a {what} this program knows; use one of {choices}")
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -616,10 +639,11 @@ def parse_score(value: object) -> int | None:
         return parse_score(float(text))
     if match := re.fullmatch(r"([1-5])(?:\.0)?(?:\s*[-:(=]\s*[a-z ]*\)?|\s+[a-z ]+)", text):
         return int(match[1])
-    squeezed = re.sub(r"[^a-z]", "", text)
-    for word, score in SCORE_WORDS.items():
-        if re.sub(r"[^a-z]", "", word) == squeezed and squeezed:
-            return score
+    found = _find(text, SCORE_WORDS)
+    if found is None and (head := _leading_word(text)):
+        found = _find(head, SCORE_WORDS)
+    if found is not None:
+        return found
     raise ValueError(f"{_describe(value)} is not a score; use 1-5, Very Low..Very High or H/M/L")
 
 

@@ -177,7 +177,8 @@ def test_parse_hours(raw: object, kwargs: dict, expected: float) -> None:
     [
         ("R", "R"), ("amber", "A"), ("G", "G"), ("Yellow", "A"), ("On track", "G"), ("At Risk", "A"),
         ("Off track", "R"), ("Amber/Green", "G"), ("Amber-Red", "R"), ("AMBER / RED", "R"), ("Blue", "G"),
-        ("\U0001f534", "R"), ("n/a", None),
+        ("\U0001f534", "R"), ("n/a", None), ("Green - on track", "G"), ("Amber (improving)", "A"),
+        ("Amber/Green - better than last month", "G"), ("R: supplier late", "R"),
     ],
 )
 def test_parse_rag(raw: str, expected: str | None) -> None:
@@ -207,6 +208,8 @@ def test_parse_rag_rejects_with_choices() -> None:
         (parse_escalation, "No", "none"),
         (parse_escalation, "Board", "executive"),
         (parse_escalation, 3, "portfolio"),
+        (parse_raid_status, "Closed (duplicate of R-12)", "closed"),
+        (parse_stage, "Delivery - phase 2", "delivery"),
     ],
 )
 def test_enumerations(parser, raw: object, expected: str) -> None:
@@ -219,6 +222,7 @@ def test_enumerations(parser, raw: object, expected: str) -> None:
         (1, 1), (5.0, 5), ("3", 3), ("Very Low", 1), ("low", 2), ("Medium", 3), ("H", 4), ("M", 3),
         ("L", 2), ("Very High", 5), ("VH", 5), ("Almost certain", 5), ("4 - High", 4), ("2 (Low)", 2),
         ("5%", 1), ("25%", 2), ("50%", 3), ("65%", 4), ("90%", 5), (0.35, 3), (80, 5), ("tbc", None),
+        ("High (4)", 4), ("Very High - severe", 5),
     ],
 )
 def test_parse_score(raw: object, expected: int | None) -> None:
