@@ -1,0 +1,298 @@
+"""Wizard page 2: which tables to import, what each holds, and where each of its columns goes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    QWizardPage,
+)
+
+from ...importer.fields import Kind
+from ...importer.session import ImportSession, TableChoice
+from .labels import (
+    BADGE_STYLE,
+    IGNORE,
+    KIND_LABELS,
+    UNMAPPED_COLOUR,
+    confidence_text,
+    field_label,
+)
+
+TABLE_INCLUDE, TABLE_FILE, TABLE_SHEET, TABLE_KIND, TABLE_ROWS, TABLE_COLUMNS, TABLE_MAPPING = range(7)
+MAP_HEADER, MAP_SAMPLES, MAP_FIELD, MAP_MATCH = range(4)
+
+
+class _QuietComboBox(QComboBox):
+    """A combo in a table cell: the mouse wheel scrolls the table unless the combo has focus."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+def _item(text: str, tooltip: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    if tooltip:
+        item.setToolTip(tooltip)
+    return item
+
+
+class MappingPage(QWizardPage):
+    """Tick the tables to import, choose what each holds, and check where each column goes."""
+
+    def __init__(self, session: ImportSession, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.setTitle("Check the tables and their columns")
+        self.setSubTitle("Tick the tables to import and say what each one holds. Select a table to see where "
+                         "each of its columns goes; columns that will not be imported are highlighted.")
+
+        self.tables_table = QTableWidget(0, 7, self)
+        self.tables_table.setObjectName("tables_table")
+        self.tables_table.setHorizontalHeaderLabels(["Import", "File", "Sheet", "Holds", "Rows", "Columns", "Mapping"])
+        self._setup_table(self.tables_table)
+        header = self.tables_table.horizontalHeader()
+        header.setSectionResizeMode(TABLE_FILE, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((TABLE_INCLUDE, 64), (TABLE_SHEET, 150), (TABLE_KIND, 190), (TABLE_ROWS, 70),
+                              (TABLE_COLUMNS, 120), (TABLE_MAPPING, 150)):
+            self.tables_table.setColumnWidth(column, width)
+        self.tables_table.itemChanged.connect(self._on_tables_table_item_changed)
+        self.tables_table.itemSelectionChanged.connect(self._on_tables_table_item_selection_changed)
+
+        self.columns_label = QLabel(self)
+        self.columns_label.setObjectName("columns_label")
+        font = self.columns_label.font()
+        font.setBold(True)
+        self.columns_label.setFont(font)
+        self.saved_badge = QLabel("✓ Saved mapping applied", self)
+        self.saved_badge.setObjectName("saved_badge")
+        self.saved_badge.setStyleSheet(BADGE_STYLE)
+        self.saved_badge.hide()
+
+        self.mapping_table = QTableWidget(0, 4, self)
+        self.mapping_table.setObjectName("mapping_table")
+        self.mapping_table.setHorizontalHeaderLabels(["Column in the sheet", "Sample values", "Imported as", "Match"])
+        self._setup_table(self.mapping_table)
+        header = self.mapping_table.horizontalHeader()
+        header.setSectionResizeMode(MAP_SAMPLES, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((MAP_HEADER, 220), (MAP_FIELD, 220), (MAP_MATCH, 130)):
+            self.mapping_table.setColumnWidth(column, width)
+
+        self.unmapped_label = QLabel(self)
+        self.unmapped_label.setObjectName("unmapped_label")
+        self.unmapped_label.setWordWrap(True)
+        self.unmapped_label.setProperty("role", "hint")
+
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.tables_table)
+        bottom = QWidget(self)
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 6, 0, 0)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.columns_label)
+        title_row.addWidget(self.saved_badge)
+        title_row.addStretch(1)
+        bottom_layout.addLayout(title_row)
+        bottom_layout.addWidget(self.mapping_table, 1)
+        bottom_layout.addWidget(self.unmapped_label)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(top)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self._tables: list[TableChoice] = []
+        self._filling = False
+
+    @staticmethod
+    def _setup_table(table: QTableWidget) -> None:
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(30)
+        table.horizontalHeader().setHighlightSections(False)
+        table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        table.setWordWrap(False)
+
+    # -- QWizardPage --------------------------------------------------------------------------
+    def initializePage(self) -> None:  # noqa: N802 - Qt override
+        self._tables = self.session.tables
+        self._fill_tables()
+        if self._tables:
+            self.tables_table.selectRow(0)
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        return any(table.include and table.kind is not None for table in self.session.tables)
+
+    @property
+    def current_table(self) -> TableChoice | None:
+        row = self.tables_table.currentRow()
+        return self._tables[row] if 0 <= row < len(self._tables) else None
+
+    def select_table(self, table: TableChoice) -> None:
+        """Show ``table``'s columns (tests and callers pick a table this way)."""
+        self.tables_table.selectRow(self._tables.index(table))
+
+    # -- the tables ---------------------------------------------------------------------------
+    def _fill_tables(self) -> None:
+        self._filling = True
+        self.tables_table.setRowCount(len(self._tables))
+        for row, table in enumerate(self._tables):
+            include = _item("")
+            include.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
+            self.tables_table.setItem(row, TABLE_INCLUDE, include)
+            self.tables_table.setItem(row, TABLE_FILE, _item(table.file, str(table.path)))
+            self.tables_table.setItem(row, TABLE_SHEET, _item(table.sheet))
+            rows = _item(f"{table.row_count:,}")
+            rows.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.tables_table.setItem(row, TABLE_ROWS, rows)
+            self.tables_table.setItem(row, TABLE_COLUMNS, _item(""))
+            self.tables_table.setItem(row, TABLE_MAPPING, _item(""))
+            combo = _QuietComboBox(self.tables_table)
+            combo.setObjectName(f"kind_combo_{row}")
+            combo.setPlaceholderText("Choose what it holds…")
+            for kind, label in KIND_LABELS.items():
+                combo.addItem(label, kind)
+            combo.currentIndexChanged.connect(lambda _i, t=table, c=combo: self._on_kind_combo_changed(t, c))
+            self.tables_table.setCellWidget(row, TABLE_KIND, combo)
+            self._update_table_row(row)
+        self._filling = False
+
+    def _update_table_row(self, row: int) -> None:
+        table = self._tables[row]
+        was_filling, self._filling = self._filling, True
+        self.tables_table.item(row, TABLE_INCLUDE).setCheckState(
+            Qt.CheckState.Checked if table.include else Qt.CheckState.Unchecked)
+        combo = self.tables_table.cellWidget(row, TABLE_KIND)
+        combo.blockSignals(True)
+        combo.setCurrentIndex(combo.findData(table.kind.value) if table.kind else -1)
+        combo.blockSignals(False)
+        mapped = sum(1 for column in table.columns if column.mapped)
+        columns = self.tables_table.item(row, TABLE_COLUMNS)
+        columns.setText(f"{mapped} of {len(table.columns)} imported")
+        unmapped = ", ".join(column.header for column in table.unmapped)
+        columns.setToolTip(f"Not imported: {unmapped}" if unmapped else "Every column is imported")
+        mapping = self.tables_table.item(row, TABLE_MAPPING)
+        if table.saved_mapping_applied:
+            mapping.setText("✓ Saved mapping")
+            mapping.setToolTip(f"The mapping you confirmed for {table.saved_from or 'a file'} with the same headers")
+        elif table.kind is None:
+            mapping.setText("Kind not clear")
+            mapping.setToolTip("Choose what this table holds to import it")
+        else:
+            mapping.setText(f"Automatic, {table.confidence:.0%}")
+            mapping.setToolTip("Columns matched by their headers; check them below")
+        self._filling = was_filling
+
+    def _on_tables_table_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != TABLE_INCLUDE:
+            return
+        table = self._tables[item.row()]
+        wanted = item.checkState() == Qt.CheckState.Checked
+        if wanted and table.kind is None:
+            self._update_table_row(item.row())  # cannot import a table of no kind: say so
+            self.unmapped_label.setText(f"Choose what {table.label} holds before importing it.")
+            return
+        table.include = wanted
+        self.session.last_plan = None
+        self.completeChanged.emit()
+
+    def _on_kind_combo_changed(self, table: TableChoice, combo: QComboBox) -> None:
+        kind = combo.currentData()
+        if kind is None:
+            return
+        self.session.set_kind(table, Kind(kind))
+        row = self._tables.index(table)
+        self._update_table_row(row)
+        if self.current_table is table:
+            self._fill_mapping(table)
+        else:
+            self.tables_table.selectRow(row)
+        self.completeChanged.emit()
+
+    def _on_tables_table_item_selection_changed(self) -> None:
+        table = self.current_table
+        if table is not None:
+            self._fill_mapping(table)
+
+    # -- the columns of the selected table ----------------------------------------------------
+    def _fill_mapping(self, table: TableChoice) -> None:
+        self.columns_label.setText(f"Columns of {table.file}, sheet {table.sheet} "
+                                   f"(headers on row {table.header_row})")
+        self.saved_badge.setVisible(table.saved_mapping_applied)
+        self.saved_badge.setToolTip(f"Confirmed on {table.saved_from}" if table.saved_from else "")
+        self.mapping_table.setRowCount(len(table.columns))
+        for row, column in enumerate(table.columns):
+            self.mapping_table.setItem(row, MAP_HEADER, _item(column.header, column.header))
+            samples = " · ".join(column.samples) if column.samples else "(blank in every row)"
+            self.mapping_table.setItem(row, MAP_SAMPLES, _item(samples, "\n".join(column.samples) or None))
+            self.mapping_table.setItem(row, MAP_MATCH, _item(""))
+            combo = _QuietComboBox(self.mapping_table)
+            combo.setObjectName(f"field_combo_{row}")
+            combo.addItem(IGNORE, None)
+            if table.kind is not None:
+                for name in table.field_names():
+                    combo.addItem(field_label(table.kind, name), name)
+            combo.setEnabled(table.kind is not None)
+            combo.currentIndexChanged.connect(
+                lambda _i, t=table, i=column.index, c=combo: self._on_field_combo_changed(t, i, c))
+            self.mapping_table.setCellWidget(row, MAP_FIELD, combo)
+        self._update_mapping(table)
+
+    def _update_mapping(self, table: TableChoice) -> None:
+        """Show each column's field, match and highlight, without rebuilding the combos."""
+        unmapped_brush = QBrush(QColor(UNMAPPED_COLOUR))
+        dark_text = QBrush(QColor("#1f1f1f"))
+        for row, column in enumerate(table.columns):
+            combo = self.mapping_table.cellWidget(row, MAP_FIELD)
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(combo.findData(column.field), 0) if column.field else 0)
+            combo.blockSignals(False)
+            match = self.mapping_table.item(row, MAP_MATCH)
+            match.setText(confidence_text(column))
+            match.setToolTip(column.note or None)
+            for index in (MAP_HEADER, MAP_SAMPLES, MAP_MATCH):
+                item = self.mapping_table.item(row, index)
+                item.setBackground(unmapped_brush if not column.mapped else QBrush())
+                item.setForeground(dark_text if not column.mapped else QBrush())
+        unmapped = table.unmapped
+        if table.kind is None:
+            self.unmapped_label.setText("Choose what this table holds; its columns are then matched to that kind's "
+                                        "fields.")
+        elif unmapped:
+            names = ", ".join(f"“{column.header}”" for column in unmapped[:8])
+            more = f" and {len(unmapped) - 8} more" if len(unmapped) > 8 else ""
+            self.unmapped_label.setText(
+                f"{len(unmapped)} column{'s are' if len(unmapped) != 1 else ' is'} not imported: {names}{more}. "
+                "Choose a field for any you need; the rest are left in the spreadsheet.")
+        else:
+            self.unmapped_label.setText("Every column is imported.")
+
+    def _on_field_combo_changed(self, table: TableChoice, index: int, combo: QComboBox) -> None:
+        self.session.set_field(table, index, combo.currentData())
+        self._update_mapping(table)
+        self._update_table_row(self._tables.index(table))
