@@ -1,0 +1,111 @@
+"""File > Import History: every import batch of this database, with Undo for an applied one."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+from ...importer.session import BatchRow, recent_batches
+from ..context import AppContext
+from ..forms.ui_import_history_dialog import Ui_ImportHistoryDialog
+from ..models.row_table_model import Column, RowTableModel
+from ..models.row_table_model import Kind as ColumnKind
+from .done_page import kinds_text, undo_batches
+
+HISTORY_LIMIT = 500
+HISTORY_COLUMNS = (
+    Column("id", "Batch", ColumnKind.INT, 64), Column("file", "File", width=230),
+    Column("kind", "Holds", width=150), Column("who", "Imported by", width=110),
+    Column("when", "When", width=130), Column("new", "New", ColumnKind.INT, 64),
+    Column("changed", "Changed", ColumnKind.INT, 72), Column("rejected", "Rejected", ColumnKind.INT, 72),
+    Column("status", "Status", width=160),
+)
+STATUS_COLUMN = 8
+
+
+def _local(when) -> str:
+    return when.astimezone().strftime("%d %b %Y %H:%M") if when is not None and when.tzinfo else (
+        when.strftime("%d %b %Y %H:%M") if when is not None else "")
+
+
+def history_row(batch: BatchRow) -> tuple:
+    """One batch as the history table shows it (RowTableModel: id first)."""
+    status = "Applied" if batch.can_undo else f"Undone{f' by {batch.undone_by}' if batch.undone_by else ''}"
+    return (batch.id, batch.id, batch.file_name, kinds_text(batch.kind), batch.imported_by or "",
+            _local(batch.imported_at), batch.inserted, batch.updated, batch.rejected, status)
+
+
+class ImportHistoryDialog(QDialog):
+    """The import batches, newest first; Undo takes the selected applied batch back out."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.ui = Ui_ImportHistoryDialog()
+        self.ui.setupUi(self)
+        self.model = RowTableModel(HISTORY_COLUMNS, self)
+        view = self.ui.batches_view
+        view.setModel(self.model)
+        view.verticalHeader().setDefaultSectionSize(26)
+        view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # newest first, as read
+        for column, spec in enumerate(HISTORY_COLUMNS[:-1]):
+            view.setColumnWidth(column, spec.width)
+        self._batches: dict[int, BatchRow] = {}
+        view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.ui.undo_button.clicked.connect(self._on_undo_button_clicked)
+        self.ui.button_box.rejected.connect(self.reject)
+        self.ctx.data_changed.connect(self._on_data_changed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the batches again, keeping the selected one selected."""
+        selected = self.selected_batch()
+        batches = self.ctx.read(recent_batches, HISTORY_LIMIT)
+        self._batches = {batch.id: batch for batch in batches}
+        self.model.set_rows(history_row(batch) for batch in batches)
+        row = self.model.view_row_of(selected.id) if selected is not None else None
+        if row is None and batches:
+            row = 0
+        if row is not None:
+            self.ui.batches_view.selectRow(row)
+        self.ui.hint_label.setVisible(True)
+        if not batches:
+            self.ui.selection_label.setText("Nothing has been imported into this database yet.")
+        self._update_buttons()
+
+    def selected_batch(self) -> BatchRow | None:
+        rows = self.ui.batches_view.selectionModel().selectedRows() if self.ui.batches_view.selectionModel() else []
+        if not rows:
+            return None
+        return self._batches.get(self.model.row_id(rows[0].row()))
+
+    def select_batch(self, batch_id: int) -> None:
+        row = self.model.view_row_of(batch_id)
+        if row is not None:
+            self.ui.batches_view.selectRow(row)
+
+    def _update_buttons(self) -> None:
+        batch = self.selected_batch()
+        self.ui.undo_button.setEnabled(batch is not None and batch.can_undo)
+        if batch is not None:
+            self.ui.selection_label.setText(
+                f"Batch {batch.id} can be undone." if batch.can_undo else f"Batch {batch.id} was undone.")
+
+    def _on_data_changed(self, _entity: str) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def _on_undo_button_clicked(self) -> None:
+        batch = self.selected_batch()
+        if batch is None or not batch.can_undo:
+            return
+        answer = QMessageBox.question(
+            self, "Undo this import?",
+            f"Undo batch {batch.id}, {batch.file_name}? The {batch.inserted:,} records it created are deleted and "
+            f"the {batch.updated:,} it changed get their earlier values back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.ui.undo_button.setEnabled(False)
+        undo_batches(self.ctx, self, [batch.id], lambda _undone, _error: self.refresh())
