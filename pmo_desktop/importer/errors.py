@@ -35,7 +35,10 @@ class CellError:
     """The column's header as written in the sheet (or the form label)."""
     raw: object
     reason: str
+    cell: str = ""
+    """The Excel address ("C12") when known."""
 
     def describe(self) -> str:
         """One line for a report or a 'reason' column sent back to the project manager."""
-        return f"{self.sheet}, row {self.row}, {self.column}: {self.raw!r} - {self.reason}"
+        where = f"cell {self.cell}" if self.cell else f"row {self.row}"
+        return f"{self.sheet}, {where}, {self.column}: {self.raw!r} - {self.reason}"

@@ -13,8 +13,8 @@ from datetime import date
 
 from pmo_desktop.importer.errors import CellError
 from pmo_desktop.importer.fields import FIELDS, FieldSpec, Kind, key_fields
-from pmo_desktop.importer.mapping import ColumnMapping, GridColumn
-from pmo_desktop.importer.sheets import Layout, SheetTable
+from pmo_desktop.importer.mapping import GridColumn
+from pmo_desktop.importer.sheets import SheetTable
 from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions, parse_field, parse_hours, parse_text
 
 
@@ -59,14 +59,12 @@ def _optional_keys(kind: Kind) -> frozenset[str]:
     return frozenset({"project"}) if kind is Kind.RAID else frozenset(ALTERNATIVE_KEYS.get(kind, ()))
 
 
-def _error(table: SheetTable, index: int, column: ColumnMapping, raw: object, reason: str) -> CellError:
-    line = table.rows[index][0]
-    row = line
-    if table.layout is not Layout.TABLE and table.cells is not None:
-        ref = table.cells[index][column.index]
-        digits = "".join(ch for ch in ref if ch.isdigit())
-        row = int(digits) if digits else line
-    return CellError(table.sheet, row, table.header_text(column.index), raw, reason)
+def _error(table: SheetTable, index: int, column_index: int, raw: object, reason: str) -> CellError:
+    """A CellError located by sheet row (the label's row on transposed sheets) and address."""
+    ref = table.cell_ref(index, column_index)
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    row = int(digits) if digits else table.rows[index][0]
+    return CellError(table.sheet, row, table.header_text(column_index), raw, reason, ref)
 
 
 def _parse_grid(
@@ -110,16 +108,16 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
                     specs[column.field], raw, multiplier=column.multiplier, unit=column.unit, options=options
                 )
             except ValueError as exc:
-                row_errors.append(_error(table, index, column, raw, str(exc)))
+                row_errors.append(_error(table, index, column.index, raw, str(exc)))
                 failed.add(column.field)
                 continue
             if value is not None:
                 parsed[column.field] = value
 
         def grid_error(
-            column: GridColumn, raw: object, reason: str, line: int = line, sink: list[CellError] = row_errors
+            column: GridColumn, raw: object, reason: str, index: int = index, sink: list[CellError] = row_errors
         ) -> None:
-            sink.append(CellError(table.sheet, line, table.header_text(column.index), raw, reason))
+            sink.append(_error(table, index, column.index, raw, reason))
 
         grid = _parse_grid(values, table.mapping.grid, options, grid_error)
         if not parsed and not grid and not row_errors:
@@ -145,9 +143,9 @@ def _key_errors(
     present = [name for name in either or () if name in mapped]
     if either and present and not any(parsed.get(name) for name in either):
         reason = f"no {' or '.join(either)}: every row needs one"
-        problems.append(_error(table, index, mapped[present[0]], None, reason))
+        problems.append(_error(table, index, mapped[present[0]].index, None, reason))
     for key in keys:
         if key in optional or key not in mapped or parsed.get(key) is not None:
             continue
-        problems.append(_error(table, index, mapped[key], None, f"no {key.replace('_', ' ')}: every row needs one"))
+        problems.append(_error(table, index, mapped[key].index, None, f"no {key.replace('_', ' ')}: every row needs one"))
     return problems

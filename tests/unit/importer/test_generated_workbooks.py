@@ -173,6 +173,8 @@ def test_rejected_cells_name_sheet_row_column_and_reason(tmp_path: Path) -> None
         ("Projects", 2, "% Complete", "150%"),
         ("Projects", 4, "Project ID", None),
     ]
+    assert [e.cell for e in parsed.errors] == ["C2", "D2", "E2", "A4"]
+    assert parsed.errors[0].describe().startswith("Projects, cell C2, RAG: 'Purple' - ")
     reasons = [e.reason for e in parsed.errors]
     assert "Red, Amber or Green" in reasons[0]
     assert "not a real calendar date" in reasons[1]
