@@ -317,3 +317,32 @@ def test_scale_written_in_the_title_applies_to_money_columns(tmp_path: Path) -> 
     assert record.values["actual_cost"] == Decimal(12_500)
     assert record.values["forecast_cost"] == Decimal(1_100_000)  # its own header's unit wins
     assert "title" in table.mapping.mapped["budget"].note
+
+
+def test_transposed_sheet_errors_point_at_the_label_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Master"
+    for row in [
+        ("Project Name", "Alpha", "Beta", "Gamma"),
+        ("Project Manager", "Asha Patel", "Tom Reid", "Li Wei"),
+        ("Overall RAG", "Green", "Purple", "Amber/Red"),
+        ("Start Date", "01/04/2026", "TBC", date(2026, 5, 1)),
+        ("Total Budget (£m)", 1.5, "0.75", "£2m"),
+        ("% Complete", "10%", 0.5, 95),
+    ]:
+        sheet.append(list(row))
+    workbook.save(tmp_path / "master.xlsx")
+    [table] = analyse_workbook(read_workbook(tmp_path / "master.xlsx")).tables
+    assert (table.kind, table.layout) == (Kind.PROJECTS, Layout.TRANSPOSED)
+    parsed = parse_table(table)
+    assert [r.values for r in parsed.records] == [
+        {"name": "Alpha", "manager": "Asha Patel", "rag": "G", "start": date(2026, 4, 1),
+         "budget": Decimal(1_500_000), "percent_complete": 0.1},
+        {"name": "Gamma", "manager": "Li Wei", "rag": "R", "start": date(2026, 5, 1),
+         "budget": Decimal(2_000_000), "percent_complete": 0.95},
+    ]
+    [error] = parsed.errors
+    assert (error.row, error.cell, error.column, error.raw) == (3, "C3", "Overall RAG", "Purple")
