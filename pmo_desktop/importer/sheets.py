@@ -573,7 +573,17 @@ TRANSPOSED_SCORE_LABELS = 300
 """Labels scored to decide whether a sheet is transposed (a long table must not be scored whole)."""
 
 
-def _transposed_score(rows: Sequence[tuple]) -> tuple[float, int, list[_Label], list[int]] | None:
+@dataclass(frozen=True, slots=True)
+class _TransposedScan:
+    """Where a transposed sheet keeps its labels and records, and how field-like the labels are."""
+
+    label_column: int
+    labels: list[_Label]
+    value_columns: list[int]
+    distinct_fields: int
+
+
+def _scan_transposed(rows: Sequence[tuple]) -> _TransposedScan | None:
     found = _label_column(rows)
     if not found:
         return None
@@ -584,21 +594,17 @@ def _transposed_score(rows: Sequence[tuple]) -> tuple[float, int, list[_Label], 
     sample = [label.stem for label in labels[:TRANSPOSED_SCORE_LABELS] if len(label.stem) >= 3]
     # Distinct fields, not matches: a column of codes like "P1".."P900" is not a set of labels.
     fields = {name for name, conf in map(_best_match, sample) if name and conf >= 0.85}
-    return float(len(fields)), column, labels, values
+    return _TransposedScan(column, labels, values, len(fields))
 
 
-def transposed_tables(sheet: Sheet, options: ParseOptions) -> SheetTable | None:
+def transposed_tables(sheet: Sheet, scan: _TransposedScan, options: ParseOptions) -> SheetTable | None:
     """Read a fields-down-column-A sheet (one project per column) into normal records."""
-    scored = _transposed_score(sheet.rows)
-    if not scored:
-        return None
-    _score, column, labels, value_columns = scored
-    plain = [label for label in labels if label.number is None]
+    plain = [label for label in scan.labels if label.number is None]
     if not plain:
         return None
-    name_label = plain[0]
-    main = _transposed_table(sheet.name, sheet.rows, column, plain, value_columns, options)
-    blocks = _block_tables(sheet.name, sheet.rows, column, name_label, labels, value_columns, options)
+    args = (sheet.name, sheet.rows, scan.label_column)
+    main = _transposed_table(*args, plain, scan.value_columns, options)
+    blocks = _block_tables(*args, plain[0], scan.labels, scan.value_columns, options)
     substantive = {f for f in main.mapping.mapped if f not in (*key_fields(main.kind or Kind.PROJECTS), "name")}
     richest = max((len(block.mapping.mapped) for block in blocks), default=0)
     if blocks and (main.kind is None or len(substantive) < richest):
@@ -609,22 +615,21 @@ def transposed_tables(sheet: Sheet, options: ParseOptions) -> SheetTable | None:
     return main
 
 
-def looks_transposed(sheet: Sheet) -> bool:
+def scan_if_transposed(sheet: Sheet) -> _TransposedScan | None:
     """Field labels down a column with two or more value columns, and no better header row."""
-    scored = _transposed_score(sheet.rows)
-    if not scored:
-        return False
-    score, _column, labels, value_columns = scored
-    if score < 3 or len(labels) < 5:
-        return False
+    scan = _scan_transposed(sheet.rows)
+    if scan is None or scan.distinct_fields < 3 or len(scan.labels) < 5:
+        return None
     header_index = find_header_row(sheet.rows)
     row_score = 0.0
     if header_index is not None:
         texts = [v for v in _filled(sheet.rows[header_index]) if _is_text(v)]
         row_score = float(len({name for name, conf in map(_best_match, texts) if name and conf >= 0.85}))
-    first_label = _best_match(labels[0].stem)[0] or ""
+    first_label = _best_match(scan.labels[0].stem)[0] or ""
     names_first = first_label.endswith((".name", ".project", ".code"))
-    return score > 1.5 * row_score and (names_first or len(value_columns) >= 2)
+    if scan.distinct_fields > 1.5 * row_score and (names_first or len(scan.value_columns) >= 2):
+        return scan
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -750,8 +755,9 @@ def analyse_sheet(sheet: Sheet, options: ParseOptions = DEFAULT_OPTIONS) -> Shee
     reason = ignored_reason(sheet)
     if reason:
         return SkippedSheet(sheet.name, reason)
-    if looks_transposed(sheet):
-        table = transposed_tables(sheet, options)
+    scan = scan_if_transposed(sheet)
+    if scan is not None:
+        table = transposed_tables(sheet, scan, options)
         if table is not None and table.kind is not None:
             return table
     form = form_table(sheet, options)
