@@ -237,7 +237,7 @@ def test_selecting_a_row_shows_the_project_in_the_panel(tab):
     assert tab.panel.milestones_model.rowCount() == 2
     assert ui.reports_tree.topLevelItemCount() == 6
     assert ui.reports_tree.topLevelItem(0).text(0) == "28 Jul 2026"
-    assert ui.title_label.text() == "DCX-014 · Customer Portal"
+    assert ui.title_label.toolTip() == "DCX-014 · Customer Portal"  # the label itself may be elided
     assert not ui.save_button.isEnabled()
 
 
