@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
@@ -14,8 +16,8 @@ from .done_page import kinds_text, undo_batches
 
 HISTORY_LIMIT = 500
 HISTORY_COLUMNS = (
-    Column("id", "Batch", ColumnKind.INT, 64), Column("file", "File", width=230),
-    Column("kind", "Holds", width=150), Column("who", "Imported by", width=110),
+    Column("id", "Batch", ColumnKind.INT, 64), Column("file", "File", width=210),
+    Column("kind", "Holds", width=140), Column("who", "Imported by", width=100),
     Column("when", "When", width=130), Column("new", "New", ColumnKind.INT, 64),
     Column("changed", "Changed", ColumnKind.INT, 72), Column("rejected", "Rejected", ColumnKind.INT, 72),
     Column("status", "Status", width=160),
@@ -23,9 +25,13 @@ HISTORY_COLUMNS = (
 STATUS_COLUMN = 8
 
 
-def _local(when) -> str:
-    return when.astimezone().strftime("%d %b %Y %H:%M") if when is not None and when.tzinfo else (
-        when.strftime("%d %b %Y %H:%M") if when is not None else "")
+def _local(when: dt.datetime | None) -> str:
+    """A stored time (UTC; SQLite returns it without a zone) in the user's local time."""
+    if when is None:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone().strftime("%d %b %Y %H:%M")
 
 
 def history_row(batch: BatchRow) -> tuple:

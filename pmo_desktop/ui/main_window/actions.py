@@ -53,6 +53,18 @@ class MainActions:
         self.backup_database = a(parent, "action_backup_database", "&Back Up Database…",
                                  "Save a verified copy of this database to a file of your choice",
                                  shortcuts=["Ctrl+Shift+B"], icon_name="backup")
+        # File: spreadsheet intake
+        self.import_spreadsheets = a(parent, "action_import_spreadsheets", "&Import Spreadsheets…",
+                                     "Import the spreadsheets project managers sent, checking every change first",
+                                     shortcuts=["Ctrl+I"], icon_name="import")
+        self.import_spreadsheets.setIconText("Import")
+        self.import_history = a(parent, "action_import_history", "Import &History…",
+                                "Every import into this database, with undo")
+        self.undo_last_import = a(parent, "action_undo_last_import", "Undo &Last Import…",
+                                  "Take the most recent import back out of the database")
+        self.new_template = a(parent, "action_new_template", "New &Template…",
+                              "Write the office's standard workbook for project managers to fill in",
+                              icon_name="export")
         self.settings = a(parent, "action_settings", "Office &Settings…",
                           "PMO type, reporting cadence, currency and RAG and risk thresholds",
                           shortcuts=[Key.Preferences, "Ctrl+,"], icon_name="settings")

@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -111,6 +120,7 @@ class MainWindow(QMainWindow):
         self._status_timer.setInterval(50)
         self._status_timer.timeout.connect(self.refresh_status)
 
+        self.setAcceptDrops(True)  # spreadsheets dropped on the window open the import wizard
         self._build_tabs()
         self._build_menus()
         self._build_toolbar()
@@ -147,6 +157,9 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addAction(a.backup_database)
         self.file_menu.addSeparator()
+        self.file_menu.addActions([a.import_spreadsheets, a.import_history, a.undo_last_import])
+        self.file_menu.addAction(a.new_template)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(a.settings)
         self.file_menu.addSeparator()
         self.file_menu.addAction(a.quit)
@@ -175,6 +188,8 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.setIconSize(toolbar.iconSize().scaled(20, 20, Qt.AspectRatioMode.IgnoreAspectRatio))
         toolbar.addActions([a.new_database, a.open_database])
+        toolbar.addSeparator()
+        toolbar.addAction(a.import_spreadsheets)
         toolbar.addSeparator()
         toolbar.addActions([a.undo, a.redo])
         toolbar.addSeparator()
@@ -226,6 +241,10 @@ class MainWindow(QMainWindow):
         a.open_database.triggered.connect(self._on_open_database_triggered)
         a.backup_database.triggered.connect(self._on_backup_database_triggered)
         a.settings.triggered.connect(self._on_settings_triggered)
+        a.import_spreadsheets.triggered.connect(lambda: self.open_import_wizard())
+        a.import_history.triggered.connect(self._on_import_history_triggered)
+        a.undo_last_import.triggered.connect(self._on_undo_last_import_triggered)
+        a.new_template.triggered.connect(self._on_new_template_triggered)
         a.quit.triggered.connect(self.close)
         a.find.triggered.connect(self.focus_filter)
         a.refresh.triggered.connect(self.refresh_all)
@@ -425,6 +444,54 @@ class MainWindow(QMainWindow):
 
     def _on_open_log_folder_triggered(self) -> None:
         open_folder(log_file_path().parent)
+
+    # -- import (the importing package loads on first use: it brings openpyxl) ----------------
+    def open_import_wizard(self, paths: list[Path] | None = None) -> None:
+        """File > Import Spreadsheets, or files dropped on the window (``paths``)."""
+        from ..importing import commands
+
+        commands.open_import_wizard(self.ctx, self, paths or ())
+
+    def _on_import_history_triggered(self) -> None:
+        from ..importing import commands
+
+        commands.show_import_history(self.ctx, self)
+
+    def _on_undo_last_import_triggered(self) -> None:
+        from ..importing import commands
+
+        commands.undo_last_import(self.ctx, self)
+
+    def _on_new_template_triggered(self) -> None:
+        from ..importing import commands
+
+        written = commands.new_template(self.ctx, self)
+        if written is not None:
+            self.statusBar().showMessage(f"Template saved to {written}", 8000)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        """Accept spreadsheets and folders dragged over the window (nothing else)."""
+        from ..importing.commands import dropped_paths
+
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+        event.acceptProposedAction()  # dragEnterEvent already refused what cannot be imported
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        """Open the import wizard with the dropped spreadsheets (a folder gives those in it)."""
+        from ..importing.commands import dropped_paths
+
+        paths = dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # After the drop returns, so the source application is not kept waiting on the wizard.
+        QTimer.singleShot(0, lambda: self.open_import_wizard(paths))
 
     # -- state --------------------------------------------------------------------------------
     def _restore_state(self) -> None:
