@@ -72,5 +72,7 @@ def setup_logging(level: int = logging.INFO, *, console: bool = False) -> Path:
     for handler in _installed_handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    # Alembic narrates every start-up check at INFO; its warnings and errors are what matter here.
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     logging.captureWarnings(True)
     return path

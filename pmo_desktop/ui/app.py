@@ -28,48 +28,39 @@ ACCENT = "#2f6fbd"
 
 
 # -- palettes ---------------------------------------------------------------------------------
+_LIGHT = {
+    "Window": "#f4f5f7", "WindowText": "#1f2933", "Base": "#ffffff", "AlternateBase": "#f3f6fa",
+    "ToolTipBase": "#ffffff", "ToolTipText": "#1f2933", "PlaceholderText": "#7b8794", "Text": "#1f2933",
+    "Button": "#f7f8fa", "ButtonText": "#1f2933", "BrightText": "#ffffff", "Light": "#ffffff",
+    "Midlight": "#e4e7eb", "Mid": "#c5cbd3", "Dark": "#9aa5b1", "Shadow": "#52606d", "Highlight": ACCENT,
+    "HighlightedText": "#ffffff", "Link": ACCENT, "LinkVisited": "#6b4fa3",
+}
+_DARK = {
+    "Window": "#26282b", "WindowText": "#e3e6ea", "Base": "#1d1f22", "AlternateBase": "#24272b",
+    "ToolTipBase": "#2f3236", "ToolTipText": "#e3e6ea", "PlaceholderText": "#8a929c", "Text": "#e3e6ea",
+    "Button": "#2f3236", "ButtonText": "#e3e6ea", "BrightText": "#ffffff", "Light": "#3d4146",
+    "Midlight": "#363a3f", "Mid": "#4a4f55", "Dark": "#18191b", "Shadow": "#000000", "Highlight": ACCENT,
+    "HighlightedText": "#ffffff", "Link": "#7fb0ea", "LinkVisited": "#b39ddb",
+}
+
+
+def _palette(colours: dict[str, str], disabled_text: str) -> QPalette:
+    palette = QPalette()
+    for role, colour in colours.items():
+        palette.setColor(getattr(QPalette.ColorRole, role), QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(disabled_text))
+    return palette
+
+
 def light_palette() -> QPalette:
     """Fusion's light palette with the office accent and softer greys."""
-    p = QPalette()
-    roles = QPalette.ColorRole
-    colours = {
-        roles.Window: "#f4f5f7", roles.WindowText: "#1f2933", roles.Base: "#ffffff",
-        roles.AlternateBase: "#f3f6fa", roles.ToolTipBase: "#ffffff", roles.ToolTipText: "#1f2933",
-        roles.PlaceholderText: "#7b8794", roles.Text: "#1f2933", roles.Button: "#f7f8fa",
-        roles.ButtonText: "#1f2933", roles.BrightText: "#ffffff", roles.Light: "#ffffff",
-        roles.Midlight: "#e4e7eb", roles.Mid: "#c5cbd3", roles.Dark: "#9aa5b1", roles.Shadow: "#52606d",
-        roles.Highlight: ACCENT, roles.HighlightedText: "#ffffff", roles.Link: ACCENT,
-        roles.LinkVisited: "#6b4fa3",
-    }
-    for role, colour in colours.items():
-        p.setColor(role, QColor(colour))
-    _set_disabled(p, "#9aa5b1")
-    return p
+    return _palette(_LIGHT, "#9aa5b1")
 
 
 def dark_palette() -> QPalette:
     """A dark palette with the same accent, for systems set to dark mode."""
-    p = QPalette()
-    roles = QPalette.ColorRole
-    colours = {
-        roles.Window: "#26282b", roles.WindowText: "#e3e6ea", roles.Base: "#1d1f22",
-        roles.AlternateBase: "#24272b", roles.ToolTipBase: "#2f3236", roles.ToolTipText: "#e3e6ea",
-        roles.PlaceholderText: "#8a929c", roles.Text: "#e3e6ea", roles.Button: "#2f3236",
-        roles.ButtonText: "#e3e6ea", roles.BrightText: "#ffffff", roles.Light: "#3d4146",
-        roles.Midlight: "#363a3f", roles.Mid: "#4a4f55", roles.Dark: "#18191b", roles.Shadow: "#000000",
-        roles.Highlight: ACCENT, roles.HighlightedText: "#ffffff", roles.Link: "#7fb0ea",
-        roles.LinkVisited: "#b39ddb",
-    }
-    for role, colour in colours.items():
-        p.setColor(role, QColor(colour))
-    _set_disabled(p, "#6f767e")
-    return p
-
-
-def _set_disabled(palette: QPalette, colour: str) -> None:
-    disabled = QPalette.ColorGroup.Disabled
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        palette.setColor(disabled, role, QColor(colour))
+    return _palette(_DARK, "#6f767e")
 
 
 def system_prefers_dark() -> bool:

@@ -226,6 +226,7 @@ def test_unexpected_errors_show_a_dialog_write_the_log_and_keep_running(qtbot, c
 
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(app_module, "_handler", None)
     shown: list[ErrorDialog] = []
     monkeypatch.setattr(ErrorDialog, "exec", lambda self: shown.append(self) or 0)
     setup_logging()
@@ -277,3 +278,21 @@ def test_subcommands_go_to_the_cli_with_the_database_option_moved(monkeypatch):
     monkeypatch.setattr(cli, "main", lambda argv: seen.append(argv) or 0)
     assert entry.main(["--database", "x.db", "check"]) == 0
     assert seen == [["check", "--database", "x.db"]]
+
+
+def test_no_crash_dialog_logs_to_stderr_instead(qtbot, monkeypatch, capsys):
+    from pmo_desktop.ui import app as app_module
+    from pmo_desktop.ui.dialogs.error_dialog import ErrorDialog
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(app_module, "_handler", None)
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: pytest.fail("no dialog with --no-crash-dialog"))
+    setup_logging()
+    app_module.install_crash_handler(show_dialog=False)
+    try:
+        raise RuntimeError("export folder vanished")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    assert "RuntimeError: export folder vanished" in capsys.readouterr().err
+    assert "export folder vanished" in log_file_path().read_text(encoding="utf-8")
