@@ -237,6 +237,11 @@ def test_selecting_a_row_shows_the_project_in_the_panel(tab):
     assert tab.panel.milestones_model.rowCount() == 2
     assert ui.reports_tree.topLevelItemCount() == 6
     assert ui.reports_tree.topLevelItem(0).text(0) == "28 Jul 2026"
+    assert ui.report_summary_text.toPlainText() == (
+        "Period ending 28 Jul 2026\n\nMonth 7: delivery on plan, next steps agreed."
+    )
+    ui.reports_tree.setCurrentItem(ui.reports_tree.topLevelItem(5))
+    assert ui.report_summary_text.toPlainText().endswith("Month 2: delivery on plan, next steps agreed.")
     assert ui.title_label.toolTip() == "DCX-014 · Customer Portal"  # the label itself may be elided
     assert not ui.save_button.isEnabled()
 

@@ -653,9 +653,17 @@ class Ui_ProjectPanel(object):
         self.reports_tree.setRootIsDecorated(False)
         self.reports_tree.setUniformRowHeights(False)
         self.reports_tree.setWordWrap(True)
-        self.reports_tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.reports_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
 
         self.reports_page_layout.addWidget(self.reports_tree)
+
+        self.report_summary_text = QPlainTextEdit(self.reports_page)
+        self.report_summary_text.setObjectName(u"report_summary_text")
+        self.report_summary_text.setReadOnly(True)
+        self.report_summary_text.setTabChangesFocus(True)
+        self.report_summary_text.setMaximumSize(QSize(16777215, 130))
+
+        self.reports_page_layout.addWidget(self.report_summary_text)
 
         self.reports_hint = QLabel(self.reports_page)
         self.reports_hint.setObjectName(u"reports_hint")
@@ -866,6 +874,7 @@ class Ui_ProjectPanel(object):
         ___qtreewidgetitem.setText(2, QCoreApplication.translate("ProjectPanel", u"Complete", None))
         ___qtreewidgetitem.setText(1, QCoreApplication.translate("ProjectPanel", u"RAG", None))
         ___qtreewidgetitem.setText(0, QCoreApplication.translate("ProjectPanel", u"Period", None))
+        self.report_summary_text.setPlaceholderText(QCoreApplication.translate("ProjectPanel", u"Select a report to read its summary", None))
         self.reports_hint.setText(QCoreApplication.translate("ProjectPanel", u"The latest six reports, newest first. Reports come in through Import.", None))
         self.reports_hint.setProperty(u"role", QCoreApplication.translate("ProjectPanel", u"hint", None))
         self.panel_tabs.setTabText(self.panel_tabs.indexOf(self.reports_page), QCoreApplication.translate("ProjectPanel", u"Status reports", None))

@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHeaderView,
     QLabel,
@@ -186,7 +185,7 @@ class ProjectPanel(QWidget):
         header.setStretchLastSection(True)
         for i, width in enumerate((95, 70, 75)):
             header.resizeSection(i, width)
-        tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        tree.currentItemChanged.connect(self._on_reports_tree_current_item_changed)
 
     def _connect(self) -> None:
         ui = self.ui
@@ -601,9 +600,24 @@ class ProjectPanel(QWidget):
             if report.submitted_by:
                 tooltip += f"\n\nSubmitted by {report.submitted_by}"
             item.setToolTip(3, tooltip)
+            item.setData(0, Qt.ItemDataRole.UserRole, report)
             tree.addTopLevelItem(item)
+        if reports:
+            tree.setCurrentItem(tree.topLevelItem(0))
+        else:
+            self.ui.report_summary_text.clear()
         count = f" ({len(reports)})" if reports else ""
         self.ui.panel_tabs.setTabText(self.ui.panel_tabs.indexOf(self.ui.reports_page), f"Status reports{count}")
+
+    def _on_reports_tree_current_item_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
+        report: svc.ReportSummary | None = current.data(0, Qt.ItemDataRole.UserRole) if current else None
+        if report is None:
+            self.ui.report_summary_text.clear()
+            return
+        heading = f"Period ending {report.period_end:%d %b %Y}"
+        if report.submitted_by:
+            heading += f", submitted by {report.submitted_by}"
+        self.ui.report_summary_text.setPlainText(f"{heading}\n\n{report.summary or 'No summary given.'}")
 
     # -- buttons and state -------------------------------------------------------------------------
     def _on_editor_changed(self, *_args: Any) -> None:
