@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -25,6 +23,7 @@ from ..models.row_table_model import Kind as ColumnKind
 from ..tasks import run_in_background
 from .labels import KIND_LABELS
 from .plan_page import save_rejects
+from .views import setup_table_view
 
 BATCH_COLUMNS = (
     Column("id", "Batch", ColumnKind.INT, 70), Column("file", "File", width=260), Column("kind", "Holds", width=180),
@@ -88,14 +87,7 @@ class DonePage(QWizardPage):
         self.batches_model = RowTableModel(BATCH_COLUMNS, self)
         self.batches_view = QTableView(self)
         self.batches_view.setObjectName("batches_view")
-        self.batches_view.setModel(self.batches_model)
-        self.batches_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.batches_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.batches_view.verticalHeader().hide()
-        self.batches_view.horizontalHeader().setStretchLastSection(True)
-        self.batches_view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, spec in enumerate(BATCH_COLUMNS):
-            self.batches_view.setColumnWidth(column, spec.width)
+        setup_table_view(self.batches_view, self.batches_model)
         self.notes_label = QLabel("Warnings and files not imported", self)
         self.notes_list = QListWidget(self)
         self.notes_list.setObjectName("notes_list")

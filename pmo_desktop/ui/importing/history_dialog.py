@@ -13,6 +13,7 @@ from ..forms.ui_import_history_dialog import Ui_ImportHistoryDialog
 from ..models.row_table_model import Column, RowTableModel
 from ..models.row_table_model import Kind as ColumnKind
 from .done_page import kinds_text, undo_batches
+from .views import setup_table_view
 
 HISTORY_LIMIT = 500
 HISTORY_COLUMNS = (
@@ -50,13 +51,10 @@ class ImportHistoryDialog(QDialog):
         self.ui = Ui_ImportHistoryDialog()
         self.ui.setupUi(self)
         self.model = RowTableModel(HISTORY_COLUMNS, self)
-        view = self.ui.batches_view
-        view.setModel(self.model)
-        view.verticalHeader().setDefaultSectionSize(26)
-        view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        view = setup_table_view(self.ui.batches_view, self.model)
+        view.setSortingEnabled(False)
         view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # newest first, as read
-        for column, spec in enumerate(HISTORY_COLUMNS[:-1]):
-            view.setColumnWidth(column, spec.width)
+        view.setSortingEnabled(True)
         self._batches: dict[int, BatchRow] = {}
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.ui.undo_button.clicked.connect(self._on_undo_button_clicked)

@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -40,6 +39,7 @@ from ..models.row_table_model import Kind as ColumnKind
 from ..tasks import Progress, Task, run_in_background
 from ..theme import RAG_LABELS
 from .labels import ACTION_LABELS, ERROR_COLOUR, field_label, kind_label
+from .views import setup_table_view
 
 SUMMARY_COLUMNS = (
     Column("file", "File", width=230), Column("sheet", "Sheet", width=150), Column("kind", "Holds", width=150),
@@ -227,18 +227,7 @@ class PlanPage(QWizardPage):
     def _table_view(self, name: str, model: RowTableModel) -> QTableView:
         view = QTableView(self)
         view.setObjectName(name)
-        view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setAlternatingRowColors(True)
-        view.setWordWrap(False)
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(26)
-        view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        view.horizontalHeader().setStretchLastSection(True)
-        for column, spec in enumerate(model.columns[:-1]):  # the last one takes the rest
-            view.setColumnWidth(column, spec.width)
-        return view
+        return setup_table_view(view, model)
 
     def _fit_summary(self) -> None:
         """Show every table's counts without scrolling, up to six tables."""
