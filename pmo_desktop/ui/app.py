@@ -70,6 +70,8 @@ def system_prefers_dark() -> bool:
 def apply_palette(app: QApplication) -> None:
     """Follow the system's light or dark setting."""
     app.setPalette(dark_palette() if system_prefers_dark() else light_palette())
+    if app.styleSheet():  # palette(...) colours in the stylesheet are resolved when it is applied
+        app.setStyleSheet(app.styleSheet())
 
 
 # -- application ------------------------------------------------------------------------------

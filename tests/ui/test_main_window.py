@@ -10,7 +10,7 @@ import threading
 import pytest
 from PySide6.QtCore import QMetaMethod, QSettings, Qt
 from PySide6.QtGui import QAction, QUndoCommand
-from PySide6.QtWidgets import QFileDialog, QMenu, QTableView, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QTableView, QWidget
 
 from pmo_desktop.logging_setup import log_file_path, setup_logging
 from pmo_desktop.ui.main_window import MainWindow
@@ -170,6 +170,30 @@ def test_opening_another_database_switches_and_lists_the_previous_one(window, ct
     recent = [a for a in window.recent_menu.actions() if not a.isSeparator()]
     assert recent[0].toolTip().endswith(first)
     assert window.recent_menu.menuAction().isVisible()
+
+
+def test_connect_to_server_opens_a_database_by_its_address(window, ctx, tmp_path, monkeypatch):
+    address = f"sqlite:///{tmp_path / 'shared.db'}"
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (f"  {address} ", True)))
+    window.main_actions.connect_server.trigger()
+    assert ctx.db.path == tmp_path / "shared.db"
+
+
+def test_an_unreachable_server_is_reported_and_the_current_database_stays(window, ctx, monkeypatch,
+                                                                          message_boxes):
+    before = ctx.db
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("nosuchdriver://x/y", True)))
+    window.main_actions.connect_server.trigger()
+    assert ctx.db is before
+    assert "needs a database driver that is not installed" in message_boxes.texts()
+
+
+def test_connect_to_server_refuses_a_plain_file_name(window, ctx, tmp_path, monkeypatch, message_boxes):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("office copy", True)))
+    window.main_actions.connect_server.trigger()
+    assert "is not a server address" in message_boxes.texts()
+    assert not (tmp_path / "office copy").exists()
 
 
 def test_a_database_from_a_newer_version_is_refused_in_plain_words(window, ctx, tmp_path, message_boxes):

@@ -30,6 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
         self.file_menu.setObjectName("file_menu")
-        self.file_menu.addActions([a.new_database, a.open_database])
+        self.file_menu.addActions([a.new_database, a.open_database, a.connect_server])
         self.recent_menu = QMenu("Open &Recent", self.file_menu)
         self.recent_menu.setObjectName("recent_menu")
         self.file_menu.addMenu(self.recent_menu)
@@ -239,6 +240,7 @@ class MainWindow(QMainWindow):
         a = self.main_actions
         a.new_database.triggered.connect(self._on_new_database_triggered)
         a.open_database.triggered.connect(self._on_open_database_triggered)
+        a.connect_server.triggered.connect(self._on_connect_server_triggered)
         a.backup_database.triggered.connect(self._on_backup_database_triggered)
         a.settings.triggered.connect(self._on_settings_triggered)
         a.import_spreadsheets.triggered.connect(lambda: self.open_import_wizard())
@@ -379,6 +381,24 @@ class MainWindow(QMainWindow):
         )
         if name:
             self.open_database_url(name)
+
+    def _on_connect_server_triggered(self) -> None:
+        url, ok = QInputDialog.getText(
+            self, "Connect to a Database Server",
+            "Address of the office database, for example\n"
+            "postgresql://pmo_user@dbserver.example.org/pmo\n\n"
+            "The password is taken from PGPASSWORD or your .pgpass file; if you type it in the address it "
+            "is used for this session only and never stored.",
+        )
+        url = url.strip()
+        if not ok or not url:
+            return
+        if "://" not in url:
+            QMessageBox.warning(self, "Not a server address",
+                                f"'{url}' is not a server address. Type the full address, starting with "
+                                "postgresql://, or use File > Open Database for a database file.")
+            return
+        self.open_database_url(url)
 
     def _update_recent_menu(self) -> None:
         menu = self.recent_menu

@@ -83,6 +83,17 @@ def _plain_error(exc: Exception, shown: str) -> Exception:
                 f"{shown} is not a PMO Desktop database, or the file is damaged. Open another file, or "
                 "restore it from a backup."
             )
+        if "connection" in lowered and any(w in lowered for w in ("refused", "timeout", "timed out", "could not",
+                                                                   "failed", "resolve")):
+            return OpenDatabaseError(
+                f"PMO Desktop could not reach the database server for {shown}. Check the address, your network "
+                f"connection and that the server is running. (The server said: {detail.splitlines()[0]})"
+            )
+        if "password authentication failed" in lowered or "no password supplied" in lowered:
+            return OpenDatabaseError(
+                f"The database server refused the login for {shown}. Check the user name, and the password in "
+                "PGPASSWORD or your .pgpass file."
+            )
         if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
             return OpenDatabaseError(
                 f"PMO Desktop cannot open {shown}: the file or its folder cannot be read or written. "
