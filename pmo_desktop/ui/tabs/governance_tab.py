@@ -6,7 +6,7 @@ stays hidden while there is only one, so later sections appear without reshaping
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -102,7 +102,8 @@ class GovernanceTab(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.sections)
 
-        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        # Selection, not the current index: a view sets a current row on focus alone, without selecting.
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.panel.review_saved.connect(self.select_review)
         self.panel.review_shown.connect(self._on_panel_review_shown)
         ctx.data_changed.connect(self._on_ctx_data_changed)
@@ -200,8 +201,9 @@ class GovernanceTab(QWidget):
         selection.blockSignals(False)
         self.table.viewport().update()
 
-    def _on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        review_id = self.model.row_id(current.row()) if current.isValid() else None
+    def _on_table_selection_changed(self, _selected, _deselected) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        review_id = self.model.row_id(rows[0].row()) if rows else None
         if review_id is None or review_id == self.panel.review_id:
             return
         if not self.panel.confirm_discard():
