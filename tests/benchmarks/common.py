@@ -99,7 +99,6 @@ def isolated_env(work: Path) -> dict[str, str]:
         "PMO_DATA_DIR": str(home / "data"),
         "MPLCONFIGDIR": str(home / ".mpl"),
         "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONDONTWRITEBYTECODE": "1",
     })
     env.pop("PMO_DATABASE_URL", None)
     for folder in ("home", "home/.config", "home/.mpl"):
