@@ -23,7 +23,7 @@ from ..models.row_table_model import Kind as ColumnKind
 from ..tasks import run_in_background
 from .labels import KIND_LABELS
 from .plan_page import save_rejects
-from .views import setup_table_view
+from .views import setup_table_view, show_notes
 
 BATCH_COLUMNS = (
     Column("id", "Batch", ColumnKind.INT, 70), Column("file", "File", width=260), Column("kind", "Holds", width=180),
@@ -106,7 +106,7 @@ class DonePage(QWizardPage):
         layout.addWidget(self.summary_label)
         layout.addWidget(self.batches_view, 2)
         layout.addWidget(self.notes_label)
-        layout.addWidget(self.notes_list, 1)
+        layout.addWidget(self.notes_list)
         layout.addLayout(buttons)
 
     def show_result(self, result: ApplyResult) -> None:
@@ -127,10 +127,8 @@ class DonePage(QWizardPage):
             (batch.id, batch.id, batch.file_name, kinds_text(batch.kind), batch.inserted, batch.updated,
              batch.unchanged, batch.rejected) for batch in result.batches])
         notes = [problem.message for problem in result.problems] + result.warnings
-        self.notes_list.clear()
-        self.notes_list.addItems(notes)
+        show_notes(self.notes_list, notes, most_rows=8)
         self.notes_label.setVisible(bool(notes))
-        self.notes_list.setVisible(bool(notes))
         self.undo_button.setEnabled(bool(result.batches))
         self.save_rejects_button.setEnabled(counts.reject > 0)
 

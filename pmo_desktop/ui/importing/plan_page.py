@@ -39,7 +39,7 @@ from ..models.row_table_model import Kind as ColumnKind
 from ..tasks import Progress, Task, run_in_background
 from ..theme import RAG_LABELS
 from .labels import ACTION_LABELS, ERROR_COLOUR, field_label, kind_label
-from .views import setup_table_view
+from .views import setup_table_view, show_notes
 
 SUMMARY_COLUMNS = (
     Column("file", "File", width=230), Column("sheet", "Sheet", width=150), Column("kind", "Holds", width=150),
@@ -195,7 +195,6 @@ class PlanPage(QWizardPage):
 
         self.warnings_list = QListWidget(self)
         self.warnings_list.setObjectName("warnings_list")
-        self.warnings_list.setMaximumHeight(72)
         self.warnings_list.setWordWrap(True)
 
         self.save_rejects_button = QPushButton("Save &Rejects…", self)
@@ -268,9 +267,7 @@ class PlanPage(QWizardPage):
         self._fit_summary()
         self.rows_model.set_rows(view.rows)
         self._update_shown()
-        self.warnings_list.clear()
-        self.warnings_list.addItems(view.warnings)
-        self.warnings_list.setVisible(bool(view.warnings))
+        show_notes(self.warnings_list, view.warnings)
         self.save_rejects_button.setEnabled(counts.reject > 0)
         self.completeChanged.emit()
 

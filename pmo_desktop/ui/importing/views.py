@@ -1,9 +1,9 @@
-"""The look every read-only table of the import screens shares."""
+"""The look the read-only tables and warning lists of the import screens share."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QStyle, QTableView
 
 from ..models.row_table_model import RowTableModel
 
@@ -29,3 +29,17 @@ def setup_table_view(view: QTableView, model: RowTableModel) -> QTableView:
     for column, spec in enumerate(model.columns[:-1]):
         view.setColumnWidth(column, spec.width)
     return view
+
+
+def show_notes(widget: QListWidget, notes: list[str], *, most_rows: int = 4) -> None:
+    """Fill a list of warnings (each with the warning icon), sized to show up to ``most_rows``."""
+    widget.clear()
+    warning = widget.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+    for note in notes:
+        item = QListWidgetItem(warning, note)
+        item.setToolTip(note)
+        widget.addItem(item)
+    widget.setVisible(bool(notes))
+    if notes:
+        rows = min(len(notes), most_rows)
+        widget.setFixedHeight(rows * max(widget.sizeHintForRow(0), ROW_HEIGHT - 4) + 2 * widget.frameWidth() + 4)
