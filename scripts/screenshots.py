@@ -84,6 +84,12 @@ def main() -> int:
         name = window.tabs.tabText(index).lower()
         _save(window, args.out / f"main-{index + 1}-{name}{suffix}.png")
 
+    for menu in (window.file_menu, window.edit_menu, window.view_menu, window.help_menu):
+        menu.popup(window.mapToGlobal(window.rect().topLeft()))
+        name = menu.title().replace("&", "").lower()
+        _save(menu, args.out / f"menu-{name}{suffix}.png")
+        menu.hide()
+
     settings = SettingsDialog(ctx, window)
     settings.show()
     _save(settings, args.out / f"dialog-settings{suffix}.png")

@@ -52,7 +52,7 @@ class MainActions:
                                "Open another office database file", shortcuts=[Key.Open], icon_name="open")
         self.connect_server = a(parent, "action_connect_server", "&Connect to Server…",
                                 "Open an office database on a shared server (PostgreSQL) by its address",
-                                shortcuts=["Ctrl+Shift+O"], icon_name="open")
+                                shortcuts=["Ctrl+Shift+O"], icon_name="server")
         self.backup_database = a(parent, "action_backup_database", "&Back Up Database…",
                                  "Save a verified copy of this database to a file of your choice",
                                  shortcuts=["Ctrl+Shift+B"], icon_name="backup")
