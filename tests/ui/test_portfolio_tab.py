@@ -545,3 +545,14 @@ def test_milestone_edit_conflict_keep_mine(tab, ctx, monkeypatch):
     stored_milestone = ctx.read(portfolio.get_milestone, go_live.id)
     # Keep mine saves the dialog as the user left it, over their forecast.
     assert stored_milestone.status == "missed" and stored_milestone.forecast_date == go_live.forecast_date
+
+
+def test_currency_follows_office_settings(tab, ctx):
+    from pmo_desktop.model import OfficeSettings
+
+    with ctx.db.transaction() as session:
+        session.get(OfficeSettings, 1).currency = "EUR"
+    ctx.reload_settings()
+    assert cell(tab, "DCX-014", "budget") == "€850,000"
+    open_project(tab, "DCX-014")
+    assert tab.panel.ui.budget_spin.prefix() == "€"
