@@ -65,7 +65,7 @@ def setup_logging(level: int = logging.INFO, *, console: bool = False) -> Path:
     )
     file_handler.setFormatter(RedactingFormatter(_FORMAT))
     _installed_handlers.append(file_handler)
-    if console:
+    if console and sys.stderr is not None:  # a windowed (frozen) program has no stderr
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
         _installed_handlers.append(stream)

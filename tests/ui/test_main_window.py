@@ -82,6 +82,15 @@ def test_menus_hold_no_dead_or_forever_disabled_actions(window, ctx):
     assert window.main_actions.redo.isEnabled()
 
 
+def test_help_open_log_folder_shows_the_folder_with_the_log(window, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    window.main_actions.open_log_folder.trigger()
+    assert [url.toLocalFile() for url in opened] == [str(log_file_path().parent)]
+
+
 def test_shortcuts_are_unique(window):
     seen: dict[str, str] = {}
     for action in _all_menu_actions(window):
