@@ -329,3 +329,27 @@ def test_no_crash_dialog_logs_to_stderr_instead(qtbot, monkeypatch, capsys):
         sys.excepthook(*sys.exc_info())
     assert "RuntimeError: export folder vanished" in capsys.readouterr().err
     assert "export folder vanished" in log_file_path().read_text(encoding="utf-8")
+
+
+def test_the_first_start_creates_the_default_database_as_an_empty_office(pmo_app, tmp_path):
+    from pmo_desktop.model import OfficeSettings
+    from pmo_desktop.ui.app import open_startup_database
+
+    db = open_startup_database(None)
+    try:
+        assert db.path == tmp_path / "data" / "portfolio.db"
+        assert db.path.exists()
+        with db.session() as session:
+            assert session.get(OfficeSettings, 1) is not None
+    finally:
+        db.dispose()
+
+
+def test_a_start_on_an_unusable_database_explains_and_offers_another(pmo_app, tmp_path, message_boxes):
+    from pmo_desktop.ui.app import open_startup_database
+
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00not sqlite\x00" * 200)
+    assert open_startup_database(str(junk)) is None  # the user chose Close
+    [(_kind, _title, text)] = message_boxes.shown
+    assert "is not a PMO Desktop database" in text
