@@ -99,20 +99,30 @@ def ctx(qapp, tmp_path):
     context.db.dispose()
 
 
+class Answers:
+    """Message boxes answered without blocking: every text shown, and the button each question gets."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.button = QMessageBox.StandardButton.Yes
+
+    def question(self, parent, title, text, *args, **kwargs):
+        self.asked.append(text)
+        return self.button
+
+    def note(self, parent, title, text, *args, **kwargs):
+        self.asked.append(text)
+        return QMessageBox.StandardButton.Ok
+
+
 @pytest.fixture
-def answers(monkeypatch):
-    """Questions are answered Yes (delete) unless a test says otherwise; every question is recorded."""
-    asked: list[str] = []
-    reply = {"button": QMessageBox.StandardButton.Yes}
-
-    def question(parent, title, text, *args, **kwargs):
-        asked.append(text)
-        return reply["button"]
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
-    monkeypatch.setattr(QMessageBox, "information", staticmethod(lambda *a, **k: asked.append(a[2])))
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: asked.append(a[2])))
-    return type("Answers", (), {"asked": asked, "reply": reply})
+def answers(monkeypatch) -> Answers:
+    """Questions are answered Yes unless a test sets ``answers.button``."""
+    boxes = Answers()
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(boxes.question))
+    monkeypatch.setattr(QMessageBox, "information", staticmethod(boxes.note))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(boxes.note))
+    return boxes
 
 
 @pytest.fixture
@@ -390,10 +400,10 @@ def test_new_project_save_undo_redo(tab, ctx, qtbot):
 def test_delete_asks_then_undo_restores_exactly(tab, ctx, answers):
     open_project(tab, "INF-009")
     before = ctx.read(portfolio.get_project, tab.ids["INF-009"])
-    answers.reply["button"] = QMessageBox.StandardButton.Cancel
+    answers.button = QMessageBox.StandardButton.Cancel
     assert not tab.panel.delete()
     assert stored(ctx, "INF-009") is not None
-    answers.reply["button"] = QMessageBox.StandardButton.Yes
+    answers.button = QMessageBox.StandardButton.Yes
     assert tab.panel.delete()
     assert "Delete project INF-009 “Data Centre Exit” with 2 milestone(s) and its status reports?" in answers.asked[-1]
     assert stored(ctx, "INF-009") is None and "INF-009" not in visible_codes(tab)
@@ -459,11 +469,11 @@ def test_milestone_dialog_shows_validation_inline(tab, ctx, monkeypatch):
 def test_leaving_unsaved_changes_asks_first(tab, ctx, answers):
     open_project(tab, "DCX-014")
     tab.panel.set_field("department", "Digital Services")
-    answers.reply["button"] = QMessageBox.StandardButton.Cancel
+    answers.button = QMessageBox.StandardButton.Cancel
     tab.select_project(tab.ids["FIN-003"])
     assert tab.panel.project_id == tab.ids["DCX-014"] and tab.panel.is_dirty
     assert tab.selected_project_id() == tab.ids["DCX-014"]
-    answers.reply["button"] = QMessageBox.StandardButton.Save
+    answers.button = QMessageBox.StandardButton.Save
     tab.select_project(tab.ids["FIN-003"])
     assert tab.panel.project_id == tab.ids["FIN-003"]
     assert stored(ctx, "DCX-014").department == "Digital Services"
