@@ -10,8 +10,6 @@ pack, templates) are added by those features to ``file_menu`` and ``main_toolbar
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +47,10 @@ from ..dialogs.about_dialog import AboutDialog
 from ..dialogs.error_dialog import open_folder, show_error
 from ..dialogs.settings_dialog import SettingsDialog
 from ..icons import app_icon
+from ..tabs.governance_tab import GovernanceTab
+from ..tabs.portfolio_tab import PortfolioTab
+from ..tabs.resources_tab import ResourcesTab
+from ..tabs.risks_tab import RisksTab
 from ..tasks import run_in_background
 from .actions import MainActions, tab_action
 from .opening import backup_database, open_office
@@ -62,25 +64,19 @@ DEFAULT_SIZE = (1280, 800)
 
 @dataclass(frozen=True, slots=True)
 class TabSpec:
-    """One tab of the main window: its settings key, title, and where its class lives."""
+    """One tab of the main window: its settings key, title, and class (built as ``cls(ctx, parent)``)."""
 
     key: str
     title: str
-    module: str
-    class_name: str
+    tab_class: type[QWidget]
 
 
 TAB_SPECS = (
-    TabSpec("portfolio", "Portfolio", "pmo_desktop.ui.tabs.portfolio_tab", "PortfolioTab"),
-    TabSpec("resources", "Resources", "pmo_desktop.ui.tabs.resources_tab", "ResourcesTab"),
-    TabSpec("risks", "Risks", "pmo_desktop.ui.tabs.risks_tab", "RisksTab"),
-    TabSpec("governance", "Governance", "pmo_desktop.ui.tabs.governance_tab", "GovernanceTab"),
+    TabSpec("portfolio", "Portfolio", PortfolioTab),
+    TabSpec("resources", "Resources", ResourcesTab),
+    TabSpec("risks", "Risks", RisksTab),
+    TabSpec("governance", "Governance", GovernanceTab),
 )
-
-
-def available_tab_specs() -> list[TabSpec]:
-    """The tabs whose modules are present (all four in a release build)."""
-    return [spec for spec in TAB_SPECS if importlib.util.find_spec(spec.module) is not None]
 
 
 @dataclass(slots=True)
@@ -134,11 +130,7 @@ class MainWindow(QMainWindow):
     # -- building -----------------------------------------------------------------------------
     def _build_tabs(self) -> None:
         for position, spec in enumerate(TAB_SPECS, start=1):
-            if importlib.util.find_spec(spec.module) is None:
-                log.warning("Tab module %s is not present; the %s tab is not shown", spec.module, spec.title)
-                continue
-            tab_class = getattr(importlib.import_module(spec.module), spec.class_name)
-            page = tab_class(self.ctx, self)
+            page = spec.tab_class(self.ctx, self)
             page.setObjectName(f"{spec.key}_tab")
             self.tabs.addTab(page, spec.title)
             action = tab_action(self, spec.title, position)
