@@ -21,10 +21,10 @@ from pmo_desktop.model import Milestone, Programme, Project, StatusReport  # noq
 from pmo_desktop.model.database import open_database  # noqa: E402
 from pmo_desktop.services import portfolio  # noqa: E402
 from pmo_desktop.services.defaults import ensure_defaults  # noqa: E402
-from pmo_desktop.services.errors import ConflictError  # noqa: E402
 from pmo_desktop.ui.context import AppContext  # noqa: E402
+from pmo_desktop.ui.dialogs.conflict_dialog import ConflictChoice, ConflictDialog  # noqa: E402
 from pmo_desktop.ui.models.row_table_model import RowTableModel  # noqa: E402
-from pmo_desktop.ui.portfolio import messages, project_panel  # noqa: E402
+from pmo_desktop.ui.portfolio import project_panel  # noqa: E402
 from pmo_desktop.ui.portfolio.milestone_dialog import MilestoneDialog  # noqa: E402
 from pmo_desktop.ui.tabs.portfolio_tab import COLUMN, PROJECT_COLUMNS, PortfolioTab  # noqa: E402
 
@@ -341,8 +341,6 @@ def test_conflict_keep_mine_saves_over_the_stored_version(tab, ctx, monkeypatch)
 
 
 def test_conflict_dialog_shows_both_values_readably(tab, ctx, monkeypatch):
-    dialogs = pytest.importorskip("pmo_desktop.ui.dialogs.conflict_dialog")
-    ConflictChoice, ConflictDialog = dialogs.ConflictChoice, dialogs.ConflictDialog  # noqa: N806
     shown = []
 
     def ask(error, labels=None, formatter=None, parent=None):
@@ -357,22 +355,6 @@ def test_conflict_dialog_shows_both_values_readably(tab, ctx, monkeypatch):
         portfolio.update_project(session, tab.ids["HR-002"], {"budget": Decimal("999000")}, 1)
     assert not tab.panel.save()
     assert shown == [("Budget", "£700,000.00", "£999,000.00")]
-
-
-@pytest.mark.parametrize("button, answer", [("Keep mine", "mine"), ("Take theirs", "theirs"), ("Decide later", None)])
-def test_message_box_fallback_offers_the_same_three_choices(qapp, monkeypatch, button, answer):
-    error = ConflictError("project", 7, {"budget": "700000.00"}, {"budget": "999000.00"})
-    texts = []
-
-    def exec_(box):
-        texts.append(box.informativeText())
-        next(b for b in box.buttons() if b.text() == button).click()
-        return 0
-
-    monkeypatch.setattr(QMessageBox, "exec", exec_)
-    got = messages.ask_conflict_with_message_box(None, error, project_panel.FIELD_LABELS, project_panel.display_value)
-    assert got == answer
-    assert "<b>Budget</b></td><td>£700,000.00</td><td>£999,000.00</td>" in texts[0]
 
 
 def test_new_project_save_undo_redo(tab, ctx, qtbot):

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 from ...model.enums import MilestoneStatus
 from ...services import portfolio as svc
 from ...services.errors import ConflictError, ServiceError, ValidationError
+from ..dialogs.error_dialog import show_error
 from ..forms.ui_milestone_dialog import Ui_MilestoneDialog
-from .messages import show_error
 
 Saver = Callable[[dict[str, Any]], None]
 ConflictHandler = Callable[[ConflictError, dict[str, Any]], bool]

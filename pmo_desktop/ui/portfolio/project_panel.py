@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QPalette, QPixmap, QShortcut
@@ -30,12 +30,13 @@ from ...model.enums import Methodology, MilestoneStatus, Rag, Stage
 from ...services import portfolio as svc
 from ...services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from ..context import AppContext
+from ..dialogs.conflict_dialog import ConflictChoice, ConflictDialog
+from ..dialogs.error_dialog import show_error
 from ..forms.ui_project_panel import Ui_ProjectPanel
 from ..models.row_table_model import Column, Kind, RowTableModel
 from ..theme import RAG_COLOURS, RAG_LABELS, rag_text_colour
 from . import commands
 from .editors import MoneySpinBox, OptionalDateEdit, OptionalSpinBox
-from .messages import ConflictAnswer, ask_conflict, show_error
 from .milestone_dialog import MilestoneDialog
 
 ERROR_COLOUR = "#c0392b"
@@ -56,13 +57,17 @@ MILESTONE_COLUMNS = (
 )
 
 
+ConflictAnswer = Literal["mine", "theirs"] | None
+
+
 def resolve_conflict(parent: QWidget, error: ConflictError, formatter: Callable[[str, Any], str]) -> ConflictAnswer:
     """Ask which version to keep: "mine" (save over theirs), "theirs" (reload), or None (decide later)."""
     if error.entity == "milestone":
         labels = {key: rule.label for key, rule in svc.MILESTONE_RULES.items()}
     else:
         labels = FIELD_LABELS
-    return ask_conflict(parent, error, labels, formatter)
+    choice = ConflictDialog.ask(error, labels=labels, formatter=formatter, parent=parent)
+    return {ConflictChoice.KEEP_MINE: "mine", ConflictChoice.TAKE_THEIRS: "theirs"}.get(choice)
 
 
 def display_value(key: str, value: Any, currency: str = "£") -> str:
