@@ -12,6 +12,11 @@ from ..models.row_table_model import RowTableModel
 _ALL = object()
 
 
+def _all_label(title: str) -> str:
+    """ "All stages", but "All RAG": acronyms keep their capitals."""
+    return f"All {title if title.isupper() else title.lower()}"
+
+
 class FilterBar(QWidget):
     """Typing filters as you type (debounced); each combo restricts one column to one value."""
 
@@ -22,6 +27,8 @@ class FilterBar(QWidget):
         self._model = model
         self._noun = noun
         self._combos: dict[int, QComboBox] = {}
+        # Fixed value lists and labels given to add_choice (None: taken from the rows each refresh).
+        self._choices: dict[int, tuple[list | None, dict | None, str]] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.search = QLineEdit(self)
@@ -53,13 +60,18 @@ class FilterBar(QWidget):
 
     def add_choice(self, column: int, title: str, values: Iterable | None = None,
                    labels: dict | None = None) -> QComboBox:
-        """A dropdown "All <title>" + one entry per value (taken from the rows when not given)."""
+        """A dropdown "All <title>" + one entry per value (taken from the rows when not given).
+
+        Given ``values`` keep their order (e.g. stages in lifecycle order) on every refresh.
+        """
         combo = QComboBox(self)
         combo.setObjectName(f"filter_{self._model.columns[column].key}")
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         combo.setToolTip(f"Show only one {title.lower()}")
         self._combos[column] = combo
-        self._fill_combo(column, combo, title, values, labels)
+        fixed = list(values) if values is not None else None
+        self._choices[column] = (fixed, labels, title)
+        self._fill_combo(column, combo, title, fixed, labels)
         combo.currentIndexChanged.connect(lambda _i, c=column: self._apply_choice(c))
         self._combo_layout.addWidget(combo)
         return combo
@@ -67,23 +79,31 @@ class FilterBar(QWidget):
     def _fill_combo(self, column: int, combo: QComboBox, title: str, values, labels) -> None:
         combo.blockSignals(True)
         combo.clear()
-        combo.addItem(f"All {title.lower()}", _ALL)
+        combo.addItem(_all_label(title), _ALL)
         col = self._model.columns[column]
         for value in values if values is not None else self._model.distinct_values(column):
             text = (labels or col.labels or {}).get(value, value)
             if col.kind.value == "rag":
                 text = {"R": "Red", "A": "Amber", "G": "Green"}.get(value, value)
             combo.addItem(str(text), value)
-        combo.setProperty("title", title)
         combo.blockSignals(False)
 
     def refresh_choices(self) -> None:
-        """Re-read the distinct values after the rows changed, keeping each selection."""
+        """Re-read the distinct values after the rows changed, keeping each selection.
+
+        A chosen value that no longer occurs falls back to "All", and so does its filter.
+        """
         for column, combo in self._combos.items():
             current = combo.currentData()
-            self._fill_combo(column, combo, combo.property("title"), None, None)
+            values, labels, title = self._choices[column]
+            self._fill_combo(column, combo, title, values, labels)
             index = combo.findData(current) if current is not _ALL else 0
+            combo.blockSignals(True)
             combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+            if current is not _ALL and index < 0:
+                self._model.set_column_filter(column, None)
+                self.filters_changed.emit()
 
     def _apply_text(self) -> None:
         self._model.set_filter_text(self.search.text())
