@@ -3,6 +3,13 @@
 ``open_database(url)`` is the one door to the data: it makes the engine, brings the schema to the
 newest revision (after a backup), refuses a database written by a newer program untouched, and
 returns a ``Database`` whose ``session()`` gives audited sessions.
+
+Storage faults reach the caller as ``DatabaseError`` subclasses with plain-English messages, never
+as a raw driver error: a database busy beyond the busy timeout (``DatabaseLockedError``), a
+read-only file (``ReadOnlyDatabaseError``), a full disk (``DiskFullError``), a file whose folder
+was moved or deleted while open (``DatabaseMissingError``) and a damaged file
+(``DatabaseUnreadableError``). Each of them leaves the database as it was: the transaction that
+met the fault is rolled back as a whole.
 """
 
 from __future__ import annotations
@@ -11,13 +18,14 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +45,26 @@ class DatabaseError(Exception):
 
 class NewerDatabaseError(DatabaseError):
     """The database was written by a newer version of the program."""
+
+
+class DatabaseLockedError(DatabaseError):
+    """Another connection held the write lock for longer than the busy timeout."""
+
+
+class ReadOnlyDatabaseError(DatabaseError):
+    """The database file (or its folder) cannot be written by this user."""
+
+
+class DiskFullError(DatabaseError):
+    """The disk (or the database's size limit) is full; the transaction was rolled back."""
+
+
+class DatabaseMissingError(DatabaseError):
+    """The database file disappeared (or was replaced) while the program had it open."""
+
+
+class DatabaseUnreadableError(DatabaseError):
+    """The file is damaged, not a database, or the disk failed to read it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +101,17 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)
 
 
+_FILE_ID = "pmo_file_id"
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
     # pysqlite's own transaction handling is turned off so that SQLAlchemy's BEGIN is real.
     dbapi_connection.isolation_level = None
@@ -87,11 +126,107 @@ def _set_sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
+def _remember_file(path: Path):
+    def remember(dbapi_connection, connection_record) -> None:
+        connection_record.info[_FILE_ID] = _file_id(path)
+    return remember
+
+
+def _check_file_still_there(conn, path: Path) -> None:
+    # On POSIX an open file whose folder is deleted stays writable: SQLite would go on committing
+    # into a file nobody can ever open again. Refuse instead, before anything is written.
+    opened = conn.info.get(_FILE_ID)
+    if opened is not None and _file_id(path) != opened:
+        raise DatabaseMissingError(_MESSAGES["missing"].format(db=path))
+
+
 def _begin_sqlite(conn) -> None:
     # Write transactions take the lock up front (IMMEDIATE): two writers then wait on busy_timeout
     # instead of failing half-way with "database is locked" when a read lock is upgraded.
+    path = sqlite_path(conn.engine.url)
+    if path is not None:
+        _check_file_still_there(conn, path)
     immediate = conn.get_execution_options().get("sqlite_immediate", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_MESSAGES = {
+    "locked": ("The database {db} is busy: another coordinator or program has been writing to it for more than "
+               "{seconds:g} seconds. Nothing was saved. Try again in a moment; if it stays busy, ask colleagues "
+               "to finish their import or close PMO Desktop, and check that no other program holds the file open."),
+    "readonly": ("The database {db} is read-only for you: PMO Desktop needs to write to the file and to its "
+                 "folder (for its journal). Nothing was changed. Ask for write access, or copy the file to a "
+                 "folder of your own and open the copy."),
+    "full": ("The disk holding the database {db} is full (or the database reached its size limit). Nothing was "
+             "saved: the whole change was rolled back and the database is as it was. Free some disk space and "
+             "try again."),
+    "missing": ("The database file {db} is no longer where it was opened: its folder was moved, renamed or "
+                "deleted (or the file was replaced) while PMO Desktop had it open. Nothing was saved. Put the "
+                "folder back, or open the database from its new place, and try again."),
+    "unreadable": ("The database {db} cannot be read ({detail}). It has not been changed. Run "
+                   "'pmo-desktop check' on it, and restore the latest backup if the check fails."),
+}
+
+_SQLITE_KIND = {
+    5: "locked",  # SQLITE_BUSY
+    6: "locked",  # SQLITE_LOCKED
+    8: "readonly",  # SQLITE_READONLY
+    13: "full",  # SQLITE_FULL
+    10: "unreadable",  # SQLITE_IOERR
+    11: "unreadable",  # SQLITE_CORRUPT
+    14: "unreadable",  # SQLITE_CANTOPEN
+    26: "unreadable",  # SQLITE_NOTADB
+}
+_SQLITE_READONLY_DBMOVED = 8 | (4 << 8)
+_ERROR_CLASSES: dict[str, type[DatabaseError]] = {
+    "locked": DatabaseLockedError, "readonly": ReadOnlyDatabaseError, "full": DiskFullError,
+    "missing": DatabaseMissingError, "unreadable": DatabaseUnreadableError,
+}
+
+
+def translate_sqlite_error(exc: BaseException, url: URL) -> DatabaseError | None:
+    """The DatabaseError a coordinator should see for a raw SQLite error, or None to let it through.
+
+    Constraint violations and programming errors are not storage faults and are left alone.
+    """
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # older SQLite bindings: fall back on the message
+        text = str(exc).lower()
+        code = next((c for words, c in (("locked", 5), ("readonly", 8), ("read-only", 8), ("full", 13),
+                                        ("not a database", 26), ("malformed", 11), ("unable to open", 14),
+                                        ("disk i/o", 10)) if words in text), None)
+        if code is None:
+            return None
+    kind = _SQLITE_KIND.get(code & 0xFF)
+    if kind is None:
+        return None
+    path = sqlite_path(url)
+    if code == _SQLITE_READONLY_DBMOVED or (kind == "unreadable" and path is not None and not path.exists()):
+        kind = "missing"
+    message = _MESSAGES[kind].format(db=path or display_url(url), seconds=BUSY_TIMEOUT_MS / 1000,
+                                     detail=f"SQLite says: {exc}")
+    return _ERROR_CLASSES[kind](message)
+
+
+def _translate_errors(context: ExceptionContext) -> None:
+    # Raising here replaces SQLAlchemy's OperationalError after the connection was cleaned up.
+    url = context.engine.url if context.engine is not None else None
+    if url is None:
+        return
+    error = translate_sqlite_error(context.original_exception, url)
+    if error is not None:
+        raise error from context.sqlalchemy_exception or context.original_exception
+
+
+def _create_private_file(path: Path) -> None:
+    # SQLite gives its -wal and -shm files the database file's permissions: create it 0600 first.
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
@@ -102,13 +237,16 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     if url.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000}
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(path)
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        if path is not None:
+            event.listen(engine, "connect", _remember_file(path))
         event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "handle_error", _translate_errors)
     install_audit_hooks(engine)
     return engine
 
@@ -126,6 +264,9 @@ def backup_sqlite(source: Path, destination: Path | None = None, *, reason: str 
         destination = paths.backup_dir() / f"{source.stem}-{stamp}-{reason}.db"
     destination.parent.mkdir(parents=True, exist_ok=True)
     tmp = destination.with_suffix(destination.suffix + ".partial")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()  # left by a backup that was interrupted
+    os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(tmp)
@@ -138,15 +279,36 @@ def backup_sqlite(source: Path, destination: Path | None = None, *, reason: str 
         src.close()
     os.replace(tmp, destination)
     _restrict_permissions(destination)
-    _prune_backups(destination.parent, source.stem)
+    _prune_backups(destination.parent, source.stem, reason)
     return destination
 
 
-def _prune_backups(folder: Path, stem: str) -> None:
-    backups = sorted(folder.glob(f"{stem}-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in backups[BACKUPS_KEPT:]:
+def backups_of(folder: Path, stem: str, reason: str | None = None) -> list[Path]:
+    """The backups of database ``stem`` in ``folder`` (of one ``reason`` if given), oldest first."""
+    pattern = re.compile(rf"{re.escape(stem)}-(\d{{8}}-\d{{6}})-{re.escape(reason) if reason else '.+'}\.db")
+    found = [(m.group(1), p) for p in folder.glob(f"{stem}-*.db") if (m := pattern.fullmatch(p.name))]
+    return [p for _stamp, p in sorted(found)]
+
+
+def _prune_backups(folder: Path, stem: str, reason: str) -> None:
+    # Each reason keeps its own last BACKUPS_KEPT: ten daily copies never push out the copy taken
+    # before a migration.
+    for old in backups_of(folder, stem, reason)[:-BACKUPS_KEPT]:
         with contextlib.suppress(OSError):
             old.unlink()
+
+
+def daily_backup(source: Path, *, now: dt.datetime | None = None) -> Path | None:
+    """Back up ``source`` once per calendar day (the first open of the day); None if already done.
+
+    The copies are named ``<stem>-<YYYYmmdd-HHMMSS>-daily.db`` in the backup folder; the last
+    BACKUPS_KEPT are kept.
+    """
+    now = now or dt.datetime.now()
+    folder = paths.backup_dir()
+    if any(p.name.startswith(f"{source.stem}-{now:%Y%m%d}-") for p in backups_of(folder, source.stem, "daily")):
+        return None
+    return backup_sqlite(source, folder / f"{source.stem}-{now:%Y%m%d-%H%M%S}-daily.db", reason="daily")
 
 
 def alembic_config(url: URL):
@@ -272,12 +434,39 @@ def load_settings(session: Session) -> OfficeSettings:
 
 def open_database(url: str | os.PathLike | None = None, *, migrate_schema: bool = True, backup: bool = True,
                   actor: str | None = None, source: AuditSource = AuditSource.UI) -> Database:
-    """Open (and create or upgrade) the database at ``url``; see the module docstring."""
-    engine = make_engine(normalise_url(url or default_url()))
+    """Open (and create or upgrade) the database at ``url``; see the module docstring.
+
+    A SQLite file that already held data is backed up once per calendar day (``daily_backup``)
+    when ``backup`` is true. A file this user cannot write is refused with ReadOnlyDatabaseError.
+    """
+    normalised = normalise_url(url or default_url())
+    path = sqlite_path(normalised)
+    existed = path is not None and path.exists() and path.stat().st_size > 0
+    if path is not None and path.exists():
+        _refuse_read_only(path)
+    engine = make_engine(normalised)
     try:
         if migrate_schema:
             migrate(engine, backup=backup)
     except Exception:
         engine.dispose()
         raise
+    if backup and existed:
+        _take_daily_backup(path)
     return Database(engine, actor=actor, source=source)
+
+
+def _refuse_read_only(path: Path) -> None:
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise ReadOnlyDatabaseError(_MESSAGES["readonly"].format(db=path))
+
+
+def _take_daily_backup(path: Path) -> None:
+    # A failed backup must not keep the office out of its data: log it, open anyway.
+    try:
+        made = daily_backup(path)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("The daily backup of %s failed: %s", path, exc)
+        return
+    if made is not None:
+        log.info("Daily backup of %s written to %s", path, made)
