@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.benchmarks.common import isolated_env  # noqa: E402
 from tests.benchmarks.dataset import Scale, build_dataset  # noqa: E402
-from tests.benchmarks.report import machine_info, update_docs, write_json  # noqa: E402
+from tests.benchmarks.report import load_average, machine_info, update_docs, write_json  # noqa: E402
 from tests.benchmarks.suite import run_suite  # noqa: E402
 
 
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs:
         scale = Scale(scale.name, scale.factor, max(1, args.runs))
     started = time.perf_counter()
+    load_at_start = load_average()
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:7.1f} s] {message}", flush=True)
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     dataset = build_dataset(scale, reuse=args.reuse, log=log)
     env = isolated_env(dataset.folder)
     suite = run_suite(dataset, env, log=log, profile=args.profile)
-    machine = machine_info()
+    machine = machine_info(load_at_start)
     write_json(args.json, suite.results, dataset, machine)
     log(f"wrote {args.json}")
     if not args.no_docs:

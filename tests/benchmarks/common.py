@@ -121,7 +121,11 @@ class ChildRun:
 
 
 class ChildError(RuntimeError):
-    """A child process failed; the message has the tail of its stderr."""
+    """A child process failed; the message has the tail of its stderr, ``summary`` its last line."""
+
+    def __init__(self, message: str, summary: str):
+        super().__init__(message)
+        self.summary = summary
 
 
 def _rss_mib(ru_maxrss: int) -> float:
@@ -170,11 +174,15 @@ def run_child(driver: str, args: Sequence[str], env: dict[str, str], *, timeout:
     process.stdout.close()
     process.stderr.close()
     if process.returncode != 0:
-        tail = "\n".join(stderr.strip().splitlines()[-25:])
-        raise ChildError(f"{driver} {' '.join(args)} exited with {process.returncode}:\n{tail}")
+        lines_err = stderr.strip().splitlines()
+        tail = "\n".join(lines_err[-25:])
+        last = lines_err[-1] if lines_err else "no error output"
+        raise ChildError(f"{driver} {' '.join(args)} exited with {process.returncode}:\n{tail}",
+                         f"{driver} {args[0] if args else ''} exited with {process.returncode}: {last}")
     payload = next((line for line in reversed(lines) if line.strip().startswith("{")), None)
     if payload is None:
-        raise ChildError(f"{driver} {' '.join(args)} printed no JSON result; stderr:\n{stderr[-2000:]}")
+        raise ChildError(f"{driver} {' '.join(args)} printed no JSON result; stderr:\n{stderr[-2000:]}",
+                         f"{driver} {args[0] if args else ''} printed no result")
     return ChildRun(json.loads(payload), wall, ready, _rss_mib(rusage.ru_maxrss) if rusage is not None else None)
 
 

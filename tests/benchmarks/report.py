@@ -64,8 +64,16 @@ def _commit() -> str:
         return "unknown"
 
 
-def machine_info() -> dict:
-    """CPU, cores, RAM, OS, Python and library versions, date and commit of this run."""
+def load_average() -> float | None:
+    """The 1-minute load average (None where the OS has none): other work on the machine skews timings."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def machine_info(load_at_start: float | None = None) -> dict:
+    """CPU, cores, RAM, OS, Python and library versions, date, commit and load of this run."""
     versions = {}
     for name in LIBRARIES:
         try:
@@ -82,6 +90,7 @@ def machine_info() -> dict:
         "libraries": versions,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": _commit(),
+        "load_average": {"start": load_at_start, "end": load_average()},
     }
 
 
@@ -121,6 +130,14 @@ def _met(result: Result) -> str:
     return "—" if met is None else ("met" if met else "**missed**")
 
 
+def _load_text(machine: dict) -> str:
+    load = machine.get("load_average") or {}
+    if load.get("start") is None and load.get("end") is None:
+        return ""
+    return (f" Load average (1 min) at start {load.get('start')}, at end {load.get('end')} "
+            f"on {machine['cores']} cores: other work on the machine slows both sides of each ratio.")
+
+
 def markdown_table(results: list[Result], dataset: Dataset, machine: dict) -> str:
     c = dataset.counts.get
     libraries = ", ".join(f"{k} {v}" for k, v in machine["libraries"].items() if v)
@@ -132,7 +149,8 @@ def markdown_table(results: list[Result], dataset: Dataset, machine: dict) -> st
         f"median of {dataset.scale.runs} runs per figure.",
         "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM, {machine['os']}; "
-        f"{machine['python']}; {libraries}" + (f" (not installed: {missing})" if missing else "") + ".",
+        f"{machine['python']}; {libraries}" + (f" (not installed: {missing})" if missing else "") + "."
+        + _load_text(machine),
         "",
         "| Measurement | Value | Baseline | Baseline value | Ratio | Target | Result |",
         "|---|---:|---|---:|---:|---:|---|",

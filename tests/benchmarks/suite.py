@@ -66,7 +66,8 @@ class Suite:
             detail = str(exc) if isinstance(exc, ChildError) else traceback.format_exc()
             self.log(f"   FAILED: {detail}")
             self.failed.append(name)
-            self.results.append(Result(name, None, "", skipped=f"failed: {str(exc).splitlines()[0]}"))
+            summary = exc.summary if isinstance(exc, ChildError) else f"{type(exc).__name__}: {exc}"
+            self.results.append(Result(name, None, "", skipped=f"failed: {summary}"))
 
     def run(self) -> list[Result]:
         self.section("startup and tab switch", self.startup)

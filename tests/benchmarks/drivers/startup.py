@@ -19,7 +19,7 @@ import time
 from ..common import report_and_exit, signal_ready, start_profile
 
 POLL_MS = 5
-GIVE_UP_S = 300.0
+GIVE_UP_S = 120.0
 
 
 def _process_until(app, done) -> None:
