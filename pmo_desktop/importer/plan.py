@@ -20,8 +20,8 @@ Decisions, relied on by the tests and the rest of the pipeline:
   the winning row carries a warning.
 * Blank cells never clear a stored value unless ``overwrite_blanks`` is set, and never clear a
   required column. Columns the sheet does not have are never touched.
-* Values are brought to their stored form before comparing (money to the penny, enumerations to
-  the model's words), so re-importing the same file plans every row as unchanged.
+* Values are brought to their stored form before comparing (money to the penny; enumerations
+  arrive as the model's values from the parsers and are only checked), so re-importing the same file plans every row as unchanged.
 * Constraints of the data model (date order, ranges, enumerations, text lengths, unique names
   and emails) are checked here, on the record as it would be after the write, so that applying
   a plan does not fail half-way on a row the plan accepted.
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -394,46 +394,14 @@ ALTERNATIVE_KEYS: dict[str, tuple[str, str]] = {"projects": ("code", "name"), "p
 list projects by name only; such rows update the one stored project of that name)."""
 
 
-def _words(pairs: dict[str, Iterable[str]]) -> dict[str, str]:
-    return {str(word): str(value) for value, words in pairs.items() for word in (value, *words)}
-
-
-ENUMS: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
-    ("projects", "stage"): ("project stage", _words({
-        Stage.IDEA: ("pipeline",), Stage.BUSINESS_CASE: ("initiation", "business case"),
-        Stage.APPROVED: (), Stage.PLANNING: (), Stage.EXECUTION: ("delivery",), Stage.CLOSING: ("closure",),
-        Stage.CLOSED: (), Stage.ON_HOLD: ("on hold",), Stage.CANCELLED: (),
-    })),
-    ("projects", "methodology"): ("delivery methodology", _words({
-        Methodology.WATERFALL: ("prince2", "traditional", "predictive", "linear"),
-        Methodology.AGILE: ("scrum", "kanban", "safe", "iterative"),
-        Methodology.HYBRID: ("mixed", "blended", "agile/waterfall", "waterfall/agile"),
-    })),
-    ("raid", "kind"): ("RAID type", _words({k: () for k in RaidKind})),
-    ("raid", "status"): ("RAID status", _words({
-        RaidStatus.OPEN: (), RaidStatus.IN_PROGRESS: ("monitoring", "in progress"), RaidStatus.CLOSED: (),
-    })),
-    ("raid", "escalation"): ("escalation level", _words({
-        Escalation.PROJECT: ("none", "no", "not escalated"), Escalation.PROGRAMME: ("program",),
-        Escalation.PORTFOLIO: ("executive", "board"),
-    })),
-    ("raid", "response"): ("risk response", _words({
-        RiskResponse.AVOID: ("terminate", "avoidance", "eliminate"),
-        RiskResponse.REDUCE: ("mitigate", "treat", "reduction", "control", "mitigation"),
-        RiskResponse.TRANSFER: ("insure", "outsource", "transference"),
-        RiskResponse.ACCEPT: ("tolerate", "retain", "acceptance", "accepted", "tolerated"),
-        RiskResponse.SHARE: ("shared",), RiskResponse.EXPLOIT: ("enhance", "exploited"),
-    })),
-    ("milestones", "status"): ("milestone status", _words({
-        MilestoneStatus.PLANNED: ("not started", "open", "on track", "in progress", "green", "g", "no",
-                                  "pending", "scheduled", "planned", "n", "live", "active", "forecast"),
-        MilestoneStatus.AT_RISK: ("at risk", "amber", "a", "red", "r", "delayed", "late", "slipping"),
-        MilestoneStatus.ACHIEVED: ("complete", "completed", "done", "yes", "y", "met", "delivered", "closed",
-                                   "blue", "b"),
-        MilestoneStatus.MISSED: ("failed", "overdue", "not met"),
-    })),
+ENUM_TYPES: dict[tuple[str, str], type[StrEnum]] = {
+    ("projects", "stage"): Stage, ("projects", "methodology"): Methodology, ("raid", "kind"): RaidKind,
+    ("raid", "status"): RaidStatus, ("raid", "escalation"): Escalation, ("raid", "response"): RiskResponse,
+    ("milestones", "status"): MilestoneStatus,
 }
-"""Words the parsers or managers use -> the model's enumeration values, per (kind, field)."""
+"""Enumerated fields and the model enumeration they are stored as. The parsers (importer/values.py)
+already return the model's values, so nothing is translated here: a value outside the
+enumeration is refused (it can only come from a caller that built its rows by hand)."""
 
 RAG_FIELDS = frozenset({"rag", "schedule_rag", "cost_rag", "scope_rag", "resource_rag"})
 
@@ -475,7 +443,7 @@ def stored_form(kind: str, field_name: str, value: Any) -> Any:
     """``value`` as the column of ``field_name`` stores it; ValueError with a reason when it cannot."""
     if value is None:
         return None
-    if (kind, field_name) in ENUMS:
+    if (kind, field_name) in ENUM_TYPES:
         return _enum_value(kind, field_name, value)
     if field_name in RAG_FIELDS:
         text = str(value).strip().upper()
@@ -491,17 +459,12 @@ def stored_form(kind: str, field_name: str, value: Any) -> Any:
 
 
 def _enum_value(kind: str, field_name: str, value: Any) -> str:
-    what, words = ENUMS[(kind, field_name)]
-    text = str(value).strip().lower().replace("_", " ")
-    if text.replace(" ", "_") in words:
-        return words[text.replace(" ", "_")]
-    if text in words:
-        return words[text]
-    first = text.replace("-", " ").replace(":", " ").split()
-    if first and first[0] in words:
-        return words[first[0]]
-    choices = ", ".join(dict.fromkeys(v.replace("_", " ").capitalize() for v in words.values()))
-    raise ValueError(f"is not a {what} this program knows; use one of {choices}")
+    enum = ENUM_TYPES[(kind, field_name)]
+    text = str(value)
+    if text in {member.value for member in enum}:
+        return text
+    choices = ", ".join(member.value for member in enum)
+    raise ValueError(f"is not a {field_name.replace('_', ' ')} value; use one of {choices}")
 
 
 def _text(value: Any) -> str:

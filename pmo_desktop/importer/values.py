@@ -22,6 +22,11 @@ Choices made here (documented once, relied on by the tests):
   Low -> 3, Very Low -> 4.
 * Percent: a fraction 0..1. "45%" -> 0.45; numbers above 1 are read as percent points
   ("45" -> 0.45); more than ``max_percent`` is refused.
+* Enumerations (stage, RAID type and status, escalation, milestone status, risk response,
+  methodology) parse straight to the model's values (model/enums.py), so the planner stores
+  what the parser returns: "Delivery" -> "execution", "WIP" -> "in_progress", "Monitoring"
+  (a RAID item being watched) -> "open", "Board" -> "portfolio" (the highest escalation level),
+  "Late" -> "missed", "Treat - Prevent" -> "reduce".
 * Money: Decimal. "(1,200)" is negative; k/m/bn suffixes multiply; "12.000,50" and "12,5" are
   read as European. A suffix written in the cell wins over the unit in the column header.
 """
@@ -35,9 +40,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import TypeVar
 
 from pmo_desktop.importer.fields import FieldSpec, FieldType
+from pmo_desktop.model.enums import (
+    Escalation,
+    Methodology,
+    MilestoneStatus,
+    RaidKind,
+    RaidStatus,
+    RiskResponse,
+    Stage,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
@@ -112,7 +127,7 @@ def _lookup(value: object, table: dict[str, str], what: str, choices: str) -> st
         found = _find(head, table)
     if found is None:
         raise ValueError(f"{_describe(value)} is not a {what} this program knows; use one of {choices}")
-    return found
+    return str(found)  # the plain value, not the StrEnum member
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,122 +487,201 @@ def parse_rag(value: object) -> str | None:
     return _lookup(value, RAG_WORDS, "RAG status", "Red, Amber or Green")
 
 
-STAGES = ("pipeline", "initiation", "planning", "delivery", "closure", "closed", "on_hold", "cancelled")
+def _choices(enum: type[StrEnum]) -> str:
+    """The words a coordinator may use for an enumeration: 'Open, In progress or Closed'."""
+    labels = [member.label for member in enum]  # type: ignore[attr-defined]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
 STAGE_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ["pipeline", "idea", "concept", "proposal", "proposed", "demand", "request", "pre-initiation",
+        ["idea", "pipeline", "concept", "proposal", "proposed", "demand", "request", "pre-initiation",
          "pre initiation", "pre-soc", "pre strategic outline business case", "pre-pipeline",
          "not started", "backlog", "ideation", "intake", "0"],
-        "pipeline",
+        Stage.IDEA,
     ),
     **dict.fromkeys(
-        ["initiation", "initiate", "initiating", "start up", "start-up", "startup", "feasibility",
-         "discovery", "definition", "define", "identify", "mobilisation", "mobilization", "alpha",
-         "business case", "strategic outline case", "strategic outline business case", "soc",
-         "outline business case", "obc", "approval", "assess", "concept and feasibility", "1"],
-        "initiation",
+        ["business case", "business_case", "initiation", "initiate", "initiating", "start up", "start-up",
+         "startup", "feasibility", "discovery", "definition", "define", "identify", "alpha",
+         "strategic outline case", "strategic outline business case", "soc", "outline business case", "obc",
+         "assess", "concept and feasibility", "awaiting approval", "for approval", "1"],
+        Stage.BUSINESS_CASE,
+    ),
+    **dict.fromkeys(
+        ["approved", "approval", "approval granted", "sanctioned", "authorised", "authorized", "funded",
+         "go", "green lit", "mobilisation", "mobilization"],
+        Stage.APPROVED,
     ),
     **dict.fromkeys(
         ["planning", "plan", "design", "detailed design", "full business case", "fbc", "procurement",
          "tender", "mobilise", "requirements", "analysis", "2"],
-        "planning",
+        Stage.PLANNING,
     ),
     **dict.fromkeys(
-        ["delivery", "deliver", "execution", "execute", "executing", "build", "implementation",
+        ["execution", "execute", "executing", "delivery", "deliver", "build", "implementation",
          "implement", "in progress", "in flight", "inflight", "active", "ongoing", "live", "beta",
          "development", "develop", "testing", "test", "deployment", "deploy", "rollout", "roll out",
-         "construction", "monitoring and controlling", "3"],
-        "delivery",
+         "construction", "monitoring and controlling", "monitoring", "monitor and control", "3"],
+        Stage.EXECUTION,
     ),
     **dict.fromkeys(
-        ["closure", "closing", "close", "close down", "handover", "transition", "close out",
+        ["closing", "closure", "close", "close down", "handover", "transition", "close out",
          "closeout", "benefits realisation", "benefits realization", "post implementation review",
          "pir", "4"],
-        "closure",
+        Stage.CLOSING,
     ),
-    **dict.fromkeys(["closed", "complete", "completed", "done", "finished", "delivered", "5"], "closed"),
-    **dict.fromkeys(["on hold", "onhold", "hold", "paused", "suspended", "deferred", "parked"], "on_hold"),
+    **dict.fromkeys(["closed", "complete", "completed", "done", "finished", "delivered", "5"], Stage.CLOSED),
+    **dict.fromkeys(["on hold", "on_hold", "onhold", "hold", "paused", "suspended", "deferred", "parked"],
+                    Stage.ON_HOLD),
     **dict.fromkeys(
         ["cancelled", "canceled", "stopped", "terminated", "abandoned", "withdrawn", "rejected"],
-        "cancelled",
+        Stage.CANCELLED,
     ),
 }
 
 
 def parse_stage(value: object) -> str | None:
-    """Parse a project lifecycle stage to one of STAGES."""
-    return _lookup(value, STAGE_WORDS, "project stage", "Initiation, Planning, Delivery, Closure, Closed")
+    """Parse a project lifecycle stage to a model Stage value ("Delivery" -> "execution")."""
+    return _lookup(value, STAGE_WORDS, "project stage", _choices(Stage))
 
 
-RAID_KINDS = ("risk", "assumption", "issue", "dependency")
 RAID_KIND_WORDS: dict[str, str] = {
-    **dict.fromkeys(["r", "risk", "risks", "threat", "threats", "opportunity", "opportunities", "rsk"], "risk"),
-    **dict.fromkeys(["a", "assumption", "assumptions", "assume", "ass", "asmp"], "assumption"),
-    **dict.fromkeys(["i", "issue", "issues", "problem", "problems", "iss", "realised risk"], "issue"),
+    **dict.fromkeys(["r", "risk", "risks", "threat", "threats", "opportunity", "opportunities", "rsk"],
+                    RaidKind.RISK),
+    **dict.fromkeys(["a", "assumption", "assumptions", "assume", "ass", "asmp"], RaidKind.ASSUMPTION),
+    **dict.fromkeys(["i", "issue", "issues", "problem", "problems", "iss", "realised risk"], RaidKind.ISSUE),
     **dict.fromkeys(
         ["d", "dependency", "dependencies", "dep", "deps", "dependancy", "dependancies",
          "inter-dependency", "interdependency", "constraint"],
-        "dependency",
+        RaidKind.DEPENDENCY,
     ),
 }
 
 
 def parse_raid_kind(value: object) -> str | None:
-    """Parse a RAID item kind to risk / assumption / issue / dependency."""
-    return _lookup(value, RAID_KIND_WORDS, "RAID type", "Risk, Assumption, Issue or Dependency")
+    """Parse a RAID item kind to a model RaidKind value."""
+    return _lookup(value, RAID_KIND_WORDS, "RAID type", _choices(RaidKind))
 
 
-RAID_STATUSES = ("open", "monitoring", "closed")
 RAID_STATUS_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ["open", "opened", "active", "live", "new", "raised", "in progress", "ongoing", "current",
-         "escalated", "assigned", "not started", "occurred", "o"],
-        "open",
+        ["open", "opened", "active", "live", "new", "raised", "current", "escalated", "assigned",
+         "not started", "occurred", "o", "monitoring", "monitor", "watch", "watching", "under review",
+         "review", "managed", "on hold", "tolerate", "tolerated", "accepted", "dormant"],
+        RaidStatus.OPEN,
     ),
     **dict.fromkeys(
-        ["monitoring", "monitor", "watch", "watching", "under review", "review", "managed",
-         "mitigating", "being mitigated", "on hold", "tolerate", "tolerated", "accepted", "dormant"],
-        "monitoring",
+        ["in progress", "in_progress", "inprogress", "wip", "work in progress", "ongoing", "underway",
+         "under way", "in hand", "mitigating", "being mitigated", "being worked", "being actioned",
+         "actioned", "started"],
+        RaidStatus.IN_PROGRESS,
     ),
     **dict.fromkeys(
         ["closed", "close", "resolved", "done", "complete", "completed", "mitigated", "retired",
          "expired", "no longer relevant", "cancelled", "withdrawn", "superseded", "c"],
-        "closed",
+        RaidStatus.CLOSED,
     ),
 }
 
 
 def parse_raid_status(value: object) -> str | None:
-    """Parse a RAID item's status to open / monitoring / closed."""
-    return _lookup(value, RAID_STATUS_WORDS, "RAID status", "Open, Monitoring or Closed")
+    """Parse a RAID item's status to a model RaidStatus value (being watched counts as open)."""
+    return _lookup(value, RAID_STATUS_WORDS, "RAID status", _choices(RaidStatus))
 
 
-ESCALATION_LEVELS = ("none", "project", "programme", "portfolio", "executive")
 ESCALATION_WORDS: dict[str, str] = {
-    **dict.fromkeys(["no", "n", "none", "not escalated", "false", "0", "local"], "none"),
-    **dict.fromkeys(["project", "project board", "project manager", "pm", "team", "1"], "project"),
+    # Not escalated: the item stays with the project that owns it.
+    **dict.fromkeys(["no", "n", "not escalated", "false", "0", "local", "project", "project board",
+                     "project manager", "pm", "team", "1"], Escalation.PROJECT),
     # "Yes" means escalated one level above the project that owns the item.
     **dict.fromkeys(
         ["yes", "y", "true", "escalated", "programme", "program", "programme board", "sro", "sponsor", "2"],
-        "programme",
+        Escalation.PROGRAMME,
     ),
-    **dict.fromkeys(["portfolio", "portfolio board", "pmo", "department", "3"], "portfolio"),
+    # The model's highest level is the portfolio: executive and board escalations land there.
     **dict.fromkeys(
-        ["executive", "exec", "board", "director", "directors", "executive board", "ipdc", "ministers",
-         "ministerial", "4"],
-        "executive",
+        ["portfolio", "portfolio board", "pmo", "department", "3", "executive", "exec", "board", "director",
+         "directors", "executive board", "ipdc", "ministers", "ministerial", "4"],
+        Escalation.PORTFOLIO,
     ),
 }
 
 
 def parse_escalation(value: object) -> str | None:
-    """Parse an escalation flag or level; 'Yes' means escalated to programme level."""
+    """Parse an escalation flag or level to a model Escalation value; 'Yes' means programme level."""
     if _is_number(value):
         number = float(value)  # type: ignore[arg-type]
         value = str(int(number)) if number.is_integer() else str(value)
-    if isinstance(value, str) and _word(value) in ESCALATION_WORDS:
-        return ESCALATION_WORDS[_word(value)]
-    return _lookup(value, ESCALATION_WORDS, "escalation level", "No, Project, Programme, Portfolio, Executive")
+    if isinstance(value, str) and _word(value) in ("none", "nil"):
+        return Escalation.PROJECT  # "None" in an escalation column means not escalated
+    return _lookup(value, ESCALATION_WORDS, "escalation level", _choices(Escalation))
+
+
+MILESTONE_STATUS_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ["planned", "live", "in progress", "on track", "not started", "open", "pending", "scheduled",
+         "forecast", "active", "green", "g", "no", "n", "ongoing", "due", "not yet due", "future"],
+        MilestoneStatus.PLANNED,
+    ),
+    **dict.fromkeys(
+        ["at risk", "at_risk", "amber", "a", "red", "r", "delayed", "slipping", "slipped", "behind",
+         "off track", "in danger"],
+        MilestoneStatus.AT_RISK,
+    ),
+    **dict.fromkeys(
+        ["achieved", "complete", "completed", "done", "yes", "y", "met", "delivered", "closed", "blue",
+         "b", "finished", "passed", "signed off"],
+        MilestoneStatus.ACHIEVED,
+    ),
+    **dict.fromkeys(["missed", "late", "failed", "overdue", "not met", "not achieved"], MilestoneStatus.MISSED),
+}
+
+MILESTONE_NO_STATUS = frozenset({"redundant", "superseded", "superceded", "descoped", "de-scoped",
+                                 "no longer required", "not required", "removed"})
+"""Milestone statuses the model has no word for (the milestone no longer applies): read as blank."""
+
+
+def parse_milestone_status(value: object) -> str | None:
+    """Parse a milestone's status to a model MilestoneStatus value ("Complete" -> "achieved").
+
+    "Redundant" and "Superseded" (DfT masters) have no model value and are read as blank, so the
+    milestone imports and keeps whatever status it had.
+    """
+    if isinstance(value, str) and _word(value) in MILESTONE_NO_STATUS:
+        return None
+    return _lookup(value, MILESTONE_STATUS_WORDS, "milestone status", _choices(MilestoneStatus))
+
+
+RISK_RESPONSE_WORDS: dict[str, str] = {
+    **dict.fromkeys(["avoid", "terminate", "avoidance", "eliminate", "remove"], RiskResponse.AVOID),
+    **dict.fromkeys(["reduce", "treat", "mitigate", "reduction", "control", "mitigation", "minimise", "minimize",
+                     "prevent", "corrective", "directive", "detective"], RiskResponse.REDUCE),
+    **dict.fromkeys(["transfer", "insure", "outsource", "transference", "contract out"], RiskResponse.TRANSFER),
+    **dict.fromkeys(["accept", "tolerate", "retain", "acceptance", "accepted", "tolerated", "tolerance"],
+                    RiskResponse.ACCEPT),
+    **dict.fromkeys(["share", "shared"], RiskResponse.SHARE),
+    **dict.fromkeys(["exploit", "enhance", "exploited"], RiskResponse.EXPLOIT),
+}
+
+
+def parse_risk_response(value: object) -> str | None:
+    """Parse a risk response to a model RiskResponse value ("Treat - Prevent" -> "reduce")."""
+    return _lookup(value, RISK_RESPONSE_WORDS, "risk response", _choices(RiskResponse))
+
+
+METHODOLOGY_WORDS: dict[str, str] = {
+    **dict.fromkeys(["waterfall", "prince2", "prince 2", "traditional", "predictive", "linear", "v model"],
+                    Methodology.WATERFALL),
+    **dict.fromkeys(["agile", "scrum", "kanban", "safe", "iterative", "lean"], Methodology.AGILE),
+    **dict.fromkeys(["hybrid", "mixed", "blended", "agile/waterfall", "waterfall/agile", "both"],
+                    Methodology.HYBRID),
+}
+
+
+def parse_methodology(value: object) -> str | None:
+    """Parse a delivery methodology to a model Methodology value ("PRINCE2" -> "waterfall")."""
+    return _lookup(value, METHODOLOGY_WORDS, "delivery methodology", _choices(Methodology))
+
 
 
 SCORE_WORDS: dict[str, int] = {
@@ -696,6 +790,9 @@ ENUM_PARSERS: dict[str, Callable[[object], object]] = {
     "raid_kind": parse_raid_kind,
     "raid_status": parse_raid_status,
     "escalation": parse_escalation,
+    "milestone_status": parse_milestone_status,
+    "risk_response": parse_risk_response,
+    "methodology": parse_methodology,
 }
 """Parsers of the enumerations named by FieldSpec.enum in fields.py."""
 

@@ -37,7 +37,7 @@ def apply(db, plan_, file_name="pm.xlsx"):
 def portfolio_sheets():
     return [
         make_sheet("projects", [
-            {"code": "P1", "name": "Alpha", "programme": "Digital", "stage": "delivery", "rag": "A",
+            {"code": "P1", "name": "Alpha", "programme": "Digital", "stage": "execution", "rag": "A",
              "start": D(2026, 1, 1), "end": D(2026, 12, 31), "budget": Decimal("1200.5"), "percent_complete": 0.45,
              "priority": 2},
             {"code": "P2", "name": "Beta", "programme": "Digital", "manager": "Ann Lee"},
@@ -49,7 +49,7 @@ def portfolio_sheets():
         make_sheet("raid", [{"project": "P1", "ref": "R1", "title": "Late supplier", "likelihood": 4, "impact": 5,
                              "status": "open", "due": D(2026, 6, 30)},
                             {"ref": "PR-1", "title": "Portfolio risk", "kind": "issue"}]),
-        make_sheet("milestones", [{"project": "P2", "name": "Go live", "baseline": D(2026, 9, 30), "status": "done"}]),
+        make_sheet("milestones", [{"project": "P2", "name": "Go live", "baseline": D(2026, 9, 30), "status": "achieved"}]),
         make_sheet("allocations", [{"person": "ann@example.org", "project": "P2", "start": D(2026, 1, 5),
                                     "end": D(2026, 6, 26), "hours_per_week": 12.5}]),
     ]

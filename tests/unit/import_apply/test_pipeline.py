@@ -7,9 +7,10 @@ import json
 from decimal import Decimal
 
 import openpyxl
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pmo_desktop.importer.pipeline import EXIT_FILE_ERROR, EXIT_OK, EXIT_REJECTED, import_files
+from pmo_desktop.importer.plan import PlanCounts
 from pmo_desktop.model import ImportBatch, Project, StatusReport
 
 from .helpers import dump
@@ -138,3 +139,27 @@ def test_demo_workbooks_reimport_into_the_demo_database_without_touching_allocat
     counts = outcome.plan.counts_by_kind()
     assert counts["status"].unchanged == counts["status"].total > 0
     assert counts["allocations"].unchanged == counts["allocations"].total > 0
+
+
+def test_demo_raid_log_and_status_return_reimport_as_all_unchanged(db, tmp_path):
+    """One vocabulary: every stage, status, response and escalation the demo wrote reads back as stored."""
+    from pmo_desktop.demo import workbooks
+    from pmo_desktop.demo.generator import build_demo
+    from pmo_desktop.demo.spec import DemoSpec
+    from pmo_desktop.model import RaidItem
+
+    build_demo(db, DemoSpec())
+    with db.session() as s:
+        stored = s.scalar(select(func.count()).select_from(RaidItem))
+        statuses = set(s.scalars(select(RaidItem.status).distinct()))
+        responses = set(s.scalars(select(RaidItem.response).distinct()))
+        escalations = set(s.scalars(select(RaidItem.escalation).distinct()))
+    assert {"open", "in_progress", "closed"} <= statuses  # the words that needed translating are all there
+    assert len(responses - {None}) >= 3 and {"project", "programme", "portfolio"} <= escalations
+    raid = workbooks.raid_workbook(db, tmp_path / "raid.xlsx")
+    status = workbooks.status_workbook(db, tmp_path / "status.xlsx")
+    outcome = import_files(db, [raid.path, status.path], dry_run=True)
+    counts = outcome.plan.counts_by_kind()
+    assert counts["raid"] == PlanCounts(unchanged=stored)
+    assert counts["raid"].unchanged == raid.rows
+    assert counts["status"] == PlanCounts(unchanged=status.rows)

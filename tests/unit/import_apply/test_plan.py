@@ -21,7 +21,7 @@ def apply(db, plan_):
 
 def seed_projects(db):
     sheet = make_sheet("projects", [
-        {"code": "P1", "name": "Alpha", "programme": "Digital", "stage": "delivery", "rag": "G",
+        {"code": "P1", "name": "Alpha", "programme": "Digital", "stage": "execution", "rag": "G",
          "start": D(2026, 1, 1), "end": D(2026, 12, 31), "budget": Decimal("100000"), "percent_complete": 0.25},
         {"code": "P2", "name": "Beta", "manager": "Ann Lee", "budget": Decimal("5000.5")},
     ])
@@ -114,7 +114,7 @@ def test_raid_ranges_enumerations_and_portfolio_items(db):
     seed_projects(db)
     raid = make_sheet("raid", [
         {"project": "P1", "ref": "R1", "kind": "risk", "title": "Supplier late", "likelihood": 3, "impact": 4,
-         "status": "monitoring", "response": "Mitigate - weekly calls"},
+         "status": "in_progress", "response": "reduce"},
         {"project": "P1", "ref": "R2", "title": "Too likely", "likelihood": 7},
         {"ref": "R1", "title": "Portfolio-level risk"},
         {"project": "P1", "ref": "R3", "title": "Odd response", "response": "Pray"},
@@ -126,7 +126,7 @@ def test_raid_ranges_enumerations_and_portfolio_items(db):
     assert rows[0].values["status"] == "in_progress" and rows[0].values["response"] == "reduce"
     assert rows[1].errors[0].column == "Likelihood" and "from 1 to 5" in rows[1].errors[0].reason
     assert rows[2].key == {"project": None, "ref": "R1"}
-    assert "not a risk response" in rows[3].errors[0].reason
+    assert rows[3].errors[0].reason.startswith("is not a response value; use one of avoid, reduce, transfer")
     assert rows[4].errors[0].reason == "is blank; a new RAID item needs its title"
 
 

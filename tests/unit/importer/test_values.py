@@ -18,6 +18,8 @@ from pmo_desktop.importer.values import (
     parse_field,
     parse_hours,
     parse_int,
+    parse_methodology,
+    parse_milestone_status,
     parse_money,
     parse_number,
     parse_percent,
@@ -25,9 +27,19 @@ from pmo_desktop.importer.values import (
     parse_rag,
     parse_raid_kind,
     parse_raid_status,
+    parse_risk_response,
     parse_score,
     parse_stage,
     parse_text,
+)
+from pmo_desktop.model.enums import (
+    Escalation,
+    Methodology,
+    MilestoneStatus,
+    RaidKind,
+    RaidStatus,
+    RiskResponse,
+    Stage,
 )
 
 # --- dates --------------------------------------------------------------------------------------
@@ -193,27 +205,80 @@ def test_parse_rag_rejects_with_choices() -> None:
 @pytest.mark.parametrize(
     ("parser", "raw", "expected"),
     [
-        (parse_stage, "Execution", "delivery"),
-        (parse_stage, "Feasibility", "initiation"),
+        (parse_stage, "Execution", "execution"),
+        (parse_stage, "Delivery", "execution"),
+        (parse_stage, "Feasibility", "business_case"),
+        (parse_stage, "Business Case", "business_case"),
+        (parse_stage, "Idea", "idea"),
+        (parse_stage, "Pipeline", "idea"),
+        (parse_stage, "Approved", "approved"),
+        (parse_stage, "Planning", "planning"),
+        (parse_stage, "Closure", "closing"),
         (parse_stage, "On Hold", "on_hold"),
         (parse_stage, "Closed", "closed"),
+        (parse_stage, "Cancelled", "cancelled"),
         (parse_stage, "Full Business Case", "planning"),
+        (parse_stage, "Monitoring", "execution"),
         (parse_raid_kind, "R", "risk"),
         (parse_raid_kind, "Dependencies", "dependency"),
         (parse_raid_kind, "Issue", "issue"),
         (parse_raid_status, "Resolved", "closed"),
         (parse_raid_status, "Open", "open"),
-        (parse_raid_status, "Under review", "monitoring"),
+        (parse_raid_status, "In progress", "in_progress"),
+        (parse_raid_status, "WIP", "in_progress"),
+        (parse_raid_status, "Ongoing", "in_progress"),
+        (parse_raid_status, "Monitoring", "open"),
+        (parse_raid_status, "Under review", "open"),
         (parse_escalation, "Yes", "programme"),
-        (parse_escalation, "No", "none"),
-        (parse_escalation, "Board", "executive"),
+        (parse_escalation, "No", "project"),
+        (parse_escalation, "none", "project"),
+        (parse_escalation, "Programme", "programme"),
+        (parse_escalation, "Executive", "portfolio"),
+        (parse_escalation, "Board", "portfolio"),
         (parse_escalation, 3, "portfolio"),
+        (parse_milestone_status, "Complete", "achieved"),
+        (parse_milestone_status, "Completed", "achieved"),
+        (parse_milestone_status, "Done", "achieved"),
+        (parse_milestone_status, "Achieved", "achieved"),
+        (parse_milestone_status, "Live", "planned"),
+        (parse_milestone_status, "In progress", "planned"),
+        (parse_milestone_status, "On track", "planned"),
+        (parse_milestone_status, "Not started", "planned"),
+        (parse_milestone_status, "Late", "missed"),
+        (parse_milestone_status, "Missed", "missed"),
+        (parse_milestone_status, "At risk", "at_risk"),
+        (parse_milestone_status, "Redundant", None),
+        (parse_risk_response, "Treat", "reduce"),
+        (parse_risk_response, "Mitigate", "reduce"),
+        (parse_risk_response, "Treat - Prevent", "reduce"),
+        (parse_risk_response, "Tolerate", "accept"),
+        (parse_risk_response, "Terminate", "avoid"),
+        (parse_risk_response, "Transfer", "transfer"),
+        (parse_risk_response, "Exploit", "exploit"),
+        (parse_methodology, "PRINCE2", "waterfall"),
+        (parse_methodology, "Hybrid", "hybrid"),
         (parse_raid_status, "Closed (duplicate of R-12)", "closed"),
-        (parse_stage, "Delivery - phase 2", "delivery"),
+        (parse_stage, "Delivery - phase 2", "execution"),
     ],
 )
-def test_enumerations(parser, raw: object, expected: str) -> None:
+def test_enumerations(parser, raw: object, expected: str | None) -> None:
     assert parser(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("parser", "enum"),
+    [(parse_stage, Stage), (parse_raid_kind, RaidKind), (parse_raid_status, RaidStatus), (parse_escalation, Escalation),
+     (parse_milestone_status, MilestoneStatus), (parse_risk_response, RiskResponse), (parse_methodology, Methodology)],
+)
+def test_enumeration_parsers_return_the_model_values_and_read_their_own_labels(parser, enum) -> None:
+    for member in enum:
+        parsed = parser(member.label)
+        assert parsed == member.value and type(parsed) is str
+
+
+def test_unknown_enumeration_names_the_model_choices() -> None:
+    with pytest.raises(ValueError, match="use one of Open, In progress or Closed"):
+        parse_raid_status("Purple")
 
 
 @pytest.mark.parametrize(
