@@ -13,6 +13,9 @@ Three layouts are recognised:
   tables with one record per project and block;
 * ``form`` - "Label: value" cells (a status report's top block) giving one record, with any
   table further down (e.g. a risks table) returned as a nested table.
+
+Our own templates (reports/templates.py) carry a hidden marker sheet naming their kind, data
+sheet and the canonical field of each column: they are read by the marker, not by guessing.
 """
 
 from __future__ import annotations
@@ -25,10 +28,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
 
-from pmo_desktop.importer.fields import FIELDS, SHEET_NAME_HINTS, Kind, key_fields, raid_kind_from_sheet_name
+from pmo_desktop.importer.fields import (
+    FIELDS,
+    SHEET_NAME_HINTS,
+    FieldType,
+    Kind,
+    key_fields,
+    raid_kind_from_sheet_name,
+)
 from pmo_desktop.importer.mapping import (
+    ColumnMapping,
     MappingResult,
     detect_grid,
+    header_fingerprint,
     map_headers,
     match_header,
     unit_from_text,
@@ -736,6 +748,53 @@ def _tables_below(sheet_name: str, rows: Sequence[tuple], start: int, options: P
 
 
 # ---------------------------------------------------------------------------------------------
+# The office's own templates
+# ---------------------------------------------------------------------------------------------
+
+TEMPLATE_SIDE_SHEETS = ("_pmo_template", "Instructions", "Lists")
+"""The sheets of our own template other than its data sheet (reports/templates.py writes them)."""
+
+
+def template_table(workbook: Workbook) -> SheetTable | None:
+    """The data table of one of our own templates, mapped by its hidden marker; None otherwise.
+
+    The marker (reports/templates.py) names the kind, the data sheet and the canonical field of
+    each column, so the data sheet is read with its header on row 1 and every column mapped
+    exactly (confidence 1, no fuzzy matching): a manager who renamed a header still imports.
+    """
+    from pmo_desktop.reports.templates import template_marker  # reports imports the importer
+
+    marker = template_marker({sheet.name: sheet.rows for sheet in workbook.sheets if sheet.hidden})
+    if marker is None:
+        return None
+    kind_name, data_name, field_names = marker
+    data = next((sheet for sheet in workbook.sheets if sheet.name == data_name), None)
+    if data is None or kind_name not in {k.value for k in Kind}:
+        return None
+    kind = Kind(kind_name)
+    specs = {spec.name: spec for spec in FIELDS[kind]}
+    header = tuple(data.rows[0]) if data.rows else ()
+    width = max(len(field_names), len(header))
+    headers = header + (None,) * (width - len(header))
+    columns = []
+    for index, name in enumerate(field_names + [""] * (width - len(field_names))):
+        spec = specs.get(name)
+        label = headers[index] if headers[index] is not None else (name or None)
+        if spec is None:
+            columns.append(ColumnMapping(index, label, None, 0.0, note="not a field of this template"))
+            continue
+        unit = "hours" if spec.type is FieldType.HOURS else None
+        columns.append(ColumnMapping(index, label, name, 1.0, unit=unit, note="template marker"))
+    headers = tuple(column.header for column in columns)
+    rows = [(line, tuple(values[:width]) + (None,) * max(0, width - len(values)))
+            for line, values in enumerate(data.rows[1:], start=2) if _filled(values)]
+    return SheetTable(
+        sheet=data.name, kind=kind, layout=Layout.TABLE, header_row=1, headers=headers, rows=rows,
+        mapping=MappingResult(kind, tuple(columns), (), header_fingerprint(headers)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
 
@@ -776,10 +835,17 @@ def analyse_sheet(sheet: Sheet, options: ParseOptions = DEFAULT_OPTIONS) -> Shee
 
 
 def analyse_workbook(workbook: Workbook, options: ParseOptions = DEFAULT_OPTIONS) -> WorkbookAnalysis:
-    """Analyse every sheet of a workbook."""
+    """Analyse every sheet of a workbook (our own templates by their marker, see template_table)."""
     tables: list[SheetTable] = []
     skipped: list[SkippedSheet] = []
+    template = template_table(workbook)
+    own_sheets: frozenset[str] = frozenset()
+    if template is not None:
+        tables.append(template)
+        own_sheets = frozenset({template.sheet, *TEMPLATE_SIDE_SHEETS})
     for sheet in workbook.sheets:
+        if sheet.name in own_sheets:
+            continue  # the template's data sheet is read above; its instructions and lists are ours
         result = analyse_sheet(sheet, options)
         if isinstance(result, SkippedSheet):
             skipped.append(result)
