@@ -8,7 +8,9 @@ written here; ``apply.apply_plan`` writes a plan in one transaction.
 
 Decisions, relied on by the tests and the rest of the pipeline:
 
-* Natural keys: project code (else its name, which can update but not create a project); status (project, period end); RAID (project or none, ref);
+* Natural keys: project code, else its name (a new project without a code gets one made from its
+  name, "Sea of Tranquility" -> "SEA-OF-TRANQUILITY", unique, with a warning; later imports without
+  a code find it by name); status (project, period end); RAID (project or none, ref);
   milestone (project, name); person (email, else name, both matched case-insensitively);
   allocation (person, project, start date).
 * A reference to a project (status, RAID, milestones, allocations, RAID "depends on") matches a
@@ -25,6 +27,8 @@ Decisions, relied on by the tests and the rest of the pipeline:
 * Constraints of the data model (date order, ranges, enumerations, text lengths, unique names
   and emails) are checked here, on the record as it would be after the write, so that applying
   a plan does not fail half-way on a row the plan accepted.
+* A new RAID item without a title takes the first line of its description (cut to 300 characters
+  with an ellipsis): registers such as "Risk ID | Risk Description | ..." have no other text.
 * Fields that have no column in the data model (e.g. a milestone's owner) are read but not
   stored; the sheet carries a warning naming them.
 """
@@ -32,6 +36,8 @@ Decisions, relied on by the tests and the rest of the pipeline:
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -687,6 +693,8 @@ class _Planner:
                 self._decide(kind, sheet, row, stored.get(_key_tuple(row)))
         if kind == "people":
             self._check_unique_people([r for _, r in live])
+        if kind == "projects":
+            self._generate_codes([r for _, r in live if r.values.get("code") == CODE_PENDING])
         _register_new_parents(self, kind, [r for _, r in live])
 
     def _prepare(self, sheet_plan: SheetPlan, source: ParsedRow) -> PlannedRow:
@@ -877,6 +885,10 @@ class _Planner:
         columns = FIELD_COLUMNS[kind]
         if stored is None:
             row.action = Action.NEW
+            if kind == "raid" and not row.values.get("title") and row.values.get("description"):
+                row.values["title"] = title_from_description(row.values["description"])
+            if kind == "projects" and not row.values.get("code") and row.values.get("name"):
+                row.values["code"] = CODE_PENDING  # made from the name once every new project is known
             row.writes = {name: value for name, value in row.values.items() if columns.get(name)}
             missing = [name for name in REQUIRED_FIELDS[kind] if row.values.get(name) is None]
             for name in missing:
@@ -901,6 +913,28 @@ class _Planner:
         if row.action is not Action.REJECT:
             for error in _check_record(kind, sheet, merged):
                 row.reject(error)
+
+    def _generate_codes(self, rows: list[PlannedRow]) -> None:
+        """Give each new project without a code one made from its name, unique in the database and import."""
+        for row in rows:
+            if row.action is not Action.NEW:  # rejected after all: no code to show
+                del row.values["code"]
+                row.writes.pop("code", None)
+        rows = [row for row in rows if row.action is Action.NEW]
+        if not rows:
+            return
+        bases = {code_from_name(row.values["name"]) for row in rows}
+        project = Project.__table__
+        taken = {code.upper() for code in self.projects.by_code}
+        for chunk in chunks(sorted(bases)):
+            query = select(project.c.code).where(or_(*(func.upper(project.c.code).like(f"{base}%") for base in chunk)))
+            taken.update(code.upper() for code in self.session.scalars(query))
+        for row in rows:
+            code = unique_code(code_from_name(row.values["name"]), taken)
+            taken.add(code)
+            row.values["code"] = row.writes["code"] = code
+            row.warnings.append(f"has no project code; the project is created with the code {code}, made from its "
+                                "name (later imports without a code find it by its name)")
 
     def _check_unique_people(self, rows: list[PlannedRow]) -> None:
         """Person names and emails are unique: refuse a write that would give one to two people."""
@@ -927,6 +961,43 @@ class _Planner:
                                                        "names and emails must be unique"))
                 else:
                     claimed[(column, value.lower())] = row
+
+
+CODE_PENDING = "\x00pending"
+"""Placeholder code of a new project without one, replaced by _Planner._generate_codes."""
+
+CODE_LENGTH = 40
+"""Project.code is String(40)."""
+
+
+def code_from_name(name: str) -> str:
+    """A project code made from its name: "Sea of Tranquility" -> "SEA-OF-TRANQUILITY" (at most 40 characters)."""
+    words = re.findall(r"[A-Za-z0-9]+", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
+    code = "-".join(words).upper()[:CODE_LENGTH].rstrip("-")
+    return code or "PROJECT"
+
+
+def unique_code(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``... (cut to fit 40 characters) when another project has it."""
+    if base.upper() not in taken:
+        return base
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = base[:CODE_LENGTH - len(suffix)].rstrip("-") + suffix
+        if candidate.upper() not in taken:
+            return candidate
+        number += 1
+
+
+TITLE_LENGTH = 300
+"""RaidItem.title is String(300)."""
+
+
+def title_from_description(description: str) -> str:
+    """A RAID item's title from its description: the first line, cut to 300 characters with an ellipsis."""
+    first = next((line.strip() for line in str(description).splitlines() if line.strip()), "")
+    return first if len(first) <= TITLE_LENGTH else first[:TITLE_LENGTH - 1].rstrip() + "\u2026"
 
 
 def _noun(kind: str) -> str:

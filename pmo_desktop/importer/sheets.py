@@ -14,6 +14,10 @@ Three layouts are recognised:
 * ``form`` - "Label: value" cells (a status report's top block) giving one record, with any
   table further down (e.g. a risks table) returned as a nested table.
 
+Sheets that only summarise others (pivots, dashboards, counts, a resource load or utilisation
+summary, the "Report Summary" page of a quarterly return) are skipped by name, and a projects-like table without a code or name column is
+skipped with NOT_A_PROJECT_LIST.
+
 Our own templates (reports/templates.py) carry a hidden marker sheet naming their kind, data
 sheet and the canonical field of each column: they are read by the marker, not by guessing.
 """
@@ -138,6 +142,7 @@ _IGNORED_SHEET = re.compile(
     r"instruction|guidance|guide\b|\bhelp\b|read\s?me|look\s?-?ups?|drop\s?-?downs?|validation|"
     r"reference data|ref data|^lists?$|config|settings|parameters|legend|^key$|contents|introduction|"
     r"^cover|change\s?log|version|pivot|dashboard|chart|glossary|definitions|^about|^notes$|\bcounts?\b|"
+    r"^report summary$|load summary|utili[sz]ation|"
     r"説明|マスタ",
     re.IGNORECASE,
 )
@@ -747,6 +752,13 @@ def _tables_below(sheet_name: str, rows: Sequence[tuple], start: int, options: P
     return tables
 
 
+NOT_A_PROJECT_LIST = ("it has no project code or name column, so its rows are not projects (a budget or plan "
+                      "by phase or task of one project); copy its figures onto the project by hand")
+"""Why a projects-like table without codes or names is skipped: "Project Phase | Budget Allocated"
+rows are phases of one project that the sheet does not name, and a task plan's rows are tasks.
+Importing them as projects would invent one project per phase or task."""
+
+
 # ---------------------------------------------------------------------------------------------
 # The office's own templates
 # ---------------------------------------------------------------------------------------------
@@ -828,6 +840,8 @@ def analyse_sheet(sheet: Sheet, options: ParseOptions = DEFAULT_OPTIONS) -> Shee
     table = table_at(sheet.name, sheet.rows, header_index, options)
     if table.kind is None:
         return SkippedSheet(sheet.name, "its columns do not match projects, status, RAID, milestones or people")
+    if table.kind is Kind.PROJECTS and not {"code", "name"} & set(table.mapping.mapped):
+        return SkippedSheet(sheet.name, NOT_A_PROJECT_LIST)
     if not table.rows:
         return SkippedSheet(sheet.name, f"has headers on row {table.header_row} but no data under them")
     table.nested = _tables_below(sheet.name, sheet.rows, (table.rows[-1][0] if table.rows else header_index + 1), options)

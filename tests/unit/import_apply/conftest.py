@@ -24,3 +24,16 @@ def db(request, tmp_path):
     database = open_database(request.getfixturevalue("postgres_url"), backup=False, actor="tester")
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates():
+    """The corpus's templates/ folder (PMO_CORPUS_DIR or ../shared/corpus); skipped when absent."""
+    import os
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[3]
+    folder = Path(os.environ.get("PMO_CORPUS_DIR", repo.parent / "shared" / "corpus")) / "templates"
+    if not folder.is_dir():
+        pytest.skip(f"spreadsheet corpus not found at {folder.parent} (set PMO_CORPUS_DIR)")
+    return folder

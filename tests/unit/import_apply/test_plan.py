@@ -39,16 +39,19 @@ def test_every_row_categorised_exactly(db):
         {"code": None, "name": "Nobody knows"},
     ])
     result = plan(db, sheet)
-    assert actions(result) == [(2, "unchanged"), (3, "update"), (4, "reject"), (5, "new"), (6, "reject")]
+    assert actions(result) == [(2, "unchanged"), (3, "update"), (4, "reject"), (5, "new"), (6, "new")]
     counts = result.counts
-    assert (counts.new, counts.update, counts.unchanged, counts.reject) == (1, 1, 1, 2)
+    assert (counts.new, counts.update, counts.unchanged, counts.reject) == (2, 1, 1, 1)
     update = result.sheets[0].rows[1]
     assert update.changes == [FieldChange("budget", Decimal("5000.50"), Decimal("6000.00"))]
     gamma = result.sheets[0].rows[2]
     assert gamma.errors == [RowError("End", D(2026, 4, 1),
                                      "is before the start date 2026-05-01; the end cannot come first")]
-    nameless = result.sheets[0].rows[4]
-    assert nameless.errors[0].reason == "is blank; a new project needs its code"
+    codeless = result.sheets[0].rows[4]
+    assert (codeless.values["code"], codeless.writes["code"], codeless.key) == (
+        "NOBODY-KNOWS", "NOBODY-KNOWS", {"name": "Nobody knows"})
+    assert codeless.warnings == ["has no project code; the project is created with the code NOBODY-KNOWS, made from "
+                                 "its name (later imports without a code find it by its name)"]
 
 
 def test_update_checks_dates_against_the_stored_record(db):
