@@ -31,6 +31,7 @@ Decisions:
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -60,6 +61,8 @@ from .plan import ImportPlan, ParsedSheet, plan_import
 from .readers import Workbook, read_workbook
 from .rejects import write_rejects_workbook
 from .sheets import Layout, SheetTable, analyse_workbook
+
+log = logging.getLogger(__name__)
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv")
 """The files an import accepts (a folder contributes every such file directly inside it)."""
@@ -355,6 +358,14 @@ class ImportSession:
         except OSError as exc:
             return LoadedFile(path, error=f"{path.name} cannot be read: {exc.strerror or exc}. "
                                           "Check that the file exists and is not open elsewhere.")
+        try:
+            return self._analyse(path, workbook)
+        except Exception:  # noqa: BLE001 - one odd file must not stop the others being read
+            log.exception("Analysing %s failed", path)
+            return LoadedFile(path, error=f"{path.name} could not be analysed because of a fault in this program "
+                                          "(the details are in the log file). The other files are not affected.")
+
+    def _analyse(self, path: Path, workbook: Workbook) -> LoadedFile:
         analysis = analyse_workbook(workbook, self.options)
         loaded = LoadedFile(path, workbook)
         loaded.skipped = [f"Sheet {s.sheet}: left out ({s.reason})" for s in analysis.skipped]

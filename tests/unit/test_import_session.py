@@ -210,3 +210,20 @@ def test_the_demo_workbooks_and_a_real_status_report_plan_and_apply(db, session,
     assert all(table.saved_mapping_applied for table in again.tables)
     assert any("was already imported" in warning for warning in again.warnings())
     assert again.plan().counts.unchanged == new
+
+
+def test_a_fault_analysing_one_file_is_reported_for_that_file_only(session, tmp_path, monkeypatch):
+    from pmo_desktop.importer import session as session_module
+
+    real = session_module.analyse_workbook
+
+    def fragile(workbook, options):
+        if workbook.path.name == "odd.xlsx":
+            raise RuntimeError("unexpected layout")
+        return real(workbook, options)
+
+    monkeypatch.setattr(session_module, "analyse_workbook", fragile)
+    session.add_files([write_register(tmp_path / "odd.xlsx", ROWS), write_register(tmp_path / "fine.xlsx", ROWS)])
+    [odd] = session.problems
+    assert odd.path.name == "odd.xlsx" and "fault in this program" in odd.error
+    assert [table.file for table in session.tables] == ["fine.xlsx"]
