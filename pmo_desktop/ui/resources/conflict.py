@@ -7,11 +7,13 @@ plain message box shows both values and the same three choices.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ...services.errors import ConflictError
+from ...services.resources import format_day
 
 Resolution = Literal["mine", "theirs"] | None
 
@@ -34,15 +36,23 @@ def resolve_conflict(parent: QWidget | None, error: ConflictError) -> Resolution
     dialog_class = getattr(conflict_dialog, "ConflictDialog", None)
     if dialog_class is None:
         return _ask_with_message_box(parent, error)
-    choice = dialog_class.ask(error, labels=FIELD_LABELS, parent=parent)
+    choice = dialog_class.ask(error, labels=FIELD_LABELS, formatter=format_value, parent=parent)
     return {"keep_mine": "mine", "take_theirs": "theirs"}.get(getattr(choice, "value", None))
 
 
-def _text(value: Any) -> str:
+def format_value(field: str, value: Any) -> str:
+    """A stored value as the user reads it: "37.5 h/week", "12 Jan 2026", "Yes", "(empty)"."""
     if value is None or value == "":
         return "(empty)"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if field in ("capacity_hours", "hours_per_week") and isinstance(value, int | float):
+        return f"{value:g} h/week"
+    if field in ("start_date", "end_date") and isinstance(value, str):
+        try:
+            return format_day(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
     return str(value)
 
 
@@ -57,8 +67,8 @@ def _ask_with_message_box(parent: QWidget | None, error: ConflictError) -> Resol
     else:
         box.setText(f"Another coordinator saved this {what} after you opened it.")
         rows = "".join(
-            f"<tr><td>{FIELD_LABELS.get(key, key)}</td><td><b>{_text(error.mine.get(key))}</b></td>"
-            f"<td>{_text(error.theirs.get(key))}</td></tr>"
+            f"<tr><td>{FIELD_LABELS.get(key, key)}</td><td><b>{format_value(key, error.mine.get(key))}</b></td>"
+            f"<td>{format_value(key, error.theirs.get(key))}</td></tr>"
             for key in dict.fromkeys([*error.mine, *error.theirs])
         )
         box.setInformativeText(

@@ -143,6 +143,10 @@ class PersonPanel(QWidget):
         save = QShortcut(QKeySequence.StandardKey.Save, self)
         save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         save.activated.connect(self.save)
+        for view, delete in ((ui.allocations_view, self.delete_allocation), (ui.absences_view, self.delete_absence)):
+            shortcut = QShortcut(QKeySequence.StandardKey.Delete, view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(delete)
 
     # -- state --------------------------------------------------------------------------------
     @property
