@@ -138,6 +138,21 @@ def _load_text(machine: dict) -> str:
             f"on {machine['cores']} cores: other work on the machine slows both sides of each ratio.")
 
 
+def _notes(results: list[Result]) -> list[str]:
+    """One line per distinct note; a note shared by several rows is given once, for all of them."""
+    shared: dict[str, list[Result]] = {}
+    for r in results:
+        if r.note and not r.skipped:
+            shared.setdefault(r.note, []).append(r)
+    lines = []
+    for note, rows in shared.items():
+        if len(rows) == 1:
+            lines.append(f"- {rows[0].name}: {note}")
+        else:
+            lines.append(f"- {rows[0].name.split(':')[0]} ({len(rows)} rows above): {note}")
+    return lines
+
+
 def markdown_table(results: list[Result], dataset: Dataset, machine: dict) -> str:
     c = dataset.counts.get
     libraries = ", ".join(f"{k} {v}" for k, v in machine["libraries"].items() if v)
@@ -160,7 +175,7 @@ def markdown_table(results: list[Result], dataset: Dataset, machine: dict) -> st
         value = r.skipped if r.skipped else _number(r.value, r.unit)
         lines.append(f"| {r.name} | {value} | {r.baseline_name or '—'} | {_number(r.baseline_value, r.unit)} "
                      f"| {ratio} | {_target(r)} | {_met(r)} |")
-    notes = [f"- {r.name}: {r.note}" for r in results if r.note and not r.skipped]
+    notes = _notes(results)
     if notes:
         lines += ["", "Notes:", "", *notes]
     return "\n".join(lines)

@@ -104,8 +104,8 @@ class Suite:
                 self.results.append(Result(
                     f"tab switch: {tab} tab {label} ({rows[tab]:,} rows)", _med(samples), MS, target=200,
                     runs=len(samples), samples=samples,
-                    note="switch to the tab (its first refresh) and paint" if kind == "first_show"
-                    else "tab.refresh() and paint"))
+                    note="first show: switching to the tab (which refreshes it) and the paint that follows"
+                    if kind == "first_show" else "refresh: tab.refresh() and the paint that follows"))
 
     # -- import ----------------------------------------------------------------------------
     def importing(self) -> None:
