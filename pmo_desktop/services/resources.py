@@ -466,6 +466,19 @@ def _check_version(obj: Person | Allocation | Absence, entity: str, expected_ver
         raise ConflictError(entity, obj.id, {}, {"version": obj.version})
 
 
+def _delete_row(session: Session, model: type[Allocation] | type[Absence], row_id: int,
+                expected_version: int | None) -> RowImage:
+    """Delete one allocation or absence still at ``expected_version``; return its snapshot."""
+    obj = session.get(model, row_id, populate_existing=True)
+    if obj is None:
+        raise NotFoundError(f"This {model.__tablename__} no longer exists (someone else deleted it).")
+    _check_version(obj, model.__tablename__, expected_version)
+    image = RowImage.of(obj)
+    session.delete(obj)
+    session.flush()
+    return image
+
+
 def delete_person(session: Session, person_id: int, expected_version: int | None = None) -> PersonSnapshot:
     """Delete the person with their allocations, absences and skills; return what restore needs."""
     person = session.get(Person, person_id, populate_existing=True)
@@ -605,14 +618,7 @@ def _allocation_dict(session: Session, data: AllocationInput) -> dict[str, Any]:
 
 def delete_allocation(session: Session, allocation_id: int, expected_version: int | None = None) -> RowImage:
     """Delete the allocation and return the snapshot ``restore_allocation`` puts back."""
-    allocation = session.get(Allocation, allocation_id, populate_existing=True)
-    if allocation is None:
-        raise NotFoundError(f"Allocation {allocation_id} no longer exists.")
-    _check_version(allocation, "allocation", expected_version)
-    image = RowImage.of(allocation)
-    session.delete(allocation)
-    session.flush()
-    return image
+    return _delete_row(session, Allocation, allocation_id, expected_version)
 
 
 def restore_allocation(session: Session, snapshot: RowImage) -> int:
@@ -744,14 +750,7 @@ def update_absence(session: Session, absence_id: int, data: AbsenceInput, expect
 
 def delete_absence(session: Session, absence_id: int, expected_version: int | None = None) -> RowImage:
     """Delete the absence and return the snapshot ``restore_absence`` puts back."""
-    absence = session.get(Absence, absence_id, populate_existing=True)
-    if absence is None:
-        raise NotFoundError(f"Absence {absence_id} no longer exists.")
-    _check_version(absence, "absence", expected_version)
-    image = RowImage.of(absence)
-    session.delete(absence)
-    session.flush()
-    return image
+    return _delete_row(session, Absence, absence_id, expected_version)
 
 
 def restore_absence(session: Session, snapshot: RowImage) -> int:

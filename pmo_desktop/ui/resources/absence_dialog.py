@@ -6,27 +6,26 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
-from ...services.errors import ValidationError
 from ...services.resources import AbsenceInput
 from ..forms.ui_person_absence_dialog import Ui_PersonAbsenceDialog
 from .inline_errors import InlineErrors
+from .submit_dialog import SubmitDialog
 
 #: Called with the values on Save: True closes the dialog, False keeps it open.
 Submit = Callable[[AbsenceInput], bool]
 
 
-class AbsenceDialog(QDialog):
+class AbsenceDialog(SubmitDialog):
     """First day, last day and a reason for one absence of ``person_id``."""
 
     def __init__(self, person_id: int, person_name: str, submit: Submit, today: dt.date | None = None,
                  parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(submit, parent)
         self.ui = Ui_PersonAbsenceDialog()
         self.ui.setupUi(self)
         self._person_id = person_id
-        self._submit = submit
         self.errors = InlineErrors({
             "start_date": (self.ui.end_date_error, self.ui.start_date_edit),
             "end_date": (self.ui.end_date_error, self.ui.end_date_edit),
@@ -37,9 +36,8 @@ class AbsenceDialog(QDialog):
         start = today or dt.date.today()
         self.ui.start_date_edit.setDate(QDate(start))
         self.ui.end_date_edit.setDate(QDate(start))
-        self.ui.start_date_edit.dateChanged.connect(self._on_start_date_edit_date_changed)
-        self.ui.button_box.accepted.connect(self._on_button_box_accepted)
-        self.ui.button_box.rejected.connect(self.reject)
+        self._keep_in_order(self.ui.start_date_edit, self.ui.end_date_edit)
+        self._connect_buttons(self.ui.button_box)
 
     def value(self) -> AbsenceInput:
         """The absence as entered."""
@@ -49,17 +47,3 @@ class AbsenceDialog(QDialog):
             end_date=self.ui.end_date_edit.date().toPython(),
             reason=self.ui.reason_combo.currentText(),
         )
-
-    def _on_start_date_edit_date_changed(self, date: QDate) -> None:
-        if self.ui.end_date_edit.date() < date:
-            self.ui.end_date_edit.setDate(date)
-
-    def _on_button_box_accepted(self) -> None:
-        self.errors.clear()
-        try:
-            done = self._submit(self.value())
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        if done:
-            self.accept()

@@ -6,29 +6,28 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QCompleter, QDialog, QWidget
+from PySide6.QtWidgets import QCompleter, QWidget
 
-from ...services.errors import ValidationError
 from ...services.resources import AllocationInput, AllocationLine, ProjectChoice, format_day
 from ..forms.ui_allocation_dialog import Ui_AllocationDialog
 from .inline_errors import InlineErrors
+from .submit_dialog import SubmitDialog
 
 #: Called with the values on Save: True closes the dialog, False keeps it open; a
 #: ValidationError is shown next to its fields.
 Submit = Callable[[AllocationInput], bool]
 
 
-class AllocationDialog(QDialog):
+class AllocationDialog(SubmitDialog):
     """A small form for one allocation of ``person_id``; ``initial`` fills it when editing."""
 
     def __init__(self, person_id: int, person_name: str, capacity: float, projects: Sequence[ProjectChoice],
                  submit: Submit, initial: AllocationLine | None = None, today: dt.date | None = None,
                  parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(submit, parent)
         self.ui = Ui_AllocationDialog()
         self.ui.setupUi(self)
         self._person_id = person_id
-        self._submit = submit
         self.errors = InlineErrors({
             "project_id": (self.ui.project_error, self.ui.project_combo),
             "start_date": (self.ui.start_date_error, self.ui.start_date_edit),
@@ -54,9 +53,8 @@ class AllocationDialog(QDialog):
             monday = today - dt.timedelta(days=today.weekday())
             self.ui.start_date_edit.setDate(QDate(monday))
             self.ui.end_date_edit.setDate(QDate(monday + dt.timedelta(weeks=12, days=-3)))
-        self.ui.button_box.accepted.connect(self._on_button_box_accepted)
-        self.ui.button_box.rejected.connect(self.reject)
-        self.ui.start_date_edit.dateChanged.connect(self._on_start_date_edit_date_changed)
+        self._connect_buttons(self.ui.button_box)
+        self._keep_in_order(self.ui.start_date_edit, self.ui.end_date_edit)
 
     def _fill_projects(self, projects: Sequence[ProjectChoice]) -> None:
         combo = self.ui.project_combo
@@ -88,21 +86,6 @@ class AllocationDialog(QDialog):
             hours_per_week=self.ui.hours_spin.value(),
             notes=self.ui.notes_edit.text(),
         )
-
-    def _on_start_date_edit_date_changed(self, date: QDate) -> None:
-        # Moving the start past the end drags the end along, keeping the dates in order.
-        if self.ui.end_date_edit.date() < date:
-            self.ui.end_date_edit.setDate(date)
-
-    def _on_button_box_accepted(self) -> None:
-        self.errors.clear()
-        try:
-            done = self._submit(self.value())
-        except ValidationError as exc:
-            self.errors.show(exc)
-            return
-        if done:
-            self.accept()
 
 
 def describe_period(start: dt.date, end: dt.date) -> str:

@@ -536,15 +536,20 @@ class PersonPanel(QWidget):
         line = self.selected_allocation()
         if line is None:
             return
+        self._delete_line(f"Delete allocation to {line.project_code}", "allocation", svc.delete_allocation,
+                          svc.restore_allocation, line,
+                          f"Deleted the allocation to {line.project_code} "
+                          f"({describe_period(line.start_date, line.end_date)}).")
+
+    def _delete_line(self, text: str, entity: str, delete, restore,
+                     line: svc.AllocationLine | svc.AbsenceLine, done: str) -> None:
         try:
-            undoable_delete(self.ctx, f"Delete allocation to {line.project_code}", "allocation",
-                            svc.delete_allocation, svc.restore_allocation, line.id, line.version)
+            undoable_delete(self.ctx, text, entity, delete, restore, line.id, line.version)
         except ServiceError as exc:
             self.reload()
             self.show_message(f"Not deleted: {exc}", "warning")
             return
-        self.show_message(f"Deleted the allocation to {line.project_code} "
-                          f"({describe_period(line.start_date, line.end_date)}).", "info")
+        self.show_message(done, "info")
 
     # -- absences -------------------------------------------------------------------------------
     def add_absence(self) -> None:
@@ -570,11 +575,6 @@ class PersonPanel(QWidget):
         line = next((a for a in self._absences if a.id == absence_id), None)
         if line is None:
             return
-        try:
-            undoable_delete(self.ctx, f"Delete absence of {self._loaded_name}", "absence",
-                            svc.delete_absence, svc.restore_absence, line.id, line.version)
-        except ServiceError as exc:
-            self.reload()
-            self.show_message(f"Not deleted: {exc}", "warning")
-            return
-        self.show_message(f"Deleted the absence {describe_period(line.start_date, line.end_date)}.", "info")
+        self._delete_line(f"Delete absence of {self._loaded_name}", "absence", svc.delete_absence,
+                          svc.restore_absence, line,
+                          f"Deleted the absence {describe_period(line.start_date, line.end_date)}.")
