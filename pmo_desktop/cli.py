@@ -1,4 +1,4 @@
-"""Headless commands for scripts and scheduled jobs: demo, import, undo-import, history, template, check.
+"""Headless commands for scripts and scheduled jobs: demo, import, datamap, undo-import, history, template, check.
 
 Exit codes a script can rely on:
   0  done, nothing to report
@@ -44,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--json", action="store_true", help="print the plan as JSON")
     imp.add_argument("--rejects", type=Path, metavar="OUT.xlsx",
                      help="write the rejected rows with a reason column to this workbook")
+    imp.add_argument("--datamap", metavar="NAME",
+                     help="read each file as a fixed-layout return through this stored datamap")
+
+    datamap = sub.add_parser("datamap", help="manage datamaps (field -> sheet and cell) for fixed-layout returns")
+    datamap_sub = datamap.add_subparsers(dest="datamap_command", required=True, metavar="ACTION")
+    datamap_load = datamap_sub.add_parser("load", help="store a datamap CSV under a name (replacing one of that name)")
+    _add_database(datamap_load)
+    datamap_load.add_argument("name", metavar="NAME")
+    datamap_load.add_argument("csv", type=Path, metavar="FILE.csv",
+                              help="columns cell_key, template_sheet, cellreference, type")
 
     undo = sub.add_parser("undo-import", help="undo an applied import batch as a whole")
     _add_database(undo)
@@ -99,8 +109,12 @@ def cmd_import(args) -> int:
     from .importer.pipeline import import_files
 
     db = _open(args, source="import")
-    outcome = import_files(db, args.files, kind=args.kind, dry_run=args.dry_run, json=args.json,
-                           rejects_path=args.rejects)
+    try:
+        outcome = import_files(db, args.files, kind=args.kind, dry_run=args.dry_run, json=args.json,
+                               rejects_path=args.rejects, datamap=args.datamap)
+    except ValueError as exc:  # an unknown datamap, or a datamap with --kind
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.json:
         print(outcome.json_text)
     else:
@@ -114,6 +128,23 @@ def cmd_import(args) -> int:
     for problem in outcome.file_errors:
         print(f"error: {problem.message}", file=sys.stderr)
     return outcome.exit_code
+
+
+def cmd_datamap(args) -> int:
+    from .importer.datamap import DatamapError, load_datamap_csv, save_datamap
+
+    try:
+        entries = load_datamap_csv(args.csv)
+    except DatamapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    db = _open(args)
+    with db.transaction() as session:
+        save_datamap(session, args.name, entries)
+    canonical = sum(1 for entry in entries if entry.canonical)
+    print(f"Datamap {args.name.strip()!r} stored: {len(entries)} cells, {canonical} mapped to project or status "
+          f"fields, {len(entries) - canonical} kept as custom fields")
+    return EXIT_OK
 
 
 def cmd_undo_import(args) -> int:
@@ -179,6 +210,7 @@ def cmd_check(args) -> int:
 COMMANDS = {
     "demo": cmd_demo,
     "import": cmd_import,
+    "datamap": cmd_datamap,
     "undo-import": cmd_undo_import,
     "history": cmd_history,
     "template": cmd_template,

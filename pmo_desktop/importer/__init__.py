@@ -9,7 +9,8 @@ Typical use::
 
 Modules: readers (guarded file reading), sheets (header row, extent, layout and kind of each
 sheet), mapping (headers to canonical fields), values (cell parsers), fields (the canonical
-fields and their synonyms), records (typed records), errors (ImportFileError, CellError).
+fields and their synonyms), records (typed records), errors (ImportFileError, CellError);
+plan, apply and pipeline write what was read; datamap harvests fixed-layout returns cell by cell.
 """
 
 from pmo_desktop.importer.errors import CellError, ImportFileError

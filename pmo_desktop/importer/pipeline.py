@@ -11,6 +11,8 @@ Decisions:
   ImportBatch (undoable on its own), applied in one transaction per file, parents first: files
   holding projects or people before the rest. Each file is planned again against the database
   just before it is applied, so its batch records exactly what it changed.
+* With a datamap (``datamap=NAME``) each file is a fixed-layout return: harvested cell by cell
+  into one project (custom fields included) and one status report (importer/datamap.py).
 * A row of a wide time grid (hours in one column per week or month) becomes one allocation per
   run of consecutive periods at the same hours per week (hours of a period / weeks in it).
 * Exit codes a script can rely on: 0 everything imported; 1 some rows were rejected (the rest
@@ -33,6 +35,7 @@ from sqlalchemy import select
 from ..model import BatchStatus, ImportBatch
 from ..model.database import Database
 from .apply import ApplyError, apply_plan
+from .datamap import DatamapError, datamap_entries, harvest
 from .errors import CellError, ImportFileError
 from .fields import FIELDS, Kind
 from .mapping import map_headers
@@ -92,13 +95,22 @@ class ImportOutcome:
 
 def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str | None = None,
                  dry_run: bool = False, json: bool = False, rejects_path: str | os.PathLike | None = None,
-                 overwrite_blanks: bool = False) -> ImportOutcome:
+                 overwrite_blanks: bool = False, datamap: str | None = None) -> ImportOutcome:
     """Import ``paths`` into ``db`` (see the module docstring); never raises for a bad file.
 
-    ``kind`` forces the kind of every sheet (ValueError if it is not one of KINDS).
+    ``kind`` forces the kind of every sheet (ValueError if it is not one of KINDS). ``datamap``
+    names a stored datamap: each file is then a fixed-layout return harvested cell by cell
+    (importer/datamap.py) instead of searched for tables (DatamapError, a ValueError, when no
+    datamap has that name).
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"{kind!r} is not a kind of sheet this program imports; use one of {', '.join(KINDS)}")
+    if kind is not None and datamap is not None:
+        raise ValueError("a datamap says where every value is: do not give a kind as well")
+    entries = None
+    if datamap is not None:
+        with db.session() as session:
+            entries = datamap_entries(session, datamap)
     options = parse_options(db)
     outcome = ImportOutcome(ImportPlan(overwrite_blanks=overwrite_blanks), dry_run=dry_run)
     files: list[tuple[Workbook, list[ParsedSheet]]] = []
@@ -111,7 +123,15 @@ def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str 
         except OSError as exc:
             outcome.file_errors.append(FileProblem(str(path), f"{Path(path).name} cannot be read: {exc.strerror}"))
             continue
-        sheets, warnings = parsed_sheets(workbook, kind=kind, options=options)
+        if entries is not None:
+            try:
+                harvested = harvest(workbook, entries, datamap=datamap or "", options=options)
+            except DatamapError as exc:
+                outcome.file_errors.append(FileProblem(str(path), str(exc)))
+                continue
+            sheets, warnings = harvested.sheets, harvested.warnings
+        else:
+            sheets, warnings = parsed_sheets(workbook, kind=kind, options=options)
         outcome.warnings.extend(warnings)
         if not sheets:
             outcome.warnings.append(f"{workbook.path.name}: no sheet holds data this program can import")

@@ -318,8 +318,10 @@ def json_value(value: Any) -> Any:
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, tuple):
+    if isinstance(value, tuple | list):
         return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
     return str(value)
 
 
@@ -336,7 +338,7 @@ FIELD_COLUMNS: dict[str, dict[str, str | None]] = {
         "start": "baseline_start", "end": "baseline_end", "forecast_end": "forecast_end",
         "actual_start": "actual_start", "actual_end": "actual_end", "budget": "budget",
         "actual_cost": "actual_cost", "forecast_cost": "forecast_cost", "percent_complete": "percent_complete",
-        "benefits": "benefits", "description": "description",
+        "benefits": "benefits", "description": "description", "custom_fields": "custom_fields",
     },
     "status": {
         "project": "project_id", "period_end": "period_end", "rag": "rag", "schedule_rag": "schedule_rag",
@@ -409,6 +411,10 @@ ENUM_TYPES: dict[tuple[str, str], type[StrEnum]] = {
 already return the model's values, so nothing is translated here: a value outside the
 enumeration is refused (it can only come from a caller that built its rows by hand)."""
 
+MERGED_FIELDS = frozenset({"custom_fields"})
+"""JSON fields merged key by key with what is stored (a datamap's custom fields): a harvest adds
+and updates keys but never drops the ones it does not mention."""
+
 RAG_FIELDS = frozenset({"rag", "schedule_rag", "cost_rag", "scope_rag", "resource_rag"})
 
 RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
@@ -456,6 +462,10 @@ def stored_form(kind: str, field_name: str, value: Any) -> Any:
         if text not in {r.value for r in Rag}:
             raise ValueError("is not a RAG status; use Red, Amber or Green")
         return text
+    if field_name in MERGED_FIELDS:
+        if not isinstance(value, dict):
+            raise ValueError("is not a set of named values")
+        return value
     if field_name in PROJECT_REFERENCES or field_name == "person" or (kind, field_name) in LOOKUP_FIELDS:
         return _text(value)
     column_name = column_of(kind, field_name)
@@ -905,6 +915,8 @@ class _Planner:
                 new = row.values.get(name)
                 if new is None and (not self.overwrite_blanks or not _nullable(kind, name)):
                     continue
+                if name in MERGED_FIELDS and new is not None:
+                    new = {**(old_values.get(name) or {}), **new}  # new keys added, stored keys kept
                 if new != old_values.get(name):
                     row.changes.append(FieldChange(name, old_values.get(name), new))
                     row.writes[name] = new
