@@ -210,7 +210,7 @@ def test_a_file_that_is_not_a_database_is_refused_in_plain_words(window, ctx, tm
     junk.write_bytes(b"These are meeting notes, not a database." * 100)
 
     assert not window.open_database_url(str(junk))
-    assert "is not a PMO Desktop database" in message_boxes.texts()
+    assert "cannot be read" in message_boxes.texts()
     assert ctx.db.path.name == "office.db"
 
 
@@ -337,4 +337,4 @@ def test_a_start_on_an_unusable_database_explains_and_offers_another(pmo_app, tm
     junk.write_bytes(b"\x00not sqlite\x00" * 200)
     assert open_startup_database(str(junk)) is None  # the user chose Close
     [(_kind, _title, text)] = message_boxes.shown
-    assert "is not a PMO Desktop database" in text
+    assert "cannot be read" in text

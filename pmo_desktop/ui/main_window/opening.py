@@ -14,7 +14,6 @@ from ...model.audit import AuditSource
 from ...model.database import (
     Database,
     DatabaseError,
-    NewerDatabaseError,
     backup_sqlite,
     display_url,
     normalise_url,
@@ -55,15 +54,8 @@ def open_office(url: str | os.PathLike | None) -> Database:
 
 
 def _translated(exc: Exception, shown: str) -> Exception:
-    """The exception to raise for ``exc``: our own messages stay, driver errors get plain words."""
-    if isinstance(exc, NewerDatabaseError):
-        return exc
-    if isinstance(exc, DatabaseError):
-        # migrate() wraps the driver's error; put the underlying cause in plain words when we can.
-        cause = exc.__cause__
-        if isinstance(cause, Exception):
-            plain = _plain_error(cause, shown)
-            return plain if plain is not cause else exc
+    """The exception to raise for ``exc``: the model's own messages stay, other failures get plain words."""
+    if isinstance(exc, DatabaseError):  # the model layer already says what happened and what to do
         return exc
     return _plain_error(exc, shown)
 
