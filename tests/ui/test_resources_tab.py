@@ -441,3 +441,33 @@ def test_without_the_shells_dialog_a_message_box_shows_both_values(qtbot, monkey
     assert conflict.resolve_conflict(None, error) == "mine"
     assert "40 h/week" in shown["text"] and "37.5 h/week" in shown["text"]
     assert conflict.format_value("start_date", "2026-01-12") == "12 Jan 2026"
+
+
+def test_sorting_and_filtering_keep_the_highlight_on_the_person_shown(tab, people):
+    sam = people["Sam Patel"]
+    tab.select_person(sam)
+    tab.table.sortByColumn(COL["utilisation"], Qt.SortOrder.DescendingOrder)
+    assert tab.selected_person_id() == sam == tab.panel.person_id
+    tab.role_filter.setCurrentIndex(tab.role_filter.findData("Tester"))
+    assert tab.selected_person_id() is None and tab.panel.person_id == sam
+    tab.role_filter.setCurrentIndex(0)
+    assert tab.selected_person_id() == sam
+
+
+def test_choosing_the_first_row_after_filtering_shows_that_person(tab, people):
+    assert tab.panel.person_id == people["Ann Lee"]
+    tab.over_allocated_check.setChecked(True)
+    tab.table.selectRow(0)
+    assert tab.selected_person_id() == people["Cara Novak"] == tab.panel.person_id
+    assert tab.panel.ui.name_edit.text() == "Cara Novak"
+
+
+def test_sorting_the_allocations_keeps_the_selected_allocation(tab, people):
+    tab.select_person(people["Cara Novak"])
+    view, panel = tab.panel.ui.allocations_view, tab.panel
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    view.selectRow(0)
+    chosen = panel.selected_allocation()
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert panel.selected_allocation() == chosen
+    assert view.selectionModel().currentIndex().row() == 2

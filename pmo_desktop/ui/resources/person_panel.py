@@ -255,9 +255,10 @@ class PersonPanel(QWidget):
             widget.blockSignals(True)
         ui.name_edit.setText(data.name)
         ui.email_edit.setText(data.email or "")
-        ui.email_edit.setCursorPosition(0)
         ui.role_combo.setEditText(data.role or "")
         ui.team_combo.setEditText(data.team or "")
+        for line_edit in (ui.email_edit, ui.role_combo.lineEdit(), ui.team_combo.lineEdit()):
+            line_edit.setCursorPosition(0)  # long values show their start, not their end
         ui.capacity_spin.setValue(data.capacity_hours)
         ui.cost_rate_edit.setText(_format_rate(data.cost_rate))
         ui.active_check.setChecked(data.active)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
@@ -39,3 +39,36 @@ def setup_table(view: QTableView, model: RowTableModel, *, sort_column: int, str
     else:
         header.setStretchLastSection(False)
         header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
+    _keep_selection_on_record(view, model)
+
+
+def select_record(view: QTableView, model: RowTableModel, row_id: int | None) -> None:
+    """Select the row showing record ``row_id``; clear the selection when it is not shown."""
+    selection = view.selectionModel()
+    view_row = model.view_row_of(row_id) if row_id is not None else None
+    if view_row is None:
+        selection.clearSelection()
+        selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
+        return
+    index = model.index(view_row, 0)
+    selection.setCurrentIndex(
+        index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    )
+    view.scrollTo(index)
+
+
+def _keep_selection_on_record(view: QTableView, model: RowTableModel) -> None:
+    """Sorting and filtering move rows: keep the selection on the same record, not the same row.
+
+    RowTableModel rebuilds its view order on a layout change without moving persistent
+    indexes, so the selection model alone would leave the highlight on whichever record
+    lands in the selected row.
+    """
+    kept: list[int | None] = [None]
+
+    def remember() -> None:
+        index = view.selectionModel().currentIndex()
+        kept[0] = model.row_id(index.row()) if index.isValid() else None
+
+    model.layoutAboutToBeChanged.connect(remember)
+    model.layoutChanged.connect(lambda: select_record(view, model, kept[0]))

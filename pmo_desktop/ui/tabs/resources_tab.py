@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QLabel,
@@ -23,7 +23,7 @@ from ...services.resources import OVER_ALLOCATED, PEAK_WEEKS, PersonRow, person_
 from ..context import AppContext
 from ..resources.people_model import BAND_NAMES, COL, PeopleTableModel
 from ..resources.person_panel import PersonPanel
-from ..resources.table_setup import setup_table
+from ..resources.table_setup import select_record, setup_table
 from ..theme import UTILISATION_BANDS
 from ..widgets.filter_bar import FilterBar
 
@@ -105,6 +105,8 @@ class ResourcesTab(QWidget):
         # "Clear filters" clears the model's predicate too: untick the box to match.
         self.filter_bar.clear_button.clicked.connect(lambda: self.over_allocated_check.setChecked(False))
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        # After a sort or filter the highlight follows the person in the panel (back into view too).
+        self.model.layoutChanged.connect(self._on_model_layout_changed)
         self.panel.person_saved.connect(self.select_person)
         self.panel.person_cleared.connect(self._on_panel_person_cleared)
         ctx.data_changed.connect(self._on_ctx_data_changed)
@@ -142,17 +144,7 @@ class ResourcesTab(QWidget):
         return self.model.row_id(index.row()) if index.isValid() else None
 
     def _select(self, person_id: int | None) -> None:
-        view_row = self.model.view_row_of(person_id) if person_id is not None else None
-        selection = self.table.selectionModel()
-        if view_row is None:
-            selection.clearSelection()
-            selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.NoUpdate)
-            return
-        index = self.model.index(view_row, 0)
-        selection.setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.table.scrollTo(index)
+        select_record(self.table, self.model, person_id)
 
     # -- slots --------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -184,6 +176,13 @@ class ResourcesTab(QWidget):
             return
         # Saving may have refreshed the table (and its selection): select the row chosen again.
         self.select_person(person_id)
+
+    def _on_model_layout_changed(self) -> None:
+        self._syncing = True
+        try:
+            self._select(self.panel.person_id)
+        finally:
+            self._syncing = False
 
     def _on_panel_person_cleared(self) -> None:
         self._syncing = True
