@@ -471,3 +471,23 @@ def test_sorting_the_allocations_keeps_the_selected_allocation(tab, people):
     view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     assert panel.selected_allocation() == chosen
     assert view.selectionModel().currentIndex().row() == 2
+
+
+def test_the_tab_and_the_timeline_paint_in_every_state(tab, people, qtbot):
+    from pmo_desktop.ui.resources.timeline import AllocationTimeline
+
+    tab.select_person(people["Sam Patel"])
+    assert not tab.grab().isNull()
+    tab.panel.new_person()
+    assert not tab.grab().isNull()
+    timeline = AllocationTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(300, 130)
+    weeks = [svc.WeekLoad(MONDAY + dt.timedelta(weeks=n), hours, absent) for n, (hours, absent) in
+             enumerate([(0, 0), (12, 5), (40, 2)])]
+    timeline.set_plan(weeks, 0, TODAY)  # no capacity at all
+    assert not timeline.grab().isNull()
+    assert timeline.describe_week(1).splitlines() == [
+        f"Week of {svc.format_day(MONDAY + dt.timedelta(weeks=1))}", "12 h allocated of 0 h", "Away 5 days"]
+    timeline.clear()
+    assert not timeline.grab().isNull() and timeline.week_at(150) is None
