@@ -10,7 +10,9 @@ Decisions, relied on by the tests and the rest of the pipeline:
 
 * Natural keys: project code, else its name (a new project without a code gets one made from its
   name, "Sea of Tranquility" -> "SEA-OF-TRANQUILITY", unique, with a warning; later imports without
-  a code find it by name); status (project, period end); RAID (project or none, ref);
+  a code find it by name, and the first import that lists it by name with a real code gives it
+  that code, with a warning); a row without a code is the project another sheet of the same
+  import lists with a code under the same name; status (project, period end); RAID (project or none, ref);
   milestone (project, name); person (email, else name, both matched case-insensitively);
   allocation (person, project, start date).
 * A reference to a project (status, RAID, milestones, allocations, RAID "depends on") matches a
@@ -577,6 +579,17 @@ class _ProjectIndex:
         if name:
             self.by_lower_name[name.strip().lower()].add(code)
 
+    def recode(self, old: str, new: str) -> None:
+        """A stored project takes a new code: references to it resolve to the new one."""
+        project_id = self.by_code.pop(old, None)
+        self.by_code[new] = project_id
+        for index in (self.by_lower_code, self.by_lower_name):
+            for codes in index.values():
+                if old in codes:
+                    codes.discard(old)
+                    codes.add(new)
+        self.by_lower_code[new.lower()].add(new)
+
     def resolve(self, reference: str) -> str | None:
         """The project code ``reference`` means; None when unknown; ValueError when ambiguous."""
         if reference in self.by_code:
@@ -742,8 +755,18 @@ class _Planner:
     # -- keys, per kind ------------------------------------------------------------------------
 
     def _keys_projects(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        coded: dict[str, set[str]] = defaultdict(set)
         for _, row in rows:
+            if row.values.get("code") and row.values.get("name"):
+                coded[row.values["name"].strip().lower()].add(row.values["code"])
+        for sheet, row in rows:
             code, name = row.values.get("code"), row.values.get("name")
+            codes = coded.get(name.strip().lower(), set()) if name and not code else set()
+            if len(codes) == 1:  # the same project, listed with its code elsewhere in this import
+                code = row.values["code"] = next(iter(codes))
+            elif codes:
+                row.reject(RowError(sheet.header_of("name"), name, f"matches several projects of this import "
+                                    f"({', '.join(sorted(codes))}); add a column with the project codes"))
             row.key = {"code": code} if code else {"name": name}
 
     def _keys_people(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
@@ -817,12 +840,29 @@ class _Planner:
             for stored in self.session.execute(query):
                 by_name[("name", stored.name.lower())].append(stored)
         found = dict(by_code)
+        found.update(self._fetch_named_projects(base, [r for r in rows if r.values.get("code")
+                                                         and _key_tuple(r) not in by_code and r.values.get("name")]))
         for row in rows:
             matches = by_name.get(_key_tuple(row), [])
             if len(matches) > 1:
                 row.reject(RowError("name", row.values.get("name"),
                                     "matches several projects; add a column with the project codes"))
             elif matches:
+                found[_key_tuple(row)] = matches[0]
+        return found
+
+    def _fetch_named_projects(self, base, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        """Stored projects whose code was made from their name, for rows that give that name and a real code."""
+        project = Project.__table__
+        by_name: dict[str, list[Any]] = defaultdict(list)
+        for chunk in chunks(sorted({r.values["name"].strip().lower() for r in rows})):
+            for stored in self.session.execute(base.where(func.lower(project.c.name).in_(list(chunk)))):
+                if is_generated_code(stored.code, stored.name):
+                    by_name[stored.name.strip().lower()].append(stored)
+        found: dict[tuple, Any] = {}
+        for row in rows:
+            matches = by_name.get(row.values["name"].strip().lower(), [])
+            if len(matches) == 1:
                 found[_key_tuple(row)] = matches[0]
         return found
 
@@ -921,6 +961,13 @@ class _Planner:
                     row.changes.append(FieldChange(name, old_values.get(name), new))
                     row.writes[name] = new
                     merged[name] = new
+            if kind == "projects" and row.values.get("code") and row.values["code"] != old_values["code"]:
+                # A project created with a code made from its name gets its real code.
+                row.changes.insert(0, FieldChange("code", old_values["code"], row.values["code"]))
+                row.writes["code"] = merged["code"] = row.values["code"]
+                row.warnings.append(f"takes the code {row.values['code']} in place of {old_values['code']}, "
+                                    "the code made from its name when it was first imported")
+                self.projects.recode(old_values["code"], row.values["code"])
             row.action = Action.UPDATE if row.changes else Action.UNCHANGED
         if row.action is not Action.REJECT:
             for error in _check_record(kind, sheet, merged):
@@ -1000,6 +1047,15 @@ def unique_code(base: str, taken: set[str]) -> str:
         if candidate.upper() not in taken:
             return candidate
         number += 1
+
+
+def is_generated_code(code: str, name: str) -> bool:
+    """True when ``code`` is the one code_from_name/unique_code would give ``name`` ("MARS", "MARS-2")."""
+    base = code_from_name(name)
+    if code == base:
+        return True
+    match = re.fullmatch(r"(.+)-([0-9]+)", code)
+    return bool(match) and int(match[2]) >= 2 and base.startswith(match[1])
 
 
 TITLE_LENGTH = 300
@@ -1084,6 +1140,8 @@ def _drop_duplicates(rows: list[tuple[ParsedSheet, PlannedRow]]) -> list[tuple[P
             kept.append((sheet, row))
             continue
         where = f"row {winner.row}" + ("" if winner_sheet is sheet else f" of sheet {winner_sheet.sheet}")
+        if winner_sheet.file != sheet.file:
+            where += f" of {winner_sheet.file}"
         key_text = ", ".join(str(json_value(v)) for v in row.key.values())
         first_key = next(iter(row.key))
         row.reject(RowError(sheet.header_of(first_key), row.values.get(first_key),

@@ -99,3 +99,19 @@ def test_dft_masters_without_codes_are_matched_by_name_on_later_imports(db, temp
     with db.session() as session:
         owners = sorted(session.scalars(select(Project.code).join(RaidItem, RaidItem.project_id == Project.id)))
     assert owners == ["APOLLO-13", "COLUMBIA", "FALCON-9", "MARS", "SEA-OF-TRANQUILITY"]
+
+
+def test_dft_quarter_imported_file_by_file_keeps_one_project_each(db, templates):
+    """DCA master (names only), then the portfolio master (codes for four), the risk and milestone masters."""
+    steps = [("dft-dca-master-q4-2019.xlsx", {"projects": (6, 0, 0)}),
+             ("dft-portfolio-master-q4-2019.xlsx", {"projects": (0, 6, 0), "raid": (6, 0, 0), "milestones": (6, 0, 0)}),
+             ("dft-risk-master-q1-2020.xlsx", {"raid": (5, 0, 0)}),
+             ("dft-milestones-mixed-date-formats.xlsx", {"milestones": (3, 0, 0)})]
+    for name, expected in steps:
+        outcome = import_files(db, [templates / name])
+        assert {k: (c.new, c.update, c.reject) for k, c in outcome.plan.counts_by_kind().items()} == expected, name
+    with db.session() as session:
+        projects = session.execute(select(Project.code, Project.name).order_by(Project.id)).all()
+    assert projects == [("MARS", "Mars"), ("DFT_0020_1314-Q2", "Sea of Tranquility"), ("APOLLO-11", "Apollo 11"),
+                        ("DFT_0005_1112-Q1", "Apollo 13"), ("DfT_0022_1415-Q4", "Falcon 9"),
+                        ("DFT_0029_1617-Q1", "Columbia")]

@@ -91,3 +91,32 @@ def test_risk_with_only_a_description_takes_its_title_from_it_and_blanks_never_r
                                             "requirements\nSee the workshop notes"}],
                                   fields=["ref", "title", "description"])
     assert actions(plan(db, with_blank_title)) == [(2, "unchanged")]
+
+
+def test_a_name_only_row_is_the_project_another_sheet_of_the_import_lists_with_its_code(db):
+    dca = make_sheet("projects", [{"name": "Apollo 13", "rag": "A"}], fields=["code", "name", "rag"], file="dca.xlsx")
+    master = make_sheet("projects", [{"code": "DFT_0005", "name": "Apollo 13", "rag": "R"}], file="master.xlsx")
+    result = plan(db, dca, master)
+    assert actions(result) == [(2, "reject"), (2, "new")]
+    superseded = result.sheets[0].rows[0]
+    assert superseded.key == {"code": "DFT_0005"}
+    assert superseded.errors[0].reason == ("appears again on row 2 of sheet Projects of master.xlsx (DFT_0005); "
+                                           "only the last one is imported")
+
+
+def test_a_project_created_with_a_code_from_its_name_takes_its_real_code_later(db):
+    apply(db, plan(db, make_sheet("projects", [{"name": "Apollo 13", "rag": "A"}], fields=["code", "name", "rag"])))
+    master = make_sheet("projects", [{"code": "DFT_0005", "name": "Apollo 13", "rag": "R"}])
+    risks = make_sheet("raid", [{"project": "DFT_0005", "ref": "1", "title": "Oxygen tank"}])
+    result = plan(db, master, risks)
+    assert actions(result) == [(2, "update"), (2, "new")]
+    recoded = result.sheets[0].rows[0]
+    assert [(c.field, c.old, c.new) for c in recoded.changes] == [("code", "APOLLO-13", "DFT_0005"), ("rag", "A", "R")]
+    assert recoded.warnings == ["takes the code DFT_0005 in place of APOLLO-13, the code made from its name when it "
+                                "was first imported"]
+    apply(db, result)
+    with db.session() as session:
+        assert session.execute(select(Project.code, Project.name, Project.rag)).all() == [("DFT_0005", "Apollo 13", "R")]
+        assert session.scalar(select(RaidItem)).project.code == "DFT_0005"
+    # A project whose code was given by a manager keeps it.
+    assert actions(plan(db, make_sheet("projects", [{"code": "NASA-13", "name": "Apollo 13"}]))) == [(2, "new")]
