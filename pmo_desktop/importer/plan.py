@@ -1023,7 +1023,7 @@ class _Planner:
 
 
 CODE_PENDING = "\x00pending"
-"""Placeholder code of a new project without one, replaced by _Planner._generate_codes."""
+"""Stand-in code of a new project without one until _Planner._generate_codes gives it its own."""
 
 CODE_LENGTH = 40
 """Project.code is String(40)."""

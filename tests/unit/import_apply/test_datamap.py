@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pmo_desktop.cli import main
+from pmo_desktop.importer.apply import undo_batch
 from pmo_desktop.importer.datamap import (
     CUSTOM_HEADER,
     DatamapEntry,
@@ -143,6 +144,11 @@ def test_a_return_imports_through_a_named_datamap_and_custom_fields_merge(db, te
     assert custom["PMO note"] == "call the SRO"  # keys the return does not mention are kept
     assert custom["Delivery Body"] == "Coal Tits Ltd"  # a blank cell never overwrites
     assert set(custom) == set(first_custom) | {"PMO note"}
+    # Undoing the quarter's batch puts the custom fields back as they were before it.
+    undo_batch(db, outcome.batch_ids[0])
+    with db.session() as session:
+        assert session.scalar(select(Project)).custom_fields == {**first_custom, "PMO note": "call the SRO"}
+        assert session.scalar(select(func.count()).select_from(StatusReport)) == 1
 
 
 def test_unparsable_datamapped_cell_rejects_naming_key_sheet_and_cell(templates, tmp_path, entries):
