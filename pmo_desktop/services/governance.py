@@ -113,6 +113,8 @@ class ReviewOutcome:
 
 @dataclass(frozen=True, slots=True)
 class CriterionInfo:
+    """One criterion of a gate, as the review checklist lists it."""
+
     id: int
     name: str
     required: bool
@@ -215,6 +217,7 @@ def stage_label(stage: str | None) -> str:
 
 
 def decision_label(decision: str | None) -> str:
+    """The words a coordinator reads for a stored decision value."""
     if not decision:
         return ""
     try:
@@ -224,6 +227,7 @@ def decision_label(decision: str | None) -> str:
 
 
 def transition_label(from_stage: str | None, to_stage: str | None) -> str:
+    """A stage move as "Business case → Approved"."""
     return f"{stage_label(from_stage)} → {stage_label(to_stage)}"
 
 

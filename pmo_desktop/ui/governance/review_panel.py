@@ -30,6 +30,7 @@ from ..context import AppContext
 from ..forms.ui_gate_review_panel import Ui_GateReviewPanel
 from ..undo import run_undoable
 from .conflicts import Resolution, ask_conflict
+from .review_table_model import OVERDUE_COLOUR
 from .stage_change_dialog import StageChangeDialog
 
 # Criteria table columns.
@@ -324,6 +325,9 @@ class GateReviewPanel(QWidget):
         due.setSpecialValueText("No date")
         due.setFrame(False)
         due.setDate(_qdate(condition.due))
+        if condition.due and condition.due < dt.date.today() and condition.met_on is None:
+            due.setStyleSheet(f"color: {OVERDUE_COLOUR};")
+            due.setToolTip("Overdue: past its due date and not yet met")
         due.dateChanged.connect(self._on_edited)
         table.setCellWidget(row, COND_DUE, due)
         met = QTableWidgetItem()
