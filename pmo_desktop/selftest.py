@@ -62,9 +62,10 @@ def _step_template_import(state: SelfTestState) -> str:
     from openpyxl import load_workbook
     from sqlalchemy import select
 
+    from .importer.marker import DATA_SHEET
     from .importer.pipeline import import_files
     from .model import Project, Stage, StatusReport
-    from .reports.templates import DATA_SHEET, template_lists, write_template
+    from .reports.templates import template_lists, write_template
 
     path = state.folder / "status-template.xlsx"
     with state.db.session() as session:

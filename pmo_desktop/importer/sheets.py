@@ -18,7 +18,7 @@ Sheets that only summarise others (pivots, dashboards, counts, a resource load o
 summary, the "Report Summary" page of a quarterly return) are skipped by name, and a projects-like table without a code or name column is
 skipped with NOT_A_PROJECT_LIST.
 
-Our own templates (reports/templates.py) carry a hidden marker sheet naming their kind, data
+Our own templates (reports/templates.py, importer/marker.py) carry a hidden marker sheet naming their kind, data
 sheet and the canonical field of each column: they are read by the marker, not by guessing.
 """
 
@@ -50,6 +50,7 @@ from pmo_desktop.importer.mapping import (
     unit_from_text,
     with_default_money_scale,
 )
+from pmo_desktop.importer.marker import template_marker
 from pmo_desktop.importer.readers import Sheet, Workbook
 from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions
 
@@ -774,7 +775,6 @@ def template_table(workbook: Workbook) -> SheetTable | None:
     each column, so the data sheet is read with its header on row 1 and every column mapped
     exactly (confidence 1, no fuzzy matching): a manager who renamed a header still imports.
     """
-    from pmo_desktop.reports.templates import template_marker  # reports imports the importer
 
     marker = template_marker({sheet.name: sheet.rows for sheet in workbook.sheets if sheet.hidden})
     if marker is None:

@@ -19,13 +19,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
 from ..importer.fields import FieldSpec, FieldType, Kind, fields_for
+from ..importer.marker import (
+    DATA_SHEET,
+    LISTS_SHEET,
+    MARKER_SHEET,
+    MARKER_TEXT,
+    TEMPLATE_VERSION,
+)
 from ..services import lookups
 
-MARKER_SHEET = "_pmo_template"
-MARKER_TEXT = "pmo-desktop template"
-TEMPLATE_VERSION = 1
-DATA_SHEET = "Data"
-LISTS_SHEET = "Lists"
 INPUT_ROWS = 1000
 TEMPLATE_KINDS = ("projects", "status", "raid", "milestones", "people", "allocations")
 
@@ -243,14 +245,3 @@ def write_template(kind: str, path: str | Path, *, lists: TemplateLists = Templa
     finally:
         tmp.unlink(missing_ok=True)
     return target
-
-
-def template_marker(rows_by_sheet: dict[str, list[tuple]]) -> tuple[str, str, list[str]] | None:
-    """Recognise our own template from its sheets' rows: (kind, data sheet, field names) or None."""
-    marker = rows_by_sheet.get(MARKER_SHEET)
-    if not marker or not marker[0] or marker[0][0] != MARKER_TEXT or len(marker) < 2:
-        return None
-    kind = str(marker[0][1])
-    data_sheet = str(marker[0][3]) if len(marker[0]) > 3 and marker[0][3] else DATA_SHEET
-    fields = [str(v) for v in marker[1] if v]
-    return kind, data_sheet, fields

@@ -9,17 +9,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from pmo_desktop.importer.marker import DATA_SHEET, MARKER_SHEET, template_marker
 from pmo_desktop.importer.pipeline import import_files
 from pmo_desktop.importer.readers import read_workbook
 from pmo_desktop.model import Allocation, Milestone, Person, Project, RaidItem, StatusReport
-from pmo_desktop.reports.templates import (
-    DATA_SHEET,
-    MARKER_SHEET,
-    TEMPLATE_KINDS,
-    TemplateLists,
-    template_marker,
-    write_template,
-)
+from pmo_desktop.reports.templates import TEMPLATE_KINDS, TemplateLists, write_template
 
 
 def _fill(path, rows: list[dict]) -> None:

@@ -131,12 +131,12 @@ class RowTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _haystack(self, row: tuple) -> str:
+        # Search what users see: "Amber", not "A"; "Business case", not "business_case".
         parts = []
         for i in self._text_columns:
             value = row[i + 1]
             if value is not None:
-                column = self.columns[i]
-                parts.append(column.labels.get(value, value) if column.labels else str(value))
+                parts.append(format_value(self.columns[i], value))
         return "\x1f".join(parts).casefold()
 
     @staticmethod
@@ -167,8 +167,26 @@ class RowTableModel(QAbstractTableModel):
         self._refresh_view()
 
     def _refresh_view(self) -> None:
-        self.layoutAboutToBeChanged.emit()
+        moved = self._begin_layout_change()
         self._rebuild_view()
+        self._end_layout_change(moved)
+
+    def _begin_layout_change(self) -> tuple[list, list]:
+        """Announce a re-sort or re-filter and note which record each persistent index shows."""
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        ids = [self._rows[self._view[i.row()]][0] if 0 <= i.row() < len(self._view) else None
+               for i in persistent]
+        return persistent, ids
+
+    def _end_layout_change(self, moved: tuple[list, list]) -> None:
+        """Move selections and current indexes with their records (or drop them when filtered out)."""
+        persistent, ids = moved
+        if persistent:
+            view_row = {self._rows[i][0]: row for row, i in enumerate(self._view)}
+            new = [self.index(view_row[row_id], old.column()) if row_id in view_row else QModelIndex()
+                   for old, row_id in zip(persistent, ids, strict=True)]
+            self.changePersistentIndexList(persistent, new)
         self.layoutChanged.emit()
 
     def _rebuild_view(self) -> None:
@@ -207,10 +225,10 @@ class RowTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns):
             return
-        self.layoutAboutToBeChanged.emit()
+        moved = self._begin_layout_change()
         self._sort_column, self._sort_order = column, order
         self._sort_view()
-        self.layoutChanged.emit()
+        self._end_layout_change(moved)
 
     # -- Qt model interface -----------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
