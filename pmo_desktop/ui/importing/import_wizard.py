@@ -35,7 +35,6 @@ class ImportWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        self.setOption(QWizard.WizardOption.NoDefaultButton, False)
         self.session = ImportSession(ctx.db, mappings=SavedMappings(ctx.db))
         self.files_page = FilesPage(self.session, self)
         self.mapping_page = MappingPage(self.session, self)
