@@ -182,6 +182,17 @@ def test_an_unreachable_server_is_reported_and_the_current_database_stays(window
     assert "needs a database driver that is not installed" in message_boxes.texts()
 
 
+def test_a_server_that_does_not_answer_is_explained_without_the_password(window, ctx, monkeypatch,
+                                                                        message_boxes):
+    pytest.importorskip("psycopg")
+    address = "postgresql://pmo:hunter2@127.0.0.1:1/pmo"  # nothing listens on port 1
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (address, True)))
+    window.main_actions.connect_server.trigger()
+    assert "could not reach the database server" in message_boxes.texts()
+    assert "hunter2" not in message_boxes.texts()
+    assert ctx.db.path.name == "office.db"
+
+
 def test_connect_to_server_refuses_a_plain_file_name(window, ctx, tmp_path, monkeypatch, message_boxes):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("office copy", True)))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
@@ -34,76 +36,74 @@ def open_office(url: str | os.PathLike | None) -> Database:
     if any, is untouched.
     """
     shown = display_url(normalise_url(url)) if url else "the default database"
-    try:
+    with _in_plain_words(shown):
         db = open_database(url)
-    except Exception as exc:
-        translated = _translated(exc, shown)
-        if translated is exc:
-            raise
-        raise translated from exc
     try:
-        with db.transaction(source=AuditSource.SYSTEM, note="office defaults") as session:
+        with _in_plain_words(shown), db.transaction(source=AuditSource.SYSTEM, note="office defaults") as session:
             ensure_defaults(session)
-    except Exception as exc:
+    except BaseException:
         db.dispose()
-        translated = _translated(exc, shown)
-        if translated is exc:
-            raise
-        raise translated from exc
+        raise
     return db
 
 
-def _translated(exc: Exception, shown: str) -> Exception:
-    """The exception to raise for ``exc``: the model's own messages stay, other failures get plain words."""
-    if isinstance(exc, DatabaseError):  # the model layer already says what happened and what to do
-        return exc
-    return _plain_error(exc, shown)
+@contextlib.contextmanager
+def _in_plain_words(shown: str) -> Iterator[None]:
+    """Re-raise driver and OS failures as DatabaseError messages; the model's own messages pass as they are."""
+    try:
+        yield
+    except DatabaseError as exc:
+        # The model's general "cannot read" wraps the driver's error: a server's is worth explaining.
+        server = _server_problem(exc.__cause__, shown) if type(exc) is DatabaseError else None
+        if server is None:
+            raise
+        raise server from exc
+    except Exception as exc:
+        plain = _plain_error(exc, shown)
+        if plain is exc:
+            raise
+        raise plain from exc
 
 
 def _plain_error(exc: Exception, shown: str) -> Exception:
-    """A DatabaseError in plain words for the failures users meet; anything else is a bug."""
+    """A DatabaseError for the failures users meet (SQLite's are translated by the model layer)."""
     detail = str(getattr(exc, "orig", None) or exc).strip()
     lowered = detail.lower()
     if isinstance(exc, OperationalError | SQLDatabaseError | DBAPIError):
-        if "locked" in lowered or "busy" in lowered:
-            return OpenDatabaseError(
-                f"{shown} is locked by another program (perhaps a backup or sync tool, or a copy of "
-                "PMO Desktop that is importing). Wait a moment and try again."
-            )
-        if "not a database" in lowered or "malformed" in lowered or "encrypted" in lowered:
-            return OpenDatabaseError(
-                f"{shown} is not a PMO Desktop database, or the file is damaged. Open another file, or "
-                "restore it from a backup."
-            )
-        if "connection" in lowered and any(w in lowered for w in ("refused", "timeout", "timed out", "could not",
-                                                                   "failed", "resolve")):
-            return OpenDatabaseError(
-                f"PMO Desktop could not reach the database server for {shown}. Check the address, your network "
-                f"connection and that the server is running. (The server said: {detail.splitlines()[0]})"
-            )
-        if "password authentication failed" in lowered or "no password supplied" in lowered:
-            return OpenDatabaseError(
-                f"The database server refused the login for {shown}. Check the user name, and the password in "
-                "PGPASSWORD or your .pgpass file."
-            )
-        if "unable to open" in lowered or "readonly" in lowered or "read-only" in lowered:
-            return OpenDatabaseError(
-                f"PMO Desktop cannot open {shown}: the file or its folder cannot be read or written. "
-                "Check that it exists and that you have permission to change it."
-            )
-        return OpenDatabaseError(f"PMO Desktop could not open {shown}: {detail}")
+        return _server_problem(exc, shown) or OpenDatabaseError(f"PMO Desktop could not open {shown}: {detail}")
     if isinstance(exc, PermissionError):
-        return OpenDatabaseError(f"You do not have permission to open {shown}. Ask your IT team for access.")
+        return OpenDatabaseError(f"You do not have permission to open {shown} or its folder. Ask your IT team "
+                                 "for access, or open a copy in a folder of your own.")
     if isinstance(exc, OSError):
         return OpenDatabaseError(f"PMO Desktop could not open {shown}: {exc.strerror or detail}.")
-    if isinstance(exc, NoSuchModuleError | ModuleNotFoundError | ImportError):
+    if isinstance(exc, NoSuchModuleError | ImportError):
         return OpenDatabaseError(
             f"{shown} needs a database driver that is not installed ({detail}). For PostgreSQL install "
             "PMO Desktop with its 'postgres' extra."
         )
-    if isinstance(exc, ValueError | TypeError) and "url" in lowered:
+    if isinstance(exc, ValueError) and "url" in lowered:
         return OpenDatabaseError(f"'{shown}' is not a database address PMO Desktop understands: {detail}")
     return exc
+
+
+def _server_problem(exc: BaseException | None, shown: str) -> OpenDatabaseError | None:
+    """Plain words for a database server that cannot be reached or refuses the login, else None."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    detail = str(exc.orig or exc).strip()
+    lowered = detail.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return OpenDatabaseError(
+            f"The database server refused the login for {shown}. Check the user name, and the password in "
+            "PGPASSWORD or your .pgpass file."
+        )
+    if "connection" in lowered and any(w in lowered for w in ("refused", "timeout", "timed out", "could not",
+                                                               "failed", "resolve")):
+        return OpenDatabaseError(
+            f"PMO Desktop could not reach the database server for {shown}. Check the address, your network "
+            f"connection and that the server is running. (The server said: {detail.splitlines()[0]})"
+        )
+    return None
 
 
 def verify_sqlite_file(path: Path) -> None:
