@@ -717,7 +717,8 @@ class _Planner:
         if kind == "people":
             self._check_unique_people([r for _, r in live])
         if kind == "projects":
-            self._generate_codes([r for _, r in live if r.values.get("code") == CODE_PENDING])
+            self._generate_codes([r for _, r in live if r.values.get("code") == CODE_PENDING],
+                                 {r.values["code"] for _, r in live if r.values.get("code", CODE_PENDING) != CODE_PENDING})
         _register_new_parents(self, kind, [r for _, r in live])
 
     def _prepare(self, sheet_plan: SheetPlan, source: ParsedRow) -> PlannedRow:
@@ -973,8 +974,11 @@ class _Planner:
             for error in _check_record(kind, sheet, merged):
                 row.reject(error)
 
-    def _generate_codes(self, rows: list[PlannedRow]) -> None:
-        """Give each new project without a code one made from its name, unique in the database and import."""
+    def _generate_codes(self, rows: list[PlannedRow], import_codes: set[str]) -> None:
+        """Give each new project without a code one made from its name, unique in the database and import.
+
+        ``import_codes`` are the codes the import's other project rows give.
+        """
         for row in rows:
             if row.action is not Action.NEW:  # rejected after all: no code to show
                 del row.values["code"]
@@ -984,7 +988,7 @@ class _Planner:
             return
         bases = {code_from_name(row.values["name"]) for row in rows}
         project = Project.__table__
-        taken = {code.upper() for code in self.projects.by_code}
+        taken = {code.upper() for code in (*self.projects.by_code, *import_codes)}
         for chunk in chunks(sorted(bases)):
             query = select(project.c.code).where(or_(*(func.upper(project.c.code).like(f"{base}%") for base in chunk)))
             taken.update(code.upper() for code in self.session.scalars(query))

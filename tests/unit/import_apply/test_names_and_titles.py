@@ -120,3 +120,13 @@ def test_a_project_created_with_a_code_from_its_name_takes_its_real_code_later(d
         assert session.scalar(select(RaidItem)).project.code == "DFT_0005"
     # A project whose code was given by a manager keeps it.
     assert actions(plan(db, make_sheet("projects", [{"code": "NASA-13", "name": "Apollo 13"}]))) == [(2, "new")]
+
+
+def test_a_generated_code_never_takes_a_code_another_row_of_the_import_gives(db):
+    sheet = make_sheet("projects", [{"code": "MARS", "name": "Mars mission"}, {"name": "Mars"}])
+    result = plan(db, sheet)
+    assert [row.writes["code"] for row in result.rows()] == ["MARS", "MARS-2"]
+    apply(db, result)
+    with db.session() as session:
+        assert session.execute(select(Project.code, Project.name).order_by(Project.id)).all() == [
+            ("MARS", "Mars mission"), ("MARS-2", "Mars")]
