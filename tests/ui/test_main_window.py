@@ -201,6 +201,21 @@ def test_connect_to_server_refuses_a_plain_file_name(window, ctx, tmp_path, monk
     assert not (tmp_path / "office copy").exists()
 
 
+def test_new_database_creates_an_empty_office_and_never_replaces_a_file(window, ctx, tmp_path, monkeypatch,
+                                                                       message_boxes):
+    existing = tmp_path / "office.db"  # the database that is open
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(existing), "")))
+    window.main_actions.new_database.trigger()
+    assert "already exists" in message_boxes.texts()
+    assert ctx.db.path == existing
+
+    fresh = tmp_path / "east-region"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(fresh), "")))
+    window.main_actions.new_database.trigger()
+    assert ctx.db.path == tmp_path / "east-region.db"
+    assert window.counts_status.text().startswith("0 projects")
+
+
 def test_a_database_from_a_newer_version_is_refused_in_plain_words(window, ctx, tmp_path, message_boxes):
     newer = tmp_path / "newer.db"
     conn = sqlite3.connect(newer)

@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
     def _on_new_database_triggered(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
             self, "New Office Database", str(Path(self._documents_dir()) / "office.db"),
-            "PMO Desktop database (*.db)",
+            "PMO Desktop database (*.db)", options=QFileDialog.Option.DontConfirmOverwrite,  # never replace one
         )
         if not name:
             return
