@@ -94,9 +94,12 @@ class DatamapEntry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DatamapEntry:
-        """An entry read back from Datamap.entries."""
-        return cls(str(data["field"]), str(data["sheet"]), str(data["cell"]), str(data.get("type") or "TEXT"),
-                   dict(data.get("targets") or {}))
+        """An entry read back from Datamap.entries (entries saved without targets find theirs again)."""
+        key = str(data["field"]).strip()
+        targets = data.get("targets")
+        if targets is None:
+            targets = canonical_targets(key) if data.get("canonical", True) else {}
+        return cls(key, str(data["sheet"]), str(data["cell"]).upper(), str(data.get("type") or "TEXT"), dict(targets))
 
 
 def canonical_targets(key: str) -> dict[str, str]:
@@ -221,14 +224,13 @@ class _Record:
         self.raw.append(raw)
 
 
-def _cell_value(workbook: Workbook, entry: DatamapEntry) -> Any:
-    sheet = next((s for s in workbook.sheets if s.name == entry.sheet), None)
-    if sheet is None:
-        return None
+def _cell_value(rows_by_sheet: dict[str, list[tuple]], entry: DatamapEntry) -> Any:
+    """The value at the entry's sheet and cell (None when the sheet or cell is empty or absent)."""
+    rows = rows_by_sheet.get(entry.sheet, [])
     row, column = cell_position(entry.cell)
-    if row > len(sheet.rows) or column > len(sheet.rows[row - 1]):
+    if row > len(rows) or column > len(rows[row - 1]):
         return None
-    return sheet.rows[row - 1][column - 1]
+    return rows[row - 1][column - 1]
 
 
 def custom_value(raw: Any) -> Any:
@@ -283,7 +285,8 @@ def harvest(workbook: Workbook, entries: Iterable[DatamapEntry], *, datamap: str
                            f"({', '.join(absent[:5])}...); is it the right return for this datamap?")
     warnings = [f"{workbook.path.name}: the sheet {sheet!r} named by the datamap {datamap!r} is not in the file; "
                 "its cells are left out" for sheet in absent]
-    cells = [(entry, _cell_value(workbook, entry)) for entry in entries]
+    rows_by_sheet = {sheet.name: sheet.rows for sheet in workbook.sheets}
+    cells = [(entry, _cell_value(rows_by_sheet, entry)) for entry in entries]
     used: set[str] = set()
     project = _harvest_kind(Kind.PROJECTS, cells, options, used)
     status = _harvest_kind(Kind.STATUS, cells, options, used)

@@ -180,3 +180,11 @@ def test_cli_loads_a_datamap_and_imports_a_return_with_it(templates, tmp_path, c
     assert "imported: 2 new, 0 updated, 0 unchanged, 0 rejected" in capsys.readouterr().out
     assert main(["import", "--datamap", "Missing", str(path), "--database", database]) == 2
     assert "error: there is no datamap called 'Missing'" in capsys.readouterr().err
+
+
+def test_entries_saved_without_targets_find_them_again():
+    assert DatamapEntry.from_json({"field": "Snapshot Date ", "sheet": "Introduction", "cell": "c18",
+                                   "canonical": True}) == DatamapEntry("Snapshot Date", "Introduction", "C18", "TEXT",
+                                                                       {"status": "period_end"})
+    assert DatamapEntry.from_json({"field": "Snapshot Date", "sheet": "Introduction", "cell": "C18",
+                                   "canonical": False}).targets == {}
