@@ -14,6 +14,7 @@ import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -21,6 +22,9 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QStyleFact
 
 from .. import APP_ID, APP_NAME, ORG_NAME, __version__
 from ..logging_setup import log_file_path, setup_logging
+
+if TYPE_CHECKING:  # SQLAlchemy loads with the database, not with this module
+    from ..model.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +144,8 @@ class CrashHandler(QObject):
         finally:
             self._showing = False
 
-    def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
+    def handle_thread_exception(self, args: threading.ExceptHookArgs) -> None:
+        """``threading.excepthook``: an exception that ended a Python thread."""
         if args.exc_value is not None:
             self.handle(args.exc_type, args.exc_value, args.exc_traceback)
 
@@ -153,7 +158,7 @@ def install_crash_handler(show_dialog: bool = True) -> CrashHandler:
     global _handler
     _handler = CrashHandler(show_dialog)
     sys.excepthook = _handler.handle
-    threading.excepthook = _handler._thread_hook
+    threading.excepthook = _handler.handle_thread_exception
     qInstallMessageHandler(_qt_message)
     return _handler
 
@@ -178,7 +183,7 @@ def _qt_message(mode: QtMsgType, context, message: str) -> None:
 
 
 # -- start-up ---------------------------------------------------------------------------------
-def open_startup_database(url: str | None):
+def open_startup_database(url: str | None) -> Database | None:
     """The database to start on; when it cannot be opened, offer another file or quitting (None)."""
     from ..model.database import DatabaseError
     from .main_window.opening import open_office
