@@ -15,8 +15,8 @@ Three layouts are recognised:
   table further down (e.g. a risks table) returned as a nested table.
 
 Sheets that only summarise others (pivots, dashboards, counts, a resource load or utilisation
-summary, the "Report Summary" page of a quarterly return) are skipped by name, and a projects-like table without a code or name column is
-skipped with NOT_A_PROJECT_LIST.
+summary, the "Report Summary" page of a quarterly return) are skipped by name, and a
+projects-like table without a code or name column is skipped with NOT_A_PROJECT_LIST.
 
 Our own templates (reports/templates.py, importer/marker.py) carry a hidden marker sheet naming their kind, data
 sheet and the canonical field of each column: they are read by the marker, not by guessing.
