@@ -46,7 +46,7 @@ from ..model import BatchStatus, ImportBatch
 from ..model.database import Database
 from .apply import ApplyError, undo_batch
 from .errors import ImportFileError
-from .fields import Kind, fields_for, raid_kind_from_sheet_name
+from .fields import FieldType, Kind, fields_for, raid_kind_from_sheet_name
 from .mapping import (
     ColumnMapping,
     GridColumn,
@@ -153,6 +153,8 @@ class TableChoice:
     saved_mapping_applied: bool = False
     saved_from: str | None = None
     """The file the saved mapping was confirmed on."""
+    money_scale: Decimal = Decimal(1)
+    """The scale the sheet's title gives money columns whose header names none ("£000s")."""
     source_table: SheetTable | None = field(default=None, repr=False)
 
     @property
@@ -392,7 +394,7 @@ class ImportSession:
             path, table.sheet, table.layout, table.kind, table.kind, table.header_row, columns,
             [values for _line, values in table.rows[:SAMPLE_ROWS]], len(table.rows),
             header_fingerprint(table.headers), include=table.kind is not None and bool(table.rows),
-            source_table=table,
+            money_scale=self._title_scale(table), source_table=table,
         )
         saved = self.mappings.find(choice.fingerprint) if self.mappings is not None else None
         if saved is not None:
@@ -443,7 +445,7 @@ class ImportSession:
         target.confidence = 1.0 if field_name else 0.0
         target.source = Source.USER
         target.note = ""
-        target.multiplier, target.unit = self._unit(table.kind, field_name, target.header)
+        target.multiplier, target.unit = self._unit(table, field_name, target)
         self.last_plan = None
         return displaced
 
@@ -457,9 +459,10 @@ class ImportSession:
             column.grid = grid.get(column.index)
             column.field = GRID_FIELD if column.grid is not None else mapped.field
             column.confidence = 1.0 if column.grid is not None else mapped.confidence
-            column.source, column.note = Source.AUTO, mapped.note
-            column.multiplier, column.unit = mapped.multiplier, mapped.unit
         table.kind = kind
+        for column, mapped in zip(table.columns, result.columns, strict=True):
+            column.source, column.note = Source.AUTO, mapped.note
+            column.multiplier, column.unit = self._unit(table, column.field, column)
 
     def _apply_saved(self, table: TableChoice, kind: Kind, saved: dict[str, str | None],
                      sample_file: str | None) -> None:
@@ -478,7 +481,7 @@ class ImportSession:
                 if key not in by_key or (by_key[key] is not None and by_key[key] not in names):
                     continue
                 column.field = by_key[key]
-                column.multiplier, column.unit = self._unit(kind, column.field, column.header)
+                column.multiplier, column.unit = self._unit(table, column.field, column)
             column.confidence = 1.0 if column.field else 0.0
             column.source, column.note = Source.SAVED, ""
             if column.field and column.field != GRID_FIELD:
@@ -494,11 +497,32 @@ class ImportSession:
     def _field_names(kind: Kind) -> tuple[str, ...]:
         return tuple(spec.name for spec in fields_for(kind))
 
-    def _unit(self, kind: Kind | None, field_name: str | None, header: str) -> tuple[Any, str | None]:
-        if kind is None or field_name is None:
+    def _unit(self, table: TableChoice, field_name: str | None, column: ColumnChoice) -> tuple[Any, str | None]:
+        """The multiplier and effort unit of a column sent to ``field_name`` (from its header,
+        else for money from the sheet's title), as the automatic mapping would give them."""
+        if table.kind is None or field_name is None:
             return None, None
-        spec = next(spec for spec in fields_for(kind) if spec.name == field_name)
-        return _column_unit(spec, header, self.options)
+        if field_name == GRID_FIELD and column.grid is not None:
+            return None, None  # a time grid's hours are read per period
+        spec = next(spec for spec in fields_for(table.kind) if spec.name == field_name)
+        multiplier, unit = _column_unit(spec, column.header, self.options)
+        if spec.type is FieldType.MONEY and field_name != "cost_rate" and multiplier == 1:
+            multiplier = table.money_scale
+        return multiplier, unit
+
+    def _title_scale(self, table: SheetTable) -> Decimal:
+        """The money scale the analysis took from the sheet's title (1 when there is none)."""
+        if table.kind is None:
+            return Decimal(1)
+        specs = {spec.name: spec for spec in fields_for(table.kind)}
+        for column in table.mapping.columns:
+            spec = specs.get(column.field or "")
+            if spec is None or spec.type is not FieldType.MONEY or spec.name == "cost_rate":
+                continue
+            own, _unit = _column_unit(spec, table.headers[column.index], self.options)
+            if own == 1 and column.multiplier != 1:
+                return column.multiplier
+        return Decimal(1)
 
     # -- planning and applying ----------------------------------------------------------------
     def parsed_sheets(self, loaded: LoadedFile) -> list[ParsedSheet]:

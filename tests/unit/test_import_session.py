@@ -227,3 +227,25 @@ def test_a_fault_analysing_one_file_is_reported_for_that_file_only(session, tmp_
     [odd] = session.problems
     assert odd.path.name == "odd.xlsx" and "fault in this program" in odd.error
     assert [table.file for table in session.tables] == ["fine.xlsx"]
+
+
+def test_a_money_scale_in_the_title_still_applies_after_remapping(session, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Register"
+    sheet.append(["Project register - all figures in £000s"])
+    sheet.append([])
+    sheet.append(["Project ID", "Project Name", "Budget", "Total Cost"])
+    sheet.append(["P1", "Alpha", 120, 40])
+    book.save(tmp_path / "scaled.xlsx")
+    session.add_files([tmp_path / "scaled.xlsx"])
+    [table] = session.tables
+    assert next(session.plan().rows()).values["budget"] == Decimal("120000.00")
+    session.set_field(table, "Budget", None)
+    session.set_field(table, "Budget", "budget")
+    session.set_field(table, "Total Cost", "actual_cost")
+    values = next(session.plan().rows()).values
+    assert (values["budget"], values["actual_cost"]) == (Decimal("120000.00"), Decimal("40000.00"))
+    session.set_kind(table, "status")
+    session.set_kind(table, "projects")
+    assert next(session.plan().rows()).values["budget"] == Decimal("120000.00")
