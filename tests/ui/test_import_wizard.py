@@ -223,3 +223,15 @@ def test_dropping_spreadsheets_on_the_main_window_opens_the_wizard(qtbot, ctx, f
     qtbot.addWidget(wizard)
     qtbot.waitUntil(wizard.files_page.isComplete, timeout=10_000)
     assert sorted(loaded.path.name for loaded in wizard.session.files) == ["register.xlsx", "status.csv"]
+
+
+def test_dropping_files_on_the_first_page_adds_them(qtbot, ctx, files):
+    wizard = open_wizard(qtbot, ctx, files[:1])
+    page = wizard.files_page
+    enter, _mime = _drop_event(QDragEnterEvent, files[1:])
+    page.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop, _mime = _drop_event(QDropEvent, files[1:])
+    page.dropEvent(drop)
+    qtbot.waitUntil(lambda: page.files_list.topLevelItemCount() == 2 and page.isComplete(), timeout=10_000)
+    assert [loaded.path.name for loaded in wizard.session.files] == ["register.xlsx", "status.csv"]

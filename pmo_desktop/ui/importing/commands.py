@@ -6,23 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from ...importer.session import is_spreadsheet, last_applied_batch
+from ...importer.session import last_applied_batch
 from ..context import AppContext
 from .done_page import undo_batches
+from .files_page import dropped_paths
 from .history_dialog import ImportHistoryDialog
 from .import_wizard import ImportWizard
 from .template_dialog import TemplateDialog
 
-
-def dropped_paths(mime: QMimeData | None) -> list[Path]:
-    """The spreadsheets and folders among dropped items (empty: refuse the drop)."""
-    if mime is None or not mime.hasUrls():
-        return []
-    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    return [path for path in paths if path.is_dir() or is_spreadsheet(path)]
+__all__ = ["dropped_paths", "new_template", "open_import_wizard", "show_import_history", "undo_last_import"]
 
 
 def open_import_wizard(ctx: AppContext, parent: QWidget | None, paths: Iterable[str | Path] = ()) -> ImportWizard:

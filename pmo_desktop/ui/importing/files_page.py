@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QMimeData, QStandardPaths, Qt
+from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -20,12 +20,26 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from ...importer.session import SPREADSHEET_SUFFIXES, ImportSession, LoadedFile, spreadsheet_files
+from ...importer.session import (
+    SPREADSHEET_SUFFIXES,
+    ImportSession,
+    LoadedFile,
+    is_spreadsheet,
+    spreadsheet_files,
+)
 from ..tasks import Progress, Task, run_in_background
 from .labels import ERROR_COLOUR, kind_label
 
 FILE_FILTER = f"Spreadsheets ({' '.join('*' + s for s in SPREADSHEET_SUFFIXES)});;All files (*)"
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def dropped_paths(mime: QMimeData | None) -> list[Path]:
+    """The spreadsheets and folders among dropped items (empty: refuse the drop)."""
+    if mime is None or not mime.hasUrls():
+        return []
+    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [path for path in paths if path.is_dir() or is_spreadsheet(path)]
 
 
 class FilesPage(QWizardPage):
@@ -37,8 +51,9 @@ class FilesPage(QWizardPage):
         self.task: Task | None = None
         self._pending: list[Path] = []  # added while a read was running: read next
         self.setTitle("Choose the spreadsheets")
-        self.setSubTitle("Add the files project managers sent you. Each one is read as soon as it is added: "
-                         "the list shows the tables found in it, or why it cannot be imported.")
+        self.setSubTitle("Add the files project managers sent you, or drop them here. Each one is read as soon "
+                         "as it is added: the list shows the tables found in it, or why it cannot be imported.")
+        self.setAcceptDrops(True)
 
         self.files_list = QTreeWidget(self)
         self.files_list.setObjectName("files_list")
@@ -185,9 +200,25 @@ class FilesPage(QWizardPage):
                 item.child(0).setFirstColumnSpanned(True)  # the whole reason, across both columns
             item.setExpanded(True)
         if not self.session.files and self.task is None:
-            self.status_label.setText("Add files or a folder, or drop spreadsheets on the main window.")
+            self.status_label.setText("Add files or a folder, or drop spreadsheets on this list.")
         self._update_buttons()
         self.completeChanged.emit()
+
+    # -- drag and drop ------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if self.task is None and dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+        event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
 
     # -- QWizardPage --------------------------------------------------------------------------
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
