@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/build_ui.py --check
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/make_icons.py --check
 
 test: $(STAMP) lint
 	@scripts/system_deps.sh offscreen

@@ -10,6 +10,7 @@ every form look stale.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -39,9 +40,12 @@ def _normalise(text: str, source: Path) -> str:
 
 
 def _compile(tool: str, args: list[str], source: Path) -> str:
+    # rcc records each file's modification time; a fixed date makes the output the same in every
+    # checkout, so the CI freshness check compares content only.
+    env = {**os.environ, "QT_RCC_SOURCE_DATE_OVERRIDE": "1"}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.py"
-        subprocess.run([_tool(tool), *args, str(source), "-o", str(out)], check=True)
+        subprocess.run([_tool(tool), *args, str(source), "-o", str(out)], check=True, env=env)
         return _normalise(out.read_text(encoding="utf-8"), source)
 
 
