@@ -428,7 +428,7 @@ def load_settings(session: Session) -> OfficeSettings:
     """The office settings row (created with defaults by the first migration)."""
     settings = session.scalar(select(OfficeSettings).where(OfficeSettings.id == 1))
     if settings is None:
-        settings = OfficeSettings(id=1)
+        settings = OfficeSettings.defaults()
     return settings
 
 

@@ -60,6 +60,20 @@ class OfficeSettings(Versioned, Base):
     bench_utilisation_pct: Mapped[float] = mapped_column(default=50.0)
     compliance_rules: Mapped[dict] = mapped_column(JSON, default=lambda: {k: dict(v) for k, v in DEFAULT_COMPLIANCE_RULES.items()})
 
+    @classmethod
+    def defaults(cls) -> OfficeSettings:
+        """An unsaved settings row with every column at its default (for a database without one)."""
+        values = {}
+        for column in cls.__table__.columns:
+            default = column.default
+            if column.key in ("id", "created_at", "updated_at") or default is None:
+                continue
+            if default.is_callable:
+                values[column.key] = default.arg(None)
+            elif default.is_scalar:
+                values[column.key] = default.arg
+        return cls(id=1, **values)
+
     @property
     def currency_symbol(self) -> str:
         return {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹", "CHF": "CHF "}.get(

@@ -112,3 +112,13 @@ def test_any_backend_round_trips_a_project(any_db):
         project = session.scalar(select(Project).where(Project.code == "RT-1"))
     assert project.name == "Round trip"
     assert float(project.budget) == 1234.5
+
+
+def test_settings_of_a_database_without_a_settings_row_are_the_defaults(db):
+    from pmo_desktop.model.database import load_settings
+
+    with db.session() as session:
+        settings = load_settings(session)
+    assert settings.currency_symbol == "£"
+    assert settings.office_name == "Project Management Office"
+    assert settings.compliance_rules["raid_overdue"]["enabled"] is True
