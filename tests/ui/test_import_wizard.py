@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from pmo_desktop.model import ImportBatch, Project, StatusReport
 from pmo_desktop.ui.importing import commands
+from pmo_desktop.ui.importing.column_mapping import FIELD_CHOICES_ROLE, MAP_FIELD, MAP_MATCH
 from pmo_desktop.ui.importing.history_dialog import STATUS_COLUMN, ImportHistoryDialog
 from pmo_desktop.ui.importing.import_wizard import ImportWizard
-from pmo_desktop.ui.importing.mapping_page import MAP_FIELD, MAP_MATCH, TABLE_COLUMNS, TABLE_KIND
+from pmo_desktop.ui.importing.mapping_page import TABLE_COLUMNS, TABLE_KIND
 from pmo_desktop.ui.importing.template_dialog import TemplateDialog
 
 D = dt.date
@@ -56,9 +57,23 @@ def open_wizard(qtbot, ctx, paths) -> ImportWizard:
     return wizard
 
 
-def mapping_row(wizard: ImportWizard, header: str) -> int:
-    table = wizard.mapping_page.current_table
-    return [column.header for column in table.columns].index(header)
+def match_text(wizard: ImportWizard, header: str) -> str:
+    model = wizard.mapping_page.mapping_model
+    return model.index(model.row_of(header), MAP_MATCH).data()
+
+
+def choose_field(qtbot, wizard: ImportWizard, header: str, field: str) -> None:
+    """Click the column's "Imported as" drop-down and pick ``field``, as a coordinator does."""
+    page = wizard.mapping_page
+    view = page.mapping_view
+    index = page.mapping_model.index(page.mapping_model.row_of(header), MAP_FIELD)
+    view.scrollTo(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    editor = view.indexWidget(index)
+    assert editor is not None, "one click opens the drop-down"
+    editor.setCurrentIndex(editor.findData(field))
+    editor.activated.emit(editor.currentIndex())
+    qtbot.waitUntil(lambda: view.indexWidget(index) is None)
 
 
 def test_import_two_files_with_a_changed_mapping_then_undo_from_the_history(qtbot, ctx, files, message_boxes):
@@ -70,11 +85,9 @@ def test_import_two_files_with_a_changed_mapping_then_undo_from_the_history(qtbo
     assert wizard.currentId() == ImportWizard.MAPPING and page.tables_table.rowCount() == 2
     register = next(t for t in wizard.session.tables if t.file == "register.xlsx")
     page.select_table(register)
-    row = mapping_row(wizard, "Approved Envelope (£k)")
-    assert page.mapping_table.item(row, MAP_MATCH).text() == "Not imported"  # highlighted, not dropped
-    combo = page.mapping_table.cellWidget(row, MAP_FIELD)
-    combo.setCurrentIndex(combo.findData("budget"))
-    assert page.mapping_table.item(row, MAP_MATCH).text() == "Chosen by you"
+    assert match_text(wizard, "Approved Envelope (£k)") == "Not imported"  # highlighted, not dropped
+    choose_field(qtbot, wizard, "Approved Envelope (£k)", "budget")
+    assert match_text(wizard, "Approved Envelope (£k)") == "Chosen by you"
     assert page.tables_table.item(0, TABLE_COLUMNS).text() == "6 of 6 imported"
 
     wizard.next()
@@ -124,8 +137,7 @@ def test_the_next_import_of_the_same_headers_shows_the_saved_mapping(qtbot, ctx,
     first = open_wizard(qtbot, ctx, files[:1])
     first.next()
     first.mapping_page.select_table(first.session.tables[0])
-    combo = first.mapping_page.mapping_table.cellWidget(mapping_row(first, "Approved Envelope (£k)"), MAP_FIELD)
-    combo.setCurrentIndex(combo.findData("budget"))
+    choose_field(qtbot, first, "Approved Envelope (£k)", "budget")
     first.next()
     qtbot.waitUntil(first.plan_page.isComplete, timeout=10_000)
     first.next()
@@ -137,9 +149,9 @@ def test_the_next_import_of_the_same_headers_shows_the_saved_mapping(qtbot, ctx,
     page = second.mapping_page
     assert page.saved_badge.isVisibleTo(page)
     assert page.tables_table.item(0, 6).text() == "✓ Saved mapping"
-    row = mapping_row(second, "Approved Envelope (£k)")
-    assert page.mapping_table.cellWidget(row, MAP_FIELD).currentData() == "budget"
-    assert page.mapping_table.item(row, MAP_MATCH).text() == "Saved mapping"
+    model = page.mapping_model
+    assert model.index(model.row_of("Approved Envelope (£k)"), MAP_FIELD).data(Qt.ItemDataRole.EditRole) == "budget"
+    assert match_text(second, "Approved Envelope (£k)") == "Saved mapping"
 
 
 def test_kind_combo_remaps_and_unreadable_files_show_their_reason(qtbot, ctx, files, tmp_path):
@@ -156,7 +168,8 @@ def test_kind_combo_remaps_and_unreadable_files_show_their_reason(qtbot, ctx, fi
     kind_combo = page.tables_table.cellWidget(0, TABLE_KIND)
     kind_combo.setCurrentIndex(kind_combo.findData("raid"))
     assert wizard.session.tables[0].kind.value == "raid"
-    assert page.mapping_table.cellWidget(0, MAP_FIELD).findData("likelihood") > 0
+    choices = page.mapping_model.index(0, MAP_FIELD).data(FIELD_CHOICES_ROLE)
+    assert ("Likelihood", "likelihood") in choices
 
 
 def test_new_template_writes_the_office_workbook(qtbot, ctx, tmp_path):

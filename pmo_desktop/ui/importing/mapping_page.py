@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QWheelEvent
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,17 +21,17 @@ from PySide6.QtWidgets import (
 
 from ...importer.fields import Kind
 from ...importer.session import ImportSession, TableChoice
-from .labels import (
-    BADGE_STYLE,
-    IGNORE,
-    KIND_LABELS,
-    UNMAPPED_COLOUR,
-    confidence_text,
-    field_label,
+from .column_mapping import (
+    MAP_FIELD,
+    MAP_HEADER,
+    MAP_MATCH,
+    MAP_SAMPLES,
+    ColumnMappingModel,
+    setup_mapping_view,
 )
+from .labels import BADGE_STYLE, KIND_LABELS
 
 TABLE_INCLUDE, TABLE_FILE, TABLE_SHEET, TABLE_KIND, TABLE_ROWS, TABLE_COLUMNS, TABLE_MAPPING = range(7)
-MAP_HEADER, MAP_SAMPLES, MAP_FIELD, MAP_MATCH = range(4)
 
 
 class _QuietComboBox(QComboBox):
@@ -72,7 +73,7 @@ class MappingPage(QWizardPage):
         header = self.tables_table.horizontalHeader()
         header.setSectionResizeMode(TABLE_FILE, QHeaderView.ResizeMode.Stretch)
         for column, width in ((TABLE_INCLUDE, 64), (TABLE_SHEET, 150), (TABLE_KIND, 190), (TABLE_ROWS, 70),
-                              (TABLE_COLUMNS, 120), (TABLE_MAPPING, 150)):
+                              (TABLE_COLUMNS, 140), (TABLE_MAPPING, 150)):
             self.tables_table.setColumnWidth(column, width)
         self.tables_table.itemChanged.connect(self._on_tables_table_item_changed)
         self.tables_table.itemSelectionChanged.connect(self._on_tables_table_item_selection_changed)
@@ -87,14 +88,15 @@ class MappingPage(QWizardPage):
         self.saved_badge.setStyleSheet(BADGE_STYLE)
         self.saved_badge.hide()
 
-        self.mapping_table = QTableWidget(0, 4, self)
-        self.mapping_table.setObjectName("mapping_table")
-        self.mapping_table.setHorizontalHeaderLabels(["Column in the sheet", "Sample values", "Imported as", "Match"])
-        self._setup_table(self.mapping_table)
-        header = self.mapping_table.horizontalHeader()
+        self.mapping_model = ColumnMappingModel(self.session, self)
+        self.mapping_model.mapping_changed.connect(self._on_mapping_model_mapping_changed)
+        self.mapping_view = QTableView(self)
+        self.mapping_view.setObjectName("mapping_view")
+        setup_mapping_view(self.mapping_view, self.mapping_model)
+        header = self.mapping_view.horizontalHeader()
         header.setSectionResizeMode(MAP_SAMPLES, QHeaderView.ResizeMode.Stretch)
         for column, width in ((MAP_HEADER, 220), (MAP_FIELD, 220), (MAP_MATCH, 130)):
-            self.mapping_table.setColumnWidth(column, width)
+            self.mapping_view.setColumnWidth(column, width)
 
         self.unmapped_label = QLabel(self)
         self.unmapped_label.setObjectName("unmapped_label")
@@ -113,7 +115,7 @@ class MappingPage(QWizardPage):
         title_row.addWidget(self.saved_badge)
         title_row.addStretch(1)
         bottom_layout.addLayout(title_row)
-        bottom_layout.addWidget(self.mapping_table, 1)
+        bottom_layout.addWidget(self.mapping_view, 1)
         bottom_layout.addWidget(self.unmapped_label)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setChildrenCollapsible(False)
@@ -245,40 +247,10 @@ class MappingPage(QWizardPage):
                                    f"(headers on row {table.header_row})")
         self.saved_badge.setVisible(table.saved_mapping_applied)
         self.saved_badge.setToolTip(f"Confirmed on {table.saved_from}" if table.saved_from else "")
-        self.mapping_table.setRowCount(len(table.columns))
-        for row, column in enumerate(table.columns):
-            self.mapping_table.setItem(row, MAP_HEADER, _item(column.header, column.header))
-            samples = " · ".join(column.samples) if column.samples else "(blank in every row)"
-            self.mapping_table.setItem(row, MAP_SAMPLES, _item(samples, "\n".join(column.samples) or None))
-            self.mapping_table.setItem(row, MAP_MATCH, _item(""))
-            combo = _QuietComboBox(self.mapping_table)
-            combo.setObjectName(f"field_combo_{row}")
-            combo.addItem(IGNORE, None)
-            if table.kind is not None:
-                for name in table.field_names():
-                    combo.addItem(field_label(table.kind, name), name)
-            combo.setEnabled(table.kind is not None)
-            combo.currentIndexChanged.connect(
-                lambda _i, t=table, i=column.index, c=combo: self._on_field_combo_changed(t, i, c))
-            self.mapping_table.setCellWidget(row, MAP_FIELD, combo)
-        self._update_mapping(table)
+        self.mapping_model.set_table(table)
+        self._update_unmapped(table)
 
-    def _update_mapping(self, table: TableChoice) -> None:
-        """Show each column's field, match and highlight, without rebuilding the combos."""
-        unmapped_brush = QBrush(QColor(UNMAPPED_COLOUR))
-        dark_text = QBrush(QColor("#1f1f1f"))
-        for row, column in enumerate(table.columns):
-            combo = self.mapping_table.cellWidget(row, MAP_FIELD)
-            combo.blockSignals(True)
-            combo.setCurrentIndex(max(combo.findData(column.field), 0) if column.field else 0)
-            combo.blockSignals(False)
-            match = self.mapping_table.item(row, MAP_MATCH)
-            match.setText(confidence_text(column))
-            match.setToolTip(column.note or None)
-            for index in (MAP_HEADER, MAP_SAMPLES, MAP_MATCH):
-                item = self.mapping_table.item(row, index)
-                item.setBackground(unmapped_brush if not column.mapped else QBrush())
-                item.setForeground(dark_text if not column.mapped else QBrush())
+    def _update_unmapped(self, table: TableChoice) -> None:
         unmapped = table.unmapped
         if table.kind is None:
             self.unmapped_label.setText("Choose what this table holds; its columns are then matched to that kind's "
@@ -292,7 +264,8 @@ class MappingPage(QWizardPage):
         else:
             self.unmapped_label.setText("Every column is imported.")
 
-    def _on_field_combo_changed(self, table: TableChoice, index: int, combo: QComboBox) -> None:
-        self.session.set_field(table, index, combo.currentData())
-        self._update_mapping(table)
-        self._update_table_row(self._tables.index(table))
+    def _on_mapping_model_mapping_changed(self) -> None:
+        table = self.mapping_model.table
+        if table is not None:
+            self._update_unmapped(table)
+            self._update_table_row(self._tables.index(table))
