@@ -122,3 +122,21 @@ def test_settings_of_a_database_without_a_settings_row_are_the_defaults(db):
     assert settings.currency_symbol == "£"
     assert settings.office_name == "Project Management Office"
     assert settings.compliance_rules["raid_overdue"]["enabled"] is True
+
+
+def test_schema_head_constant_is_alembics_head(db):
+    from pmo_desktop.model.database import SCHEMA_HEAD, _head_revision
+
+    assert _head_revision(db.url) == SCHEMA_HEAD, "update SCHEMA_HEAD in model/database.py with each migration"
+
+
+def test_opening_a_database_at_head_does_not_load_alembic(db):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pmo_desktop.model.database import open_database; "
+        f"db = open_database({str(db.url)!r}); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
