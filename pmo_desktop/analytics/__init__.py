@@ -1,0 +1,1 @@
+"""Read-only figures: KPIs, utilisation, risk matrix, compliance (no Qt)."""
