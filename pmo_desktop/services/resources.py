@@ -20,41 +20,35 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from ..analytics.resources import (  # the counting rule lives with the figures; re-exported here
+    OVER_ALLOCATED,
+    WORKING_DAYS,
+    covered_days_sql,
+    covered_working_days,
+    ratio,
+    week_hours,
+    week_start,
+)
 from ..model import Absence, Allocation, Person, Project, Role
 from ..model.base import Base
 from .base import flush_or_conflict, get_or_raise
 from .errors import ConflictError, FieldError, NotFoundError, ValidationError
 
-WORKING_DAYS = 5
 #: Weeks ahead (this week included) that the peak utilisation looks at.
 PEAK_WEEKS = 4
-#: Utilisation above this is over-allocated (the "over" band of theme.UTILISATION_BANDS).
-OVER_ALLOCATED = 1.05
 MAX_WEEKLY_HOURS = 100.0
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 # -- dates --------------------------------------------------------------------------------------
-def week_start(day: dt.date) -> dt.date:
-    """The Monday of the week ``day`` falls in."""
-    return day - dt.timedelta(days=day.weekday())
-
-
 def format_day(day: dt.date) -> str:
     """A date as coordinators write it: 12 Jan 2026."""
     return f"{day.day} {day:%b %Y}"
-
-
-def covered_working_days(start: dt.date, end: dt.date, monday: dt.date) -> int:
-    """How many of the Monday-Friday days of the week starting ``monday`` lie in ``[start, end]``."""
-    first = max(start, monday)
-    last = min(end, monday + dt.timedelta(days=WORKING_DAYS - 1))
-    return max((last - first).days + 1, 0)
 
 
 # -- the people table ---------------------------------------------------------------------------
@@ -80,21 +74,15 @@ class PersonRow(NamedTuple):
 
 
 def _weekly_hours_columns(mondays: Sequence[dt.date]) -> list:
-    """One SUM per week: hours per week times the share of that week's working days covered.
-
-    Each working day is a plain date comparison, so the sums run in one pass over the
-    allocation rows on any database, without date arithmetic that differs between dialects.
-    """
+    """One SUM per week: hours per week times the number of that week's working days covered
+    (``analytics.resources.covered_days_sql``), in one pass over the allocation rows."""
     a = Allocation.__table__.c
-    sums = []
-    for i, monday in enumerate(mondays):
-        days = [monday + dt.timedelta(days=n) for n in range(WORKING_DAYS)]
-        covered = sum(
-            (case((and_(a.start_date <= day, a.end_date >= day), 1), else_=0) for day in days),
-            start=literal(0),
-        )
-        sums.append(func.coalesce(func.sum(a.hours_per_week * covered), 0).label(f"week_{i}"))
-    return sums
+    return [
+        func.coalesce(func.sum(a.hours_per_week * covered_days_sql(
+            a.start_date, a.end_date, [monday + dt.timedelta(days=n) for n in range(WORKING_DAYS)])), 0
+        ).label(f"week_{i}")
+        for i, monday in enumerate(mondays)
+    ]
 
 
 def person_rows(session: Session, today: dt.date) -> list[PersonRow]:
@@ -139,9 +127,7 @@ def person_rows(session: Session, today: dt.date) -> list[PersonRow]:
 
 def _utilisation(hours: float, capacity: float) -> float | None:
     """Allocated / capacity; None for someone with no capacity and nothing allocated."""
-    if capacity > 0:
-        return hours / capacity
-    return None if hours <= 0 else float("inf")
+    return ratio(hours, capacity)
 
 
 # -- reading one person ---------------------------------------------------------------------------
@@ -219,6 +205,33 @@ def get_person(session: Session, person_id: int) -> PersonDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class WeekAllocation:
+    """An allocation that gives hours to one week, with the hours it gives that week."""
+
+    line: AllocationLine
+    person_id: int
+    week_hours: float
+
+
+def week_allocations(session: Session, person_id: int, monday: dt.date) -> list[WeekAllocation]:
+    """The person's allocations that cover a working day of the week starting ``monday``, by project."""
+    friday = monday + dt.timedelta(days=WORKING_DAYS - 1)
+    rows = session.execute(
+        select(Allocation, Project.code, Project.name)
+        .join(Project, Project.id == Allocation.project_id)
+        .where(Allocation.person_id == person_id, Allocation.start_date <= friday, Allocation.end_date >= monday)
+        .order_by(Project.code, Allocation.start_date)
+    ).all()
+    return [
+        WeekAllocation(
+            AllocationLine(al.id, al.version, al.project_id, code, name, al.start_date, al.end_date,
+                           float(al.hours_per_week), al.notes),
+            al.person_id, week_hours(al.hours_per_week, al.start_date, al.end_date, monday))
+        for al, code, name in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class WeekLoad:
     """One working week of a person's plan: hours allocated and working days absent."""
 
@@ -234,10 +247,7 @@ def weekly_load(allocations: Iterable[AllocationLine | Allocation], absences: It
     result = []
     for n in range(weeks):
         monday = first_monday + dt.timedelta(weeks=n)
-        hours = sum(
-            float(al.hours_per_week) * covered_working_days(al.start_date, al.end_date, monday)
-            for al in allocations
-        ) / WORKING_DAYS
+        hours = sum(week_hours(al.hours_per_week, al.start_date, al.end_date, monday) for al in allocations)
         absent = min(sum(covered_working_days(ab.start_date, ab.end_date, monday) for ab in absences),
                      WORKING_DAYS)
         result.append(WeekLoad(monday, hours, absent))
@@ -572,13 +582,18 @@ def _allocation_values(data: AllocationInput) -> dict[str, Any]:
             "end_date": data.end_date, "hours_per_week": float(data.hours_per_week), "notes": _clean(data.notes)}
 
 
-def create_allocation(session: Session, data: AllocationInput) -> AllocationSaved:
-    """Add an allocation; the result warns about weeks in which the person becomes over-allocated."""
+def create_allocation(session: Session, data: AllocationInput, *, refuse_over_allocation: bool = False) -> AllocationSaved:
+    """Add an allocation; the result warns about weeks in which the person becomes over-allocated.
+
+    With ``refuse_over_allocation`` (a directive PMO) such an allocation raises ValidationError
+    instead, and the caller's transaction writes nothing.
+    """
     validate_allocation(session, data)
     allocation = Allocation(**_allocation_values(data))
     session.add(allocation)
     session.flush()
-    return AllocationSaved(allocation.id, allocation.version, over_allocation_warnings(session, allocation))
+    return AllocationSaved(allocation.id, allocation.version,
+                           _checked_warnings(session, allocation, refuse_over_allocation))
 
 
 def _stored_allocation_input(allocation: Allocation) -> AllocationInput:
@@ -587,8 +602,11 @@ def _stored_allocation_input(allocation: Allocation) -> AllocationInput:
 
 
 def update_allocation(session: Session, allocation_id: int, data: AllocationInput,
-                      expected_version: int | None) -> AllocationSaved:
-    """Save ``data`` over the allocation unless someone saved it since ``expected_version``."""
+                      expected_version: int | None, *, refuse_over_allocation: bool = False) -> AllocationSaved:
+    """Save ``data`` over the allocation unless someone saved it since ``expected_version``.
+
+    ``refuse_over_allocation`` as for ``create_allocation``.
+    """
     allocation = session.get(Allocation, allocation_id, populate_existing=True)
     if allocation is None:
         raise ConflictError("allocation", allocation_id, {}, {}, deleted=True)
@@ -602,7 +620,8 @@ def update_allocation(session: Session, allocation_id: int, data: AllocationInpu
     for key, value in _allocation_values(data).items():
         setattr(allocation, key, value)
     flush_or_conflict(session, allocation)
-    return AllocationSaved(allocation.id, allocation.version, over_allocation_warnings(session, allocation), stored)
+    return AllocationSaved(allocation.id, allocation.version,
+                           _checked_warnings(session, allocation, refuse_over_allocation), stored)
 
 
 def _allocation_dict(session: Session, data: AllocationInput) -> dict[str, Any]:
@@ -642,6 +661,19 @@ def restore_allocation(session: Session, snapshot: RowImage) -> int:
     return snapshot.insert(session).id
 
 
+def _checked_warnings(session: Session, allocation: Allocation, refuse: bool) -> list[str]:
+    """The allocation's warnings; with ``refuse``, a ValidationError when it over-allocates the person."""
+    person = session.get(Person, allocation.person_id)
+    over = over_allocation_text(session, allocation)
+    if refuse and over:
+        raise ValidationError(FieldError(
+            "hours_per_week",
+            f"{over} This office is a directive PMO, so over-allocation is not allowed: "
+            "lower the hours, shorten the period or choose someone with free time."))
+    notes = [] if person is None or person.active else [f"{person.name} is marked inactive."]
+    return [over, *notes] if over else notes
+
+
 def over_allocation_warnings(session: Session, allocation: Allocation) -> list[str]:
     """Plain-word warnings when the person is over-allocated in a week this allocation touches
     (and when the person is marked inactive).
@@ -649,10 +681,14 @@ def over_allocation_warnings(session: Session, allocation: Allocation) -> list[s
     One warning names the worst week ("Sam Patel would be at 128% in the week of 12 Jan 2026")
     and how many other weeks are over too, so a year-long allocation does not give 52 lines.
     """
+    return _checked_warnings(session, allocation, refuse=False)
+
+
+def over_allocation_text(session: Session, allocation: Allocation) -> str | None:
+    """The over-allocation warning of ``over_allocation_warnings`` alone, or None when within capacity."""
     person = session.get(Person, allocation.person_id)
     if person is None:
-        return []
-    notes = [] if person.active else [f"{person.name} is marked inactive."]
+        return None
     others = session.scalars(select(Allocation).where(
         Allocation.person_id == person.id,
         Allocation.end_date >= week_start(allocation.start_date),
@@ -669,7 +705,7 @@ def over_allocation_warnings(session: Session, allocation: Allocation) -> list[s
         if level is not None and level > OVER_ALLOCATED:
             over.append((level, load))
     if not over:
-        return notes
+        return None
     level, worst = max(over, key=lambda item: (item[0], -item[1].monday.toordinal()))
     if capacity > 0:
         text = f"{person.name} would be at {level:.0%} in the week of {format_day(worst.monday)}"
@@ -678,7 +714,7 @@ def over_allocation_warnings(session: Session, allocation: Allocation) -> list[s
                 f"in the week of {format_day(worst.monday)}")
     if len(over) > 1:
         text += f" (and over {OVER_ALLOCATED:.0%} in {len(over) - 1} other week{'s' if len(over) > 2 else ''})"
-    return [text + ".", *notes]
+    return text + "."
 
 
 # -- absences -------------------------------------------------------------------------------------

@@ -1,0 +1,390 @@
+"""Utilisation of people, roles and teams per working week, the bench and unfilled demand (no Qt).
+
+The counting rule, shared with ``services.resources``: weeks run Monday to Friday, and an
+allocation (or demand) of ``h`` hours a week gives a week ``h * d / 5`` hours, where ``d`` is the
+number of that week's working days it covers. Public holidays and absences do not change the
+hours allocated; they reduce the hours *available*: a person's capacity counts pro rata for the
+working days of the week that are neither a public holiday nor covered by one of their absences.
+
+``utilisation`` reads everything in four set queries against a week series built in Python as a
+VALUES list (each week with its five dates and which of them are holidays): allocated hours per
+person and week, absent days per person and week, demand hours per role and week, and the people
+themselves. Dates are only compared, never subtracted, so the SQL is the same on SQLite and
+PostgreSQL. Roles and teams are rolled up from the people's hours (sums, then the ratio), never
+by averaging percentages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Date, Integer, and_, case, column, func, literal, select, values
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from ..model import Absence, Allocation, Demand, Holiday, Person, Role
+from ..model.database import load_settings
+
+WORKING_DAYS = 5
+#: Utilisation above this is over-allocated (the "over" band of the UI's utilisation colours).
+OVER_ALLOCATED = 1.05
+NO_ROLE = "(no role)"
+NO_TEAM = "(no team)"
+
+Group = Literal["person", "role", "team"]
+GROUPS: tuple[Group, ...] = ("person", "role", "team")
+
+
+# -- the counting rule ------------------------------------------------------------------------
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of the week ``day`` falls in."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_days(monday: dt.date) -> list[dt.date]:
+    """Monday to Friday of the week starting ``monday``."""
+    return [monday + dt.timedelta(days=n) for n in range(WORKING_DAYS)]
+
+
+def covered_working_days(start: dt.date, end: dt.date, monday: dt.date) -> int:
+    """How many of the Monday-Friday days of the week starting ``monday`` lie in ``[start, end]``."""
+    first = max(start, monday)
+    last = min(end, monday + dt.timedelta(days=WORKING_DAYS - 1))
+    return max((last - first).days + 1, 0)
+
+
+def week_hours(hours_per_week: float, start: dt.date, end: dt.date, monday: dt.date) -> float:
+    """The hours an allocation of ``hours_per_week`` from ``start`` to ``end`` gives one week."""
+    return float(hours_per_week) * covered_working_days(start, end, monday) / WORKING_DAYS
+
+
+def covered_days_sql(start: ColumnElement, end: ColumnElement, days: Sequence) -> ColumnElement:
+    """SQL for ``covered_working_days``: how many of ``days`` (dates or date columns) lie in [start, end].
+
+    One plain comparison per day, so it runs on any database without dialect date arithmetic.
+    """
+    return sum((case((and_(start <= day, end >= day), 1), else_=0) for day in days), start=literal(0))
+
+
+# -- results ----------------------------------------------------------------------------------
+def ratio(allocated: float, available: float) -> float | None:
+    """Allocated / available; None when nothing is available or allocated, inf when only allocated."""
+    if available > 0:
+        return allocated / available
+    return None if allocated <= 0 else float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class UtilisationRow:
+    """One person, role or team across the weeks: hours available and allocated per week.
+
+    ``key`` is the person id for people, the role or team name for groups. ``over_weeks`` counts
+    over-allocated person-weeks (for a role or team, those of its members).
+    """
+
+    key: int | str
+    label: str
+    role: str | None
+    team: str | None
+    people: int
+    capacity: float
+    available: tuple[float, ...]
+    allocated: tuple[float, ...]
+    over_weeks: int
+
+    def utilisation(self, week: int) -> float | None:
+        """Allocated / available in week number ``week`` of the range."""
+        return ratio(self.allocated[week], self.available[week])
+
+    @property
+    def total_available(self) -> float:
+        return sum(self.available)
+
+    @property
+    def total_allocated(self) -> float:
+        return sum(self.allocated)
+
+    @property
+    def overall(self) -> float | None:
+        """Utilisation over the whole range: total allocated / total available."""
+        return ratio(self.total_allocated, self.total_available)
+
+    @property
+    def peak(self) -> float:
+        """The highest weekly utilisation (0 when nothing is allocated)."""
+        levels = [u for u in (self.utilisation(i) for i in range(len(self.available))) if u is not None]
+        return max(levels, default=0.0)
+
+    @property
+    def excess_hours(self) -> float:
+        """Hours allocated above the over-allocation line, summed over the weeks."""
+        return sum(max(a - v * OVER_ALLOCATED, 0.0) for a, v in zip(self.allocated, self.available, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class BenchPerson:
+    """An active person under the office's bench threshold over the range."""
+
+    person_id: int
+    name: str
+    role: str | None
+    team: str | None
+    available: float
+    allocated: float
+
+    @property
+    def utilisation(self) -> float | None:
+        return ratio(self.allocated, self.available)
+
+    @property
+    def free_hours(self) -> float:
+        return max(self.available - self.allocated, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDemand:
+    """Unfilled demand for a role per week against the free hours of the people in that role."""
+
+    role: str
+    demand: tuple[float, ...]
+    free: tuple[float, ...]
+
+    @property
+    def shortfall(self) -> tuple[float, ...]:
+        """Demand hours that the role's free capacity cannot cover, per week."""
+        return tuple(max(d - f, 0.0) for d, f in zip(self.demand, self.free, strict=True))
+
+    @property
+    def total_shortfall(self) -> float:
+        return sum(self.shortfall)
+
+
+@dataclass(frozen=True, slots=True)
+class Utilisation:
+    """Utilisation over ``len(mondays)`` weeks, rows sorted most over-allocated first."""
+
+    group: Group
+    mondays: tuple[dt.date, ...]
+    rows: tuple[UtilisationRow, ...]
+    over_allocated_weeks: int
+    bench_threshold: float
+    bench: tuple[BenchPerson, ...]
+    demand: tuple[RoleDemand, ...]
+    holidays: frozenset[dt.date]
+
+    def row(self, key: int | str) -> UtilisationRow | None:
+        """The row for a person id or a role/team name."""
+        return next((r for r in self.rows if r.key == key), None)
+
+
+def sort_key(row: UtilisationRow) -> tuple:
+    """Most over-allocated first: more over-allocated weeks, then more excess hours, then the peak."""
+    return (-row.over_weeks, -row.excess_hours, -row.peak, row.label.lower())
+
+
+# -- queries ----------------------------------------------------------------------------------
+def _week_series(mondays: Sequence[dt.date], holidays: Collection[dt.date]):
+    """The weeks as a VALUES list: index, the five dates, and a 0/1 "is a holiday" flag per date."""
+    cols = [column("i", Integer)]
+    cols += [column(f"d{n}", Date) for n in range(WORKING_DAYS)]
+    cols += [column(f"h{n}", Integer) for n in range(WORKING_DAYS)]
+    rows = []
+    for i, monday in enumerate(mondays):
+        days = week_days(monday)
+        rows.append((i, *days, *(int(day in holidays) for day in days)))
+    return values(*cols, name="weeks").data(rows).cte("weeks")
+
+
+def _day_columns(weeks) -> list:
+    return [weeks.c[f"d{n}"] for n in range(WORKING_DAYS)]
+
+
+def _allocated(session: Session, weeks, first: dt.date, last: dt.date,
+               person_ids: Collection[int] | None) -> dict[tuple[int, int], float]:
+    """Allocated hours per (person id, week index)."""
+    a = Allocation.__table__.c
+    days = _day_columns(weeks)
+    query = (
+        select(a.person_id, weeks.c.i, func.sum(a.hours_per_week * covered_days_sql(a.start_date, a.end_date, days)))
+        .select_from(weeks)
+        .join(Allocation.__table__, and_(a.start_date <= weeks.c.d4, a.end_date >= weeks.c.d0))
+        .where(a.start_date <= last, a.end_date >= first)
+        .group_by(a.person_id, weeks.c.i)
+    )
+    if person_ids is not None:
+        query = query.where(a.person_id.in_(list(person_ids)))
+    return {(pid, i): float(total or 0) / WORKING_DAYS for pid, i, total in session.execute(query)}
+
+
+def _absent_days(session: Session, weeks, first: dt.date, last: dt.date,
+                 person_ids: Collection[int] | None) -> dict[tuple[int, int], int]:
+    """Working days away per (person id, week index): overlapping absences and holidays count once."""
+    b = Absence.__table__.c
+    per_day = [
+        func.max(case((and_(b.start_date <= weeks.c[f"d{n}"], b.end_date >= weeks.c[f"d{n}"],
+                            weeks.c[f"h{n}"] == 0), 1), else_=0))
+        for n in range(WORKING_DAYS)
+    ]
+    query = (
+        select(b.person_id, weeks.c.i, *per_day)
+        .select_from(weeks)
+        .join(Absence.__table__, and_(b.start_date <= weeks.c.d4, b.end_date >= weeks.c.d0))
+        .where(b.start_date <= last, b.end_date >= first)
+        .group_by(b.person_id, weeks.c.i)
+    )
+    if person_ids is not None:
+        query = query.where(b.person_id.in_(list(person_ids)))
+    return {(pid, i): sum(int(d or 0) for d in days) for pid, i, *days in session.execute(query)}
+
+
+def _demand(session: Session, weeks, first: dt.date, last: dt.date) -> dict[str, dict[int, float]]:
+    """Unfilled demand hours per role name and week index."""
+    d, r = Demand.__table__.c, Role.__table__.c
+    query = (
+        select(r.name, weeks.c.i,
+               func.sum(d.hours_per_week * covered_days_sql(d.start_date, d.end_date, _day_columns(weeks))))
+        .select_from(weeks)
+        .join(Demand.__table__, and_(d.start_date <= weeks.c.d4, d.end_date >= weeks.c.d0))
+        .join(Role.__table__, r.id == d.role_id)
+        .where(d.start_date <= last, d.end_date >= first)
+        .group_by(r.name, weeks.c.i)
+    )
+    result: dict[str, dict[int, float]] = {}
+    for role, i, total in session.execute(query):
+        result.setdefault(role, {})[i] = float(total or 0) / WORKING_DAYS
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class _PersonInfo:
+    id: int
+    name: str
+    role: str | None
+    team: str | None
+    capacity: float
+    active: bool
+
+
+def _people(session: Session, person_ids: Collection[int] | None) -> list[_PersonInfo]:
+    p, r = Person.__table__.c, Role.__table__.c
+    query = (select(p.id, p.name, r.name, p.team, p.capacity_hours, p.active)
+             .select_from(Person.__table__.outerjoin(Role.__table__, r.id == p.role_id)))
+    if person_ids is not None:
+        query = query.where(p.id.in_(list(person_ids)))
+    return [_PersonInfo(pid, name, role, team, float(capacity or 0), bool(active))
+            for pid, name, role, team, capacity, active in session.execute(query)]
+
+
+def holidays_between(session: Session, first: dt.date, last: dt.date) -> frozenset[dt.date]:
+    """The office's public holidays from ``first`` to ``last``."""
+    return frozenset(session.scalars(select(Holiday.day).where(Holiday.day >= first, Holiday.day <= last)))
+
+
+# -- the figures ----------------------------------------------------------------------------------
+def person_rows(session: Session, start_week: dt.date, weeks: int,
+                person_ids: Collection[int] | None = None) -> tuple[tuple[dt.date, ...], list[UtilisationRow],
+                                                                     frozenset[dt.date]]:
+    """Per-person rows (unsorted) for ``weeks`` weeks from the week of ``start_week``.
+
+    Everyone active is included, and anyone inactive who still has hours allocated in the range.
+    ``person_ids`` limits the rows to those people (to re-compute the rows an edit touched).
+    """
+    first = week_start(start_week)
+    mondays = tuple(first + dt.timedelta(weeks=n) for n in range(weeks))
+    last = mondays[-1] + dt.timedelta(days=WORKING_DAYS - 1)
+    holidays = holidays_between(session, first, last)
+    series = _week_series(mondays, holidays)
+    allocated = _allocated(session, series, first, last, person_ids)
+    absent = _absent_days(session, series, first, last, person_ids)
+    working = [WORKING_DAYS - sum(day in holidays for day in week_days(m)) for m in mondays]
+    rows = []
+    for person in _people(session, person_ids):
+        hours = tuple(allocated.get((person.id, i), 0.0) for i in range(weeks))
+        if not person.active and not any(hours):
+            continue
+        available = tuple(person.capacity * max(working[i] - absent.get((person.id, i), 0), 0) / WORKING_DAYS
+                          for i in range(weeks))
+        over = sum(1 for h, v in zip(hours, available, strict=True) if _is_over(h, v))
+        rows.append(UtilisationRow(person.id, person.name, person.role, person.team, 1, person.capacity,
+                                   available, hours, over))
+    return mondays, rows, holidays
+
+
+def _is_over(allocated: float, available: float) -> bool:
+    level = ratio(allocated, available)
+    return level is not None and level > OVER_ALLOCATED
+
+
+def roll_up(rows: Sequence[UtilisationRow], group: Group) -> list[UtilisationRow]:
+    """People's rows summed per role or team (hours summed, so the ratio is of the sums)."""
+    if group == "person":
+        return list(rows)
+    groups: dict[str, list[UtilisationRow]] = {}
+    for row in rows:
+        name = (row.role or NO_ROLE) if group == "role" else (row.team or NO_TEAM)
+        groups.setdefault(name, []).append(row)
+    result = []
+    for name, members in groups.items():
+        available = tuple(map(sum, zip(*(m.available for m in members), strict=True)))
+        allocated = tuple(map(sum, zip(*(m.allocated for m in members), strict=True)))
+        result.append(UtilisationRow(
+            name, name, name if group == "role" else None, name if group == "team" else None, len(members),
+            sum(m.capacity for m in members), available, allocated, sum(m.over_weeks for m in members),
+        ))
+    return result
+
+
+def bench(rows: Sequence[UtilisationRow], threshold: float, inactive: Collection[int] = ()) -> list[BenchPerson]:
+    """People with some availability whose utilisation over the range is under ``threshold`` (0.5 = 50%)."""
+    result = []
+    for row in rows:
+        if row.key in inactive or row.total_available <= 0:
+            continue
+        if row.total_allocated / row.total_available < threshold:
+            result.append(BenchPerson(int(row.key), row.label, row.role, row.team, row.total_available,
+                                      row.total_allocated))
+    return sorted(result, key=lambda b: (b.allocated / b.available, b.name.lower()))
+
+
+def demand_against_capacity(demand: dict[str, dict[int, float]], rows: Sequence[UtilisationRow],
+                            weeks: int) -> list[RoleDemand]:
+    """For each role with unfilled demand: demand hours and its people's free hours per week."""
+    free: dict[str, list[float]] = {}
+    for row in rows:
+        if row.role is None:
+            continue
+        totals = free.setdefault(row.role, [0.0] * weeks)
+        for i, (a, v) in enumerate(zip(row.allocated, row.available, strict=True)):
+            totals[i] += max(v - a, 0.0)
+    result = []
+    for role, hours in sorted(demand.items()):
+        padded = tuple(hours.get(i, 0.0) for i in range(weeks))
+        result.append(RoleDemand(role, padded, tuple(free.get(role, [0.0] * weeks))))
+    return sorted(result, key=lambda d: (-d.total_shortfall, d.role.lower()))
+
+
+def utilisation(session: Session, start_week: dt.date, weeks: int, *, group: Group = "person") -> Utilisation:
+    """Available and allocated hours per person (or role, or team) and week, with the bench and demand.
+
+    ``start_week`` is any day of the first week; ``weeks`` working weeks follow from its Monday.
+    """
+    if group not in GROUPS:
+        raise ValueError(f"group must be one of {', '.join(GROUPS)}, not {group!r}")
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    mondays, people, holidays = person_rows(session, start_week, weeks)
+    settings = load_settings(session)
+    threshold = float(settings.bench_utilisation_pct) / 100
+    inactive = set(session.scalars(select(Person.id).where(Person.active.is_(False))))
+    first, last = mondays[0], mondays[-1] + dt.timedelta(days=WORKING_DAYS - 1)
+    demand = _demand(session, _week_series(mondays, holidays), first, last)
+    rows = sorted(roll_up(people, group), key=sort_key)
+    return Utilisation(
+        group=group, mondays=mondays, rows=tuple(rows),
+        over_allocated_weeks=sum(r.over_weeks for r in people),
+        bench_threshold=threshold, bench=tuple(bench(people, threshold, inactive)),
+        demand=tuple(demand_against_capacity(demand, people, weeks)), holidays=holidays,
+    )
