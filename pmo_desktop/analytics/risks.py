@@ -1,0 +1,504 @@
+"""Risk figures for the Risks tab and the executive pack: the 5x5 matrix, exposure, ageing, patterns (no Qt).
+
+Counts and sums are SQL aggregates (GROUP BY / HAVING over the RAID table); only what is not a set
+operation runs in Python: replaying the audit history for a past date, and splitting titles into words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from ..model import AuditAction, OfficeSettings, Programme, Project, RaidItem, RaidStatus
+from ..model.audit import AuditEvent
+from ..services.raid import (
+    DEFAULT_AMBER_SCORE,
+    DEFAULT_RED_SCORE,
+    LIKELIHOOD_WORDS,
+    PORTFOLIO_LABEL,
+    ScoreBand,
+    score_band,
+)
+
+SCALE: tuple[int, ...] = (1, 2, 3, 4, 5)
+"""The likelihood and impact scale, lowest first."""
+
+SCALE_WORDS: tuple[str, ...] = tuple(LIKELIHOOD_WORDS[n] for n in SCALE)
+"""Very low .. Very high: the axis labels of the matrix."""
+
+NO_PROGRAMME = "No programme"
+UNCATEGORISED = "Uncategorised"
+RAID_ENTITY = RaidItem.__tablename__
+
+
+# -- thresholds and the matrix ------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RiskThresholds:
+    """The office's score bands: a score at or above ``red`` is high, at or above ``amber`` medium."""
+
+    amber: int = DEFAULT_AMBER_SCORE
+    red: int = DEFAULT_RED_SCORE
+
+    def band(self, score: int) -> ScoreBand:
+        band = score_band(score, self.amber, self.red)
+        assert band is not None
+        return band
+
+
+def office_thresholds(session: Session) -> RiskThresholds:
+    """The thresholds stored in the office settings (the defaults when there is no settings row)."""
+    row = session.execute(
+        select(OfficeSettings.risk_amber_score, OfficeSettings.risk_red_score).where(OfficeSettings.id == 1)
+    ).first()
+    return RiskThresholds(*row) if row is not None else RiskThresholds()
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One square of the matrix."""
+
+    likelihood: int
+    impact: int
+    count: int
+    band: ScoreBand
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    @property
+    def label(self) -> str:
+        """Short name used on chips and tooltips: "L4 × I5"."""
+        return f"L{self.likelihood} × I{self.impact}"
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """Counts of items by likelihood (rows) and impact (columns), both 1-5.
+
+    ``counts[likelihood - 1][impact - 1]``; ``unscored`` counts items in scope without both values.
+    """
+
+    counts: tuple[tuple[int, ...], ...]
+    thresholds: RiskThresholds = field(default_factory=RiskThresholds)
+    kinds: tuple[str, ...] = ("risk",)
+    open_only: bool = True
+    as_of: dt.date | None = None
+    unscored: int = 0
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[int | None, int | None]], thresholds: RiskThresholds,
+                   **scope) -> Matrix:
+        """Count (likelihood, impact) pairs; pairs with a missing or out-of-range value count as unscored."""
+        grid = [[0] * len(SCALE) for _ in SCALE]
+        unscored = 0
+        for likelihood, impact in pairs:
+            if likelihood in SCALE and impact in SCALE:
+                grid[likelihood - 1][impact - 1] += 1
+            else:
+                unscored += 1
+        return cls(tuple(tuple(row) for row in grid), thresholds, unscored=unscored, **scope)
+
+    def count(self, likelihood: int, impact: int) -> int:
+        return self.counts[likelihood - 1][impact - 1]
+
+    def cell(self, likelihood: int, impact: int) -> Cell:
+        return Cell(likelihood, impact, self.count(likelihood, impact), self.thresholds.band(likelihood * impact))
+
+    def cells(self) -> list[Cell]:
+        """All 25 cells, likelihood then impact ascending."""
+        return [self.cell(likelihood, impact) for likelihood in SCALE for impact in SCALE]
+
+    @property
+    def total(self) -> int:
+        """Scored items in the matrix."""
+        return sum(map(sum, self.counts))
+
+    def band_totals(self) -> dict[ScoreBand, int]:
+        """Items per band, every band present (high first)."""
+        totals = dict.fromkeys((ScoreBand.HIGH, ScoreBand.MEDIUM, ScoreBand.LOW), 0)
+        for cell in self.cells():
+            totals[cell.band] += cell.count
+        return totals
+
+
+def risk_matrix(session: Session, *, kinds: Sequence[str] = ("risk",), open_only: bool = True,
+                as_of: dt.date | None = None) -> Matrix:
+    """The 5x5 matrix of ``kinds`` (open ones only by default), now or at the end of ``as_of``.
+
+    A past date is rebuilt from the audit history: every insert, update and delete of a RAID item
+    up to the end of that day (UTC) is replayed, so items deleted since then count and items raised
+    since do not.
+    """
+    kinds = tuple(kinds)
+    thresholds = office_thresholds(session)
+    scope = {"kinds": kinds, "open_only": open_only, "as_of": as_of}
+    if as_of is not None:
+        states = _raid_states_at(session, as_of)
+        pairs = [
+            (state.get("likelihood"), state.get("impact")) for state in states.values()
+            if state.get("kind") in kinds and not (open_only and state.get("status") == RaidStatus.CLOSED)
+        ]
+        return Matrix.from_pairs(pairs, thresholds, **scope)
+
+    item = RaidItem.__table__
+    condition = item.c.kind.in_(kinds)
+    if open_only:
+        condition = and_(condition, item.c.status != RaidStatus.CLOSED.value)
+    query = (
+        select(item.c.likelihood, item.c.impact, func.count())
+        .where(condition)
+        .group_by(item.c.likelihood, item.c.impact)
+    )
+    grid = [[0] * len(SCALE) for _ in SCALE]
+    unscored = 0
+    for likelihood, impact, count in session.execute(query):
+        if likelihood in SCALE and impact in SCALE:
+            grid[likelihood - 1][impact - 1] = count
+        else:
+            unscored += count
+    return Matrix(tuple(tuple(row) for row in grid), thresholds, unscored=unscored, **scope)
+
+
+def _raid_states_at(session: Session, as_of: dt.date) -> dict[int, dict]:
+    """Every RAID item's fields as they stood at the end of ``as_of``, replayed from the audit log."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    events = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.changes)
+        .where(AuditEvent.entity == RAID_ENTITY, AuditEvent.at < end)
+        .order_by(AuditEvent.id)
+    )
+    states: dict[int, dict] = {}
+    for entity_id, action, changes in events:
+        if action == AuditAction.DELETE:
+            states.pop(entity_id, None)
+            continue
+        state = {} if action == AuditAction.INSERT else states.setdefault(entity_id, {})
+        for name, (_before, after) in (changes or {}).items():
+            state[name] = after
+        states[entity_id] = state
+    return states
+
+
+# -- exposure ------------------------------------------------------------------------------------
+
+ExposureBy = Literal["project", "programme", "category"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureRow:
+    """Open risk in one project, programme or category.
+
+    ``emv`` (expected monetary value) sums cost impact x likelihood / 5 over the items whose cost
+    impact and likelihood are both given; ``costed`` counts those items.
+    """
+
+    key: str
+    count: int
+    score_total: int
+    emv: Decimal
+    costed: int
+
+
+def exposure(session: Session, by: ExposureBy = "project", *, kinds: Sequence[str] = ("risk",)) -> list[ExposureRow]:
+    """Open ``kinds`` grouped ``by`` project, programme or category, largest expected value first."""
+    item, project, programme = RaidItem.__table__, Project.__table__, Programme.__table__
+    keys = {
+        "project": func.coalesce(project.c.code, PORTFOLIO_LABEL),
+        "programme": case(
+            (item.c.project_id.is_(None), PORTFOLIO_LABEL),
+            else_=func.coalesce(programme.c.name, NO_PROGRAMME),
+        ),
+        "category": func.coalesce(item.c.category, UNCATEGORISED),
+    }
+    if by not in keys:
+        raise ValueError(f"Exposure can be grouped by project, programme or category, not {by!r}.")
+    key = keys[by].label("key")
+    costed = and_(item.c.cost_impact.is_not(None), item.c.likelihood.is_not(None))
+    query = (
+        select(
+            key,
+            func.count(),
+            func.coalesce(func.sum(item.c.likelihood * item.c.impact), 0),
+            func.sum(case((costed, item.c.cost_impact * item.c.likelihood))),
+            func.count(case((costed, 1))),
+        )
+        .select_from(item)
+        .outerjoin(project, project.c.id == item.c.project_id)
+        .outerjoin(programme, programme.c.id == project.c.programme_id)
+        .where(item.c.kind.in_(tuple(kinds)), item.c.status != RaidStatus.CLOSED.value)
+        .group_by(key)
+    )
+    rows = [
+        ExposureRow(name, count, int(score_total), _expected_value(weighted), costed_count)
+        for name, count, score_total, weighted, costed_count in session.execute(query)
+    ]
+    rows.sort(key=lambda r: (-r.emv, -r.score_total, r.key))
+    return rows
+
+
+def _expected_value(weighted) -> Decimal:
+    """Sum of cost x likelihood, divided by 5 and rounded to the penny (None: nothing costed)."""
+    if weighted is None:
+        return Decimal("0.00")
+    # SQLite hands sums of NUMERIC back as floats: go through text so 0.1 + 0.2 stays 0.30.
+    total = Decimal(str(weighted)).quantize(Decimal("0.01"))
+    return (total / 5).quantize(Decimal("0.01"))
+
+
+# -- ageing -----------------------------------------------------------------------------------------
+
+AGE_BUCKETS: tuple[tuple[str, int | None], ...] = (
+    ("0–30 days", 30), ("31–60 days", 60), ("61–90 days", 90), ("91–180 days", 180), ("Over 180 days", None),
+)
+"""Bucket labels with their upper bound in days (inclusive; None: no bound)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgeingRow:
+    """How long one open item has been open and since it was last looked at.
+
+    ``days_since_review`` counts from the last review, or from the date raised when it was never
+    reviewed; None when neither date is known.
+    """
+
+    id: int
+    project: str
+    ref: str
+    kind: str
+    days_open: int | None
+    days_since_review: int | None
+    never_reviewed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Ageing:
+    """Open items' ages, and how many fall in each bucket of ``AGE_BUCKETS``."""
+
+    rows: tuple[AgeingRow, ...]
+    open_buckets: tuple[tuple[str, int], ...]
+    review_buckets: tuple[tuple[str, int], ...]
+
+    @property
+    def never_reviewed(self) -> int:
+        return sum(row.never_reviewed for row in self.rows)
+
+
+def age_bucket(days: int) -> str:
+    """The ``AGE_BUCKETS`` label for an age in days (negative ages, i.e. future dates, count as 0)."""
+    for label, upper in AGE_BUCKETS:
+        if upper is None or days <= upper:
+            return label
+    raise AssertionError("the last bucket has no upper bound")
+
+
+def ageing(session: Session, today: dt.date, *, kinds: Sequence[str] | None = None) -> Ageing:
+    """Days open and days since review of every open item (of ``kinds``, or all), oldest first."""
+    item, project = RaidItem.__table__, Project.__table__
+    query = (
+        select(item.c.id, func.coalesce(project.c.code, PORTFOLIO_LABEL), item.c.ref, item.c.kind,
+               item.c.raised, item.c.last_reviewed)
+        .select_from(item)
+        .outerjoin(project, project.c.id == item.c.project_id)
+        .where(item.c.status != RaidStatus.CLOSED.value)
+        .order_by(item.c.raised, item.c.id)
+    )
+    if kinds is not None:
+        query = query.where(item.c.kind.in_(tuple(kinds)))
+    rows = []
+    for item_id, code, ref, kind, raised, reviewed in session.execute(query):
+        seen = reviewed or raised
+        rows.append(AgeingRow(
+            item_id, code, ref, kind,
+            (today - raised).days if raised is not None else None,
+            (today - seen).days if seen is not None else None,
+            reviewed is None,
+        ))
+    return Ageing(tuple(rows), _bucket_counts(r.days_open for r in rows),
+                  _bucket_counts(r.days_since_review for r in rows))
+
+
+def _bucket_counts(days: Iterable[int | None]) -> tuple[tuple[str, int], ...]:
+    counts = Counter(age_bucket(max(d, 0)) for d in days if d is not None)
+    return tuple((label, counts.get(label, 0)) for label, _upper in AGE_BUCKETS)
+
+
+# -- cross-project patterns -----------------------------------------------------------------------------
+
+PatternKind = Literal["category", "owner", "term"]
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """Something that recurs in the open risks of several projects, with those projects (codes, sorted)."""
+
+    kind: PatternKind
+    label: str
+    projects: tuple[str, ...]
+    items: int
+
+    @property
+    def description(self) -> str:
+        what = {"category": "Category", "owner": "Owner", "term": "Named in"}[self.kind]
+        return f"{what} “{self.label}”: {self.items} open items in {len(self.projects)} projects"
+
+
+_STOPWORD_TEXT = """
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can cannot could did do does doing down during each few for from further had has have
+having he her here hers him his how i if in into is it its itself just may me might more most must my no nor
+not now of off on once only or other our ours out over own same shall she should so some such than that the
+their theirs them then there these they this those through to too under until up upon very was we were what
+when where which while who whom why will with would you your yet per via within without across around
+risk risks issue issues project projects programme item items possible potential likely due new next
+another one two three several many much well less least still further
+january february march april june july august september october november december
+monday tuesday wednesday thursday friday saturday sunday
+"""
+STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+"""Words that say nothing about what recurs (English function words and the RAID log's own vocabulary)."""
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’\-]*")
+_SENTENCE_END = re.compile(r"[.!?;:]\s+|\n+")
+MAX_TERMS = 12
+"""At most this many recurring names or phrases (the most widespread first)."""
+
+
+@dataclass(slots=True)
+class _TermStats:
+    """Where a term occurs and how it is written."""
+
+    projects: set[str] = field(default_factory=set)
+    items: int = 0
+    capitalised: int = 0
+    occurrences: int = 0
+    spellings: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def is_name(self) -> bool:
+        """Written with capitals in most places it is not opening a sentence (a supplier, a system)."""
+        return self.occurrences > 0 and self.capitalised * 2 > self.occurrences
+
+
+def _words(sentence: str) -> list[str]:
+    """Words of ``sentence`` with possessives dropped ("Systems'" and "Systems’s" -> "Systems")."""
+    words = []
+    for raw in _WORD.findall(sentence):
+        word = re.sub(r"(['’]s?)$", "", raw).strip("-")
+        if word:
+            words.append(word)
+    return words
+
+
+def _is_significant(key: str) -> bool:
+    return len(key) > 2 and key not in STOPWORDS and not key.isdigit()
+
+
+def _item_terms(text: str) -> dict[tuple[str, ...], list[tuple[str, bool | None]]]:
+    """Significant words and two-word phrases of ``text`` (case-folded) with each occurrence's spelling.
+
+    An occurrence's flag says whether it is capitalised, or None when it opens a sentence (where
+    capitals say nothing). A phrase never spans a stopword or a sentence break.
+    """
+    found: dict[tuple[str, ...], list[tuple[str, bool | None]]] = defaultdict(list)
+    for sentence in _SENTENCE_END.split(text):
+        words = _words(sentence)
+        keys = [w.casefold() for w in words]
+        keep = [_is_significant(k) for k in keys]
+        for i, (word, key) in enumerate(zip(words, keys, strict=True)):
+            if not keep[i]:
+                continue
+            found[(key,)].append((word, None if i == 0 else word[0].isupper()))
+            if i + 1 < len(words) and keep[i + 1]:
+                following = words[i + 1]
+                # A phrase reads as a name when its last word is capitalised ("Northwind Systems").
+                found[(key, keys[i + 1])].append((f"{word} {following}", following[0].isupper()))
+    return found
+
+
+def patterns(session: Session, min_projects: int = 3, *, kinds: Sequence[str] = ("risk",)) -> list[Pattern]:
+    """Categories, owners and names or phrases that recur in the open ``kinds`` of ``min_projects``+ projects.
+
+    Portfolio-level items (no project) do not count. Terms come from titles, descriptions and
+    mitigations with stopwords dropped: names (words mostly written with a capital, such as a
+    supplier) and two-word phrases; of several terms naming exactly the same projects only the most
+    specific is kept ("Northwind Systems" rather than "Northwind").
+
+    Terms come first (names before phrases), then categories, then owners; each the most widespread first.
+    """
+    item, project = RaidItem.__table__, Project.__table__
+    in_scope = and_(item.c.kind.in_(tuple(kinds)), item.c.status != RaidStatus.CLOSED.value,
+                    item.c.project_id.is_not(None))
+    found: list[Pattern] = []
+    for kind, column in (("category", item.c.category), ("owner", item.c.owner)):
+        recurring = (
+            select(column)
+            .where(in_scope, column.is_not(None))
+            .group_by(column)
+            .having(func.count(func.distinct(item.c.project_id)) >= min_projects)
+        )
+        members: dict[str, set[str]] = defaultdict(set)
+        counts: Counter[str] = Counter()
+        for label, code in session.execute(
+            select(column, project.c.code).join(project, project.c.id == item.c.project_id)
+            .where(in_scope, column.in_(recurring))
+        ):
+            members[label].add(code)
+            counts[label] += 1
+        found += [Pattern(kind, label, tuple(sorted(codes)), counts[label]) for label, codes in members.items()]
+    found.sort(key=lambda p: (p.kind != "category", -len(p.projects), -p.items, p.label.casefold()))
+    # Names and phrases first (a supplier across projects is the finding a PMO is after).
+    return _recurring_terms(session, in_scope, min_projects) + found
+
+
+def _recurring_terms(session: Session, in_scope, min_projects: int) -> list[Pattern]:
+    """Names (capitalised words) and two-word phrases in the open items of ``min_projects``+ projects."""
+    item, project = RaidItem.__table__, Project.__table__
+    stats: dict[tuple[str, ...], _TermStats] = defaultdict(_TermStats)
+    rows = session.execute(
+        select(project.c.code, item.c.title, item.c.description, item.c.mitigation)
+        .join(project, project.c.id == item.c.project_id).where(in_scope)
+    )
+    for code, title, description, mitigation in rows:
+        text = "\n".join(part for part in (title, description, mitigation) if part)
+        for term, occurrences in _item_terms(text).items():
+            term_stats = stats[term]
+            term_stats.projects.add(code)
+            term_stats.items += 1
+            for spelling, capitalised in occurrences:
+                term_stats.spellings[spelling] += 1
+                if capitalised is not None:
+                    term_stats.occurrences += 1
+                    term_stats.capitalised += capitalised
+    # Single lower-case words ("data", "change") recur everywhere and say little: keep names and phrases.
+    recurring = {
+        term: s for term, s in stats.items()
+        if len(s.projects) >= min_projects and (len(term) == 2 or s.is_name)
+    }
+    # Of terms naming exactly the same projects, keep the most specific (a phrase over its words).
+    best: dict[frozenset[str], tuple[str, ...]] = {}
+    for term, term_stats in recurring.items():
+        codes = frozenset(term_stats.projects)
+        current = best.get(codes)
+        if current is None or _specificity(term, term_stats) > _specificity(current, recurring[current]):
+            best[codes] = term
+    chosen = sorted(best.values(), key=lambda t: (not recurring[t].is_name, -len(recurring[t].projects),
+                                                  -recurring[t].items, t))[:MAX_TERMS]
+    return [
+        Pattern("term", recurring[t].spellings.most_common(1)[0][0], tuple(sorted(recurring[t].projects)),
+                recurring[t].items)
+        for t in chosen
+    ]
+
+
+def _specificity(term: tuple[str, ...], stats: _TermStats) -> tuple:
+    return (stats.is_name, len(term), stats.items)

@@ -1,0 +1,244 @@
+"""Risk analytics on a small hand-counted RAID log: matrix (now and as of a past date), exposure, ageing, patterns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, update
+
+from pmo_desktop.analytics.risks import (
+    Matrix,
+    RiskThresholds,
+    ageing,
+    exposure,
+    office_thresholds,
+    patterns,
+    risk_matrix,
+)
+from pmo_desktop.model import OfficeSettings, Programme, Project, RaidItem
+from pmo_desktop.model.audit import AuditEvent
+from pmo_desktop.services.defaults import ensure_office_settings
+from pmo_desktop.services.raid import ScoreBand
+
+TODAY = dt.date(2026, 3, 31)
+D = dt.date
+
+# ref, project, kind, likelihood, impact, status, category, owner, cost, raised, last reviewed, title
+ITEMS = [
+    ("R-001", "A", "risk", 4, 5, "open", "Supplier", "Ann", 10000, D(2026, 3, 1), D(2026, 3, 21),
+     "Northwind Systems may miss the delivery date"),
+    ("R-002", "B", "risk", 4, 5, "in_progress", "Supplier", "Bob", 5000, D(2026, 1, 30), None,
+     "Late hardware from Northwind Systems"),
+    ("R-003", "C", "risk", 2, 3, "open", "Supplier", "Ann", None, D(2025, 12, 31), D(2026, 2, 28),
+     "Northwind Systems' integration team overstretched"),
+    ("R-004", "D", "risk", 1, 1, "open", "Technical", "Ann", 2000, D(2025, 10, 1), D(2026, 1, 30),
+     "legacy interface poorly documented"),
+    ("R-005", "A", "risk", 3, 3, "closed", "Supplier", "Ann", 8000, D(2025, 6, 1), None,
+     "Northwind Systems contract novation"),
+    ("I-001", "B", "issue", 5, 5, "open", "Schedule", "Bob", 1000, D(2026, 3, 31), None,
+     "Test environment down"),
+    ("R-001", None, "risk", 4, 5, "open", "Financial", "Ann", 3000, D(2025, 11, 1), D(2026, 3, 30),
+     "Budget cut by Northwind Systems"),
+    ("R-001", "E", "risk", None, None, "open", "Technical", "Cid", None, None, None, "Unscored worry"),
+    ("R-002", "E", "risk", 2, 4, "open", "Technical", "Cid", 4000, D(2026, 3, 2), D(2026, 3, 2),
+     "Northwind Systems price rise"),
+]
+
+
+@pytest.fixture
+def office(db):
+    """Projects A and B in programme Alpha, C in Beta, D and E in none; the RAID log above."""
+    with db.transaction() as session:
+        ensure_office_settings(session)
+        alpha, beta = Programme(name="Alpha"), Programme(name="Beta")
+        projects = {
+            "A": Project(code="A", name="Alpha one", programme=alpha),
+            "B": Project(code="B", name="Alpha two", programme=alpha),
+            "C": Project(code="C", name="Beta one", programme=beta),
+            "D": Project(code="D", name="Standalone"),
+            "E": Project(code="E", name="Standalone two"),
+        }
+        session.add_all([alpha, beta, *projects.values()])
+        session.flush()
+        for ref, code, kind, likelihood, impact, status, category, owner, cost, raised, reviewed, title in ITEMS:
+            project_id = projects[code].id if code else None
+            session.add(RaidItem(
+                project_id=project_id, scope_key=RaidItem.scope_key_for(project_id), ref=ref, kind=kind,
+                likelihood=likelihood, impact=impact, status=status, category=category, owner=owner,
+                cost_impact=Decimal(cost) if cost is not None else None, raised=raised, last_reviewed=reviewed,
+                title=title,
+            ))
+    return db
+
+
+# -- the matrix --------------------------------------------------------------------------------------------
+
+def test_matrix_counts_open_risks_by_likelihood_and_impact(office):
+    with office.session() as session:
+        matrix = risk_matrix(session)
+    assert matrix.count(4, 5) == 3  # R-001 A, R-002 B (in progress), portfolio R-001
+    assert (matrix.count(2, 3), matrix.count(1, 1), matrix.count(2, 4)) == (1, 1, 1)
+    assert matrix.count(3, 3) == 0  # closed
+    assert matrix.count(5, 5) == 0  # an issue
+    assert (matrix.total, matrix.unscored) == (6, 1)
+    assert matrix.band_totals() == {ScoreBand.HIGH: 3, ScoreBand.MEDIUM: 1, ScoreBand.LOW: 2}
+    assert matrix.cell(4, 5).label == "L4 × I5"
+
+
+def test_matrix_scope_follows_kinds_and_open_only(office):
+    with office.session() as session:
+        with_issues = risk_matrix(session, kinds=("risk", "issue"))
+        everything = risk_matrix(session, open_only=False)
+    assert (with_issues.count(5, 5), with_issues.total) == (1, 7)
+    assert (everything.count(3, 3), everything.total) == (1, 7)
+
+
+def test_bands_use_the_office_thresholds(office):
+    with office.transaction() as session:
+        settings = session.get(OfficeSettings, 1)
+        settings.risk_amber_score, settings.risk_red_score = 6, 20
+    with office.session() as session:
+        assert office_thresholds(session) == RiskThresholds(6, 20)
+        matrix = risk_matrix(session)
+    assert matrix.cell(2, 3).band is ScoreBand.MEDIUM  # 6 is amber now
+    assert matrix.cell(3, 5).band is ScoreBand.MEDIUM  # 15 is no longer red
+    assert matrix.cell(4, 5).band is ScoreBand.HIGH
+    assert len(matrix.cells()) == 25
+
+
+def test_matrix_from_pairs_counts_unscored_apart():
+    matrix = Matrix.from_pairs([(1, 2), (1, 2), (5, 5), (None, 3), (4, None)], RiskThresholds())
+    assert (matrix.count(1, 2), matrix.count(5, 5), matrix.total, matrix.unscored) == (2, 1, 3, 2)
+
+
+def _date_history(db, since_id: int, when: dt.datetime) -> int:
+    """Date the audit events after ``since_id`` at ``when`` (as if written then); the last event id."""
+    with db.transaction() as session:
+        session.execute(update(AuditEvent).where(AuditEvent.id > since_id).values(at=when))
+        return session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def test_matrix_as_of_a_past_date_replays_inserts_updates_and_deletes(db):
+    with db.transaction() as session:
+        ensure_office_settings(session)
+        project = Project(code="X", name="Ex")
+        session.add(project)
+        session.flush()
+        scope = str(project.id)
+        first = RaidItem(project_id=project.id, scope_key=scope, ref="R-1", title="One", likelihood=2, impact=2)
+        second = RaidItem(project_id=project.id, scope_key=scope, ref="R-2", title="Two", likelihood=3, impact=3)
+        session.add_all([first, second])
+    last = _date_history(db, 0, dt.datetime(2026, 1, 10, 12, 0))
+
+    with db.transaction() as session:
+        one, two = session.get(RaidItem, first.id), session.get(RaidItem, second.id)
+        one.likelihood, one.impact = 5, 5
+        two.status = "closed"
+    last = _date_history(db, last, dt.datetime(2026, 2, 10, 9, 30))
+
+    with db.transaction() as session:
+        session.delete(session.get(RaidItem, first.id))
+        session.add(RaidItem(project_id=project.id, scope_key=scope, ref="R-3", title="Three",
+                             likelihood=1, impact=1))
+    _date_history(db, last, dt.datetime(2026, 3, 10, 17, 45))
+
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.entity == "raid_item")) == 6
+        before = risk_matrix(session, as_of=D(2026, 1, 9))
+        january = risk_matrix(session, as_of=D(2026, 1, 10))
+        february = risk_matrix(session, as_of=D(2026, 2, 10))
+        february_all = risk_matrix(session, as_of=D(2026, 2, 10), open_only=False)
+        march = risk_matrix(session, as_of=D(2026, 3, 10))
+        march_all = risk_matrix(session, as_of=D(2026, 3, 10), open_only=False)
+        now = risk_matrix(session)
+    assert before.total == 0
+    assert (january.count(2, 2), january.count(3, 3), january.total) == (1, 1, 2)
+    assert (february.count(5, 5), february.total) == (1, 1)
+    assert (february_all.count(5, 5), february_all.count(3, 3), february_all.total) == (1, 1, 2)
+    assert (march.count(1, 1), march.total) == (1, 1)
+    assert (march_all.count(1, 1), march_all.count(3, 3), march_all.total) == (1, 1, 2)
+    assert now.counts == march.counts and march.as_of == D(2026, 3, 10)
+
+
+# -- exposure ------------------------------------------------------------------------------------------
+
+def test_exposure_by_project_sums_scores_and_expected_value(office):
+    with office.session() as session:
+        rows = exposure(session, "project")
+    figures = [(r.key, r.count, r.score_total, r.emv, r.costed) for r in rows]
+    assert figures == [
+        ("A", 1, 20, Decimal("8000.00"), 1),  # 10,000 x 4/5
+        ("B", 1, 20, Decimal("4000.00"), 1),  # 5,000 x 4/5
+        ("Portfolio", 1, 20, Decimal("2400.00"), 1),  # 3,000 x 4/5
+        ("E", 2, 8, Decimal("1600.00"), 1),  # 4,000 x 2/5; the unscored item counts, adds nothing
+        ("D", 1, 1, Decimal("400.00"), 1),  # 2,000 x 1/5
+        ("C", 1, 6, Decimal("0.00"), 0),  # no cost impact given
+    ]
+
+
+def test_exposure_by_programme_and_category(office):
+    with office.session() as session:
+        programmes = {r.key: (r.count, r.score_total, r.emv) for r in exposure(session, "programme")}
+        categories = {r.key: (r.count, r.score_total, r.emv) for r in exposure(session, "category")}
+    assert programmes == {
+        "Alpha": (2, 40, Decimal("12000.00")),
+        "Portfolio": (1, 20, Decimal("2400.00")),
+        "No programme": (3, 9, Decimal("2000.00")),
+        "Beta": (1, 6, Decimal("0.00")),
+    }
+    assert categories == {
+        "Supplier": (3, 46, Decimal("12000.00")),  # R-005 is closed
+        "Financial": (1, 20, Decimal("2400.00")),
+        "Technical": (3, 9, Decimal("2000.00")),
+    }
+    with office.session() as session, pytest.raises(ValueError, match="project, programme or category"):
+        exposure(session, "owner")  # type: ignore[arg-type]
+
+
+# -- ageing ----------------------------------------------------------------------------------------------
+
+def test_ageing_days_open_days_since_review_and_buckets(office):
+    with office.session() as session:
+        result = ageing(session, TODAY)
+    by_title = {(r.project, r.ref): (r.days_open, r.days_since_review, r.never_reviewed) for r in result.rows}
+    assert by_title == {
+        ("A", "R-001"): (30, 10, False),
+        ("B", "R-002"): (60, 60, True),  # never reviewed: counted from the date raised
+        ("C", "R-003"): (90, 31, False),
+        ("D", "R-004"): (181, 60, False),
+        ("B", "I-001"): (0, 0, True),
+        ("Portfolio", "R-001"): (150, 1, False),
+        ("E", "R-001"): (None, None, True),
+        ("E", "R-002"): (29, 29, False),
+    }
+    assert result.open_buckets == (("0–30 days", 3), ("31–60 days", 1), ("61–90 days", 1), ("91–180 days", 1),
+                                   ("Over 180 days", 1))
+    assert result.review_buckets == (("0–30 days", 4), ("31–60 days", 3), ("61–90 days", 0),
+                                     ("91–180 days", 0), ("Over 180 days", 0))
+    assert result.never_reviewed == 3
+    with office.session() as session:
+        assert len(ageing(session, TODAY, kinds=("issue",)).rows) == 1
+
+
+# -- patterns ----------------------------------------------------------------------------------------------
+
+def test_patterns_find_the_supplier_category_and_owner_recurring_across_projects(office):
+    with office.session() as session:
+        found = patterns(session, min_projects=3)
+    summary = [(p.kind, p.label, p.projects, p.items) for p in found]
+    assert summary == [
+        # Named in open risks of four projects (the portfolio-level one and the closed one do not count).
+        ("term", "Northwind Systems", ("A", "B", "C", "E"), 4),
+        ("category", "Supplier", ("A", "B", "C"), 3),
+        ("owner", "Ann", ("A", "C", "D"), 3),
+    ]
+    assert found[0].description == "Named in “Northwind Systems”: 4 open items in 4 projects"
+
+
+def test_patterns_need_enough_projects(office):
+    with office.session() as session:
+        assert [p.label for p in patterns(session, min_projects=4)] == ["Northwind Systems"]
+        assert patterns(session, min_projects=5) == []
