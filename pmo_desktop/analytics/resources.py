@@ -27,6 +27,7 @@ from sqlalchemy.sql import ColumnElement
 
 from ..model import Absence, Allocation, Demand, Holiday, Person, Role
 from ..model.database import load_settings
+from ..model.settings import OfficeSettings
 
 WORKING_DAYS = 5
 #: Utilisation above this is over-allocated (the "over" band of the UI's utilisation colours).
@@ -366,6 +367,14 @@ def demand_against_capacity(demand: dict[str, dict[int, float]], rows: Sequence[
     return sorted(result, key=lambda d: (-d.total_shortfall, d.role.lower()))
 
 
+def bench_threshold(session: Session) -> float:
+    """The office's bench line as a fraction (50% is 0.5); the column default before settings are saved."""
+    pct = load_settings(session).bench_utilisation_pct
+    if pct is None:
+        pct = OfficeSettings.__table__.c.bench_utilisation_pct.default.arg
+    return float(pct) / 100
+
+
 def utilisation(session: Session, start_week: dt.date, weeks: int, *, group: Group = "person") -> Utilisation:
     """Available and allocated hours per person (or role, or team) and week, with the bench and demand.
 
@@ -376,8 +385,7 @@ def utilisation(session: Session, start_week: dt.date, weeks: int, *, group: Gro
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
     mondays, people, holidays = person_rows(session, start_week, weeks)
-    settings = load_settings(session)
-    threshold = float(settings.bench_utilisation_pct) / 100
+    threshold = bench_threshold(session)
     inactive = set(session.scalars(select(Person.id).where(Person.active.is_(False))))
     first, last = mondays[0], mondays[-1] + dt.timedelta(days=WORKING_DAYS - 1)
     demand = _demand(session, _week_series(mondays, holidays), first, last)
