@@ -1,0 +1,1 @@
+"""matplotlib Figure builders: data in, Figure out (no Qt, no pyplot state)."""
