@@ -248,3 +248,16 @@ def test_dropping_files_on_the_first_page_adds_them(qtbot, ctx, files):
     page.dropEvent(drop)
     qtbot.waitUntil(lambda: page.files_list.topLevelItemCount() == 2 and page.isComplete(), timeout=10_000)
     assert [loaded.path.name for loaded in wizard.session.files] == ["register.xlsx", "status.csv"]
+
+
+def test_cancelling_while_files_are_read_closes_cleanly(qtbot, ctx, files):
+    from pmo_desktop.ui.tasks import wait_for_background_work
+
+    wizard = ImportWizard(ctx, files)
+    wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    wizard.show()
+    assert wizard.files_page.task is not None
+    with qtbot.waitSignal(wizard.destroyed, timeout=10_000):
+        wizard.reject()
+    assert wait_for_background_work(10_000)
+    qtbot.wait(50)  # the read's late report reaches no deleted widget (a failure would raise here)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ...importer.session import last_applied_batch
@@ -19,20 +20,24 @@ from .template_dialog import TemplateDialog
 __all__ = ["dropped_paths", "new_template", "open_import_wizard", "show_import_history", "undo_last_import"]
 
 
-def open_import_wizard(ctx: AppContext, parent: QWidget | None, paths: Iterable[str | Path] = ()) -> ImportWizard:
-    """Run the import wizard (with ``paths`` already added) and return it once it is closed."""
+def open_import_wizard(ctx: AppContext, parent: QWidget | None, paths: Iterable[str | Path] = ()) -> None:
+    """Run the import wizard, with ``paths`` already added; it is deleted (with the files it read)
+    when closed."""
     wizard = ImportWizard(ctx, paths, parent)
+    wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     wizard.exec()
-    return wizard
 
 
 def show_import_history(ctx: AppContext, parent: QWidget | None) -> None:
-    ImportHistoryDialog(ctx, parent).exec()
+    dialog = ImportHistoryDialog(ctx, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.exec()
 
 
 def new_template(ctx: AppContext, parent: QWidget | None) -> Path | None:
     """Ask for a kind and a file, write the template; the path written, or None if cancelled."""
     dialog = TemplateDialog(ctx, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if dialog.exec() != TemplateDialog.DialogCode.Accepted or dialog.written is None:
         return None
     QMessageBox.information(parent, "Template saved",

@@ -63,8 +63,12 @@ def undo_batches(ctx: AppContext, parent, batch_ids: list[int], on_done) -> None
             QMessageBox.warning(parent, "Cannot undo this import", f"{done}{error}")
         on_done(undone, error)
 
-    run_in_background(undo, on_done=finished, on_error=lambda exc: ctx.error_raised.emit(exc),
-                      progress="Undoing the import…", parent=parent, write=True)
+    def failed(exc: BaseException) -> None:
+        on_done([], str(exc))
+        ctx.error_raised.emit(exc)
+
+    run_in_background(undo, on_done=finished, on_error=failed, progress="Undoing the import…", parent=parent,
+                      write=True)
 
 
 class DonePage(QWizardPage):
@@ -75,6 +79,7 @@ class DonePage(QWizardPage):
         self.ctx = ctx
         self.session = session
         self.result: ApplyResult | None = None
+        self.undoing = False
         self.setTitle("Import finished")
         self.setSubTitle("Each file was imported as its own batch. Undo takes every batch of this import back out; "
                          "File > Import History undoes a single one later.")
@@ -144,10 +149,17 @@ class DonePage(QWizardPage):
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.undo_button.setEnabled(False)
+        self.undoing = True
+        self.completeChanged.emit()  # no Finish while undoing
         undo_batches(self.ctx, self, [batch.id for batch in self.result.batches], self._on_undone)
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt override
+        return not self.undoing
 
     def _on_undone(self, undone: list[int], error: str | None) -> None:
         assert self.result is not None
+        self.undoing = False
+        self.completeChanged.emit()
         remaining = [batch for batch in self.result.batches if batch.id not in undone]
         if not remaining:
             self.summary_label.setText("The import was undone: the database is as it was before.")

@@ -50,6 +50,7 @@ class FilesPage(QWizardPage):
         self.session = session
         self.task: Task | None = None
         self._pending: list[Path] = []  # added while a read was running: read next
+        self._abandoned = False
         self.setTitle("Choose the spreadsheets")
         self.setSubTitle("Add the files project managers sent you, or drop them here. Each one is read as soon "
                          "as it is added: the list shows the tables found in it, or why it cannot be imported.")
@@ -119,7 +120,15 @@ class FilesPage(QWizardPage):
                                       on_cancelled=self._on_load_cancelled, progress="Reading spreadsheets…",
                                       parent=self)
 
+    def abandon(self) -> None:
+        """The wizard is closing: stop reading and ignore what a running read reports."""
+        self._abandoned = True
+        if self.task is not None:
+            self.task.cancel()
+
     def _on_loaded(self, loaded: list[LoadedFile]) -> None:
+        if self._abandoned:
+            return
         added = self.session.add_loaded(loaded)
         unreadable = sum(1 for item in added if not item.ok)
         tables = sum(len(item.tables) for item in added)
@@ -129,9 +138,13 @@ class FilesPage(QWizardPage):
         self._finish_task(text + ".")
 
     def _on_load_failed(self, exc: BaseException) -> None:
+        if self._abandoned:
+            return
         self._finish_task(f"Reading stopped: {exc}")
 
     def _on_load_cancelled(self) -> None:
+        if self._abandoned:
+            return
         self._finish_task("Reading was cancelled; the files being read were not added.")
 
     def _finish_task(self, text: str) -> None:

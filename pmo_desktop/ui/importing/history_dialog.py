@@ -56,6 +56,7 @@ class ImportHistoryDialog(QDialog):
         view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # newest first, as read
         view.setSortingEnabled(True)
         self._batches: dict[int, BatchRow] = {}
+        self.undoing = False
         view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.ui.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.ui.button_box.rejected.connect(self.reject)
@@ -91,7 +92,7 @@ class ImportHistoryDialog(QDialog):
 
     def _update_buttons(self) -> None:
         batch = self.selected_batch()
-        self.ui.undo_button.setEnabled(batch is not None and batch.can_undo)
+        self.ui.undo_button.setEnabled(batch is not None and batch.can_undo and not self.undoing)
         if batch is not None:
             self.ui.selection_label.setText(
                 f"Batch {batch.id} can be undone." if batch.can_undo else f"Batch {batch.id} was undone.")
@@ -112,4 +113,14 @@ class ImportHistoryDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.ui.undo_button.setEnabled(False)
-        undo_batches(self.ctx, self, [batch.id], lambda _undone, _error: self.refresh())
+        self.undoing = True
+        undo_batches(self.ctx, self, [batch.id], self._on_undone)
+
+    def _on_undone(self, _undone: list[int], _error: str | None) -> None:
+        self.undoing = False
+        self.refresh()
+
+    def reject(self) -> None:
+        """Close, unless an undo is being written (it finishes and the list shows it first)."""
+        if not self.undoing:
+            super().reject()

@@ -53,10 +53,9 @@ class ImportWizard(QWizard):
         self.done_page.show_result(result)
 
     def reject(self) -> None:
-        """Cancel: stop reading or checking; an import being written finishes and is shown first."""
-        if self.plan_page.applying:
+        """Cancel: stop reading or checking; an import (or undo) being written finishes and is shown first."""
+        if self.plan_page.applying or self.done_page.undoing:
             return
-        for task in (self.files_page.task, self.plan_page.task):
-            if task is not None:
-                task.cancel()
+        self.files_page.abandon()
+        self.plan_page.abandon()
         super().reject()

@@ -159,6 +159,7 @@ class PlanPage(QWizardPage):
         self.task: Task | None = None
         self.applied = False
         self.applying = False
+        self._abandoned = False
         self.setTitle("Check what will change")
         self.setSubTitle("Nothing has been written yet. Check the new, changed and rejected rows, then Apply. "
                          "Rejected rows are left out; save them to send back to the project manager.")
@@ -256,7 +257,15 @@ class PlanPage(QWizardPage):
                                       parent=self)
         self.completeChanged.emit()
 
+    def abandon(self) -> None:
+        """The wizard is closing: stop checking and ignore what a running check reports."""
+        self._abandoned = True
+        if self.task is not None and not self.applying:
+            self.task.cancel()
+
     def _on_planned(self, view: PlanView) -> None:
+        if self._abandoned:
+            return
         self.task = None
         self.view = view
         counts = view.plan.counts
@@ -272,12 +281,16 @@ class PlanPage(QWizardPage):
         self.completeChanged.emit()
 
     def _on_plan_failed(self, exc: BaseException) -> None:
+        if self._abandoned:
+            return
         self.task = None
         self.totals_label.setText("The rows could not be checked. Go Back, then Next to try again.")
         self.completeChanged.emit()
         show_error(self, exc, title="Cannot check the import")
 
     def _on_plan_cancelled(self) -> None:
+        if self._abandoned:
+            return
         self.task = None
         self.totals_label.setText("Checking was cancelled. Go Back, then Next to check again.")
         self.completeChanged.emit()

@@ -31,6 +31,7 @@ class TemplateDialog(QDialog):
         self.ui = Ui_ImportTemplateDialog()
         self.ui.setupUi(self)
         self.written: Path | None = None
+        self.writing = False
         self._folder = folder or Path(QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
         for kind in TEMPLATE_KINDS:
@@ -79,15 +80,23 @@ class TemplateDialog(QDialog):
         lists = self.ctx.read(template_lists) if self.ui.lists_check.isChecked() else TemplateLists()
         office = self.ctx.settings.office_name or "PMO"
         self.save_button.setEnabled(False)
+        self.writing = True
         run_in_background(lambda: write_template(kind, path, lists=lists, office_name=office),
                           on_done=self._on_written, on_error=self._on_write_failed,
                           progress="Writing the template…", parent=self)
 
+    def reject(self) -> None:
+        """Cancel, unless the template is being written (it takes a moment; then the dialog closes)."""
+        if not self.writing:
+            super().reject()
+
     def _on_written(self, path: Path) -> None:
+        self.writing = False
         self.written = path
         self.accept()
 
     def _on_write_failed(self, exc: BaseException) -> None:
+        self.writing = False
         self.save_button.setEnabled(True)
         if isinstance(exc, OSError):
             self.ui.error_label.setText(f"The template could not be saved to {self.target_path()}: "
