@@ -93,3 +93,43 @@ def test_sorting_and_filtering_100k_rows(qapp):
     assert big.data(big.index(0, 2)) == "£999"
     big.set_filter_text("p-00001")
     assert big.rowCount() == 10
+
+
+def test_sorting_is_stable_in_both_directions(qapp):
+    # Equal budgets keep the order of the previous sort (by code), ascending and descending.
+    rows = [(1, "E", 100), (2, "A", 200), (3, "D", 100), (4, "B", None), (5, "C", 200), (6, "F", 100)]
+    m = RowTableModel([Column("code", "Code"), Column("budget", "Budget", Kind.MONEY)])
+    m.set_rows(rows)
+    m.sort(0)
+    m.sort(1, Qt.SortOrder.AscendingOrder)
+    assert _codes(m) == ["D", "E", "F", "A", "C", "B"]
+    m.sort(0)
+    m.sort(1, Qt.SortOrder.DescendingOrder)
+    assert _codes(m) == ["A", "C", "D", "E", "F", "B"]
+
+
+def test_text_sorts_without_case_and_dates_by_day(qapp):
+    rows = [(1, "beta", dt.date(2026, 2, 1)), (2, "Alpha", None), (3, "", dt.date(2025, 12, 31)),
+            (4, "alpha", dt.datetime(2026, 2, 1, 9, 30))]
+    m = RowTableModel([Column("name", "Name"), Column("when", "When", Kind.DATE)])
+    m.set_rows(rows)
+    m.sort(0)
+    assert [m.row_id(r) for r in range(4)] == [2, 4, 1, 3]  # "Alpha" and "alpha" tie; blank last
+    m.sort(1)
+    assert [m.row_id(r) for r in range(4)] == [3, 1, 4, 2]
+    m.sort(1, Qt.SortOrder.DescendingOrder)
+    assert [m.row_id(r) for r in range(4)] == [4, 1, 3, 2]
+
+
+def test_a_column_with_values_of_another_kind_still_sorts(qapp):
+    rows = [(1, "n/a"), (2, 5), (3, None), (4, 2.5)]
+    m = RowTableModel([Column("score", "Score", Kind.NUMBER)])
+    m.set_rows(rows)
+    m.sort(0)
+    assert [m.row_id(r) for r in range(4)] == [4, 2, 1, 3]  # numbers, then text, blanks last
+
+
+def test_new_rows_are_sorted_by_their_own_values(model):
+    model.sort(2)
+    model.set_rows([(9, "Z-9", "G", 50, None), *ROWS])
+    assert _codes(model) == ["Z-9", "C-3", "D-4", "B-2", "A-1"]

@@ -21,6 +21,8 @@ from ..theme import RAG_COLOURS, rag_text_colour
 
 
 class Kind(Enum):
+    """What a column holds: decides its formatting, alignment, colours and sort key."""
+
     TEXT = "text"
     INT = "int"
     NUMBER = "number"
@@ -78,20 +80,68 @@ def format_value(column: Column, value: Any, currency: str = "£") -> str:
     return str(value)
 
 
+_RAG_ORDER = {"R": 0, "A": 1, "G": 2}
+
+
 def _sort_key(value: Any) -> tuple:
-    # None sorts last in ascending order; mixed types compare by their text.
-    if value is None or value == "":
-        return (1, 0)
+    """A key that orders values of any mix of types: numbers, then dates, then text."""
     if isinstance(value, int | float | Decimal):
         return (0, float(value))
     if isinstance(value, dt.date):
-        return (0, value.toordinal())
-    if isinstance(value, str):
-        return (0, value.casefold())
-    return (0, str(value))
+        return (1, _date_key(value))
+    return (2, str(value).casefold())
 
 
-_RAG_ORDER = {"R": 0, "A": 1, "G": 2}
+def _is_blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _date_key(value: dt.date) -> float:
+    """Days since year 1; a datetime keeps its time of day as a fraction."""
+    if isinstance(value, dt.datetime):
+        return value.toordinal() + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+    return value.toordinal()
+
+
+def sort_keys(kind: Kind, values: Sequence[Any]) -> list:
+    """One sort key per value, chosen once for the column's kind; None marks a blank.
+
+    Numbers become floats, dates ordinals, text casefolded strings, RAG its Red-Amber-Green rank,
+    so that ``list.sort`` compares plain floats or strings in C. A column holding values of
+    another type than its kind falls back to a key that orders any mix.
+    """
+    try:
+        if kind in _NUMERIC:
+            return [None if v is None or v == "" else float(v) for v in values]
+        if kind is Kind.DATE:
+            return [None if v is None or v == "" else _date_key(v) for v in values]
+        if kind is Kind.RAG:
+            return [None if v is None or v == "" else _RAG_ORDER.get(v, 3) for v in values]
+        if kind is Kind.BOOL:
+            return [None if v is None or v == "" else int(bool(v)) for v in values]
+        keys = [None if v is None or v == "" else str(v).casefold() for v in values]
+    except (TypeError, ValueError, AttributeError):
+        return [None if _is_blank(v) else _sort_key(v) for v in values]
+    return keys
+
+
+def _ranks(keys: list) -> list[int]:
+    """Rank 1.. of each key in ascending order (equal keys share a rank); None ranks len + 1."""
+    blank = len(keys) + 1
+    ranks = [blank] * len(keys)
+    order = [i for i, key in enumerate(keys) if key is not None]
+    order.sort(key=keys.__getitem__)
+    rank, previous = 0, _NO_KEY
+    for i in order:
+        key = keys[i]
+        if key != previous:
+            rank += 1
+            previous = key
+        ranks[i] = rank
+    return ranks
+
+
+_NO_KEY = object()
 
 
 @dataclass
@@ -117,6 +167,8 @@ class RowTableModel(QAbstractTableModel):
         self._haystacks: list[str] = []
         self._view: list[int] = []
         self._filter = FilterState()
+        # Sort ranks per (column, descending), aligned with _rows; built on the first sort by that column.
+        self._key_cache: dict[tuple[int, bool], list[int]] = {}
         self._sort_column: int | None = None
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._text_columns = [i for i, c in enumerate(self.columns) if c.kind in (Kind.TEXT, Kind.RAG)]
@@ -126,6 +178,7 @@ class RowTableModel(QAbstractTableModel):
         """Replace every row, keeping the current filter and sort."""
         self.beginResetModel()
         self._rows = list(rows)
+        self._key_cache.clear()
         self._haystacks = [self._haystack(row) for row in self._rows]
         self._rebuild_view()
         self.endResetModel()
@@ -207,20 +260,35 @@ class RowTableModel(QAbstractTableModel):
         if self._sort_column is not None:
             self._sort_view()
 
+    def _column_ranks(self, column: int, descending: bool) -> list[int]:
+        """Each row's place in ``column``'s order as a small int (equal values share one).
+
+        Built once per column and direction until the rows change: the values' sort keys are
+        chosen by the column's kind (``sort_keys``) and sorted once; each later sort, of any
+        filtered view, is then ``list.sort`` on ints. Blanks rank after every value both ways.
+        """
+        cached = self._key_cache.get((column, descending))
+        if cached is not None:
+            return cached
+        ascending = self._key_cache.get((column, False))
+        if ascending is None:
+            pos = column + 1
+            keys = sort_keys(self.columns[column].kind, [row[pos] for row in self._rows])
+            ascending = _ranks(keys)
+            self._key_cache[(column, False)] = ascending
+        if not descending:
+            return ascending
+        blank = len(ascending) + 1
+        ranks = [r if r == blank else -r for r in ascending]
+        self._key_cache[(column, True)] = ranks
+        return ranks
+
     def _sort_view(self) -> None:
+        """Order the view by the sort column: stable (ties keep their order), blanks last both ways."""
         column = self._sort_column
         assert column is not None
-        pos = column + 1
-        rows = self._rows
-        if self.columns[column].kind is Kind.RAG:
-            self._view.sort(key=lambda i: _RAG_ORDER.get(rows[i][pos], 3))
-        else:
-            self._view.sort(key=lambda i: _sort_key(rows[i][pos]))
-        if self._sort_order == Qt.SortOrder.DescendingOrder:
-            # Keep blanks last either way.
-            filled = [i for i in self._view if rows[i][pos] not in (None, "")]
-            blank = [i for i in self._view if rows[i][pos] in (None, "")]
-            self._view = filled[::-1] + blank
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        self._view.sort(key=self._column_ranks(column, descending).__getitem__)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns):
