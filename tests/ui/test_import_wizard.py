@@ -20,6 +20,7 @@ from pmo_desktop.ui.importing.history_dialog import STATUS_COLUMN, ImportHistory
 from pmo_desktop.ui.importing.import_wizard import ImportWizard
 from pmo_desktop.ui.importing.mapping_page import TABLE_COLUMNS, TABLE_KIND
 from pmo_desktop.ui.importing.template_dialog import TemplateDialog
+from pmo_desktop.ui.tasks import wait_for_background_work
 
 D = dt.date
 HEADERS = ["Project ID", "Project Name", "Lead", "Approved Envelope (£k)", "Health", "Go Live"]
@@ -251,8 +252,6 @@ def test_dropping_files_on_the_first_page_adds_them(qtbot, ctx, files):
 
 
 def test_cancelling_while_files_are_read_closes_cleanly(qtbot, ctx, files):
-    from pmo_desktop.ui.tasks import wait_for_background_work
-
     wizard = ImportWizard(ctx, files)
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     wizard.show()
@@ -261,3 +260,17 @@ def test_cancelling_while_files_are_read_closes_cleanly(qtbot, ctx, files):
         wizard.reject()
     assert wait_for_background_work(10_000)
     qtbot.wait(50)  # the read's late report reaches no deleted widget (a failure would raise here)
+
+
+def test_going_back_and_forth_while_checking_shows_the_latest_plan(qtbot, ctx, files):
+    wizard = open_wizard(qtbot, ctx, files)
+    wizard.next()
+    wizard.next()  # checking starts
+    wizard.back()
+    wizard.mapping_page.tables_table.item(1, 0).setCheckState(Qt.CheckState.Unchecked)  # leave status.csv out
+    wizard.next()
+    qtbot.waitUntil(wizard.plan_page.isComplete, timeout=10_000)
+    assert wait_for_background_work(10_000)
+    qtbot.wait(50)
+    assert wizard.plan_page.totals_label.text().startswith("2 new, 0 changed")
+    assert wizard.plan_page.summary_model.total_rows() == 1

@@ -160,6 +160,7 @@ class PlanPage(QWizardPage):
         self.applied = False
         self.applying = False
         self._abandoned = False
+        self._generation = 0  # a check started before the latest one reports into nothing
         self.setTitle("Check what will change")
         self.setSubTitle("Nothing has been written yet. Check the new, changed and rejected rows, then Apply. "
                          "Rejected rows are left out; save them to send back to the project manager.")
@@ -247,14 +248,19 @@ class PlanPage(QWizardPage):
         self.totals_label.setText("Checking every row against the database…")
         self.shown_label.clear()
         session = self.session
+        if self.task is not None:
+            self.task.cancel()
+        self._generation += 1
+        generation = self._generation
 
         def plan(progress: Progress) -> PlanView:
             progress.report(0, 0, "Checking every row against the database…")
             return plan_view(session.plan(), session.warnings())
 
-        self.task = run_in_background(plan, on_done=self._on_planned, on_error=self._on_plan_failed,
-                                      on_cancelled=self._on_plan_cancelled, progress="Checking the rows…",
-                                      parent=self)
+        self.task = run_in_background(plan, on_done=lambda view: self._on_planned(view, generation),
+                                      on_error=lambda exc: self._on_plan_failed(exc, generation),
+                                      on_cancelled=lambda: self._on_plan_cancelled(generation),
+                                      progress="Checking the rows…", parent=self)
         self.completeChanged.emit()
 
     def abandon(self) -> None:
@@ -263,8 +269,12 @@ class PlanPage(QWizardPage):
         if self.task is not None and not self.applying:
             self.task.cancel()
 
-    def _on_planned(self, view: PlanView) -> None:
-        if self._abandoned:
+    def _current(self, generation: int) -> bool:
+        """True when a check's report is still wanted (the latest check, wizard still open)."""
+        return not self._abandoned and generation == self._generation
+
+    def _on_planned(self, view: PlanView, generation: int) -> None:
+        if not self._current(generation):
             return
         self.task = None
         self.view = view
@@ -280,16 +290,16 @@ class PlanPage(QWizardPage):
         self.save_rejects_button.setEnabled(counts.reject > 0)
         self.completeChanged.emit()
 
-    def _on_plan_failed(self, exc: BaseException) -> None:
-        if self._abandoned:
+    def _on_plan_failed(self, exc: BaseException, generation: int) -> None:
+        if not self._current(generation):
             return
         self.task = None
         self.totals_label.setText("The rows could not be checked. Go Back, then Next to try again.")
         self.completeChanged.emit()
         show_error(self, exc, title="Cannot check the import")
 
-    def _on_plan_cancelled(self) -> None:
-        if self._abandoned:
+    def _on_plan_cancelled(self, generation: int) -> None:
+        if not self._current(generation):
             return
         self.task = None
         self.totals_label.setText("Checking was cancelled. Go Back, then Next to check again.")
