@@ -274,3 +274,19 @@ def test_going_back_and_forth_while_checking_shows_the_latest_plan(qtbot, ctx, f
     qtbot.wait(50)
     assert wizard.plan_page.totals_label.text().startswith("2 new, 0 changed")
     assert wizard.plan_page.summary_model.total_rows() == 1
+
+
+def test_undo_this_import_on_the_last_page_takes_every_batch_back_out(qtbot, ctx, files, message_boxes):
+    wizard = open_wizard(qtbot, ctx, files)
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(wizard.plan_page.isComplete, timeout=10_000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentId() == ImportWizard.DONE, timeout=10_000)
+    message_boxes.answer = QMessageBox.StandardButton.Yes
+    with qtbot.waitSignal(ctx.data_changed, timeout=10_000):
+        wizard.done_page.undo_button.click()
+    qtbot.waitUntil(lambda: "was undone" in wizard.done_page.summary_label.text(), timeout=10_000)
+    assert wizard.done_page.isComplete() and not wizard.done_page.undo_button.isEnabled()
+    with ctx.db.session() as s:
+        assert s.scalar(select(Project)) is None and s.scalar(select(StatusReport)) is None
