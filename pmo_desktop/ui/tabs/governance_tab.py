@@ -1,10 +1,14 @@
-"""The Governance tab: the gate reviews and decisions log, with the review editor beside it.
+"""The Governance tab: the gate reviews and decisions log with the review editor, and compliance.
 
-The tab is a set of sections (``add_section``); the gate reviews are the first. The section bar
-stays hidden while there is only one, so later sections appear without reshaping this one.
+The tab is a set of sections (``add_section``): the gate reviews first, then "Compliance" (the
+exceptions to the office's rules, ``ComplianceSection``). The section bar appears from two
+sections on, so later sections arrive without reshaping the earlier ones.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ...services import governance as gov
 from ..context import AppContext
+from ..governance.compliance_section import ComplianceSection
 from ..governance.review_panel import GateReviewPanel
 from ..governance.review_table_model import (
     COL_DECISION,
@@ -76,9 +81,14 @@ class PanelScrollArea(QScrollArea):
 
 
 class GovernanceTab(QWidget):
-    """Gate reviews: a filterable, sortable decisions log and the review editor (``panel``)."""
+    """Gate reviews: a filterable, sortable decisions log and the review editor (``panel``); compliance.
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+    ``today`` gives the date the compliance rules are judged on (the real date unless a test or a
+    demo says otherwise).
+    """
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None,
+                 *, today: Callable[[], dt.date] = dt.date.today):
         super().__init__(parent)
         self.setObjectName("governance_tab")
         self._ctx = ctx
@@ -98,6 +108,8 @@ class GovernanceTab(QWidget):
         self.sections.setDocumentMode(True)
         self.sections.setTabBarAutoHide(True)
         self.add_section(self._make_reviews_page(), "Gate reviews")
+        self.compliance = ComplianceSection(ctx, self, today=today)
+        self.add_section(self.compliance, "Compliance")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.sections)
@@ -171,7 +183,11 @@ class GovernanceTab(QWidget):
 
     # -- data ----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read the decisions log (keeping filters, sort and selection) and the editor's lists."""
+        """Re-read the decisions log (keeping filters, sort and selection) and the editor's lists.
+
+        The compliance section is re-read too when it is on screen, otherwise when next shown.
+        """
+        self.compliance.refresh_when_shown()
         current = self.panel.review_id
         self.model.set_rows(model_rows(self._ctx.read(gov.review_rows)))
         self.filter_bar.refresh_choices()
