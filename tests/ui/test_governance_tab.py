@@ -268,3 +268,163 @@ def test_evidence_button_picks_a_file_path(tab, monkeypatch, tmp_path):
     assert editor.text() == chosen
     assert panel.is_dirty
     assert panel.current_values().results[0].evidence == chosen
+
+
+# -- Compliance section -------------------------------------------------------------------------
+COMPLIANCE_TODAY = dt.date(2026, 11, 26)
+_REMINDED_RULES = ("missing_status_report", "high_risk_without_owner", "raid_overdue", "gate_conditions_overdue")
+
+
+def seed_compliance(db) -> None:
+    """Two managers' projects with a missing report, overdue RAID items, a high risk and an unmet condition."""
+    from decimal import Decimal
+
+    from pmo_desktop.model import GateReview, RaidItem, StatusReport
+    from pmo_desktop.model.settings import DEFAULT_COMPLIANCE_RULES
+
+    with db.transaction() as session:
+        ensure_defaults(session)
+        session.get(OfficeSettings, 1).compliance_rules = {
+            key: {**rule, "enabled": key in _REMINDED_RULES} for key, rule in DEFAULT_COMPLIANCE_RULES.items()}
+        late = Project(code="CMP-1", name="Customer portal", stage="execution", manager="Priya Shah",
+                       budget=Decimal(100_000))
+        good = Project(code="CMP-2", name="Finance upgrade", stage="planning", manager="Sam Lee")
+        session.add_all([late, good])
+        session.flush()
+        session.add(StatusReport(project_id=good.id, period_end=dt.date(2026, 10, 31), rag="G"))
+        for ref, kind, due, owner, score in (("I1", "issue", dt.date(2026, 11, 1), "Tom Hale", None),
+                                             ("R1", "risk", None, None, (5, 4)),
+                                             ("A1", "assumption", dt.date(2026, 11, 20), "Sam Lee", None)):
+            project = late if ref != "A1" else good
+            session.add(RaidItem(project_id=project.id, scope_key=str(project.id), ref=ref, kind=kind,
+                                 title=f"{kind.capitalize()} {ref}", due=due, owner=owner, mitigation=None,
+                                 likelihood=score[0] if score else None, impact=score[1] if score else None))
+        approval = GateReview(project_id=good.id, gate_id=_gate_by_stage(session, "planning").id,
+                              review_date=dt.date(2026, 9, 1), decision="approved_with_conditions")
+        session.add(approval)
+        session.flush()
+        session.add(GateCondition(review_id=approval.id, text="Benefits profile agreed", owner="CFO",
+                                  due=dt.date(2026, 11, 16)))
+
+
+@pytest.fixture
+def compliance_tab(qtbot, office):
+    seed_compliance(office)
+    widget = GovernanceTab(AppContext(office), today=lambda: COMPLIANCE_TODAY)
+    qtbot.addWidget(widget)
+    widget.resize(1440, 900)
+    widget.show()
+    return widget
+
+
+def _show_compliance(tab, qtbot):
+    tab.sections.setCurrentWidget(tab.compliance)
+    qtbot.waitUntil(lambda: tab.compliance.loaded)
+    return tab.compliance
+
+
+def _column(section, column: int) -> list[str]:
+    return [section.model.index(r, column).data() for r in range(section.model.rowCount())]
+
+
+def test_compliance_section_loads_on_first_show_and_lists_the_exceptions(compliance_tab, qtbot):
+    from pmo_desktop.ui.governance.compliance_table_model import COL_DETAIL, COL_MANAGER, COL_RULE
+
+    assert compliance_tab.sections.count() == 2 and compliance_tab.sections.tabBar().isVisible()
+    assert not compliance_tab.compliance.loaded  # built but not read until shown
+    section = _show_compliance(compliance_tab, qtbot)
+
+    assert _column(section, COL_RULE) == ["Status report missing", "High risk without owner or mitigation",
+                                          "RAID item overdue", "RAID item overdue", "Gate condition overdue"]
+    assert _column(section, COL_MANAGER) == ["Priya Shah", "Priya Shah", "Priya Shah", "Sam Lee", "Sam Lee"]
+    assert _column(section, COL_DETAIL)[0] == "No status report for October 2026, 21 days overdue"
+    assert section.filter_bar.count_label.text() == "5 exceptions"
+    assert section.chips[None].text() == "All exceptions:  5"
+    assert section.chips["raid_overdue"].text() == "RAID item overdue:  2"
+    assert not section.chips["stage_without_gate"].isEnabled()  # switched off in the settings
+    assert "Oct 2026" in section.reporting_label.text() and "(1/2)" in section.reporting_label.text()
+
+
+def test_compliance_filters_by_rule_from_the_strip_and_by_manager(compliance_tab, qtbot):
+    from pmo_desktop.ui.governance.compliance_table_model import COL_PROJECT
+
+    section = _show_compliance(compliance_tab, qtbot)
+    qtbot.mouseClick(section.chips["raid_overdue"], Qt.MouseButton.LeftButton)
+    assert _column(section, COL_PROJECT) == ["CMP-1", "CMP-2"]
+    assert section.rule_filter.currentData() == "raid_overdue"
+    assert section.filter_bar.count_label.text() == "2 of 5 exceptions"
+
+    section.manager_filter.setCurrentIndex(section.manager_filter.findData("Sam Lee"))
+    assert _column(section, COL_PROJECT) == ["CMP-2"]
+
+    section.filter_bar.clear()
+    assert section.chips[None].isChecked() and section.model.rowCount() == 5
+    section.rule_filter.setCurrentIndex(section.rule_filter.findData("gate_conditions_overdue"))
+    assert section.chips["gate_conditions_overdue"].isChecked()
+    section.filter_bar.search.setText("benefits")
+    section.filter_bar.apply_now()
+    assert section.model.rowCount() == 1
+
+
+def test_copy_reminders_puts_each_managers_list_on_the_clipboard(compliance_tab, qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    section = _show_compliance(compliance_tab, qtbot)
+    qtbot.mouseClick(section.copy_button, Qt.MouseButton.LeftButton)
+
+    assert QGuiApplication.clipboard().text() == "\n".join([
+        "Priya Shah: 2 items outstanding as of 26 Nov 2026",
+        "",
+        "Status reports to send",
+        "  - CMP-1 Customer portal: No status report for October 2026, 21 days overdue",
+        "",
+        "Overdue RAID actions",
+        '  - CMP-1 Customer portal: Issue I1 "Issue I1" was due 01 Nov 2026, 25 days overdue (owner: Tom Hale)',
+        "",
+        "----------------------------------------",
+        "",
+        "Sam Lee: 2 items outstanding as of 26 Nov 2026",
+        "",
+        "Overdue RAID actions",
+        '  - CMP-2 Finance upgrade: Assumption A1 "Assumption A1" was due 20 Nov 2026, 6 days overdue '
+        "(owner: Sam Lee)",
+        "",
+        "Gate conditions to meet",
+        '  - CMP-2 Finance upgrade: G3 Mobilisation condition "Benefits profile agreed", owner CFO, was due '
+        "16 Nov 2026, 10 days overdue",
+    ])
+    assert section.copy_status.text() == "Reminders for 2 managers copied to the clipboard"
+
+    section.show_rule("high_risk_without_owner")  # nothing a reminder chases
+    QGuiApplication.clipboard().setText("untouched")
+    qtbot.mouseClick(section.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "untouched"
+    assert section.copy_status.text().startswith("Nothing to remind")
+
+
+def test_enter_on_an_exception_shows_it_in_full_and_asks_for_the_project(compliance_tab, office, qtbot):
+    section = _show_compliance(compliance_tab, qtbot)
+    section.table.setFocus()
+    section.table.selectRow(1)
+    with qtbot.waitSignal(section.project_requested) as requested:
+        QTest.keyClick(section.table, Qt.Key.Key_Return)
+    with office.session() as session:
+        assert requested.args == [session.scalar(select(Project.id).where(Project.code == "CMP-1"))]
+    text = section.detail.toPlainText()
+    assert "CMP-1 — Customer portal" in text and "High risk without owner or mitigation" in text
+    assert "Name an owner and record a mitigation for R1" in text
+
+
+def test_compliance_follows_data_changes_while_shown(compliance_tab, office, qtbot):
+    from pmo_desktop.model import StatusReport
+
+    section = _show_compliance(compliance_tab, qtbot)
+    assert section.chips["missing_status_report"].text() == "Status report missing:  1"
+
+    def add_report(session):
+        project_id = session.scalar(select(Project.id).where(Project.code == "CMP-1"))
+        session.add(StatusReport(project_id=project_id, period_end=dt.date(2026, 10, 30), rag="A"))
+
+    compliance_tab._ctx.write(add_report, entity="status_report")
+    assert section.chips["missing_status_report"].text() == "Status report missing:  0"
+    assert section.model.rowCount() == 4
