@@ -2,7 +2,8 @@
 
 Exit codes a script can rely on:
   0  done, nothing to report
-  1  done, but rows were rejected (import) or problems were found (check)
+  1  done, but rows were rejected (import) or problems were found (check; compliance
+     exceptions are printed by check but never change its exit code: only data integrity does)
   2  a file could not be read, or the command line was wrong
   3  the database could not be opened (locked, unreadable, written by a newer version)
 """
@@ -67,8 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"])
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
 
-    check = sub.add_parser("check", help="check integrity, foreign keys, schema version and the audit chain")
+    check = sub.add_parser("check", help="check integrity, foreign keys, schema version and the audit chain, "
+                                          "then count compliance exceptions (these do not fail the check)")
     _add_database(check)
+    check.add_argument("--today", type=dt.date.fromisoformat,
+                       help="the date compliance is judged on (YYYY-MM-DD; default today)")
     return parser
 
 
@@ -198,10 +202,11 @@ def cmd_template(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .services.integrity import run_checks
+    from .services.integrity import add_compliance, run_checks
 
     db = _open(args)
     report = run_checks(db)
+    add_compliance(db, report, args.today)  # information only: report.ok is the integrity verdict
     for line in report.lines():
         print(line)
     return EXIT_OK if report.ok else EXIT_PROBLEMS

@@ -1,13 +1,21 @@
-"""`pmo-desktop check`: is the database whole, consistent and its audit trail unbroken?"""
+"""`pmo-desktop check`: is the database whole, consistent and its audit trail unbroken?
+
+``run_checks`` decides the verdict (data integrity only). ``add_compliance`` then counts the
+governance compliance exceptions per rule into the same report, for information: they are
+printed after the checks and never make the check fail.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..analytics.governance import RULE_ORDER, RULE_TITLES, compliance_exceptions, enabled_rules
 from ..model.audit import AuditEvent, AuditHead, verify_chain
-from ..model.database import Database, is_at_head
+from ..model.database import Database, is_at_head, load_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +25,24 @@ class CheckResult:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class ComplianceCount:
+    """How many exceptions one compliance rule has (None: the rule is switched off)."""
+
+    rule: str
+    title: str
+    count: int | None
+
+
 @dataclass
 class CheckReport:
-    """Every check run, in order, with what it found."""
+    """Every check run, in order, with what it found; compliance counts when ``add_compliance`` ran."""
 
     database: str
     results: list[CheckResult] = field(default_factory=list)
+    compliance: list[ComplianceCount] | None = None
+    compliance_day: dt.date | None = None
+    compliance_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -36,6 +56,21 @@ class CheckReport:
         out += [f"  [{'ok' if r.ok else 'FAIL'}] {r.name}: {r.detail}" for r in self.results]
         failed = sum(not r.ok for r in self.results)
         out.append("All checks passed." if not failed else f"{failed} check(s) failed.")
+        return out + self._compliance_lines()
+
+    def _compliance_lines(self) -> list[str]:
+        if self.compliance is None and self.compliance_error is None:
+            return []
+        day = self.compliance_day.strftime("%d %b %Y") if self.compliance_day else "today"
+        out = ["", f"Compliance exceptions on {day} (reported only: they do not make the check fail; "
+                   "only data integrity does):"]
+        if self.compliance_error is not None:
+            return out + [f"  could not be counted: {self.compliance_error}"]
+        width = max(len(c.title) for c in self.compliance)
+        for c in self.compliance:
+            out.append(f"  {c.title:<{width}}  {'off' if c.count is None else c.count:>5}")
+        total = sum(c.count or 0 for c in self.compliance)
+        out.append(f"  {'Total':<{width}}  {total:>5}")
         return out
 
 
@@ -85,3 +120,25 @@ def run_checks(db: Database) -> CheckReport:
         report.add("connection", True, "server answers")
     _check_audit(db, report)
     return report
+
+
+def add_compliance(db: Database, report: CheckReport, today: dt.date | None = None) -> None:
+    """Count the compliance exceptions per rule on ``today`` into ``report``; nothing is written.
+
+    The counts are information for the office: ``report.ok`` stays what the integrity checks
+    decided. A database too damaged to query records why instead of the counts.
+    """
+    day = today or dt.date.today()
+    report.compliance_day = day
+    try:
+        with db.session() as session:
+            settings = load_settings(session)
+            found = compliance_exceptions(session, day, settings)
+            enabled = set(enabled_rules(settings))
+    except SQLAlchemyError as exc:
+        report.compliance_error = str(exc.orig if getattr(exc, "orig", None) is not None else exc).splitlines()[0]
+        return
+    counts = {rule: 0 for rule in enabled}
+    for exception in found:
+        counts[exception.rule] += 1
+    report.compliance = [ComplianceCount(rule, RULE_TITLES[rule], counts.get(rule)) for rule in RULE_ORDER]
