@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from ...model.enums import PmoType
+from ...services.resources import update_allocation
 from ..context import AppContext
 from ..undo import run_undoable
 
@@ -93,3 +95,55 @@ def undoable_delete(ctx: AppContext, text: str, entity: str, delete: Callable[[S
     """Delete a row now; undo restores it exactly from the snapshot the delete returned."""
     command = _Deletion(delete, restore, row_id, version)
     return run_undoable(ctx, text, command.do, command.undo, entity=entity)
+
+
+class _AllocationUpdate:
+    """Save new values over an allocation; undo puts the old ones back.
+
+    ``refuse`` (a directive PMO) applies to the edit only: undo always restores what was there.
+    ``touched`` is told which people's hours are about to change, before every write.
+    """
+
+    def __init__(self, allocation_id: int, data: Any, version: int | None, old_person_id: int | None,
+                 refuse: bool, touched: Callable[[set[int]], None] | None):
+        self._id, self._data, self._version = allocation_id, data, version
+        self._people = {p for p in (old_person_id, data.person_id) if p is not None}
+        self._refuse, self._touched = refuse, touched
+        self._before: Any = None
+
+    def _tell(self) -> None:
+        if self._touched is not None:
+            self._touched(self._people)
+
+    def do(self, session: Session) -> Any:
+        self._tell()
+        saved = update_allocation(session, self._id, self._data, self._version,
+                                  refuse_over_allocation=self._refuse)
+        self._version = saved.version
+        if self._before is None:
+            self._before = saved.before
+        return saved
+
+    def undo(self, session: Session, _result: Any) -> None:
+        self._tell()
+        self._version = update_allocation(session, self._id, self._before, self._version).version
+
+
+def undoable_allocation_update(ctx: AppContext, text: str, allocation_id: int, data: Any, version: int | None, *,
+                               old_person_id: int | None = None, refuse_over_allocation: bool = False,
+                               touched: Callable[[set[int]], None] | None = None) -> Any:
+    """Save an allocation's new values now (possibly moving it to another person or project); undoable.
+
+    With ``refuse_over_allocation`` an edit that over-allocates the person raises ValidationError
+    and nothing is written or pushed.
+    """
+    command = _AllocationUpdate(allocation_id, data, version, old_person_id, refuse_over_allocation, touched)
+    return run_undoable(ctx, text, command.do, command.undo, entity="allocation")
+
+
+def refuses_over_allocation(ctx: AppContext) -> bool:
+    """True in a directive PMO, where over-allocating someone is refused rather than warned about."""
+    try:
+        return PmoType(ctx.settings.pmo_type) is PmoType.DIRECTIVE
+    except ValueError:
+        return False

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QKeySequence, QPalette, QShortcut
-from PySide6.QtWidgets import QApplication, QMessageBox, QTableView, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTableView, QWidget
 
 from ...services import resources as svc
 from ...services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
@@ -21,7 +21,13 @@ from ..forms.ui_person_panel import Ui_PersonPanel
 from ..models.row_table_model import Column, Kind, RowTableModel
 from .absence_dialog import AbsenceDialog
 from .allocation_dialog import AllocationDialog, describe_period
-from .commands import undoable_create, undoable_delete, undoable_update
+from .commands import (
+    refuses_over_allocation,
+    undoable_allocation_update,
+    undoable_create,
+    undoable_delete,
+    undoable_update,
+)
 from .conflict import resolve_conflict
 from .inline_errors import InlineErrors
 from .table_setup import setup_table
@@ -62,6 +68,18 @@ class DatedRowsModel(RowTableModel):
             if end is not None and end < self.today:
                 return QBrush(QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
         return super().data(index, role)
+
+
+def show_message_in(label: QLabel, text: str, kind: str = "info") -> None:
+    """Show ``text`` in a message label: "info" (green), "warning" (amber) or "error" (red)."""
+    background, border = _MESSAGE_STYLES[kind]
+    label.setStyleSheet(
+        f"QLabel {{ background: {background}; border: 1px solid {border}; border-left: 4px solid {border};"
+        f" border-radius: 4px; padding: 6px 8px; color: #1f1f1f; }}"
+    )
+    label.setProperty("kind", kind)
+    label.setText(text)
+    label.show()
 
 
 def _working_days(start: dt.date, end: dt.date) -> int:
@@ -170,15 +188,7 @@ class PersonPanel(QWidget):
 
     def show_message(self, text: str, kind: str = "info") -> None:
         """Show ``text`` under the heading: "info" (green), "warning" (amber) or "error" (red)."""
-        background, border = _MESSAGE_STYLES[kind]
-        label = self.ui.message_label
-        label.setStyleSheet(
-            f"QLabel {{ background: {background}; border: 1px solid {border}; border-left: 4px solid {border};"
-            f" border-radius: 4px; padding: 6px 8px; color: #1f1f1f; }}"
-        )
-        label.setProperty("kind", kind)
-        label.setText(text)
-        label.show()
+        show_message_in(self.ui.message_label, text, kind)
 
     def clear_message(self) -> None:
         self.ui.message_label.clear()
@@ -489,7 +499,8 @@ class PersonPanel(QWidget):
     def _submit_new_allocation(self, data: svc.AllocationInput) -> bool:
         saved = undoable_create(
             self.ctx, f"Allocate {self._loaded_name}", "allocation",
-            lambda session: svc.create_allocation(session, data),
+            lambda session: svc.create_allocation(session, data,
+                                                  refuse_over_allocation=refuses_over_allocation(self.ctx)),
             lambda session, row_id: svc.delete_allocation(session, row_id), svc.restore_allocation,
         )
         self._report_allocation(saved, "Allocation added.")
@@ -508,8 +519,9 @@ class PersonPanel(QWidget):
 
     def _submit_allocation_edit(self, allocation_id: int, version: int | None, data: svc.AllocationInput) -> bool:
         try:
-            saved = undoable_update(self.ctx, f"Edit allocation of {self._loaded_name}", "allocation",
-                                    svc.update_allocation, allocation_id, data, version)
+            saved = undoable_allocation_update(self.ctx, f"Edit allocation of {self._loaded_name}", allocation_id,
+                                               data, version, old_person_id=data.person_id,
+                                               refuse_over_allocation=refuses_over_allocation(self.ctx))
         except ConflictError as exc:
             choice = resolve_conflict(self, exc)
             if choice == "mine" and not exc.deleted:

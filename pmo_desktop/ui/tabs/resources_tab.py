@@ -1,8 +1,12 @@
 """The Resources tab: everyone in the office with this week's utilisation, and a panel to edit them.
 
-The left side is a vertical splitter (``content_splitter``) that holds the people table; the
-heat map and the demand-versus-capacity charts join it there as further panes. The right side
-is the person panel.
+The left side is a vertical splitter (``content_splitter``): the utilisation heat map above the
+people table. The right side is the person panel. Clicking a heat-map cell selects the person
+and opens that week's allocations with quick fixes (change, end early, move to someone else).
+
+Nothing is read in the constructor: the main window calls ``refresh()`` when the tab is first
+shown. After an edit made from the heat map only the people it touched are re-read; any other
+change re-computes the whole heat map.
 """
 
 from __future__ import annotations
@@ -12,19 +16,20 @@ import datetime as dt
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QLabel,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from ...analytics import resources as an
 from ...services.resources import OVER_ALLOCATED, PEAK_WEEKS, PersonRow, person_rows
 from ..context import AppContext
-from ..resources.people_model import BAND_NAMES, COL, PeopleTableModel
+from ..resources.heat_map import HeatMapPane
+from ..resources.people_model import COL, PeopleTableModel
 from ..resources.person_panel import PersonPanel
 from ..resources.table_setup import select_record, setup_table
-from ..theme import UTILISATION_BANDS
+from ..resources.week_dialog import WeekAllocationsDialog
 from ..widgets.filter_bar import FilterBar
 
 #: Changes that alter what this tab shows ("*" after imports, undo of a batch, a new database).
@@ -33,20 +38,6 @@ WATCHED_ENTITIES = frozenset({"person", "allocation", "absence", "project", "rol
 
 def _is_over_allocated(row: PersonRow) -> bool:
     return row.over_allocated
-
-
-def _band_legend() -> QLabel:
-    bounds = ("under 60%", "60–90%", "90–105%", "over 105%")
-    swatches = "&nbsp;&nbsp;".join(
-        f"<span style='background:{colour}; color:{colour};'>&nbsp;■&nbsp;</span>&nbsp;{bound}"
-        for (_low, colour), bound in zip(UTILISATION_BANDS, bounds, strict=True)
-    )
-    legend = QLabel(f"Utilisation:&nbsp;&nbsp;{swatches}")
-    legend.setObjectName("utilisation_legend")
-    legend.setToolTip("Colours of the Utilisation and Peak columns and of the timeline bars: "
-                      + ", ".join(BAND_NAMES))
-    legend.setProperty("role", "hint")
-    return legend
 
 
 class ResourcesTab(QWidget):
@@ -73,7 +64,6 @@ class ResourcesTab(QWidget):
         )
         # After the role and team choices, before "Clear filters".
         self.filter_bar.layout().insertWidget(2, self.over_allocated_check)
-        self.filter_bar.layout().addWidget(_band_legend())
 
         self.table = QTableView(self)
         self.table.setObjectName("people_table")
@@ -85,7 +75,13 @@ class ResourcesTab(QWidget):
         self.content_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.content_splitter.setObjectName("resources_content_splitter")
         self.content_splitter.setChildrenCollapsible(False)
+        self.heat_map = HeatMapPane(ctx, self)
+        self.week_dialog: WeekAllocationsDialog | None = None
+        self.content_splitter.addWidget(self.heat_map)
         self.content_splitter.addWidget(self.table)
+        self.content_splitter.setStretchFactor(0, 3)
+        self.content_splitter.setStretchFactor(1, 2)
+        self.content_splitter.setSizes([430, 330])
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("resources_splitter")
         self.splitter.setChildrenCollapsible(False)
@@ -109,7 +105,9 @@ class ResourcesTab(QWidget):
         self.model.layoutChanged.connect(self._on_model_layout_changed)
         self.panel.person_saved.connect(self.select_person)
         self.panel.person_cleared.connect(self._on_panel_person_cleared)
+        self.heat_map.cell_activated.connect(self._on_heat_map_cell_activated)
         ctx.data_changed.connect(self._on_ctx_data_changed)
+        ctx.settings_changed.connect(self.heat_map.mark_dirty)
 
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -124,10 +122,14 @@ class ResourcesTab(QWidget):
             self._select(self.panel.person_id)
         finally:
             self._syncing = False
+        self.heat_map.refresh()
         if first_time and self.panel.person_id is None and not self.panel.is_new and self.model.rowCount():
             self.table.selectRow(0)  # show someone rather than an empty panel
         else:
             self.panel.reload()
+        self.heat_map.view.set_selected(self.panel.person_id, scroll=not first_time)
+        if first_time:
+            self.heat_map.view.verticalScrollBar().setValue(0)  # open on the most over-allocated
 
     def select_person(self, person_id: int) -> None:
         """Select ``person_id`` in the table (when not filtered out) and show them in the panel."""
@@ -138,6 +140,7 @@ class ResourcesTab(QWidget):
             self._syncing = False
         if self.panel.person_id != person_id:
             self.panel.load(person_id)
+        self.heat_map.view.set_selected(person_id)
 
     def selected_person_id(self) -> int | None:
         index = self.table.selectionModel().currentIndex()
@@ -155,6 +158,8 @@ class ResourcesTab(QWidget):
     def _on_ctx_data_changed(self, entity: str) -> None:
         if entity not in WATCHED_ENTITIES or not self._loaded:
             return
+        if entity != "allocation" or not self.heat_map.has_pending_change():
+            self.heat_map.mark_dirty()  # not an edit that named the people it touched
         if self.isVisible():
             self.refresh()
         else:
@@ -183,6 +188,33 @@ class ResourcesTab(QWidget):
             self._select(self.panel.person_id)
         finally:
             self._syncing = False
+
+    def _on_heat_map_cell_activated(self, key, week: int, monday: dt.date) -> None:
+        if not isinstance(key, int):
+            # A role or team row: filter the table to its people.
+            column = COL["role"] if self.heat_map.group == "role" else COL["team"]
+            self.filter_bar.set_choice(column, key if key not in (an.NO_ROLE, an.NO_TEAM) else None)
+            return
+        if key != self.panel.person_id:
+            if not self.panel.confirm_discard():
+                return
+            self.select_person(key)
+        self.open_week(key, monday)
+
+    def open_week(self, person_id: int, monday: dt.date) -> WeekAllocationsDialog:
+        """Show the person's allocations in the week starting ``monday`` (one such window at a time)."""
+        if self.week_dialog is not None:
+            self.week_dialog.close()
+        dialog = WeekAllocationsDialog(self.ctx, person_id, monday, figures=lambda: self.heat_map.figures,
+                                       touched=self.heat_map.note_change, parent=self)
+        dialog.destroyed.connect(lambda *_: self._forget_week_dialog(dialog))
+        self.week_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _forget_week_dialog(self, dialog: WeekAllocationsDialog) -> None:
+        if self.week_dialog is dialog:
+            self.week_dialog = None
 
     def _on_panel_person_cleared(self) -> None:
         self._syncing = True
