@@ -182,7 +182,7 @@ def write_audit_records(conn: Connection, context: AuditContext, records: Sequen
         rows.append({
             "at": at, "actor": context.actor, "source": context.source.value, "batch_id": context.batch_id,
             "entity": record.entity, "entity_id": record.entity_id, "action": record.action.value,
-            "changes": record.changes, "note": note, "prev_hash": prev_hash, "hash": digest,
+            "changes": dict(sorted(record.changes.items())), "note": note, "prev_hash": prev_hash, "hash": digest,
             "created_at": at, "updated_at": at,
         })
         prev_hash = digest
@@ -268,8 +268,11 @@ def _on_after_flush(session: Session, flush_context) -> None:
     conn.info[_FLUSH_FLAG] = False
     records: list[AuditRecord] = []
     records.extend(_insert_record(o) for o in session.new if _is_audited(o))
-    for obj in session.dirty:
-        if _is_audited(obj) and session.is_modified(obj, include_collections=False):
+    # session.dirty is a set: order the updates by table and id so that the same changes always
+    # give the same chain (and a reader of the trail sees them in a stable order).
+    dirty = sorted((o for o in session.dirty if _is_audited(o)), key=lambda o: (o.__tablename__, o.id or 0))
+    for obj in dirty:
+        if session.is_modified(obj, include_collections=False):
             record = _update_record(obj)
             if record is not None:
                 records.append(record)
