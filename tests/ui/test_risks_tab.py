@@ -418,3 +418,197 @@ def test_undo_and_redo_of_a_conversion_and_a_delete(tab, db, ctx, monkeypatch):
     assert stored(db, risk_id).status == "closed" and stored(db, risk_id).became_item_id is not None
     assert ctx.undo_stack.canRedo() and not any(c.isObsolete() for c in
                                                 (ctx.undo_stack.command(i) for i in range(ctx.undo_stack.count())))
+
+
+# -- heat map, patterns and loading ----------------------------------------------------------------------
+
+# The open risks of ITEMS by (likelihood, impact); the closed one (1, 3) and other kinds do not count.
+OPEN_RISK_CELLS = {(4, 5): 1, (3, 3): 1, (2, 4): 1, (2, 2): 1, (3, 5): 1, (4, 3): 1, (2, 5): 1, (4, 4): 1}
+
+
+def add_item(ctx, ids, code, title, likelihood, impact, *, kind="risk", status="open", description=None):
+    """Write an item the way the panel does (one audited transaction, then data_changed)."""
+    ctx.write(raid.create_item, raid.RaidDraft(
+        project_id=ids.get(code), kind=kind, title=title, likelihood=likelihood, impact=impact, status=status,
+        description=description, raised=TODAY - dt.timedelta(days=3)), today=TODAY, entity="raid_item")
+
+
+def project_ids(db) -> dict[str, int]:
+    with db.session() as session:
+        return dict(session.execute(select(Project.code, Project.id)).all())
+
+
+def heat_counts(tab) -> dict[tuple[int, int], int]:
+    """The counts the heat map shows, once its pending redraw (queued after filter changes) has run."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    matrix = tab.heat_map_panel.matrix
+    return {(cell.likelihood, cell.impact): cell.count for cell in matrix.cells() if cell.count}
+
+
+def click_cell(tab, qtbot, likelihood: int, impact: int) -> None:
+    """Click the middle of a heat-map cell on the canvas, as a user would."""
+    from PySide6.QtCore import QPoint
+
+    canvas = tab.heat_map_panel.chart.canvas
+    canvas.draw()
+    x, y = tab.heat_map_panel.heat_map.axes.transData.transform((impact - 0.5, likelihood - 0.5))
+    ratio = canvas.device_pixel_ratio
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(x / ratio), int(canvas.height() - y / ratio)))
+
+
+def test_importing_the_tab_does_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys; import pmo_desktop.ui.tabs.risks_tab; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "[]"
+
+
+def test_building_the_tab_reads_nothing_until_it_is_shown(ctx, qtbot, monkeypatch):
+    sessions = []
+    real_session = ctx.db.session
+    monkeypatch.setattr(ctx.db, "session", lambda *a, **k: sessions.append(1) or real_session(*a, **k))
+    widget = RisksTab(ctx, today=lambda: TODAY)
+    qtbot.addWidget(widget)
+    assert (sessions, widget.is_loaded, widget.model.rowCount()) == ([], False, 0)
+    assert widget.heat_map_panel.chart.canvas is None  # no figure, no matplotlib canvas yet
+    widget.show()
+    assert widget.is_loaded and widget.model.rowCount() == len(ITEMS) and sessions
+    assert widget.heat_map_panel.chart.canvas is not None
+
+
+def test_a_change_while_hidden_marks_the_tab_stale_and_showing_reloads(tab, db, ctx):
+    tab.hide()
+    add_item(ctx, project_ids(db), "DCX-017", "Hidden change", 1, 1)
+    assert tab.model.rowCount() == len(ITEMS)  # not re-read while hidden
+    tab.show()
+    assert tab.model.rowCount() == len(ITEMS) + 1
+    assert heat_counts(tab)[1, 1] == 1
+
+
+def test_heat_map_counts_the_open_risks_by_default(tab):
+    assert tab.current_kind() is None and tab.heat_map_kinds() == ("risk",)
+    assert heat_counts(tab) == OPEN_RISK_CELLS
+    assert tab.heat_map_panel.heat_map.axes.get_title(loc="left") == "Open risks: 8 scored"
+
+
+def test_heat_map_follows_the_kind_switch_and_the_filters(tab):
+    tab.set_kind("issue")
+    assert heat_counts(tab) == {(5, 3): 1, (5, 2): 1, (5, 4): 1, (5, 5): 1}
+    tab.set_kind("risk")
+    tab.filter_bar.set_choice(COLUMN["project"], "DCX-014")
+    assert heat_counts(tab) == {(4, 5): 1, (3, 3): 1}
+
+
+def test_clicking_a_cell_filters_the_register_to_that_likelihood_and_impact(tab, db, ctx, qtbot):
+    ids = project_ids(db)
+    add_item(ctx, ids, "FIN-008", "Second severe risk", 4, 5)
+    add_item(ctx, ids, "FIN-008", "Severe issue", 4, 5, kind="issue")
+    add_item(ctx, ids, "DCX-017", "Closed severe risk", 4, 5, status="closed")
+    assert heat_counts(tab)[4, 5] == 2  # refreshed after each write
+
+    click_cell(tab, qtbot, 4, 5)
+    shown = {(row.title, row.likelihood, row.impact, row.kind, row.status) for row in tab.model.visible_rows()}
+    assert shown == {
+        ("Supplier cannot deliver the identity platform on time", 4, 5, "risk", "open"),
+        ("Second severe risk", 4, 5, "risk", "open"),
+    }
+    assert tab.cell_chip.isVisible() and tab.cell_label.text() == "L4 × I5 · open risks"
+    assert tab.filter_bar.count_label.text() == f"2 of {len(ITEMS) + 3} items"
+    # The heat map keeps showing every cell, with the chosen one outlined.
+    assert heat_counts(tab) == {**OPEN_RISK_CELLS, (4, 5): 2}
+    assert tab.heat_map_panel.heat_map.selected == (4, 5)
+
+    tab.filter_to_cell(2, 4)
+    assert [row.title for row in tab.model.visible_rows()] == ["App store review rejects the release"]
+    qtbot.mouseClick(tab.cell_clear_button, Qt.MouseButton.LeftButton)
+    assert not tab.cell_chip.isVisible() and tab.model.rowCount() == len(ITEMS) + 3
+    assert heat_counts(tab)[4, 5] == 2 and tab.heat_map_panel.heat_map.selected is None
+
+
+def test_a_cell_combines_with_other_filters_and_clear_filters_removes_it(tab, qtbot):
+    tab.filter_to_cell(3, 3)
+    assert visible(tab, "title") == ["Accessibility audit finds blocking defects"]
+    tab.overdue_check.setChecked(True)  # that risk is overdue
+    assert visible(tab, "title") == ["Accessibility audit finds blocking defects"]
+    tab.filter_bar.set_choice(COLUMN["project"], "FIN-003")
+    assert tab.model.rowCount() == 0
+    qtbot.mouseClick(tab.filter_bar.clear_button, Qt.MouseButton.LeftButton)
+    assert tab.model.rowCount() == len(ITEMS) and tab.model.cell is None and not tab.cell_chip.isVisible()
+
+
+def test_clicking_the_chosen_cell_again_removes_the_filter(tab):
+    tab.heat_map_panel.cell_clicked.emit(4, 4)
+    assert visible(tab, "title") == ["Portfolio over-commits the architecture team"]
+    tab.heat_map_panel.cell_clicked.emit(4, 4)
+    assert tab.model.rowCount() == len(ITEMS) and not tab.cell_chip.isVisible()
+
+
+def test_switching_kind_drops_a_cell_chosen_on_another_kind(tab):
+    tab.set_kind("issue")
+    tab.filter_to_cell(5, 5)
+    assert visible(tab, "title") == ["Fit-out contractor went into administration"]
+    tab.set_kind("risk")
+    assert tab.model.cell is None and not tab.cell_chip.isVisible()
+
+
+def test_patterns_list_the_recurring_supplier_with_its_projects_and_a_click_filters(tab, db, ctx, qtbot):
+    ids = project_ids(db)
+    for code in ("DCX-017", "FIN-003", "FIN-008", "EST-002"):
+        add_item(ctx, ids, code, "Northwind Systems may not deliver on time", 3, 4,
+                 description="Northwind Systems is behind on several contracts.")
+    add_item(ctx, ids, None, "Northwind Systems financial stability", 3, 5)  # portfolio-level: not a project
+    patterns = {p.label: p for p in tab.patterns_panel.patterns}
+    assert patterns["Northwind Systems"].projects == ("DCX-017", "EST-002", "FIN-003", "FIN-008")
+    assert tab.patterns_panel.patterns[0].label == "Northwind Systems"
+
+    item = tab.patterns_panel.project_item("Northwind Systems", "FIN-008")
+    assert item.text(0) == "FIN-008 — ERP consolidation"
+    tab.patterns_panel.tree.expandAll()
+    rect = tab.patterns_panel.tree.visualItemRect(item)
+    qtbot.mouseClick(tab.patterns_panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert set(visible(tab, "project")) == {"FIN-008"}
+    assert "Northwind Systems may not deliver on time" in visible(tab, "title")
+
+
+def test_detail_panel_fields_fit_the_panel_at_1440_by_900(tab):
+    tab.resize(1440, 820)  # the tab's share of a 1440x900 window
+    tab.select_item(tab.model.row_id(0))
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    area = tab.panel.ui.scroll_area
+    assert area.widgetResizable()
+    viewport = area.viewport().width()
+    assert area.widget().width() <= viewport
+    for name in ("title_edit", "owner_combo", "due_edit", "mitigation_edit", "cost_spin"):
+        widget = getattr(tab.panel.ui, name)
+        right = widget.mapTo(area.widget(), widget.rect().topRight()).x()
+        assert right <= viewport, f"{name} is cut off at the panel's edge"
+
+
+def test_heat_map_redraw_time_at_20000_items_is_measured(tab, capsys):
+    import time
+
+    base = tab.model.visible_rows()[0]
+    rows = [base._replace(id=10_000 + n, likelihood=n % 5 + 1, impact=n // 5 % 5 + 1, kind="risk", status="open")
+            for n in range(20_000)]
+    tab.model.set_rows(rows)
+    tab.update_heat_map()
+    tab.heat_map_panel.chart.draw_now()
+    timings = []
+    for n in range(5):
+        start = time.perf_counter()
+        tab.filter_to_cell(n + 1, 5 - n)
+        tab.update_heat_map()
+        tab.heat_map_panel.chart.draw_now()
+        timings.append(time.perf_counter() - start)
+    assert tab.heat_map_panel.matrix.total == 20_000
+    with capsys.disabled():
+        print(f"\nheat map: filter to a cell + recount + redraw at 20,000 items: "
+              f"{min(timings) * 1000:.0f}-{max(timings) * 1000:.0f} ms")

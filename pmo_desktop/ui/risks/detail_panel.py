@@ -99,7 +99,7 @@ class RaidDetailPanel(QWidget):
         }
         self._setup_editors()
         self._connect()
-        self.reload_choices()
+        # Nothing is read here: pickers fill on the owner's first refresh() (the tab loads when shown).
         self.clear()
 
     # -- set-up ------------------------------------------------------------------------------
@@ -113,7 +113,6 @@ class RaidDetailPanel(QWidget):
             combo.addItem(NONE_TEXT, None)
             for value, word in LIKELIHOOD_WORDS.items():
                 combo.addItem(f"{value} · {word}", value)
-        ui.cost_spin.setPrefix(self.ctx.currency_symbol)
         ui.score_label.setAutoFillBackground(False)
         for label in set(self._error_labels.values()) | {ui.item_error, ui.form_error}:
             label.hide()
@@ -145,6 +144,7 @@ class RaidDetailPanel(QWidget):
 
     def reload_choices(self) -> None:
         """Re-read projects, categories and owners for the pickers, keeping what is shown."""
+        self.ui.cost_spin.setPrefix(self.ctx.currency_symbol)
         projects = self.ctx.read(raid.project_choices)
         categories = self.ctx.read(raid.category_choices)
         owners = self.ctx.read(raid.owner_choices)

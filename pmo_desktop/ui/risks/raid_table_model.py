@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
@@ -53,13 +54,79 @@ DISPLAY_ORDER: tuple[str, ...] = (
 
 
 class RaidTableModel(RowTableModel):
-    """RowTableModel over ``RaidRow`` tuples, with the register's own colours."""
+    """RowTableModel over ``RaidRow`` tuples, with the register's own colours.
+
+    Besides the text and column filters it has two conditions of its own, combined into the row
+    predicate: "overdue only" and a heat-map cell (open items of some kinds at one likelihood and
+    impact). ``scope_rows()`` gives what every filter but the cell lets through: what the heat map counts.
+    """
 
     def __init__(self, parent=None, *, currency: str = "£", today: dt.date | None = None):
         super().__init__(RAID_COLUMNS, parent, currency=currency)
         self.today = today or dt.date.today()
         self._score = COLUMN["score"]
         self._due = COLUMN["due"]
+        self._overdue_only = False
+        self._cell: tuple[int, int] | None = None
+        self._cell_kinds: frozenset[str] = frozenset()
+
+    # -- the register's own filters ----------------------------------------------------------------
+    @property
+    def overdue_only(self) -> bool:
+        return self._overdue_only
+
+    @property
+    def cell(self) -> tuple[int, int] | None:
+        """The heat-map cell (likelihood, impact) the register is filtered to, if any."""
+        return self._cell
+
+    @property
+    def cell_kinds(self) -> frozenset[str]:
+        """The kinds the heat-map cell filter keeps."""
+        return self._cell_kinds
+
+    def set_overdue_only(self, on: bool) -> None:
+        """Show only items past their due date that are not closed (as of ``today``)."""
+        self._overdue_only = on
+        self.set_predicate(self._combined_predicate())
+
+    def set_cell(self, cell: tuple[int, int] | None, kinds: Sequence[str] = ()) -> None:
+        """Show only open items of ``kinds`` with this (likelihood, impact); None clears the cell."""
+        self._cell = cell
+        self._cell_kinds = frozenset(kinds)
+        self.set_predicate(self._combined_predicate())
+
+    def clear_filters(self) -> None:
+        self._overdue_only, self._cell = False, None
+        super().clear_filters()
+
+    def _combined_predicate(self) -> Callable[[RaidRow], bool] | None:
+        if not self._overdue_only and self._cell is None:
+            return None
+
+        def keep(row: RaidRow) -> bool:
+            # Reads the cell at call time, so that scope_rows() can leave it out for a moment.
+            if self._overdue_only and not is_overdue(row, self.today):
+                return False
+            cell = self._cell
+            if cell is not None:
+                return ((row.likelihood, row.impact) == cell and row.status != RaidStatus.CLOSED
+                        and row.kind in self._cell_kinds)
+            return True
+
+        return keep
+
+    def scope_rows(self) -> list[RaidRow]:
+        """The rows every filter except the heat-map cell lets through (unsorted when a cell is set)."""
+        if self._cell is None:
+            return self.visible_rows()
+        saved = self._view, self._sort_column, self._cell
+        self._sort_column, self._cell = None, None
+        try:
+            self._rebuild_view()
+            return self.visible_rows()
+        finally:
+            self._view, self._sort_column, self._cell = saved
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if index.isValid() and index.column() in (self._score, self._due):

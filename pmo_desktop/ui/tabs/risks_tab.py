@@ -1,18 +1,25 @@
-"""The Risks tab: the RAID register across the portfolio, its filters, and the item's detail panel."""
+"""The Risks tab: the RAID register across the portfolio, its heat map, patterns, filters and detail panel.
+
+Nothing is read when the tab is built: it loads on first show, and data changes while it is hidden
+only mark it stale. The heat map counts what the register's filters let through (except its own
+cell), so it always describes the rows below it; clicking a cell filters the register to that cell.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QCheckBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QSplitter,
     QTableView,
     QToolButton,
@@ -20,12 +27,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...analytics import risks as risk_analytics
+from ...analytics.risks import Matrix, RiskThresholds
 from ...model import RaidKind, RaidStatus
 from ...services import raid
 from ...services.raid import ScoreBand
 from ..context import AppContext
 from ..risks.commands import RaidCommands
 from ..risks.detail_panel import RaidDetailPanel
+from ..risks.heat_map_panel import HeatMapPanel
+from ..risks.patterns_panel import PatternsPanel
 from ..risks.raid_table_model import COLUMN, DISPLAY_ORDER, RAID_COLUMNS, RaidTableModel
 from ..widgets.filter_bar import FilterBar
 
@@ -49,9 +60,24 @@ QToolButton:hover:!checked { background: rgba(47, 111, 189, 0.10); }
 QToolButton:checked { background: #2f6fbd; color: #ffffff; border-color: #275d9f; }
 """
 
+# The heat-map cell filter, shown as a removable chip next to the other filters.
+_CHIP_STYLE = """
+QFrame#cell_chip { background: rgba(47, 111, 189, 0.12); border: 1px solid rgba(47, 111, 189, 0.55);
+                   border-radius: 11px; }
+QFrame#cell_chip QLabel { color: #1d3f73; font-weight: 600; padding-left: 4px; }
+QFrame#cell_chip QToolButton { border: none; color: #1d3f73; font-weight: 700; padding: 0 4px; }
+QFrame#cell_chip QToolButton:hover { color: #c0392b; }
+"""
+
+PATTERN_MIN_PROJECTS = 3
+"""A pattern must recur in the open risks of at least this many projects."""
+
+HEAT_MAP_HEIGHT = 330
+"""The heat-map pane's starting height over the register."""
+
 
 class RisksTab(QWidget):
-    """Register on the left (sortable, filterable), the selected item's panel on the right."""
+    """Heat map and patterns over the register on the left, the selected item's panel on the right."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  *, today: Callable[[], dt.date] = dt.date.today):
@@ -59,8 +85,11 @@ class RisksTab(QWidget):
         self.ctx = ctx
         self._today = today
         self._restoring_selection = False
+        # Loaded on first show; a change while hidden marks the tab stale until it is shown again.
+        self._loaded = False
+        self._stale = True
 
-        self.model = RaidTableModel(self, currency=ctx.currency_symbol, today=today())
+        self.model = RaidTableModel(self, today=today())  # currency and rows arrive with refresh()
         self.commands = RaidCommands(ctx)
         self.table = self._build_table()
         self.filter_bar = self._build_filter_bar()
@@ -68,13 +97,22 @@ class RisksTab(QWidget):
         self.overdue_check = QCheckBox("Overdue only", self)
         self.overdue_check.setObjectName("overdue_check")
         self.overdue_check.setToolTip("Only items past their due date that are not closed")
+        self.cell_chip, self.cell_label, self.cell_clear_button = self._build_cell_chip()
+        self.heat_map_panel = HeatMapPanel(self)
+        self.heat_map_panel.setObjectName("heat_map_panel")
+        self.patterns_panel = PatternsPanel(self)
+        self.patterns_panel.setObjectName("patterns_panel")
         self.panel = RaidDetailPanel(ctx, self.commands, self, today=today)
         self.panel.setObjectName("raid_detail_panel")
+        # Filter and sort changes arrive in bursts (a reset, then a re-sort): redraw once after them.
+        self._heat_map_timer = QTimer(self)
+        self._heat_map_timer.setSingleShot(True)
+        self._heat_map_timer.setInterval(0)
+        self._heat_map_timer.timeout.connect(self.update_heat_map)
         self._lay_out()
         self._connect()
         self.model.sort(COLUMN["score"], Qt.SortOrder.DescendingOrder)
         self.table.horizontalHeader().setSortIndicator(COLUMN["score"], Qt.SortOrder.DescendingOrder)
-        self.refresh()
 
     # -- building ------------------------------------------------------------------------------
     def _build_table(self) -> QTableView:
@@ -131,18 +169,52 @@ class RisksTab(QWidget):
         group.button(0).setChecked(True)
         return switch, group
 
+    def _build_cell_chip(self) -> tuple[QFrame, QLabel, QToolButton]:
+        chip = QFrame(self)
+        chip.setObjectName("cell_chip")
+        chip.setStyleSheet(_CHIP_STYLE)
+        layout = QHBoxLayout(chip)
+        layout.setContentsMargins(6, 1, 2, 1)
+        layout.setSpacing(2)
+        label = QLabel(chip)
+        label.setObjectName("cell_label")
+        clear = QToolButton(chip)
+        clear.setObjectName("cell_clear_button")
+        clear.setText("✕")
+        clear.setToolTip("Remove the heat-map filter")
+        clear.setCursor(Qt.CursorShape.PointingHandCursor)
+        layout.addWidget(label)
+        layout.addWidget(clear)
+        chip.hide()
+        return chip, label, clear
+
     def _lay_out(self) -> None:
         switch_row = QHBoxLayout()
         switch_row.addWidget(self.kind_switch)
         switch_row.addSpacing(16)
         switch_row.addWidget(self.overdue_check)
+        switch_row.addSpacing(12)
+        switch_row.addWidget(self.cell_chip)
         switch_row.addStretch(1)
 
-        # The register's column: the table now; charts over the register can join this splitter.
+        # Over the register: the heat map of what it shows, and the patterns across projects.
+        charts = QFrame(self)
+        charts.setObjectName("risk_charts")
+        charts.setFrameShape(QFrame.Shape.StyledPanel)
+        charts_layout = QHBoxLayout(charts)
+        charts_layout.setContentsMargins(8, 6, 8, 6)
+        charts_layout.setSpacing(16)
+        charts_layout.addWidget(self.heat_map_panel)
+        charts_layout.addWidget(self.patterns_panel, 1)
+
         self.register_splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.register_splitter.setObjectName("register_splitter")
         self.register_splitter.setChildrenCollapsible(False)
+        self.register_splitter.addWidget(charts)
         self.register_splitter.addWidget(self.table)
+        self.register_splitter.setStretchFactor(0, 0)
+        self.register_splitter.setStretchFactor(1, 1)
+        self.register_splitter.setSizes([HEAT_MAP_HEIGHT, 500])
 
         register = QWidget(self)
         register_layout = QVBoxLayout(register)
@@ -168,10 +240,15 @@ class RisksTab(QWidget):
 
     def _connect(self) -> None:
         self.ctx.data_changed.connect(self._on_data_changed)
-        self.ctx.settings_changed.connect(self.refresh)
+        self.ctx.settings_changed.connect(self._on_settings_changed)
         self.kind_group.idToggled.connect(self._on_kind_toggled)
         self.overdue_check.toggled.connect(self._on_overdue_toggled)
         self.filter_bar.clear_button.clicked.connect(self._on_filters_cleared)
+        self.model.modelReset.connect(self._heat_map_timer.start)
+        self.model.layoutChanged.connect(self._heat_map_timer.start)
+        self.heat_map_panel.cell_clicked.connect(self._on_heat_map_panel_cell_clicked)
+        self.cell_clear_button.clicked.connect(self.clear_cell)
+        self.patterns_panel.project_clicked.connect(self.filter_to_project)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.panel.item_saved.connect(self.select_item)
         self.panel.open_item.connect(self._on_open_item)
@@ -185,21 +262,99 @@ class RisksTab(QWidget):
             shortcut.activated.connect(slot)
 
     # -- data ------------------------------------------------------------------------------------
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the register has been read at least once (it is not until the tab is first shown)."""
+        return self._loaded
+
     def refresh(self) -> None:
-        """Re-read the register, keeping filters, sort order and the selected item."""
+        """Re-read the register and the patterns, keeping filters, sort order and the selected item."""
         today = self._today()
         self.model.today = today
         self.model.currency = self.ctx.currency_symbol
         selected = self.selected_id()
         self.model.set_rows(self.ctx.read(raid.raid_rows, today))
+        self._loaded, self._stale = True, False
         self.filter_bar.refresh_choices()
         self._apply_overdue()
         self._restore_selection(selected)
         self.panel.refresh()
+        self._refresh_patterns()
+        self.update_heat_map()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def _on_data_changed(self, entity: str) -> None:
-        if entity in REFRESH_ON:
+        if entity not in REFRESH_ON:
+            return
+        if self.isVisible():
             self.refresh()
+        else:
+            self._stale = True
+
+    def _on_settings_changed(self) -> None:
+        # Thresholds and currency live in the settings: same rule as a data change.
+        self._on_data_changed("*")
+
+    def _refresh_patterns(self) -> None:
+        found = self.ctx.read(risk_analytics.patterns, PATTERN_MIN_PROJECTS)
+        names = {choice.code: choice.name for choice in self.ctx.read(raid.project_choices)}
+        self.patterns_panel.set_patterns(found, min_projects=PATTERN_MIN_PROJECTS, project_names=names)
+
+    # -- heat map ----------------------------------------------------------------------------------
+    def heat_map_kinds(self) -> tuple[str, ...]:
+        """The kinds the heat map counts: the kind switch's, or risks when it shows every kind."""
+        return (self.current_kind() or RaidKind.RISK.value,)
+
+    def thresholds(self) -> RiskThresholds:
+        settings = self.ctx.settings
+        return RiskThresholds(settings.risk_amber_score or raid.DEFAULT_AMBER_SCORE,
+                              settings.risk_red_score or raid.DEFAULT_RED_SCORE)
+
+    def heat_map_matrix(self) -> Matrix:
+        """Open items of the heat map's kinds among the rows the filters let through (the cell aside)."""
+        kinds = self.heat_map_kinds()
+        closed = RaidStatus.CLOSED.value
+        pairs = [(row.likelihood, row.impact) for row in self.model.scope_rows()
+                 if row.kind in kinds and row.status != closed]
+        return Matrix.from_pairs(pairs, self.thresholds(), kinds=kinds)
+
+    def update_heat_map(self) -> None:
+        """Redraw the heat map for the current scope (only once the tab has data and is on screen)."""
+        self._heat_map_timer.stop()
+        if not self._loaded or not self.isVisible():
+            return
+        matrix = self.heat_map_matrix()
+        self.heat_map_panel.show_matrix(matrix, matrix.thresholds, selected=self.model.cell)
+
+    def filter_to_cell(self, likelihood: int, impact: int) -> None:
+        """Show only the open items of the heat map's kinds at this likelihood and impact."""
+        self.model.set_cell((likelihood, impact), self.heat_map_kinds())
+        kinds = " and ".join(f"{kind}s" for kind in self.heat_map_kinds())
+        self.cell_label.setText(f"L{likelihood} × I{impact} · open {kinds}")
+        self.cell_chip.setToolTip(
+            f"Likelihood {likelihood} ({raid.LIKELIHOOD_WORDS[likelihood].lower()}) × impact {impact} "
+            f"({raid.LIKELIHOOD_WORDS[impact].lower()}), from the heat map")
+        self.cell_chip.show()
+
+    def clear_cell(self) -> None:
+        """Remove the heat-map cell filter."""
+        self.model.set_cell(None)
+        self.cell_chip.hide()
+
+    def _on_heat_map_panel_cell_clicked(self, likelihood: int, impact: int) -> None:
+        # A second click on the selected cell removes the filter, like a toggle.
+        if self.model.cell == (likelihood, impact):
+            self.clear_cell()
+        else:
+            self.filter_to_cell(likelihood, impact)
+
+    def filter_to_project(self, code: str) -> None:
+        """Show only the items of project ``code`` (from the patterns list)."""
+        self.filter_bar.set_choice(COLUMN["project"], code)
 
     def selected_id(self) -> int | None:
         index = self.table.selectionModel().currentIndex()
@@ -243,26 +398,27 @@ class RisksTab(QWidget):
     def _on_kind_toggled(self, _id: int, checked: bool) -> None:
         if checked:
             kind = self.current_kind()
+            if self.model.cell is not None and set(self.heat_map_kinds()) != self.model.cell_kinds:
+                # The cell was picked on another kind's heat map: it no longer describes what is shown.
+                self.clear_cell()
             self.model.set_column_filter(COLUMN["kind"], [kind] if kind else None)
 
     def _on_overdue_toggled(self, _checked: bool) -> None:
         self._apply_overdue()
 
     def _apply_overdue(self) -> None:
-        if self.overdue_check.isChecked():
-            today = self._today()
-            self.model.set_predicate(lambda row: raid.is_overdue(row, today))
-        else:
-            self.model.set_predicate(None)
+        self.model.today = self._today()
+        self.model.set_overdue_only(self.overdue_check.isChecked())
 
     def _on_filters_cleared(self) -> None:
-        # The filter bar cleared every filter on the model; bring the switch and the box in line.
+        # The filter bar cleared every filter on the model; bring the switch, the box and the chip in line.
         for widget in (self.kind_group, self.overdue_check):
             widget.blockSignals(True)
         self.kind_group.button(0).setChecked(True)
         self.overdue_check.setChecked(False)
         for widget in (self.kind_group, self.overdue_check):
             widget.blockSignals(False)
+        self.cell_chip.hide()
 
     def _clear_all_filters(self) -> None:
         self.filter_bar.clear()

@@ -1,0 +1,109 @@
+"""Cross-project patterns beside the heat map: what recurs in the open risks of several projects, and where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from ...analytics.risks import Pattern
+
+PROJECT_ROLE = Qt.ItemDataRole.UserRole + 1
+KIND_WORDS = {"term": "Named", "category": "Category", "owner": "Owner"}
+
+
+class PatternsPanel(QWidget):
+    """A tree of patterns, each with its projects; clicking a project emits ``project_clicked(code)``."""
+
+    project_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.heading = QLabel("Cross-project patterns", self)
+        self.heading.setObjectName("patterns_heading")
+        self.heading.setStyleSheet("font-weight: 600;")
+        self.hint = QLabel(self)
+        self.hint.setObjectName("patterns_hint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: palette(placeholder-text);")
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("patterns_tree")
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Pattern", "What", "Projects"])
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.patterns: list[Pattern] = []
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.tree, 1)
+        self.tree.itemClicked.connect(self._on_tree_item_clicked)
+        self.tree.itemActivated.connect(self._on_tree_item_activated)
+        self.set_patterns([], min_projects=3)
+
+    def set_patterns(self, patterns: Sequence[Pattern], *, min_projects: int,
+                     project_names: dict[str, str] | None = None) -> None:
+        """List ``patterns`` (kept in their order), each expandable to its projects."""
+        self.patterns = list(patterns)
+        names = project_names or {}
+        self.hint.setText(
+            f"Suppliers, themes, categories and owners in the open risks of {min_projects} or more projects."
+            " Click a project to filter the register to it."
+            if patterns else f"Nothing recurs in the open risks of {min_projects} or more projects."
+        )
+        expanded = {self._key(self.tree.topLevelItem(i)) for i in range(self.tree.topLevelItemCount())
+                    if self.tree.topLevelItem(i).isExpanded()}
+        self.tree.clear()
+        for pattern in patterns:
+            top = QTreeWidgetItem([pattern.label, KIND_WORDS[pattern.kind], f"{len(pattern.projects)}"])
+            top.setToolTip(0, pattern.description)
+            top.setData(0, Qt.ItemDataRole.UserRole, (pattern.kind, pattern.label))
+            top.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if pattern.kind == "term":
+                font = top.font(0)
+                font.setBold(True)
+                top.setFont(0, font)
+            for code in pattern.projects:
+                child = QTreeWidgetItem([f"{code} — {names[code]}" if code in names else code, "", ""])
+                child.setData(0, PROJECT_ROLE, code)
+                child.setToolTip(0, f"Show {code}'s items in the register")
+                top.addChild(child)
+            self.tree.addTopLevelItem(top)
+            top.setExpanded((pattern.kind, pattern.label) in expanded)
+
+    @staticmethod
+    def _key(item: QTreeWidgetItem) -> tuple[str, str]:
+        return item.data(0, Qt.ItemDataRole.UserRole)
+
+    def project_item(self, label: str, code: str) -> QTreeWidgetItem | None:
+        """The row of project ``code`` under the pattern ``label`` (tests and keyboard users)."""
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            if top.text(0) == label:
+                for j in range(top.childCount()):
+                    if top.child(j).data(0, PROJECT_ROLE) == code:
+                        return top.child(j)
+        return None
+
+    def _on_tree_item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        # Enter on a project (a double click on a pattern already expands it).
+        code = item.data(0, PROJECT_ROLE)
+        if code:
+            self.project_clicked.emit(code)
+
+    def _on_tree_item_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        code = item.data(0, PROJECT_ROLE)
+        if code:
+            self.project_clicked.emit(code)
+        else:
+            item.setExpanded(not item.isExpanded())
