@@ -31,6 +31,8 @@ class Kind(Enum):
     PERCENT = "percent"
     RAG = "rag"
     BOOL = "bool"
+    #: A yes/no shown as a marker when true and nothing when false (e.g. "RAG disagrees").
+    FLAG = "flag"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,10 @@ class Column:
     # Display text for enumeration values (e.g. "execution" -> "Execution").
     labels: dict[str, str] | None = None
     decimals: int = 0
+    #: What a true FLAG cell shows.
+    mark: str = "●"
+    #: A tooltip for one cell, made from the whole row tuple (None: no tooltip).
+    describe: Callable[[tuple], str | None] | None = None
 
 
 ROW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -52,6 +58,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 RAW_ROLE = Qt.ItemDataRole.UserRole + 3
 
 _NUMERIC = (Kind.INT, Kind.NUMBER, Kind.MONEY, Kind.PERCENT)
+FLAG_COLOUR = "#b03a2e"
 
 
 def format_value(column: Column, value: Any, currency: str = "£") -> str:
@@ -77,6 +84,8 @@ def format_value(column: Column, value: Any, currency: str = "£") -> str:
         return {"R": "Red", "A": "Amber", "G": "Green"}.get(value, str(value))
     if kind is Kind.BOOL:
         return "Yes" if value else "No"
+    if kind is Kind.FLAG:
+        return column.mark if value else ""
     return str(value)
 
 
@@ -117,7 +126,7 @@ def sort_keys(kind: Kind, values: Sequence[Any]) -> list:
             return [None if v is None or v == "" else _date_key(v) for v in values]
         if kind is Kind.RAG:
             return [None if v is None or v == "" else _RAG_ORDER.get(v, 3) for v in values]
-        if kind is Kind.BOOL:
+        if kind is Kind.BOOL or kind is Kind.FLAG:
             return [None if v is None or v == "" else int(bool(v)) for v in values]
         keys = [None if v is None or v == "" else str(v).casefold() for v in values]
     except (TypeError, ValueError, AttributeError):
@@ -164,7 +173,8 @@ class RowTableModel(QAbstractTableModel):
         self.columns = list(columns)
         self.currency = currency
         self._rows: list[tuple] = []
-        self._haystacks: list[str] = []
+        # The casefolded words of each row, built on the first text filter (not on every load).
+        self._haystacks: list[str] | None = None
         self._view: list[int] = []
         self._filter = FilterState()
         # Sort ranks per (column, descending), aligned with _rows; built on the first sort by that column.
@@ -179,7 +189,7 @@ class RowTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self._key_cache.clear()
-        self._haystacks = [self._haystack(row) for row in self._rows]
+        self._haystacks = None
         self._rebuild_view()
         self.endResetModel()
 
@@ -247,6 +257,8 @@ class RowTableModel(QAbstractTableModel):
         indices: Iterable[int] = range(len(self._rows))
         if f.text:
             terms = f.text.split()
+            if self._haystacks is None:
+                self._haystacks = [self._haystack(row) for row in self._rows]
             hay = self._haystacks
             indices = [i for i in indices if all(t in hay[i] for t in terms)]
         if f.columns:
@@ -325,17 +337,21 @@ class RowTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column.kind in _NUMERIC:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if column.kind is Kind.RAG:
+            if column.kind is Kind.RAG or column.kind is Kind.FLAG:
                 return int(Qt.AlignmentFlag.AlignCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and column.kind is Kind.RAG and value in RAG_COLOURS:
             return QBrush(QColor(RAG_COLOURS[value]))
         if role == Qt.ItemDataRole.ForegroundRole and column.kind is Kind.RAG and value in RAG_COLOURS:
             return QBrush(QColor(rag_text_colour(value)))
+        if role == Qt.ItemDataRole.ForegroundRole and column.kind is Kind.FLAG and value:
+            return QBrush(QColor(FLAG_COLOUR))
         if role == ROW_ID_ROLE:
             return row[0]
         if role in (SORT_ROLE, RAW_ROLE):
             return value
+        if role == Qt.ItemDataRole.ToolTipRole and column.describe is not None:
+            return column.describe(row)
         if role == Qt.ItemDataRole.ToolTipRole and column.kind is Kind.TEXT and isinstance(value, str) and len(value) > 40:
             return value
         return None

@@ -1,5 +1,8 @@
 """The project detail panel: edit one project, its milestones, and see its latest status reports.
 
+Above the tabs, a compact grid shows the project's earned-value KPIs as of ``as_of`` (today
+unless set), with the RAG derived from them beside the reported one.
+
 The form is ``ui/project_panel.ui``. Field edits are saved together with Save (or Ctrl+S) as one
 undoable command; milestone edits are saved at once, each undoable on its own. Validation
 errors appear in red under the fields they concern; a save that finds the project changed by
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...analytics.portfolio import ProjectKpis, Thresholds, project_kpis
 from ...model.enums import Methodology, MilestoneStatus, Rag, Stage
 from ...services import portfolio as svc
 from ...services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
@@ -37,6 +41,7 @@ from ..models.row_table_model import Column, Kind, RowTableModel
 from ..theme import RAG_COLOURS, RAG_LABELS, rag_text_colour
 from . import commands
 from .editors import MoneySpinBox, OptionalDateEdit, OptionalSpinBox
+from .kpi_grid import ProjectKpiGrid
 from .milestone_dialog import MilestoneDialog
 
 ERROR_COLOUR = "#c0392b"
@@ -122,6 +127,10 @@ class ProjectPanel(QWidget):
         self._dirty = False
         self._shown_values: dict[str, Any] = {}
         self._title = ""
+        #: The date the KPIs are figured at (None: today).
+        self.as_of: dt.date | None = None
+        self.kpi_grid = ProjectKpiGrid(self)
+        self.ui.panel_layout.insertWidget(self.ui.panel_layout.indexOf(self.ui.panel_tabs), self.kpi_grid)
         self._editors = self._editor_table()
         self._error_labels = {key: getattr(self.ui, f"{key}_error") for key in svc.PROJECT_FIELDS}
         self._setup_editors()
@@ -129,7 +138,8 @@ class ProjectPanel(QWidget):
         self._setup_reports()
         self._connect()
         self.set_currency(ctx.currency_symbol)
-        self.show_project(None)
+        # Nothing is read from the database until a project is shown (startup stays fast).
+        self._show(None, fill_programmes=False)
 
     # -- setup -----------------------------------------------------------------------------------
     def _editor_table(self) -> dict[str, QWidget]:
@@ -228,6 +238,8 @@ class ProjectPanel(QWidget):
         """Show money with the office currency symbol."""
         for key in _MONEY_FIELDS:
             self._editors[key].set_currency(symbol)
+        self.kpi_grid.currency = symbol
+        self.kpi_grid.show_kpis(self.kpi_grid.kpis)
 
     # -- state -----------------------------------------------------------------------------------
     @property
@@ -250,15 +262,38 @@ class ProjectPanel(QWidget):
         return self._dirty
 
     def show_project(self, project_id: int | None) -> None:
-        """Read ``project_id`` from the database and show it (None empties the panel)."""
-        details = None
+        """Read ``project_id`` and its KPIs from the database and show them (None empties the panel)."""
+        details = kpis = None
         if project_id is not None:
+            thresholds = self._thresholds()
             try:
-                details = self.ctx.read(svc.get_project, project_id)
+                details, kpis = self.ctx.read(self._read_project, project_id, self.kpi_date(), thresholds)
             except NotFoundError:
-                details = None
+                details = kpis = None
         self._is_new = False
-        self._show(details)
+        self._show(details, kpis)
+
+    @staticmethod
+    def _read_project(session, project_id: int, as_of: dt.date,
+                      thresholds: Thresholds) -> tuple[svc.ProjectDetails, ProjectKpis | None]:
+        return svc.get_project(session, project_id), project_kpis(session, project_id, as_of, thresholds)
+
+    def kpi_date(self) -> dt.date:
+        """The date the KPIs are figured at: ``as_of``, or today."""
+        return self.as_of or dt.date.today()
+
+    def _thresholds(self) -> Thresholds:
+        thresholds = Thresholds.from_settings(self.ctx.settings)
+        self.kpi_grid.thresholds = thresholds
+        return thresholds
+
+    def _refresh_kpis(self) -> None:
+        """Read the shown project's KPIs again (after a milestone changed)."""
+        if self._details is None:
+            self.kpi_grid.show_kpis(None)
+            return
+        thresholds = self._thresholds()
+        self.kpi_grid.show_kpis(self.ctx.read(project_kpis, self._details.id, self.kpi_date(), thresholds))
 
     def reload(self) -> None:
         """Show what is stored for the current project now, dropping unsaved edits."""
@@ -274,12 +309,15 @@ class ProjectPanel(QWidget):
             self._set_values(values)
         self.ui.code_edit.setFocus()
 
-    def _show(self, details: svc.ProjectDetails | None) -> None:
+    def _show(self, details: svc.ProjectDetails | None, kpis: ProjectKpis | None = None, *,
+              fill_programmes: bool = True) -> None:
         self._details = details
         self._loading = True
         try:
             self.clear_errors()
-            self._fill_programmes()
+            if fill_programmes:
+                self._fill_programmes()
+            self.kpi_grid.show_kpis(kpis if details is not None else None)
             values = details.values() if details else {"stage": Stage.IDEA.value}
             self._set_values({key: values.get(key) for key in svc.PROJECT_FIELDS})
             self._show_milestones(details.milestones if details else ())
@@ -528,6 +566,7 @@ class ProjectPanel(QWidget):
             return
         self._details = _with_version(self._details, self._details.version, milestones=fresh.milestones)
         self._show_milestones(fresh.milestones)
+        self._refresh_kpis()
         self._update_buttons()
 
     def _edit_milestone(self, existing: svc.MilestoneDetails | None) -> None:

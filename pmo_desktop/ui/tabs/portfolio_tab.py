@@ -1,17 +1,25 @@
 """The Portfolio tab: every project in a filterable, sortable table, and the selected one's details.
 
-Rows come from ``services.portfolio.project_rows`` (one SQL query) into a RowTableModel, which
-sorts and filters its tuples itself. The table and the detail panel sit in a splitter; the
-table lives in its own vertical splitter (``content_splitter``) so that charts can be added
-under it later.
+Rows are ``services.portfolio.project_rows`` (one SQL query) with each project's derived RAG,
+a "RAG disagrees" flag, SPI and CPI from ``analytics.portfolio`` (two more queries) slotted in
+after the reported RAG; a RowTableModel sorts and filters the tuples itself. The table and the
+detail panel sit in a splitter; the table lives in its own vertical splitter
+(``content_splitter``) so that charts can be added under it later.
+
+Nothing is read in the constructor: the tab loads on its first show, reloads when data changes
+while it is visible, and is only marked stale (reloaded on its next show) while hidden.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSignalBlocker, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
+import datetime as dt
 
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
+from sqlalchemy.orm import Session
+
+from ...analytics.portfolio import Thresholds, portfolio_kpis
 from ...services import portfolio as svc
 from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
@@ -26,6 +34,16 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("stage", "Stage", width=95, labels=STAGE_LABELS),
     Column("rag", "RAG", Kind.RAG, width=62,
            tooltip="Overall RAG from the latest status report, or the project's own when none is reported"),
+    Column("derived_rag", "Derived", Kind.RAG, width=66,
+           tooltip="RAG derived from SPI, CPI and slip with the office thresholds (the worst of the three)",
+           describe=lambda row: _derived_tooltip(row)),
+    Column("rag_disagrees", "≠", Kind.FLAG, width=30, mark="≠",
+           tooltip="Marked when the derived RAG differs from the reported RAG",
+           describe=lambda row: _derived_tooltip(row) if row[_POS["rag_disagrees"]] else None),
+    Column("spi", "SPI", Kind.NUMBER, width=54, decimals=2,
+           tooltip="Schedule performance index: earned value / planned value (below 1 is behind plan)"),
+    Column("cpi", "CPI", Kind.NUMBER, width=54, decimals=2,
+           tooltip="Cost performance index: earned value / actual cost (below 1 is over cost)"),
     Column("manager", "Manager", width=120),
     Column("sponsor", "Sponsor", width=120),
     Column("department", "Department", width=110),
@@ -41,12 +59,46 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("percent_complete", "Complete", Kind.PERCENT, width=72),
     Column("last_report", "Last report", Kind.DATE, width=100, tooltip="Period end of the latest status report"),
 )
-"""The table's columns, in ``project_rows`` order after the id."""
+"""The table's columns, in ``TABLE_FIELDS`` order after the id."""
+
+
+def _derived_tooltip(row: tuple) -> str:
+    """How a row's derived RAG compares with the reported one, in words."""
+    def word(rag):
+        return RAG_LABELS.get(rag, "not known")
+
+    def index(value):
+        return "not known" if value is None else f"{value:.2f}"
+
+    slip = row[_POS["slip_days"]]
+    text = (f"Derived {word(row[_POS['derived_rag']])} from SPI {index(row[_POS['spi']])}, "
+            f"CPI {index(row[_POS['cpi']])}, slip {'not known' if slip is None else f'{slip:+d} days'}; "
+            f"reported {word(row[_POS['rag']])}.")
+    if row[_POS["rag_disagrees"]]:
+        text += " They disagree."
+    return text
+
+TABLE_FIELDS: tuple[str, ...] = (
+    *svc.PROJECT_ROW_FIELDS[:6], "derived_rag", "rag_disagrees", "spi", "cpi", *svc.PROJECT_ROW_FIELDS[6:]
+)
+"""The position of each value in a row of the table: ``project_rows`` with the KPIs after the RAG."""
+
+_KPI_AT = svc.PROJECT_ROW_FIELDS.index("rag") + 1
+_POS = {key: i for i, key in enumerate(TABLE_FIELDS)}
 
 COLUMN = {column.key: i for i, column in enumerate(PROJECT_COLUMNS)}
 """Column index by key."""
 
-assert tuple(c.key for c in PROJECT_COLUMNS) == svc.PROJECT_ROW_FIELDS[1:], "columns must match project_rows"
+assert tuple(c.key for c in PROJECT_COLUMNS) == TABLE_FIELDS[1:], "columns must match the table rows"
+
+
+def portfolio_table_rows(session: Session, as_of: dt.date, thresholds: Thresholds) -> list[tuple]:
+    """Every project as a tuple laid out as ``TABLE_FIELDS``: its row and its KPIs as of ``as_of``."""
+    rows = svc.project_rows(session)
+    kpis = {k.project_id: (k.derived_rag, k.rag_disagrees, k.spi, k.cpi)
+            for k in portfolio_kpis(session, as_of, thresholds)}
+    unknown = (None, False, None, None)
+    return [(*row[:_KPI_AT], *kpis.get(row[0], unknown), *row[_KPI_AT:]) for row in rows]
 
 _REFRESH_ON = frozenset({"project", "milestone", "status_report", "programme", "*"})
 
@@ -63,10 +115,12 @@ class PortfolioTab(QWidget):
         self.filter_bar = FilterBar(self.model, "projects", self)
         self.table = QTableView(self)
         self.panel = ProjectPanel(ctx, self)
+        self._as_of: dt.date | None = None
+        # True until the first load, and whenever data changed while the tab was hidden.
+        self._stale = True
         self._build()
         self._add_filters()
         self._connect()
-        self.refresh()
 
     # -- building ----------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -121,28 +175,13 @@ class PortfolioTab(QWidget):
         bar.search.setPlaceholderText("Filter projects by code, name, people, programme…")
         self.programme_filter = bar.add_choice(COLUMN["programme"], "Programmes")
         self.stage_filter = bar.add_choice(COLUMN["stage"], "Stages", values=list(STAGE_LABELS))
-        self.rag_filter = bar.add_choice(COLUMN["rag"], "RAG", values=list(RAG_LABELS))
+        self.rag_filter = bar.add_choice(COLUMN["rag"], "RAG", values=list(RAG_LABELS),
+                                         icons={rag: rag_icon(rag) for rag in RAG_LABELS})
         self.manager_filter = bar.add_choice(COLUMN["manager"], "Managers")
-        self._order_fixed_choices()
-
-    def _refresh_choices(self) -> None:
-        """New programmes and managers appear in the filters; stages and RAG keep their full order."""
-        self.filter_bar.refresh_choices()
-        self._order_fixed_choices()
-
-    def _order_fixed_choices(self) -> None:
-        for combo, labels, icons in ((self.stage_filter, STAGE_LABELS, False), (self.rag_filter, RAG_LABELS, True)):
-            current = combo.currentData() if combo.currentIndex() > 0 else None
-            with QSignalBlocker(combo):
-                while combo.count() > 1:
-                    combo.removeItem(1)
-                for value, label in labels.items():
-                    if icons:
-                        combo.addItem(rag_icon(value), label, value)
-                    else:
-                        combo.addItem(label, value)
-                combo.setCurrentIndex(max(combo.findData(current), 0) if current is not None else 0)
-        self.rag_filter.setItemText(0, "All RAG")
+        disagrees = _POS["rag_disagrees"]
+        self.disagree_filter = bar.add_toggle(
+            "Derived RAG disagrees", lambda row: bool(row[disagrees]),
+            "Show only projects whose RAG derived from SPI, CPI and slip differs from the reported RAG")
 
     def _connect(self) -> None:
         self.table.horizontalHeader().sortIndicatorChanged.connect(self.model.sort)
@@ -157,15 +196,45 @@ class PortfolioTab(QWidget):
         delete.activated.connect(self.panel.delete)
 
     # -- data --------------------------------------------------------------------------------------
+    @property
+    def as_of(self) -> dt.date:
+        """The date the KPIs are figured at (today unless ``set_as_of`` chose another)."""
+        return self._as_of or dt.date.today()
+
+    def set_as_of(self, as_of: dt.date | None) -> None:
+        """Figure the KPIs at ``as_of`` (None: today) in the table and the panel."""
+        self._as_of = as_of
+        self.panel.as_of = as_of
+        self._reload_when_seen()
+
+    @property
+    def is_stale(self) -> bool:
+        """True when the rows shown may be out of date (they are read again on the next show)."""
+        return self._stale
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Load on the first show, and after data changed while the tab was hidden."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def _reload_when_seen(self) -> None:
+        """Reload now if the tab is on screen, else on its next show."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
     def refresh(self) -> None:
         """Reload every row from the database, keeping the selection, filters and sort."""
+        self._stale = False
         selected = self.selected_project_id()
         scroll = self.table.verticalScrollBar().value()
-        rows = self.ctx.read(svc.project_rows)
+        rows = self.ctx.read(portfolio_table_rows, self.as_of, Thresholds.from_settings(self.ctx.settings))
         self._changing_selection = True
         try:
             self.model.set_rows(rows)
-            self._refresh_choices()
+            self.filter_bar.refresh_choices()
             self.filter_bar.update_count()
             self._select_row_of(selected)
         finally:
@@ -233,13 +302,14 @@ class PortfolioTab(QWidget):
 
     def _on_data_changed(self, entity: str) -> None:
         if entity in _REFRESH_ON:
-            self.refresh()
+            self._reload_when_seen()
 
     def _on_settings_changed(self) -> None:
+        # Currency and RAG thresholds may have changed.
         symbol = self.ctx.currency_symbol
         self.model.currency = symbol
         self.panel.set_currency(symbol)
-        self.refresh()
+        self._reload_when_seen()
 
     def _on_filters_changed(self) -> None:
         # Keep the selected project in view when it still passes the filters.

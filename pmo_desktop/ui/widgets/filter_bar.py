@@ -1,15 +1,65 @@
-"""A free-text filter plus dropdown filters for enumerations, driving a RowTableModel."""
+"""A free-text filter, dropdown filters for enumerations and check-box conditions, driving a RowTableModel.
+
+The dropdowns hold their choices in a ``ChoiceModel`` that is replaced as a whole on every
+refresh (one reset), not filled one ``addItem`` at a time: a choice list of thousands of projects
+or owners used to cost thousands of Qt calls per refresh.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
-from ..models.row_table_model import RowTableModel
+from ..models.row_table_model import Kind, RowTableModel
 
 _ALL = object()
+_RAG_WORDS = {"R": "Red", "A": "Amber", "G": "Green"}
+
+
+class ChoiceModel(QAbstractListModel):
+    """The entries of one dropdown: text, the value it filters on (``UserRole``) and an optional icon."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._texts: list[str] = []
+        self._values: list[Any] = []
+        self._icons: Mapping[Any, QIcon] = {}
+
+    def set_choices(self, texts: Sequence[str], values: Sequence[Any], icons: Mapping[Any, QIcon] | None = None) -> None:
+        """Replace every entry at once (one model reset)."""
+        self.beginResetModel()
+        self._texts = list(texts)
+        self._values = list(values)
+        self._icons = icons or {}
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._texts)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._texts):
+            return None
+        row = index.row()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self._texts[row]
+        if role == Qt.ItemDataRole.UserRole:
+            return self._values[row]
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._icons.get(self._values[row])
+        return None
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802 - Qt override
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """Lets ``QComboBox.setItemText`` rename an entry."""
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return False
+        self._texts[index.row()] = str(value)
+        self.dataChanged.emit(index, index, [role])
+        return True
 
 
 def _all_label(title: str) -> str:
@@ -29,6 +79,9 @@ class FilterBar(QWidget):
         self._combos: dict[int, QComboBox] = {}
         # Fixed value lists and labels given to add_choice (None: taken from the rows each refresh).
         self._choices: dict[int, tuple[list | None, dict | None, str]] = {}
+        self._icons: dict[int, Mapping[Any, QIcon]] = {}
+        # Check boxes and the row condition each adds while ticked (all ticked ones must hold).
+        self._toggles: list[tuple[QCheckBox, Callable[[tuple], bool]]] = []
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.search = QLineEdit(self)
@@ -59,12 +112,15 @@ class FilterBar(QWidget):
         model.layoutChanged.connect(self.update_count)
 
     def add_choice(self, column: int, title: str, values: Iterable | None = None,
-                   labels: dict | None = None) -> QComboBox:
+                   labels: dict | None = None, icons: Mapping[Any, QIcon] | None = None) -> QComboBox:
         """A dropdown "All <title>" + one entry per value (taken from the rows when not given).
 
-        Given ``values`` keep their order (e.g. stages in lifecycle order) on every refresh.
+        Given ``values`` keep their order (e.g. stages in lifecycle order) on every refresh;
+        ``icons`` maps values to an icon shown beside their entry (e.g. RAG dots).
         """
         combo = QComboBox(self)
+        combo.setModel(ChoiceModel(combo))
+        self._icons[column] = icons or {}
         combo.setObjectName(f"filter_{self._model.columns[column].key}")
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         combo.setToolTip(f"Show only one {title.lower()}")
@@ -77,19 +133,42 @@ class FilterBar(QWidget):
         return combo
 
     def _fill_combo(self, column: int, combo: QComboBox, title: str, values, labels) -> None:
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(_all_label(title), _ALL)
+        """Put "All <title>" and every value's label into ``combo`` in one model reset."""
         col = self._model.columns[column]
-        for value in values if values is not None else self._model.distinct_values(column):
-            text = (labels or col.labels or {}).get(value, value)
-            if col.kind.value == "rag":
-                text = {"R": "Red", "A": "Amber", "G": "Green"}.get(value, value)
-            combo.addItem(str(text), value)
+        shown = list(values) if values is not None else self._model.distinct_values(column)
+        names = _RAG_WORDS if col.kind is Kind.RAG else (labels or col.labels or {})
+        texts = [_all_label(title), *(str(names.get(value, value)) for value in shown)]
+        model = combo.model()
+        assert isinstance(model, ChoiceModel)
+        combo.blockSignals(True)
+        model.set_choices(texts, [_ALL, *shown], self._icons.get(column))
         combo.blockSignals(False)
 
+    def add_toggle(self, text: str, condition: Callable[[tuple], bool], tooltip: str | None = None) -> QCheckBox:
+        """A check box that, while ticked, shows only rows (raw tuples) for which ``condition`` holds."""
+        box = QCheckBox(text, self)
+        box.setObjectName("filter_" + "_".join(text.casefold().split()))
+        if tooltip:
+            box.setToolTip(tooltip)
+        self._toggles.append((box, condition))
+        box.toggled.connect(lambda _on: self._apply_toggles())
+        self._combo_layout.addWidget(box)
+        return box
+
+    def _apply_toggles(self) -> None:
+        conditions = [condition for box, condition in self._toggles if box.isChecked()]
+        if not conditions:
+            predicate = None
+        elif len(conditions) == 1:
+            predicate = conditions[0]
+        else:
+            def predicate(row: tuple) -> bool:
+                return all(condition(row) for condition in conditions)
+        self._model.set_predicate(predicate)
+        self.filters_changed.emit()
+
     def refresh_choices(self) -> None:
-        """Re-read the distinct values after the rows changed, keeping each selection.
+        """Re-read the distinct values after the rows changed (one reset per box), keeping each selection.
 
         A chosen value that no longer occurs falls back to "All", and so does its filter.
         """
@@ -127,6 +206,10 @@ class FilterBar(QWidget):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
+        for box, _condition in self._toggles:
+            box.blockSignals(True)
+            box.setChecked(False)
+            box.blockSignals(False)
         self._model.clear_filters()
         self.filters_changed.emit()
 
