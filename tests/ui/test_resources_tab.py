@@ -491,3 +491,177 @@ def test_the_tab_and_the_timeline_paint_in_every_state(tab, people, qtbot):
         f"Week of {svc.format_day(MONDAY + dt.timedelta(weeks=1))}", "12 h allocated of 0 h", "Away 5 days"]
     timeline.clear()
     assert not timeline.grab().isNull() and timeline.week_at(150) is None
+
+
+# -- the utilisation heat map ---------------------------------------------------------------------
+def _heat_row(tab, name):
+    return next(row for row in tab.heat_map.view.rows() if row.label == name)
+
+
+def _heat_cell_text(tab, name, week=0) -> str:
+    from pmo_desktop.ui.resources.heat_map import format_percent
+
+    return format_percent(_heat_row(tab, name).utilisation(week))
+
+
+def _click_cell(qtbot, tab, row: int, week: int):
+    view = tab.heat_map.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cell_rect(row, week).center())
+    return tab.week_dialog
+
+
+def test_the_heat_map_puts_the_most_over_allocated_person_first(tab, people):
+    from pmo_desktop.ui.theme import UTILISATION_BANDS
+
+    view = tab.heat_map.view
+    rows = view.rows()
+    # Cara: 15 + 15 + 12 = 42 h of 37.5 h in every week shown; Sam: 48 h in weeks 2 and 3 only.
+    assert [r.label for r in rows[:2]] == ["Cara Novak", "Sam Patel"]
+    assert rows[0].over_weeks == 12 and rows[1].over_weeks == 2
+    assert _heat_cell_text(tab, "Cara Novak") == "112%"
+    assert _heat_cell_text(tab, "Sam Patel", 1) == "128%"
+    assert _heat_cell_text(tab, "Dev Rao") == "0%"
+    assert len(view.mondays()) == 12 and view.mondays()[0] == MONDAY
+    # The cell is painted in the "over" colour.
+    image = view.viewport().grab().toImage()
+    corner = view.cell_rect(0, 0).topLeft()
+    assert image.pixelColor(corner.x() + 2, corner.y() + 2).name() == UTILISATION_BANDS[-1][1]
+    assert "over-allocated person-weeks" in tab.heat_map.summary_label.text()
+    # The tooltip names the person, the week, the hours and the projects.
+    tip = view.tooltip_at(view.cell_rect(0, 0).center())
+    assert "Cara Novak" in tip and "42.0 h allocated of 37.5 h available" in tip
+    assert "ERP — ERP replacement: 15.0 h" in tip and "DWH" in tip
+
+
+def test_the_range_and_grouping_switches(tab, people):
+    tab.heat_map.set_weeks(26)
+    assert len(tab.heat_map.view.mondays()) == 26
+    tab.heat_map.set_group("role")
+    rows = tab.heat_map.view.rows()
+    assert rows[0].label == "Project Manager"
+    developers = next(r for r in rows if r.label == "Developer")
+    assert developers.people == 2
+    # Sam 30 h + Bo 22 h of 37.5 + 30 h: the ratio of the sums.
+    assert developers.utilisation(0) == pytest.approx(52 / 67.5)
+    # Clicking a role row filters the table to its people.
+    tab.heat_map.view.cell_clicked.emit("Developer", 0)
+    assert _names(tab) == ["Bo Chen", "Sam Patel"]
+
+
+def test_clicking_a_cell_selects_the_person_and_opens_the_weeks_allocations(tab, people, qtbot):
+    dialog = _click_cell(qtbot, tab, 0, 1)
+    assert tab.panel.ui.name_edit.text() == "Cara Novak"
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.monday == MONDAY + dt.timedelta(weeks=1)
+    assert sorted(a.line.project_code for a in dialog.lines()) == ["CRM", "DWH", "ERP"]
+    assert "42.0 h allocated of 37.5 h available" in dialog.heading.text()
+    assert dialog.model.rowCount() == 3
+
+
+def test_moving_an_allocation_to_another_person_changes_both_rows_and_undo_restores(tab, db, people, qtbot):
+    dialog = _click_cell(qtbot, tab, 0, 0)
+    dwh = next(a for a in dialog.lines() if a.line.project_code == "DWH")
+    dialog.select_allocation(dwh.line.id)
+    candidates = dialog.move_candidates()
+    assert candidates[0][0] == people["Dev Rao"]  # the most free hours that week
+    assert dialog.move_selected_to(people["Dev Rao"])
+    # Cara keeps 30 h of 37.5; Dev gets 12 h of 37.5 — at once, in place.
+    assert _heat_cell_text(tab, "Cara Novak") == "80%"
+    assert _heat_cell_text(tab, "Dev Rao") == "32%"
+    assert tab.heat_map.view.rows()[0].label == "Cara Novak"  # the order stays while editing
+    assert "Moved to Dev Rao" in dialog.message_label.text()
+    with db.session() as session:
+        assert session.get(Allocation, dwh.line.id).person_id == people["Dev Rao"]
+    assert sorted(a.line.project_code for a in dialog.lines()) == ["CRM", "ERP"]
+    tab.ctx.undo_stack.undo()
+    assert _heat_cell_text(tab, "Cara Novak") == "112%"
+    assert _heat_cell_text(tab, "Dev Rao") == "0%"
+    with db.session() as session:
+        assert session.get(Allocation, dwh.line.id).person_id == people["Cara Novak"]
+    tab.ctx.undo_stack.redo()
+    assert _heat_cell_text(tab, "Dev Rao") == "32%"
+
+
+def test_ending_an_allocation_before_the_week_and_changing_its_hours(tab, db, people, qtbot, monkeypatch):
+    dialog = _click_cell(qtbot, tab, 0, 2)  # Cara, two weeks ahead
+    erp = next(a for a in dialog.lines() if a.line.project_code == "ERP")
+    dialog.select_allocation(erp.line.id)
+    assert dialog.shorten_selected()
+    with db.session() as session:
+        assert session.get(Allocation, erp.line.id).end_date == MONDAY + dt.timedelta(weeks=2, days=-3)
+    assert _heat_cell_text(tab, "Cara Novak", 1) == "112%"
+    assert _heat_cell_text(tab, "Cara Novak", 2) == "72%"  # 27 h of 37.5
+    tab.ctx.undo_stack.undo()
+    assert _heat_cell_text(tab, "Cara Novak", 2) == "112%"
+    # Change the hours with the allocation dialog.
+    dialog.select_allocation(erp.line.id)
+    _fill_allocation_dialog(monkeypatch, "ERP", erp.line.start_date, erp.line.end_date, 5)
+    dialog.edit_selected()
+    assert _heat_cell_text(tab, "Cara Novak", 2) == "85%"  # 5 + 15 + 12 = 32 h
+    assert dialog.message_label.text().startswith("Saved.")
+
+
+def test_an_over_allocating_move_warns_and_a_directive_pmo_refuses_it(tab, db, people, qtbot):
+    from pmo_desktop.model.database import load_settings
+
+    dialog = _click_cell(qtbot, tab, [r.label for r in tab.heat_map.view.rows()].index("Sam Patel"), 0)
+    erp = next(a for a in dialog.lines() if a.line.project_code == "ERP")
+    dialog.select_allocation(erp.line.id)
+    with db.transaction() as session:
+        settings = load_settings(session)
+        settings.pmo_type = "directive"
+        session.add(settings)
+    tab.ctx.reload_settings()
+    assert not dialog.move_selected_to(people["Ann Lee"])  # 20 + 30 h of 37.5
+    assert "directive PMO" in dialog.message_label.text()
+    assert "Ann Lee would be at 133%" in dialog.message_label.text()
+    with db.session() as session:
+        assert session.get(Allocation, erp.line.id).person_id == people["Sam Patel"]
+    assert tab.ctx.undo_stack.count() == 0
+    with db.transaction() as session:
+        settings = load_settings(session)
+        settings.pmo_type = "controlling"
+    tab.ctx.reload_settings()
+    dialog.select_allocation(erp.line.id)
+    assert dialog.move_selected_to(people["Ann Lee"])
+    assert "But: Ann Lee would be at 133%" in dialog.message_label.text()
+    assert _heat_cell_text(tab, "Ann Lee") == "133%"
+
+
+def test_an_edit_in_the_panel_recomputes_the_heat_map(tab, people, monkeypatch):
+    tab.select_person(people["Dev Rao"])
+    _fill_allocation_dialog(monkeypatch, "ERP", MONDAY, MONDAY + dt.timedelta(weeks=3, days=4), 45)
+    tab.panel.add_allocation()
+    assert _heat_cell_text(tab, "Dev Rao") == "120%"
+    assert tab.heat_map.view.rows()[0].label == "Cara Novak"  # Dev has 4 weeks over, Cara 12
+
+
+def test_heat_map_redraw_at_1000_people_by_52_weeks(qtbot):
+    """Paints only the visible cells: the time is printed, not asserted."""
+    import time
+
+    from pmo_desktop.analytics.resources import UtilisationRow
+    from pmo_desktop.ui.resources.heat_map import HeatMapView
+
+    mondays = [MONDAY + dt.timedelta(weeks=n) for n in range(52)]
+    rows = [UtilisationRow(i, f"Person {i:04d}", "Developer", "Core", 1, 37.5, (37.5,) * 52,
+                           tuple(float((i * 7 + w * 3) % 50) for w in range(52)), i % 5) for i in range(1000)]
+    view = HeatMapView()
+    qtbot.addWidget(view)
+    view.resize(1440, 900)
+    view.show()
+    started = time.perf_counter()
+    view.set_figures(rows, mondays)
+    view.viewport().grab()  # grab() renders the viewport through paintEvent, now
+    first = time.perf_counter() - started
+    times = []
+    for step in range(20):
+        view.verticalScrollBar().setValue(step * 400)
+        view.horizontalScrollBar().setValue(step * 40)
+        started = time.perf_counter()
+        view.viewport().grab()
+        times.append(time.perf_counter() - started)
+    rows_shown, weeks_shown = view.visible_range()
+    print(f"\nheat map 1,000 x 52: set and first paint {first * 1000:.1f} ms, redraw "
+          f"{sum(times) / len(times) * 1000:.1f} ms on average ({len(rows_shown)} x {len(weeks_shown)} cells visible)")
+    assert len(rows_shown) < 100
