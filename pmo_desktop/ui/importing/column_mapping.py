@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...importer.session import ColumnChoice, ImportSession, TableChoice
 from ..icons import icon
-from .labels import IGNORE, UNMAPPED_COLOUR, confidence_text, field_label
+from .labels import IGNORE, UNMAPPED_RGBA, confidence_text, field_label
 
 MAP_HEADER, MAP_SAMPLES, MAP_FIELD, MAP_MATCH = range(4)
 FIELD_CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -107,11 +107,8 @@ class ColumnMappingModel(QAbstractTableModel):
             if part == MAP_MATCH:
                 return column.note or None
             return self._text(column, part) if part == MAP_HEADER else None
-        if not column.mapped and part != MAP_FIELD:
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return QBrush(QColor(UNMAPPED_COLOUR))
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(QColor("#1f1f1f"))
+        if role == Qt.ItemDataRole.BackgroundRole and not column.mapped and part != MAP_FIELD:
+            return QBrush(QColor(*UNMAPPED_RGBA))
         return None
 
     def _text(self, column: ColumnChoice, part: int) -> str:

@@ -29,8 +29,9 @@ BADGE_STYLE = ("QLabel { background: rgba(46, 139, 87, 0.14); color: palette(tex
                "rgba(46, 139, 87, 0.55); border-radius: 9px; padding: 2px 10px; }")
 """A small rounded tag ("Saved mapping applied")."""
 
-UNMAPPED_COLOUR = "#f6e3b4"
-"""Background of a column that will not be imported (readable in light and dark palettes)."""
+UNMAPPED_RGBA = (240, 173, 78, 80)
+"""Background of a column that will not be imported: translucent amber over the palette's base,
+so the palette's own text colour stays readable in light and dark."""
 
 ERROR_COLOUR = "#c0392b"
 
