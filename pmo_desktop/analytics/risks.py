@@ -334,22 +334,29 @@ def _bucket_counts(days: Iterable[int | None]) -> tuple[tuple[str, int], ...]:
 
 # -- cross-project patterns -----------------------------------------------------------------------------
 
-PatternKind = Literal["category", "owner", "term"]
+PatternKind = Literal["name", "theme", "category", "owner"]
 
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
-    """Something that recurs in the open risks of several projects, with those projects (codes, sorted)."""
+    """Something that recurs in the open risks of several projects, with those projects (codes, sorted).
+
+    Kinds: a ``name`` (a capitalised word or phrase: a supplier, a system), a ``theme`` (a two-word
+    phrase), a ``category`` or an ``owner``. ``example`` is the commonest title among the items a
+    name or theme was found in.
+    """
 
     kind: PatternKind
     label: str
     projects: tuple[str, ...]
     items: int
+    example: str | None = None
 
     @property
     def description(self) -> str:
-        what = {"category": "Category", "owner": "Owner", "term": "Named in"}[self.kind]
-        return f"{what} “{self.label}”: {self.items} open items in {len(self.projects)} projects"
+        what = {"name": "Named", "theme": "Theme", "category": "Category", "owner": "Owner"}[self.kind]
+        text = f"{what} “{self.label}”: {self.items} open items in {len(self.projects)} projects"
+        return f"{text}, e.g. “{self.example}”" if self.example else text
 
 
 _STOPWORD_TEXT = """
@@ -382,6 +389,7 @@ class _TermStats:
     capitalised: int = 0
     occurrences: int = 0
     spellings: Counter[str] = field(default_factory=Counter)
+    titles: Counter[str] = field(default_factory=Counter)
 
     @property
     def is_name(self) -> bool:
@@ -420,8 +428,9 @@ def _item_terms(text: str) -> dict[tuple[str, ...], list[tuple[str, bool | None]
             found[(key,)].append((word, None if i == 0 else word[0].isupper()))
             if i + 1 < len(words) and keep[i + 1]:
                 following = words[i + 1]
-                # A phrase reads as a name when its last word is capitalised ("Northwind Systems").
-                found[(key, keys[i + 1])].append((f"{word} {following}", following[0].isupper()))
+                # A phrase is a name when both words are capitalised inside a sentence ("to Northwind Systems").
+                capitalised = None if i == 0 else word[0].isupper() and following[0].isupper()
+                found[(key, keys[i + 1])].append((f"{word} {following}", capitalised))
     return found
 
 
@@ -433,7 +442,7 @@ def patterns(session: Session, min_projects: int = 3, *, kinds: Sequence[str] = 
     supplier) and two-word phrases; of several terms naming exactly the same projects only the most
     specific is kept ("Northwind Systems" rather than "Northwind").
 
-    Terms come first (names before phrases), then categories, then owners; each the most widespread first.
+    Names come first, then themes, then categories, then owners; each the most widespread first.
     """
     item, project = RaidItem.__table__, Project.__table__
     in_scope = and_(item.c.kind.in_(tuple(kinds)), item.c.status != RaidStatus.CLOSED.value,
@@ -456,7 +465,7 @@ def patterns(session: Session, min_projects: int = 3, *, kinds: Sequence[str] = 
             counts[label] += 1
         found += [Pattern(kind, label, tuple(sorted(codes)), counts[label]) for label, codes in members.items()]
     found.sort(key=lambda p: (p.kind != "category", -len(p.projects), -p.items, p.label.casefold()))
-    # Names and phrases first (a supplier across projects is the finding a PMO is after).
+    # Names and themes first (a supplier across projects is the finding a PMO is after).
     return _recurring_terms(session, in_scope, min_projects) + found
 
 
@@ -465,15 +474,22 @@ def _recurring_terms(session: Session, in_scope, min_projects: int) -> list[Patt
     item, project = RaidItem.__table__, Project.__table__
     stats: dict[tuple[str, ...], _TermStats] = defaultdict(_TermStats)
     rows = session.execute(
-        select(project.c.code, item.c.title, item.c.description, item.c.mitigation)
-        .join(project, project.c.id == item.c.project_id).where(in_scope)
+        select(project.c.code, project.c.name, item.c.title, item.c.description, item.c.mitigation)
+        .join(project, project.c.id == item.c.project_id).where(in_scope).order_by(item.c.id)
     )
-    for code, title, description, mitigation in rows:
+    own_names: dict[str, set[tuple[str, ...]]] = {}
+    for code, name, title, description, mitigation in rows:
+        # A description that names its own project ("Head Office Move depends on...") is no pattern.
+        if code not in own_names:
+            own_names[code] = set(_item_terms(name or ""))
         text = "\n".join(part for part in (title, description, mitigation) if part)
         for term, occurrences in _item_terms(text).items():
+            if term in own_names[code]:
+                continue
             term_stats = stats[term]
             term_stats.projects.add(code)
             term_stats.items += 1
+            term_stats.titles[title] += 1
             for spelling, capitalised in occurrences:
                 term_stats.spellings[spelling] += 1
                 if capitalised is not None:
@@ -494,8 +510,8 @@ def _recurring_terms(session: Session, in_scope, min_projects: int) -> list[Patt
     chosen = sorted(best.values(), key=lambda t: (not recurring[t].is_name, -len(recurring[t].projects),
                                                   -recurring[t].items, t))[:MAX_TERMS]
     return [
-        Pattern("term", recurring[t].spellings.most_common(1)[0][0], tuple(sorted(recurring[t].projects)),
-                recurring[t].items)
+        Pattern("name" if recurring[t].is_name else "theme", recurring[t].spellings.most_common(1)[0][0],
+                tuple(sorted(recurring[t].projects)), recurring[t].items, recurring[t].titles.most_common(1)[0][0])
         for t in chosen
     ]
 

@@ -569,6 +569,7 @@ def test_patterns_list_the_recurring_supplier_with_its_projects_and_a_click_filt
 
     item = tab.patterns_panel.project_item("Northwind Systems", "FIN-008")
     assert item.text(0) == "FIN-008 — ERP consolidation"
+    assert tab.patterns_panel.tree.topLevelItem(0).text(1) == "Name"
     tab.patterns_panel.tree.expandAll()
     rect = tab.patterns_panel.tree.visualItemRect(item)
     qtbot.mouseClick(tab.patterns_panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())

@@ -231,14 +231,32 @@ def test_patterns_find_the_supplier_category_and_owner_recurring_across_projects
     summary = [(p.kind, p.label, p.projects, p.items) for p in found]
     assert summary == [
         # Named in open risks of four projects (the portfolio-level one and the closed one do not count).
-        ("term", "Northwind Systems", ("A", "B", "C", "E"), 4),
+        ("name", "Northwind Systems", ("A", "B", "C", "E"), 4),
         ("category", "Supplier", ("A", "B", "C"), 3),
         ("owner", "Ann", ("A", "C", "D"), 3),
     ]
-    assert found[0].description == "Named in “Northwind Systems”: 4 open items in 4 projects"
+    assert found[0].description == ("Named “Northwind Systems”: 4 open items in 4 projects, "
+                                    "e.g. “Northwind Systems may miss the delivery date”")
 
 
 def test_patterns_need_enough_projects(office):
     with office.session() as session:
         assert [p.label for p in patterns(session, min_projects=4)] == ["Northwind Systems"]
         assert patterns(session, min_projects=5) == []
+
+
+def test_patterns_show_themes_with_an_example_title_and_ignore_a_projects_own_name(db):
+    with db.transaction() as session:
+        ensure_office_settings(session)
+        for n, code in enumerate(("P1", "P2", "P3")):
+            project = Project(code=code, name=f"Head Office Move {n}")
+            session.add(project)
+            session.flush()
+            session.add(RaidItem(project_id=project.id, scope_key=str(project.id), ref="R-1",
+                                 title="Penetration test findings delay go-live",
+                                 description=f"Head Office Move {n} cannot go live with open findings."))
+    with db.session() as session:
+        found = patterns(session, min_projects=3)
+    assert [(p.kind, p.label, p.projects, p.example) for p in found] == [
+        ("theme", "Penetration test", ("P1", "P2", "P3"), "Penetration test findings delay go-live"),
+    ]

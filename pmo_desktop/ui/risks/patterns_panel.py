@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem,
 from ...analytics.risks import Pattern
 
 PROJECT_ROLE = Qt.ItemDataRole.UserRole + 1
-KIND_WORDS = {"term": "Named", "category": "Category", "owner": "Owner"}
+KIND_WORDS = {"name": "Name", "theme": "Theme", "category": "Category", "owner": "Owner"}
 
 
 class PatternsPanel(QWidget):
@@ -65,11 +65,11 @@ class PatternsPanel(QWidget):
                     if self.tree.topLevelItem(i).isExpanded()}
         self.tree.clear()
         for pattern in patterns:
-            top = QTreeWidgetItem([pattern.label, KIND_WORDS[pattern.kind], f"{len(pattern.projects)}"])
+            top = QTreeWidgetItem([_pattern_text(pattern), KIND_WORDS[pattern.kind], f"{len(pattern.projects)}"])
             top.setToolTip(0, pattern.description)
             top.setData(0, Qt.ItemDataRole.UserRole, (pattern.kind, pattern.label))
             top.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if pattern.kind == "term":
+            if pattern.kind == "name":
                 font = top.font(0)
                 font.setBold(True)
                 top.setFont(0, font)
@@ -89,7 +89,7 @@ class PatternsPanel(QWidget):
         """The row of project ``code`` under the pattern ``label`` (tests and keyboard users)."""
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            if top.text(0) == label:
+            if self._key(top)[1] == label:
                 for j in range(top.childCount()):
                     if top.child(j).data(0, PROJECT_ROLE) == code:
                         return top.child(j)
@@ -107,3 +107,10 @@ class PatternsPanel(QWidget):
             self.project_clicked.emit(code)
         else:
             item.setExpanded(not item.isExpanded())
+
+
+def _pattern_text(pattern: Pattern) -> str:
+    """A name as it is written; a theme by the risk it recurs in (two words alone read oddly)."""
+    if pattern.kind == "theme" and pattern.example:
+        return pattern.example
+    return pattern.label
