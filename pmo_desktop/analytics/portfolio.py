@@ -212,14 +212,20 @@ def slip_band(slip_days: int | None, thresholds: Thresholds) -> str | None:
 
 
 def derive_rag(spi: float | None, cpi: float | None, slip_days: int | None,
-               thresholds: Thresholds) -> tuple[str | None, tuple[str, ...]]:
-    """The worst of the three bands, and one line per band saying why."""
+               thresholds: Thresholds, *, started: bool = True) -> tuple[str | None, tuple[str, ...]]:
+    """The worst of the three bands, and one line per band saying why.
+
+    Before anything is planned or earned (``started`` False) the indices say nothing yet: a
+    proposal with a few pounds of feasibility cost and 0% complete has a CPI of 0, which is not
+    a red project. Only the slip band counts then.
+    """
     t = thresholds
     bands: list[tuple[str, str]] = []
     for label, value in (("SPI", spi), ("CPI", cpi)):
-        band = index_band(value, t)
+        band = index_band(value, t) if started else None
         if band is None:
-            bands.append(("", f"{label} not known"))
+            reason = "not known" if started else "not banded: nothing planned or earned yet"
+            bands.append(("", f"{label} {reason}"))
             continue
         rule = {"G": f"at or above {t.amber_index:.2f}", "A": f"between {t.red_index:.2f} and {t.amber_index:.2f}",
                 "R": f"below {t.red_index:.2f}"}[band]
@@ -269,7 +275,7 @@ def compute_kpis(facts: ProjectFacts, milestones: Iterable[MilestoneFacts], as_o
     budget_variance = facts.forecast_cost - bac if facts.forecast_cost is not None and bac is not None else None
     due = [m for m in milestones if m.baseline_date is not None and m.baseline_date <= as_of]
     hit = sum(1 for m in due if m.actual_date is not None and m.actual_date <= m.baseline_date)  # type: ignore[operator]
-    derived, reasons = derive_rag(spi, cpi, slip, thresholds)
+    derived, reasons = derive_rag(spi, cpi, slip, thresholds, started=bool(pv) or bool(ev))
     return ProjectKpis(
         project_id=facts.project_id, code=facts.code, name=facts.name, programme=facts.programme,
         department=facts.department, stage=facts.stage, as_of=as_of, bac=bac, planned_fraction=fraction,

@@ -14,7 +14,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QLabel, QMessageBox  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from pmo_desktop.model import Milestone, Programme, Project, StatusReport  # noqa: E402
@@ -551,3 +551,97 @@ def test_currency_follows_office_settings(tab, ctx):
     assert cell(tab, "DCX-014", "budget") == "€850,000"
     open_project(tab, "DCX-014")
     assert tab.panel.ui.budget_spin.prefix() == "€"
+
+
+# -- KPIs ----------------------------------------------------------------------------------------------
+# As of 3 Apr 2026, DCX-014 (BAC £850,000, baseline 1 Oct 2025 - 30 Sep 2026, 42% complete, AC £357,000,
+# forecast cost £892,500, forecast end 20 days late) is exactly at its "Design approved" milestone
+# (baseline 3 Apr, achieved 8 Apr), which is worth half the value: PV £425,000, EV £357,000,
+# SPI 0.84 (red band), CPI 1.00, TCPI (850 - 357) / (850 - 357) = 1.00; reported Amber.
+KPI_DATE = D(2026, 4, 3)
+
+
+def test_kpi_columns_show_spi_cpi_and_the_derived_rag(tab):
+    tab.set_as_of(KPI_DATE)
+    assert cell(tab, "DCX-014", "spi") == "0.84"
+    assert cell(tab, "DCX-014", "cpi") == "1.00"
+    assert cell(tab, "DCX-014", "derived_rag") == "Red"
+    assert cell(tab, "DCX-014", "rag_disagrees") == "≠"
+    # FIN-003: half its value is due by its milestone on 4 Jul; 184 of those 276 days have gone,
+    # so PV = 2.1m x 0.5 x 184 / 276 = 700,000 and EV = 2.1m x 63% = 1,323,000: SPI 1.89, on time, Green.
+    assert cell(tab, "FIN-003", "spi") == "1.89"
+    assert cell(tab, "FIN-003", "derived_rag") == "Green"
+    assert cell(tab, "FIN-003", "rag_disagrees") == ""
+    assert cell(tab, "FIN-011", "spi") == "" and cell(tab, "FIN-011", "derived_rag") == ""
+    row = visible_codes(tab).index("DCX-014")
+    derived = tab.model.index(row, COLUMN["derived_rag"])
+    assert tab.model.data(derived, Qt.ItemDataRole.BackgroundRole).color().name() == "#d9534f"
+    tooltip = tab.model.data(derived, Qt.ItemDataRole.ToolTipRole)
+    assert "SPI 0.84" in tooltip and "reported Amber" in tooltip and "disagree" in tooltip
+
+
+def test_derived_rag_disagrees_filter(tab):
+    tab.set_as_of(KPI_DATE)
+    flagged = {code for code in visible_codes(tab) if cell(tab, code, "rag_disagrees")}
+    assert "DCX-014" in flagged and "FIN-003" not in flagged
+    tab.disagree_filter.setChecked(True)
+    assert set(visible_codes(tab)) == flagged
+    assert all(cell(tab, code, "derived_rag") != cell(tab, code, "rag") for code in visible_codes(tab))
+    assert tab.filter_bar.count_label.text() == f"{len(flagged)} of {len(SEED)} projects"
+    tab.stage_filter.setCurrentIndex(tab.stage_filter.findData("planning"))
+    assert set(visible_codes(tab)) == {c for c in flagged if c in ("DCX-015", "INF-012")}
+    tab.filter_bar.clear()
+    assert not tab.disagree_filter.isChecked() and tab.model.rowCount() == len(SEED)
+
+
+def test_panel_shows_the_project_kpis(tab):
+    tab.set_as_of(KPI_DATE)
+    open_project(tab, "DCX-014")
+    grid = tab.panel.kpi_grid
+    assert grid.title() == "Performance as of 03 Apr 2026"
+    shown = {key: grid.value_text(key) for key in ("pv", "ev", "ac", "sv", "cv", "spi", "cpi", "tcpi",
+                                                   "slip_days", "milestone_hit_rate")}
+    assert shown == {"pv": "£425k", "ev": "£357k", "ac": "£357k", "sv": "-£68k", "cv": "£0", "spi": "0.84",
+                     "cpi": "1.00", "tcpi": "1.00", "slip_days": "+20 days", "milestone_hit_rate": "0% (0/1)"}
+    assert grid.value_text("eac").startswith("£89")  # £892,500 in short
+    assert grid.findChild(QLabel, "kpi_eac").toolTip().endswith("£892,500")
+    assert grid.findChild(QLabel, "kpi_vac").toolTip().endswith("-£42,500")
+    assert grid.derived_rag_label.text() == "Red" and grid.reported_rag_label.text() == "Amber"
+    assert grid.disagree_label.text() == "≠ RAGs disagree"
+    assert "SPI 0.84 is below 0.85: Red" in grid.derived_rag_label.toolTip()
+    open_project(tab, "FIN-011")  # no budget, no dates: nothing to figure
+    assert grid.value_text("pv") == "–" and grid.derived_rag_label.text() == "not derivable"
+    assert grid.disagree_label.text() == ""
+
+
+def test_panel_kpis_follow_the_currency(tab, ctx):
+    from pmo_desktop.model import OfficeSettings
+
+    tab.set_as_of(KPI_DATE)
+    open_project(tab, "DCX-014")
+    with ctx.db.transaction() as session:
+        session.get(OfficeSettings, 1).currency = "EUR"
+    ctx.reload_settings()
+    assert tab.panel.kpi_grid.value_text("pv") == "€425k"
+
+
+def test_nothing_is_read_until_the_tab_is_shown(ctx, qtbot, monkeypatch):
+    seed(ctx.db)
+    reads = []
+    real_read = ctx.read
+    monkeypatch.setattr(ctx, "read", lambda fn, *a, **k: reads.append(fn) or real_read(fn, *a, **k))
+    tab = PortfolioTab(ctx)
+    qtbot.addWidget(tab)
+    assert reads == [] and tab.model.rowCount() == 0 and tab.is_stale
+    tab.show()
+    assert tab.model.rowCount() == len(SEED) and not tab.is_stale
+    tab.hide()
+    loads = len(reads)
+    with ctx.db.transaction() as session:
+        portfolio.create_project(session, {"code": "NEW-001", "name": "Hidden change", "stage": "idea"})
+    ctx.data_changed.emit("project")
+    assert len(reads) == loads and tab.is_stale  # hidden: only marked stale
+    tab.show()
+    assert tab.model.rowCount() == len(SEED) + 1 and not tab.is_stale
+    ctx.data_changed.emit("project")  # visible: read again at once
+    assert len(reads) > loads + 1

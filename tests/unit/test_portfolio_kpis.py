@@ -246,3 +246,14 @@ def test_two_queries_however_many_projects(office):
         kpis = portfolio_kpis(session, HALFWAY)
     assert len(kpis) == 302
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
+
+
+def test_indices_are_not_banded_before_anything_is_planned_or_earned():
+    # A proposal: feasibility costs booked, 0% complete, baseline not started: CPI 0 is not "red".
+    k = compute_kpis(_facts(percent_complete=0.0, actual_cost=450.0, baseline_start=D(2026, 6, 1),
+                            baseline_end=D(2026, 12, 31), forecast_end=D(2026, 12, 31)), [], HALFWAY)
+    assert k.pv == 0 and k.cpi == 0
+    assert k.derived_rag == "G"  # from the slip band alone
+    assert any("nothing planned or earned yet" in reason for reason in k.rag_reasons)
+    no_dates = compute_kpis(_facts(percent_complete=0.0, baseline_start=None, baseline_end=None), [], HALFWAY)
+    assert no_dates.derived_rag is None and not no_dates.rag_disagrees

@@ -40,6 +40,18 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
 """The figures in the grid, in reading order."""
 
 _COLUMNS = 4
+_MONEY_KEYS = frozenset({"pv", "ev", "ac", "sv", "cv", "eac", "vac"})
+
+
+def compact_money(amount: float, currency: str = "£") -> str:
+    """An amount short enough for the grid: £2.19m, £733k, £950 (the exact figure is in the tooltip)."""
+    sign = "-" if amount < 0 else ""
+    size = abs(amount)
+    if size >= 999_500:
+        return f"{sign}{currency}{size / 1_000_000:,.2f}m"
+    if size >= 10_000:
+        return f"{sign}{currency}{size / 1_000:,.0f}k"
+    return f"{sign}{currency}{size:,.0f}"
 
 
 class ProjectKpiGrid(QGroupBox):
@@ -58,7 +70,10 @@ class ProjectKpiGrid(QGroupBox):
         grid.setVerticalSpacing(2)
         for i, (key, caption, tooltip) in enumerate(FIGURES):
             row, pair = divmod(i, _COLUMNS)
-            grid.addWidget(self._caption(caption, tooltip), row, pair * 2)
+            label = self._caption(caption, tooltip)
+            if pair:
+                label.setIndent(14)  # air between one pair's value and the next pair's caption
+            grid.addWidget(label, row, pair * 2)
             value = QLabel("–", self)
             value.setObjectName(f"kpi_{key}")
             value.setToolTip(tooltip)
@@ -67,7 +82,7 @@ class ProjectKpiGrid(QGroupBox):
             font = value.font()
             font.setBold(True)
             value.setFont(font)
-            value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            value.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             self._values[key] = value
             grid.addWidget(value, row, pair * 2 + 1)
         for pair in range(_COLUMNS):
@@ -119,10 +134,14 @@ class ProjectKpiGrid(QGroupBox):
         self._kpis = kpis
         as_of = kpis.as_of if kpis else None
         self.setTitle(f"Performance as of {as_of:%d %b %Y}" if isinstance(as_of, dt.date) else "Performance")
+        tooltips = {key: tooltip for key, _caption, tooltip in FIGURES}
         for key, label in self._values.items():
             text, colour = self._format(key, kpis)
             label.setText(text)
             label.setStyleSheet(f"color: {colour};" if colour else "")
+            value = getattr(kpis, key) if kpis else None
+            exact = format_value(_MONEY, value, self.currency) if key in _MONEY_KEYS and value is not None else ""
+            label.setToolTip(f"{tooltips[key]}: {exact}" if exact else tooltips[key])
         self._set_chip(self.derived_rag_label, kpis.derived_rag if kpis else None, "not derivable")
         self._set_chip(self.reported_rag_label, kpis.reported_rag if kpis else None, "not reported")
         explanation = kpis.rag_explanation() if kpis else ""
@@ -138,6 +157,7 @@ class ProjectKpiGrid(QGroupBox):
         if key in ("spi", "cpi"):
             return f"{value:.2f}", _BAND_COLOURS.get(index_band(value, self.thresholds) or "")
         if key == "tcpi":
+            # Above about 1.1 the remaining work must run markedly better than most projects ever do.
             return f"{value:.2f}", _BAD if value > 1.1 else None
         if key == "slip_days":
             text = f"{value:+,d} days" if value else "on time"
@@ -145,8 +165,7 @@ class ProjectKpiGrid(QGroupBox):
         if key == "milestone_hit_rate":
             assert kpis is not None
             return f"{value:.0%} ({kpis.milestones_hit}/{kpis.milestones_due})", _WARN if value < 0.8 else None
-        text = format_value(_MONEY, value, self.currency)
-        return text, _BAD if key in ("sv", "cv", "vac") and value < -0.5 else None
+        return compact_money(value, self.currency), _BAD if key in ("sv", "cv", "vac") and value < -0.5 else None
 
     @staticmethod
     def _set_chip(chip: QLabel, rag: str | None, empty: str) -> None:
