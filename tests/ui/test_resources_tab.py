@@ -628,6 +628,19 @@ def test_an_over_allocating_move_warns_and_a_directive_pmo_refuses_it(tab, db, p
     assert _heat_cell_text(tab, "Ann Lee") == "133%"
 
 
+def test_the_heat_map_works_from_the_keyboard(tab, people, qtbot):
+    view = tab.heat_map.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down)  # the first key lands on the first cell
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.current_cell() == (1, 1)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert tab.panel.ui.name_edit.text() == "Sam Patel"
+    assert tab.week_dialog is not None and tab.week_dialog.monday == MONDAY + dt.timedelta(weeks=1)
+    assert sorted(a.line.project_code for a in tab.week_dialog.lines()) == ["CRM", "ERP"]
+
+
 def test_an_edit_in_the_panel_recomputes_the_heat_map(tab, people, monkeypatch):
     tab.select_person(people["Dev Rao"])
     _fill_allocation_dialog(monkeypatch, "ERP", MONDAY, MONDAY + dt.timedelta(weeks=3, days=4), 45)

@@ -101,7 +101,8 @@ class _AllocationUpdate:
     """Save new values over an allocation; undo puts the old ones back.
 
     ``refuse`` (a directive PMO) applies to the edit only: undo always restores what was there.
-    ``touched`` is told which people's hours are about to change, before every write.
+    ``touched`` is told which people's hours changed after each write succeeds (and before the
+    transaction's change notice goes out), so that a refused edit leaves no stale note behind.
     """
 
     def __init__(self, allocation_id: int, data: Any, version: int | None, old_person_id: int | None,
@@ -116,17 +117,17 @@ class _AllocationUpdate:
             self._touched(self._people)
 
     def do(self, session: Session) -> Any:
-        self._tell()
         saved = update_allocation(session, self._id, self._data, self._version,
                                   refuse_over_allocation=self._refuse)
+        self._tell()
         self._version = saved.version
         if self._before is None:
             self._before = saved.before
         return saved
 
     def undo(self, session: Session, _result: Any) -> None:
-        self._tell()
         self._version = update_allocation(session, self._id, self._before, self._version).version
+        self._tell()
 
 
 def undoable_allocation_update(ctx: AppContext, text: str, allocation_id: int, data: Any, version: int | None, *,

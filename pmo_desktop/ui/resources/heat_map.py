@@ -75,9 +75,13 @@ class HeatMapView(QAbstractScrollArea):
         self._holidays: frozenset[dt.date] = frozenset()
         self._today: dt.date = dt.date.today()
         self._selected: int | str | None = None
+        self._current: tuple[int, int] | None = None  # the keyboard's cell (row, week)
         self._band_colours = [QColor(colour) for _low, colour in UTILISATION_BANDS]
         self.tooltip_provider: TooltipProvider | None = None
         self.viewport().setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Utilisation heat map")
+        self.setAccessibleDescription("Arrow keys move between cells; Enter opens the week's allocations")
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -93,6 +97,7 @@ class HeatMapView(QAbstractScrollArea):
         self._rows = list(rows)
         self._index = {row.key: i for i, row in enumerate(self._rows)}
         self._mondays = tuple(mondays)
+        self._current = None
         self._holidays = frozenset(holidays)
         self._today = today or dt.date.today()
         self._update_scroll_bars()
@@ -243,6 +248,11 @@ class HeatMapView(QAbstractScrollArea):
                 if metrics.horizontalAdvance(text) + 4 <= rect.width():
                     painter.setPen(_CELL_TEXT)
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            if self._current is not None and self._current[0] == r and self._current[1] in weeks \
+                    and self.hasFocus():
+                painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Text), 2, Qt.PenStyle.DotLine))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRect(self.cell_rect(r, self._current[1]).adjusted(1, 1, -2, -2))
             if row.key == self._selected:
                 first, last = self.cell_rect(r, weeks.start), self.cell_rect(r, max(weeks.stop - 1, weeks.start))
                 painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
@@ -318,10 +328,58 @@ class HeatMapView(QAbstractScrollArea):
             cell = self.cell_at(event.position().toPoint())
             if cell is not None:
                 row, week = cell
+                self._current = cell
+                self.viewport().update()
                 self.cell_clicked.emit(self._rows[row].key, week)
                 event.accept()
                 return
         super().mousePressEvent(event)
+
+    def current_cell(self) -> tuple[int, int] | None:
+        """The cell the keyboard is on, as (row, week)."""
+        return self._current
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not self._rows or not self._mondays:
+            super().keyPressEvent(event)
+            return
+        row, week = self._current or (0, 0)
+        page = max(self.verticalScrollBar().pageStep() // ROW_HEIGHT, 1)
+        moves = {
+            Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0), Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1),
+            Qt.Key.Key_PageUp: (-page, 0), Qt.Key.Key_PageDown: (page, 0),
+        }
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and self._current is not None:
+            self.cell_clicked.emit(self._rows[row].key, week)
+            return
+        if key not in moves:
+            super().keyPressEvent(event)
+            return
+        if self._current is not None:
+            d_row, d_week = moves[key]
+            row = min(max(row + d_row, 0), len(self._rows) - 1)
+            week = min(max(week + d_week, 0), len(self._mondays) - 1)
+        self._current = (row, week)
+        self.ensure_row_visible(row)
+        self._ensure_week_visible(week)
+        self.viewport().update()
+
+    def _ensure_week_visible(self, week: int) -> None:
+        bar, width = self.horizontalScrollBar(), self.cell_width()
+        left, visible = week * width, self.viewport().width() - LABEL_WIDTH
+        if left < bar.value():
+            bar.setValue(left)
+        elif left + width > bar.value() + visible:
+            bar.setValue(left + width - visible)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().focusOutEvent(event)
+        self.viewport().update()
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.ToolTip:
@@ -413,7 +471,8 @@ class HeatMapPane(QWidget):
         self._dirty = True
         self._tooltips: dict[tuple[int, int], str] = {}
         self.last_compute_seconds = 0.0
-        self.today = dt.date.today()
+        #: The day the range starts from; None follows the clock (a fixed day suits demos and tests).
+        self.fixed_today: dt.date | None = None
 
         title = QLabel("Utilisation by week", self)
         title.setObjectName("heat_map_title")
@@ -462,6 +521,10 @@ class HeatMapPane(QWidget):
 
     # -- state --------------------------------------------------------------------------------
     @property
+    def today(self) -> dt.date:
+        return self.fixed_today or dt.date.today()
+
+    @property
     def group(self) -> an.Group:
         return self.group_combo.currentData()
 
@@ -476,7 +539,7 @@ class HeatMapPane(QWidget):
         self.range_combo.setCurrentIndex(self.range_combo.findData(weeks))
 
     def note_change(self, person_ids: Collection[int]) -> None:
-        """An edit is about to change these people's hours: the next refresh re-reads only them."""
+        """An edit changed these people's hours: the next refresh re-reads only them."""
         if self._dirty:
             return  # a full refresh is due anyway
         if self._pending is None:
