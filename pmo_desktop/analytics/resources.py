@@ -203,20 +203,30 @@ def _day_columns(weeks) -> list:
     return [weeks.c[f"d{n}"] for n in range(WORKING_DAYS)]
 
 
+def _per_week(table, weeks, first: dt.date, last: dt.date, key, *measures):
+    """``key``, the week index and ``measures`` for the rows of ``table`` (with start_date and end_date)
+    that cover a day of each week of the series, grouped by key and week."""
+    c = table.c
+    return (
+        select(key, weeks.c.i, *measures)
+        .select_from(weeks)
+        .join(table, and_(c.start_date <= weeks.c.d4, c.end_date >= weeks.c.d0))
+        .where(c.start_date <= last, c.end_date >= first)
+        .group_by(key, weeks.c.i)
+    )
+
+
+def _of_people(query, column, person_ids: Collection[int] | None):
+    return query if person_ids is None else query.where(column.in_(list(person_ids)))
+
+
 def _allocated(session: Session, weeks, first: dt.date, last: dt.date,
                person_ids: Collection[int] | None) -> dict[tuple[int, int], float]:
     """Allocated hours per (person id, week index)."""
     a = Allocation.__table__.c
-    days = _day_columns(weeks)
-    query = (
-        select(a.person_id, weeks.c.i, func.sum(a.hours_per_week * covered_days_sql(a.start_date, a.end_date, days)))
-        .select_from(weeks)
-        .join(Allocation.__table__, and_(a.start_date <= weeks.c.d4, a.end_date >= weeks.c.d0))
-        .where(a.start_date <= last, a.end_date >= first)
-        .group_by(a.person_id, weeks.c.i)
-    )
-    if person_ids is not None:
-        query = query.where(a.person_id.in_(list(person_ids)))
+    hours = func.sum(a.hours_per_week * covered_days_sql(a.start_date, a.end_date, _day_columns(weeks)))
+    query = _of_people(_per_week(Allocation.__table__, weeks, first, last, a.person_id, hours), a.person_id,
+                       person_ids)
     return {(pid, i): float(total or 0) / WORKING_DAYS for pid, i, total in session.execute(query)}
 
 
@@ -229,30 +239,17 @@ def _absent_days(session: Session, weeks, first: dt.date, last: dt.date,
                             weeks.c[f"h{n}"] == 0), 1), else_=0))
         for n in range(WORKING_DAYS)
     ]
-    query = (
-        select(b.person_id, weeks.c.i, *per_day)
-        .select_from(weeks)
-        .join(Absence.__table__, and_(b.start_date <= weeks.c.d4, b.end_date >= weeks.c.d0))
-        .where(b.start_date <= last, b.end_date >= first)
-        .group_by(b.person_id, weeks.c.i)
-    )
-    if person_ids is not None:
-        query = query.where(b.person_id.in_(list(person_ids)))
+    query = _of_people(_per_week(Absence.__table__, weeks, first, last, b.person_id, *per_day), b.person_id,
+                       person_ids)
     return {(pid, i): sum(int(d or 0) for d in days) for pid, i, *days in session.execute(query)}
 
 
 def _demand(session: Session, weeks, first: dt.date, last: dt.date) -> dict[str, dict[int, float]]:
     """Unfilled demand hours per role name and week index."""
     d, r = Demand.__table__.c, Role.__table__.c
-    query = (
-        select(r.name, weeks.c.i,
-               func.sum(d.hours_per_week * covered_days_sql(d.start_date, d.end_date, _day_columns(weeks))))
-        .select_from(weeks)
-        .join(Demand.__table__, and_(d.start_date <= weeks.c.d4, d.end_date >= weeks.c.d0))
-        .join(Role.__table__, r.id == d.role_id)
-        .where(d.start_date <= last, d.end_date >= first)
-        .group_by(r.name, weeks.c.i)
-    )
+    hours = func.sum(d.hours_per_week * covered_days_sql(d.start_date, d.end_date, _day_columns(weeks)))
+    query = (_per_week(Demand.__table__, weeks, first, last, r.name, hours)
+             .join(Role.__table__, r.id == d.role_id))
     result: dict[str, dict[int, float]] = {}
     for role, i, total in session.execute(query):
         result.setdefault(role, {})[i] = float(total or 0) / WORKING_DAYS
