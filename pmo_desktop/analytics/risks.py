@@ -378,6 +378,8 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’\-]*")
 _SENTENCE_END = re.compile(r"[.!?;:]\s+|\n+")
 MAX_TERMS = 12
 """At most this many recurring names or phrases (the most widespread first)."""
+MAX_PER_KIND = 12
+"""At most this many recurring categories, and as many owners (a large office has hundreds)."""
 
 
 @dataclass(slots=True)
@@ -442,7 +444,8 @@ def patterns(session: Session, min_projects: int = 3, *, kinds: Sequence[str] = 
     supplier) and two-word phrases; of several terms naming exactly the same projects only the most
     specific is kept ("Northwind Systems" rather than "Northwind").
 
-    Names come first, then themes, then categories, then owners; each the most widespread first.
+    Names come first, then themes, then categories, then owners; each the most widespread first, and
+    at most ``MAX_TERMS`` names and themes and ``MAX_PER_KIND`` categories and owners.
     """
     item, project = RaidItem.__table__, Project.__table__
     in_scope = and_(item.c.kind.in_(tuple(kinds)), item.c.status != RaidStatus.CLOSED.value,
@@ -463,8 +466,9 @@ def patterns(session: Session, min_projects: int = 3, *, kinds: Sequence[str] = 
         ):
             members[label].add(code)
             counts[label] += 1
-        found += [Pattern(kind, label, tuple(sorted(codes)), counts[label]) for label, codes in members.items()]
-    found.sort(key=lambda p: (p.kind != "category", -len(p.projects), -p.items, p.label.casefold()))
+        of_kind = [Pattern(kind, label, tuple(sorted(codes)), counts[label]) for label, codes in members.items()]
+        of_kind.sort(key=lambda p: (-len(p.projects), -p.items, p.label.casefold()))
+        found += of_kind[:MAX_PER_KIND]
     # Names and themes first (a supplier across projects is the finding a PMO is after).
     return _recurring_terms(session, in_scope, min_projects) + found
 
@@ -517,4 +521,5 @@ def _recurring_terms(session: Session, in_scope, min_projects: int) -> list[Patt
 
 
 def _specificity(term: tuple[str, ...], stats: _TermStats) -> tuple:
-    return (stats.is_name, len(term), stats.items)
+    # A phrase over its words ("Key SME" over "SME"), then a name over a theme.
+    return (len(term), stats.is_name, stats.items)

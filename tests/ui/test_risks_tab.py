@@ -123,7 +123,9 @@ def tab(ctx, qtbot):
     qtbot.addWidget(widget)
     widget.resize(1400, 850)
     widget.show()
-    return widget
+    yield widget
+    # Patterns are read in the background: let that finish before the database goes.
+    qtbot.waitUntil(lambda: not widget.patterns_pending, timeout=10_000)
 
 
 def visible(tab, field: str) -> list:
@@ -561,8 +563,9 @@ def test_patterns_list_the_recurring_supplier_with_its_projects_and_a_click_filt
     ids = project_ids(db)
     for code in ("DCX-017", "FIN-003", "FIN-008", "EST-002"):
         add_item(ctx, ids, code, "Northwind Systems may not deliver on time", 3, 4,
-                 description="Northwind Systems is behind on several contracts.")
+                 description="Deliveries from Northwind Systems are late on several contracts.")
     add_item(ctx, ids, None, "Northwind Systems financial stability", 3, 5)  # portfolio-level: not a project
+    qtbot.waitUntil(lambda: not tab.patterns_pending, timeout=10_000)
     patterns = {p.label: p for p in tab.patterns_panel.patterns}
     assert patterns["Northwind Systems"].projects == ("DCX-017", "EST-002", "FIN-003", "FIN-008")
     assert tab.patterns_panel.patterns[0].label == "Northwind Systems"

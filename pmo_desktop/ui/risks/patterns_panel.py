@@ -55,6 +55,7 @@ class PatternsPanel(QWidget):
                      project_names: dict[str, str] | None = None) -> None:
         """List ``patterns`` (kept in their order), each expandable to its projects."""
         self.patterns = list(patterns)
+        self.tree.setEnabled(True)
         names = project_names or {}
         self.hint.setText(
             f"Suppliers, themes, categories and owners in the open risks of {min_projects} or more projects."
@@ -80,6 +81,17 @@ class PatternsPanel(QWidget):
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
             top.setExpanded((pattern.kind, pattern.label) in expanded)
+
+    def set_loading(self, loading: bool) -> None:
+        """Say that the patterns are being read (the current list stays until the new one arrives)."""
+        if loading:
+            self.hint.setText("Looking for patterns across projects…")
+        self.tree.setEnabled(not loading or self.tree.topLevelItemCount() > 0)
+
+    def show_problem(self, message: str) -> None:
+        """The patterns could not be read: say so instead of showing a stale list."""
+        self.tree.clear()
+        self.hint.setText(message)
 
     @staticmethod
     def _key(item: QTreeWidgetItem) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ...analytics import risks as risk_analytics
 from ...analytics.risks import Matrix, RiskThresholds
@@ -38,6 +39,7 @@ from ..risks.detail_panel import RaidDetailPanel
 from ..risks.heat_map_panel import HeatMapPanel
 from ..risks.patterns_panel import PatternsPanel
 from ..risks.raid_table_model import COLUMN, DISPLAY_ORDER, RAID_COLUMNS, RaidTableModel
+from ..tasks import run_in_background
 from ..widgets.filter_bar import FilterBar
 
 REFRESH_ON = frozenset({"raid_item", "project", "programme", "milestone", "person", "*"})
@@ -88,6 +90,9 @@ class RisksTab(QWidget):
         # Loaded on first show; a change while hidden marks the tab stale until it is shown again.
         self._loaded = False
         self._stale = True
+        # Patterns are read in the background (about 1.4 s at 20,000 items); only the latest read counts.
+        self._patterns_generation = 0
+        self._patterns_pending = False
 
         self.model = RaidTableModel(self, today=today())  # currency and rows arrive with refresh()
         self.commands = RaidCommands(ctx)
@@ -299,10 +304,39 @@ class RisksTab(QWidget):
         # Thresholds and currency live in the settings: same rule as a data change.
         self._on_data_changed("*")
 
+    @property
+    def patterns_pending(self) -> bool:
+        """Whether the patterns are being read (they arrive from a background task)."""
+        return self._patterns_pending
+
     def _refresh_patterns(self) -> None:
-        found = self.ctx.read(risk_analytics.patterns, PATTERN_MIN_PROJECTS)
-        names = {choice.code: choice.name for choice in self.ctx.read(raid.project_choices)}
+        """Read the cross-project patterns on a worker thread, with its own session."""
+        self._patterns_generation += 1
+        generation, db = self._patterns_generation, self.ctx.db
+        self._patterns_pending = True
+        self.patterns_panel.set_loading(True)
+
+        def read() -> tuple[list[risk_analytics.Pattern], dict[str, str]]:
+            with db.session() as session:
+                found = risk_analytics.patterns(session, PATTERN_MIN_PROJECTS)
+                names = {choice.code: choice.name for choice in raid.project_choices(session)}
+            return found, names
+
+        run_in_background(read, on_done=lambda result: self._on_patterns_read(generation, result),
+                          on_error=lambda exc: self._on_patterns_failed(generation, exc), parent=self)
+
+    def _on_patterns_read(self, generation: int, result) -> None:
+        if not isValid(self) or generation != self._patterns_generation:
+            return  # the tab is gone, or a newer read is on its way
+        self._patterns_pending = False
+        found, names = result
         self.patterns_panel.set_patterns(found, min_projects=PATTERN_MIN_PROJECTS, project_names=names)
+
+    def _on_patterns_failed(self, generation: int, exc: BaseException) -> None:
+        if not isValid(self) or generation != self._patterns_generation:
+            return
+        self._patterns_pending = False
+        self.patterns_panel.show_problem(f"The patterns could not be read ({exc}). Use View > Refresh to try again.")
 
     # -- heat map ----------------------------------------------------------------------------------
     def heat_map_kinds(self) -> tuple[str, ...]:
