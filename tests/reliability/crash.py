@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from pmo_desktop.model import AuditEvent, Base, BatchStatus, ImportBatch
 from pmo_desktop.model.database import Database, open_database
@@ -29,9 +29,9 @@ from pmo_desktop.model.enums import AuditSource
 from pmo_desktop.services.integrity import run_checks
 
 # Phases the writer announces through the shared integer.
-OPENING, PLANNING_AND_IMPORTING, UNDOING, MIGRATING = 1, 2, 3, 4
+OPENING, PLANNING_AND_IMPORTING, UNDOING, MIGRATING, WRITING_SCHEMA = 1, 2, 3, 4, 5
 PHASE_NAMES = {0: "starting", OPENING: "opening", PLANNING_AND_IMPORTING: "import",
-               UNDOING: "undo", MIGRATING: "migration"}
+               UNDOING: "undo", MIGRATING: "migration (before the schema)", WRITING_SCHEMA: "writing the schema"}
 
 _FORK = multiprocessing.get_context("fork")
 _NOT_DATA = frozenset({"audit_event", "audit_head", "import_batch", "alembic_version"})
@@ -97,9 +97,20 @@ def import_and_undo_forever(phase, db_path: Path, workbook, sheets) -> None:
 
 
 def migrate_empty(phase, db_path: Path) -> None:
-    """Create and migrate a new database at ``db_path``, as the first start of the program does."""
+    """Create and migrate a new database at ``db_path``, as the first start of the program does.
+
+    The phase moves from MIGRATING to WRITING_SCHEMA at the first CREATE TABLE.
+    """
+    def on_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("CREATE TABLE") and phase.value != WRITING_SCHEMA:
+            phase.value = WRITING_SCHEMA
+
     phase.value = MIGRATING
-    open_database(db_path).dispose()
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    try:
+        open_database(db_path).dispose()
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_execute)
 
 
 def _latest_batch(db: Database) -> ImportBatch | None:
