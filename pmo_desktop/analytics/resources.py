@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import Date, Integer, and_, case, column, func, literal, select, values
@@ -83,7 +83,8 @@ class UtilisationRow:
     """One person, role or team across the weeks: hours available and allocated per week.
 
     ``key`` is the person id for people, the role or team name for groups. ``over_weeks`` counts
-    over-allocated person-weeks (for a role or team, those of its members).
+    over-allocated person-weeks (for a role or team, those of its members). ``active`` is False
+    for an inactive person still allocated in the range (a group is active).
     """
 
     key: int | str
@@ -95,6 +96,7 @@ class UtilisationRow:
     available: tuple[float, ...]
     allocated: tuple[float, ...]
     over_weeks: int
+    active: bool = True
 
     def utilisation(self, week: int) -> float | None:
         """Allocated / available in week number ``week`` of the range."""
@@ -175,6 +177,8 @@ class Utilisation:
     bench: tuple[BenchPerson, ...]
     demand: tuple[RoleDemand, ...]
     holidays: frozenset[dt.date]
+    #: Unfilled demand hours per role and week index, as read (``demand`` sets them against free hours).
+    demand_hours: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def row(self, key: int | str) -> UtilisationRow | None:
         """The row for a person id or a role/team name."""
@@ -307,7 +311,7 @@ def person_rows(session: Session, start_week: dt.date, weeks: int,
                           for i in range(weeks))
         over = sum(1 for h, v in zip(hours, available, strict=True) if _is_over(h, v))
         rows.append(UtilisationRow(person.id, person.name, person.role, person.team, 1, person.capacity,
-                                   available, hours, over))
+                                   available, hours, over, person.active))
     return mondays, rows, holidays
 
 
@@ -335,11 +339,11 @@ def roll_up(rows: Sequence[UtilisationRow], group: Group) -> list[UtilisationRow
     return result
 
 
-def bench(rows: Sequence[UtilisationRow], threshold: float, inactive: Collection[int] = ()) -> list[BenchPerson]:
-    """People with some availability whose utilisation over the range is under ``threshold`` (0.5 = 50%)."""
+def bench(rows: Sequence[UtilisationRow], threshold: float) -> list[BenchPerson]:
+    """Active people with some availability whose utilisation over the range is under ``threshold`` (0.5 = 50%)."""
     result = []
     for row in rows:
-        if row.key in inactive or row.total_available <= 0:
+        if not row.active or row.total_available <= 0:
             continue
         if row.total_allocated / row.total_available < threshold:
             result.append(BenchPerson(int(row.key), row.label, row.role, row.team, row.total_available,
@@ -383,13 +387,22 @@ def utilisation(session: Session, start_week: dt.date, weeks: int, *, group: Gro
         raise ValueError("weeks must be at least 1")
     mondays, people, holidays = person_rows(session, start_week, weeks)
     threshold = bench_threshold(session)
-    inactive = set(session.scalars(select(Person.id).where(Person.active.is_(False))))
     first, last = mondays[0], mondays[-1] + dt.timedelta(days=WORKING_DAYS - 1)
     demand = _demand(session, _week_series(mondays, holidays), first, last)
+    return summarise(people, group, mondays, holidays, threshold, demand)
+
+
+def summarise(people: Sequence[UtilisationRow], group: Group, mondays: Sequence[dt.date],
+              holidays: Collection[dt.date], threshold: float, demand: dict[str, dict[int, float]]) -> Utilisation:
+    """The figures from people's rows: rolled up by ``group`` and sorted, with the bench and demand.
+
+    Also used after an edit re-read a few people, so the totals follow without reading everyone.
+    """
     rows = sorted(roll_up(people, group), key=sort_key)
     return Utilisation(
-        group=group, mondays=mondays, rows=tuple(rows),
+        group=group, mondays=tuple(mondays), rows=tuple(rows),
         over_allocated_weeks=sum(r.over_weeks for r in people),
-        bench_threshold=threshold, bench=tuple(bench(people, threshold, inactive)),
-        demand=tuple(demand_against_capacity(demand, people, weeks)), holidays=holidays,
+        bench_threshold=threshold, bench=tuple(bench(people, threshold)),
+        demand=tuple(demand_against_capacity(demand, people, len(mondays))), holidays=frozenset(holidays),
+        demand_hours=demand,
     )

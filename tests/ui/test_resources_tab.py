@@ -622,10 +622,14 @@ def test_an_over_allocating_move_warns_and_a_directive_pmo_refuses_it(tab, db, p
         settings = load_settings(session)
         settings.pmo_type = "controlling"
     tab.ctx.reload_settings()
+    assert "Ann Lee" in [b.name for b in tab.heat_map.figures.bench]  # 20 h for 8 of the 12 weeks
     dialog.select_allocation(erp.line.id)
     assert dialog.move_selected_to(people["Ann Lee"])
     assert "But: Ann Lee would be at 133%" in dialog.message_label.text()
     assert _heat_cell_text(tab, "Ann Lee") == "133%"
+    # The totals follow the rows re-read: Ann leaves the bench, Sam joins it.
+    bench = [b.name for b in tab.heat_map.figures.bench]
+    assert "Ann Lee" not in bench and "Sam Patel" in bench
 
 
 def test_the_heat_map_works_from_the_keyboard(tab, people, qtbot):

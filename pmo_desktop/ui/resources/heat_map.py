@@ -582,12 +582,16 @@ class HeatMapPane(QWidget):
         self.view.set_figures(rows, self.view.mondays(), self.figures.holidays if self.figures else (), self.today)
 
     def _update_summary_counts(self) -> None:
+        """Bench, demand and over-allocation totals again from the rows shown (people only)."""
         if self.figures is None:
             return
-        over = sum(row.over_weeks for row in self.view.rows())
+        figures = self.figures
+        resorted = an.summarise(self.view.rows(), "person", figures.mondays, figures.holidays,
+                                figures.bench_threshold, figures.demand_hours)
+        # Keep the rows in the order shown while the user is working on them.
         self.figures = an.Utilisation(
-            self.figures.group, self.figures.mondays, tuple(self.view.rows()), over, self.figures.bench_threshold,
-            self.figures.bench, self.figures.demand, self.figures.holidays,
+            figures.group, figures.mondays, tuple(self.view.rows()), resorted.over_allocated_weeks,
+            figures.bench_threshold, resorted.bench, resorted.demand, figures.holidays, figures.demand_hours,
         )
         self._show_summary(self.figures)
 
