@@ -63,7 +63,7 @@ def _fresh_copy(source: Path, target: Path) -> None:
 def office(tmp_path_factory):
     """A demo office missing half of the reports its managers' status workbook holds, and with
     some of the others edited since: importing the workbook inserts about 1,200 reports and
-    updates about 250, and undo has both kinds of change to put back."""
+    updates about 240, and undo has both kinds of change to put back."""
     folder = tmp_path_factory.mktemp("crash")
     base = folder / "base.db"
     db = open_database(base)
