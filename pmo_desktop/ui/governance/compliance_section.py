@@ -19,11 +19,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
@@ -47,6 +45,7 @@ from ..context import AppContext
 from ..theme import RAG_COLOURS
 from ..widgets.filter_bar import FilterBar
 from .compliance_table_model import COL_MANAGER, COL_RULE, RULE_COLOURS, ComplianceTableModel, model_rows
+from .tables import record_table
 
 # Every entity a rule reads (and "*": an import, an undo, another database).
 WATCHED = frozenset({"*", "project", "status_report", "raid_item", "milestone", "gate", "gate_review",
@@ -121,7 +120,6 @@ class ComplianceSection(QWidget):
         self.summary: ComplianceSummary | None = None
 
         self.model = ComplianceTableModel(self)
-        self.model.sort(COL_RULE)
         self.table = self._make_table()
         self.filter_bar = FilterBar(self.model, "exceptions", self)
         self.filter_bar.setObjectName("compliance_filter_bar")
@@ -153,25 +151,8 @@ class ComplianceSection(QWidget):
 
     # -- building ------------------------------------------------------------------------------
     def _make_table(self) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName("compliance_table")
-        table.setModel(self.model)
-        table.setSortingEnabled(True)
-        table.horizontalHeader().setSortIndicator(COL_RULE, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(26)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        for column, spec in enumerate(self.model.columns):
-            table.setColumnWidth(column, spec.width)
-        return table
+        return record_table(self, self.model, "compliance_table", sort_column=COL_RULE,
+                            sort_order=Qt.SortOrder.AscendingOrder, stretch_last=True)
 
     def _make_chips(self) -> tuple[QWidget, dict[str | None, QToolButton]]:
         box = QWidget(self)

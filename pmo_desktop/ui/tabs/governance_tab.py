@@ -13,9 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
-    QHeaderView,
     QScrollArea,
     QSplitter,
     QTableView,
@@ -36,6 +34,7 @@ from ..governance.review_table_model import (
     GateReviewTableModel,
     model_rows,
 )
+from ..governance.tables import record_table
 from ..widgets.filter_bar import FilterBar
 
 # Changes to these entities (or "*": an import, an undo) can alter the decisions log.
@@ -131,25 +130,8 @@ class GovernanceTab(QWidget):
         return self.sections.addTab(widget, title)
 
     def _make_table(self) -> QTableView:
-        table = QTableView(self)
-        table.setObjectName("gate_review_table")
-        table.setModel(self.model)
-        table.setSortingEnabled(True)
-        table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setAlternatingRowColors(True)
-        table.setWordWrap(False)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(26)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
-        for column, spec in enumerate(self.model.columns):
-            table.setColumnWidth(column, spec.width)
-        return table
+        return record_table(self, self.model, "gate_review_table", sort_column=0,
+                            sort_order=Qt.SortOrder.DescendingOrder)
 
     def _make_reviews_page(self) -> QWidget:
         page = QWidget(self)
