@@ -213,7 +213,8 @@ class HeatMapView(QAbstractScrollArea):
         corner = QRect(8, 0, LABEL_WIDTH - 14, HEADER_HEIGHT)
         painter.drawText(corner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self._corner_text())
         if self._rows:
-            painter.drawText(corner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight, "weeks over")
+            over = "weeks over" if isinstance(self._rows[0].key, int) else "person-weeks over"
+            painter.drawText(corner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight, over)
         painter.end()
 
     def _corner_text(self) -> str:
@@ -311,7 +312,7 @@ class HeatMapView(QAbstractScrollArea):
             month = (monday.year, monday.month)
             if month != previous_month or w == weeks.start:
                 painter.drawText(top.adjusted(3, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                                 f"{monday:%b}" if monday.month != 1 else f"{monday:%b %y}")
+                                 f"{monday:%b}" if monday.month != 1 else f"{monday:%b} ’{monday:%y}")
                 previous_month = month
             painter.drawText(bottom, Qt.AlignmentFlag.AlignCenter, str(monday.day))
             if any(day in self._holidays for day in an.week_days(monday)):
