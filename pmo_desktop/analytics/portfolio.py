@@ -27,7 +27,8 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -79,9 +80,8 @@ class ProjectFacts:
     reported_rag: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MilestoneFacts:
-    """A milestone's baseline and actual dates (the only fields the KPIs need)."""
+class MilestoneFacts(NamedTuple):
+    """A milestone's baseline and actual dates (the only fields the KPIs need; a tuple: thousands are read)."""
 
     baseline_date: dt.date | None
     actual_date: dt.date | None = None
@@ -117,7 +117,12 @@ class ProjectKpis:
     milestone_hit_rate: float | None
     derived_rag: str | None
     reported_rag: str | None
-    rag_reasons: tuple[str, ...]
+    thresholds: Thresholds = field(default=Thresholds(), repr=False)
+
+    @property
+    def rag_reasons(self) -> tuple[str, ...]:
+        """One line per band (SPI, CPI, slip) saying how it was banded (made when asked for)."""
+        return derive_rag(self.spi, self.cpi, self.slip_days, self.thresholds, started=_started(self.pv, self.ev))[1]
 
     @property
     def rag_disagrees(self) -> bool:
@@ -242,6 +247,24 @@ def derive_rag(spi: float | None, cpi: float | None, slip_days: int | None,
     return derived, tuple(reason for _, reason in bands)
 
 
+def _worst_band(spi: float | None, cpi: float | None, slip_days: int | None, thresholds: Thresholds,
+                started: bool) -> str | None:
+    """``derive_rag``'s RAG without its words: the per-project fast path."""
+    bands = [slip_band(slip_days, thresholds)]
+    if started:
+        bands += (index_band(spi, thresholds), index_band(cpi, thresholds))
+    if "R" in bands:
+        return "R"
+    if "A" in bands:
+        return "A"
+    return "G" if "G" in bands else None
+
+
+def _started(pv: float | None, ev: float | None) -> bool:
+    """Something is planned or earned: only then do SPI and CPI say anything."""
+    return bool(pv) or bool(ev)
+
+
 # -- one project ------------------------------------------------------------------------------------
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -275,14 +298,14 @@ def compute_kpis(facts: ProjectFacts, milestones: Iterable[MilestoneFacts], as_o
     budget_variance = facts.forecast_cost - bac if facts.forecast_cost is not None and bac is not None else None
     due = [m for m in milestones if m.baseline_date is not None and m.baseline_date <= as_of]
     hit = sum(1 for m in due if m.actual_date is not None and m.actual_date <= m.baseline_date)  # type: ignore[operator]
-    derived, reasons = derive_rag(spi, cpi, slip, thresholds, started=bool(pv) or bool(ev))
+    derived = _worst_band(spi, cpi, slip, thresholds, _started(pv, ev))
     return ProjectKpis(
         project_id=facts.project_id, code=facts.code, name=facts.name, programme=facts.programme,
         department=facts.department, stage=facts.stage, as_of=as_of, bac=bac, planned_fraction=fraction,
         pv=pv, ev=ev, ac=ac, sv=sv, cv=cv, spi=spi, cpi=cpi, eac=eac, vac=vac, tcpi=tcpi, slip_days=slip,
         budget_variance=budget_variance, milestones_due=len(due), milestones_hit=hit,
         milestone_hit_rate=hit / len(due) if due else None, derived_rag=derived,
-        reported_rag=facts.reported_rag, rag_reasons=reasons,
+        reported_rag=facts.reported_rag, thresholds=thresholds,
     )
 
 
@@ -333,19 +356,21 @@ def _read_facts(session: Session, as_of: dt.date, project_ids: Iterable[int] | N
             percent_complete=None if r[9] is None else float(r[9]), baseline_start=r[10], baseline_end=r[11],
             forecast_end=r[12], reported_rag=r[13],
         )
-        for r in session.execute(query)
+        for r in session.execute(query).all()
     ]
 
 
 def _read_milestones(session: Session, project_ids: Iterable[int] | None) -> dict[int, list[MilestoneFacts]]:
     """One query: every milestone's baseline and actual date, grouped by project."""
     m = Milestone.__table__
-    query = select(m.c.project_id, m.c.baseline_date, m.c.actual_date)
+    # A milestone without a baseline date neither bends the plan nor counts as due.
+    query = select(m.c.project_id, m.c.baseline_date, m.c.actual_date).where(m.c.baseline_date.is_not(None))
     if project_ids is not None:
         query = query.where(m.c.project_id.in_(list(project_ids)))
     grouped: dict[int, list[MilestoneFacts]] = defaultdict(list)
-    for project_id, baseline, actual in session.execute(query):
-        grouped[project_id].append(MilestoneFacts(baseline, actual))
+    new = MilestoneFacts._make
+    for project_id, baseline, actual in session.execute(query).all():
+        grouped[project_id].append(new((baseline, actual)))
     return grouped
 
 
