@@ -428,3 +428,9 @@ def test_compliance_follows_data_changes_while_shown(compliance_tab, office, qtb
     compliance_tab._ctx.write(add_report, entity="status_report")
     assert section.chips["missing_status_report"].text() == "Status report missing:  0"
     assert section.model.rowCount() == 4
+
+
+def test_find_goes_to_the_filter_of_the_section_on_screen(compliance_tab, qtbot):
+    assert compliance_tab.filter_bar is compliance_tab.reviews_filter_bar
+    section = _show_compliance(compliance_tab, qtbot)
+    assert compliance_tab.filter_bar is section.filter_bar

@@ -95,11 +95,11 @@ class GovernanceTab(QWidget):
         self.model = GateReviewTableModel(self)
         self.model.currency = ctx.currency_symbol
         self.table = self._make_table()
-        self.filter_bar = FilterBar(self.model, "reviews", self)
-        self.filter_bar.setObjectName("governance_filter_bar")
-        self.filter_bar.add_choice(COL_GATE, "Gates")
-        self.filter_bar.add_choice(COL_DECISION, "Decisions", list(DECISION_LABELS), DECISION_LABELS)
-        self.filter_bar.add_choice(COL_PROJECT, "Projects")
+        self.reviews_filter_bar = FilterBar(self.model, "reviews", self)
+        self.reviews_filter_bar.setObjectName("governance_filter_bar")
+        self.reviews_filter_bar.add_choice(COL_GATE, "Gates")
+        self.reviews_filter_bar.add_choice(COL_DECISION, "Decisions", list(DECISION_LABELS), DECISION_LABELS)
+        self.reviews_filter_bar.add_choice(COL_PROJECT, "Projects")
         self.panel = GateReviewPanel(ctx, self)
 
         self.sections = QTabWidget(self)
@@ -124,6 +124,13 @@ class GovernanceTab(QWidget):
         new.activated.connect(self.panel.ui.new_button.click)
         self.refresh()
 
+    @property
+    def filter_bar(self) -> FilterBar:
+        """The filter bar of the section on screen (Edit > Find puts the cursor in it)."""
+        current = self.sections.currentWidget()
+        bar = getattr(current, "filter_bar", None)
+        return bar if isinstance(bar, FilterBar) else self.reviews_filter_bar
+
     # -- layout --------------------------------------------------------------------------------
     def add_section(self, widget: QWidget, title: str) -> int:
         """Add a page to the tab (e.g. compliance, health, audit); the section bar shows from two."""
@@ -138,7 +145,7 @@ class GovernanceTab(QWidget):
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.setSpacing(6)
-        page_layout.addWidget(self.filter_bar)
+        page_layout.addWidget(self.reviews_filter_bar)
 
         scroll = PanelScrollArea(self.panel, self)
         scroll.setObjectName("gate_review_panel_scroll")
@@ -172,8 +179,8 @@ class GovernanceTab(QWidget):
         self.compliance.refresh_when_shown()
         current = self.panel.review_id
         self.model.set_rows(model_rows(self._ctx.read(gov.review_rows)))
-        self.filter_bar.refresh_choices()
-        self.filter_bar.update_count()
+        self.reviews_filter_bar.refresh_choices()
+        self.reviews_filter_bar.update_count()
         if current is not None:
             self._select_quietly(current)
         self.panel.refresh_from_store()
