@@ -57,6 +57,10 @@ def _text_or_none(text: str) -> str | None:
     return text.strip() or None
 
 
+MIN_COMBO_CHARACTERS = 10
+"""Combos in the form show at least this many characters and otherwise take the width they are given."""
+
+
 class RaidDetailPanel(QWidget):
     """Shows one RAID item (or a new one) and saves it; inline messages say what to fix."""
 
@@ -105,6 +109,13 @@ class RaidDetailPanel(QWidget):
     # -- set-up ------------------------------------------------------------------------------
     def _setup_editors(self) -> None:
         ui = self.ui
+        # The form must fit the panel: a combo sized to its longest entry ("DCX-025 — Contact Centre
+        # Telephony Replacement Phase 2") made the form wider than the panel, and its right edge was cut
+        # off (the scroll area never scrolls sideways). Combos shrink with the panel instead.
+        ui.scroll_area.setWidgetResizable(True)
+        for combo in self.findChildren(QComboBox):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(MIN_COMBO_CHARACTERS)
         _fill_enum(ui.kind_combo, RaidKind)
         _fill_enum(ui.status_combo, RaidStatus)
         _fill_enum(ui.escalation_combo, Escalation)
