@@ -133,3 +133,40 @@ def test_new_rows_are_sorted_by_their_own_values(model):
     model.sort(2)
     model.set_rows([(9, "Z-9", "G", 50, None), *ROWS])
     assert _codes(model) == ["Z-9", "C-3", "D-4", "B-2", "A-1"]
+
+
+def test_filter_bar_fills_choices_in_one_reset_and_keeps_the_choice(model, qtbot):
+    from pmo_desktop.ui.widgets.filter_bar import FilterBar
+
+    bar = FilterBar(model, "projects")
+    qtbot.addWidget(bar)
+    combo = bar.add_choice(0, "Codes")
+    assert [combo.itemText(i) for i in range(combo.count())] == ["All codes", "A-1", "B-2", "C-3", "D-4"]
+    rag = bar.add_choice(1, "RAG", values=["R", "A", "G"])
+    assert [rag.itemText(i) for i in range(rag.count())] == ["All RAG", "Red", "Amber", "Green"]
+    combo.setCurrentIndex(combo.findData("C-3"))
+    assert _codes(model) == ["C-3"]
+    resets = []
+    combo.model().modelReset.connect(lambda: resets.append(1))
+    model.set_rows([*ROWS, (5, "E-5", "G", 1, None)])
+    bar.refresh_choices()
+    assert len(resets) == 1 and combo.count() == 6
+    assert combo.currentData() == "C-3" and _codes(model) == ["C-3"]
+    model.set_rows([row for row in ROWS if row[1] != "C-3"])
+    bar.refresh_choices()  # the chosen value is gone: back to all
+    assert combo.currentIndex() == 0 and model.rowCount() == 3
+
+
+def test_filter_bar_toggles_combine_and_clear(model, qtbot):
+    from pmo_desktop.ui.widgets.filter_bar import FilterBar
+
+    bar = FilterBar(model, "projects")
+    qtbot.addWidget(bar)
+    budgeted = bar.add_toggle("Has budget", lambda row: row[3] is not None)
+    dated = bar.add_toggle("Has end date", lambda row: row[4] is not None)
+    budgeted.setChecked(True)
+    assert sorted(_codes(model)) == ["B-2", "C-3", "D-4"]
+    dated.setChecked(True)
+    assert sorted(_codes(model)) == ["B-2", "D-4"]
+    bar.clear()
+    assert not budgeted.isChecked() and not dated.isChecked() and model.rowCount() == 4
