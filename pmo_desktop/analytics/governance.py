@@ -540,14 +540,14 @@ def _conditions_overdue(session: Session, today: dt.date, rule: dict, settings: 
         .join(GateReview, GateReview.id == GateCondition.review_id)
         .join(Gate, Gate.id == GateReview.gate_id)
         .join(Project, Project.id == GateReview.project_id)
-        .where(GateCondition.met_on.is_(None), GateCondition.due < today, Project.stage != Stage.CANCELLED.value)
+        .where(GateCondition.met_on.is_(None), GateCondition.due < today, Project.stage.notin_(_LIVE_STAGE_EXCLUDED))
     ).all()
     out = []
     for row in rows:
         owner = f", owner {row.owner}" if (row.owner or "").strip() else ""
         out.append(_exception(
             GATE_CONDITIONS_OVERDUE, row, row.due,
-            f"{row.gate} condition \"{row.text}\"{owner}, was due {_day(row.due)}, "
+            f"{row.gate} condition \"{row.text.strip().rstrip('.')}\"{owner}, was due {_day(row.due)}, "
             f"{_days((today - row.due).days)} overdue",
             "Record the condition as met, or agree a new date with the board"))
     return out

@@ -341,12 +341,15 @@ def test_gate_conditions_past_due_and_unmet(db):
         project = add_project(s, "CON-1", manager="Priya Shah")
         approval = review(s, project, "execution", dt.date(2026, 6, 1), decision="approved_with_conditions")
         s.add_all([
-            GateCondition(review_id=approval.id, text="Budget confirmed by finance", owner="CFO",
+            GateCondition(review_id=approval.id, text="Budget confirmed by finance.", owner="CFO",
                           due=dt.date(2026, 11, 21)),
             GateCondition(review_id=approval.id, text="Supplier signed", due=dt.date(2026, 10, 1),
                           met_on=dt.date(2026, 9, 28)),
             GateCondition(review_id=approval.id, text="Training plan", due=dt.date(2026, 12, 1)),
         ])
+        done = add_project(s, "CON-DONE", stage="closed")  # a closed project is not chased
+        closed_review = review(s, done, "closing", dt.date(2026, 1, 5), decision="approved_with_conditions")
+        s.add(GateCondition(review_id=closed_review.id, text="Lessons learned.", due=dt.date(2026, 2, 1)))
 
     (e,) = run(db, only(cg.GATE_CONDITIONS_OVERDUE))
 
