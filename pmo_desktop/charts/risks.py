@@ -65,6 +65,9 @@ class HeatMap:
         # Fixed margins: room for the word labels on the left and below, the title above.
         self.figure.subplots_adjust(left=0.27, right=0.97, bottom=0.2, top=0.88)
         self.axes = self.figure.add_subplot()
+        # Centred over the whole figure (not the axes): long titles ("Open dependencies: …") stay inside.
+        self.title = self.figure.text(0.5, 0.975, "", ha="center", va="top", fontsize=10, fontweight="bold",
+                                      color="#1f2933")
         self.patches: dict[tuple[int, int], Rectangle] = {}
         self.texts = {}
         self._style_axes()
@@ -112,8 +115,7 @@ class HeatMap:
             text.set_text(f"{count:,}" if count else "")
             text.set_color(TEXT_COLOURS[band])
             text.set_zorder(4)
-        self.axes.set_title(title or matrix_title(matrix), fontsize=10, fontweight="bold", color="#1f2933",
-                            loc="left", pad=8)
+        self.title.set_text(title or matrix_title(matrix))
 
     def cell(self, likelihood: int, impact: int) -> Cell:
         """The cell as currently shown (count and band)."""

@@ -496,7 +496,7 @@ def test_a_change_while_hidden_marks_the_tab_stale_and_showing_reloads(tab, db, 
 def test_heat_map_counts_the_open_risks_by_default(tab):
     assert tab.current_kind() is None and tab.heat_map_kinds() == ("risk",)
     assert heat_counts(tab) == OPEN_RISK_CELLS
-    assert tab.heat_map_panel.heat_map.axes.get_title(loc="left") == "Open risks: 8 scored"
+    assert tab.heat_map_panel.heat_map.title.get_text() == "Open risks: 8 scored"
 
 
 def test_heat_map_follows_the_kind_switch_and_the_filters(tab):

@@ -59,7 +59,7 @@ def test_axes_say_very_low_to_very_high_and_the_title_counts_the_items():
     assert [t.get_text() for t in ax.get_yticklabels()] == list(SCALE_WORDS)
     assert SCALE_WORDS[0] == "Very low" and SCALE_WORDS[-1] == "Very high"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("Impact", "Likelihood")
-    assert ax.get_title(loc="left") == "Open risks: 7 scored"
+    assert figure.texts[0].get_text() == "Open risks: 7 scored"
     assert figure.get_layout_engine() is None  # fixed layout: cheap redraws
 
 
