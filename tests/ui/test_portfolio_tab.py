@@ -645,3 +645,11 @@ def test_nothing_is_read_until_the_tab_is_shown(ctx, qtbot, monkeypatch):
     assert tab.model.rowCount() == len(SEED) + 1 and not tab.is_stale
     ctx.data_changed.emit("project")  # visible: read again at once
     assert len(reads) > loads + 1
+
+
+def test_kpi_box_only_for_a_stored_project(tab):
+    assert not tab.panel.kpi_grid.isVisible()  # nothing selected yet
+    open_project(tab, "DCX-014")
+    assert tab.panel.kpi_grid.isVisible()
+    tab.panel.ui.new_button.click()
+    assert not tab.panel.kpi_grid.isVisible()

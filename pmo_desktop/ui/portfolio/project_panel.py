@@ -318,6 +318,8 @@ class ProjectPanel(QWidget):
             if fill_programmes:
                 self._fill_programmes()
             self.kpi_grid.show_kpis(kpis if details is not None else None)
+            # A stored project shows its figures (dashes where unknown); none or a new one hides the box.
+            self.kpi_grid.setVisible(details is not None)
             values = details.values() if details else {"stage": Stage.IDEA.value}
             self._set_values({key: values.get(key) for key in svc.PROJECT_FIELDS})
             self._show_milestones(details.milestones if details else ())
