@@ -34,6 +34,9 @@ SCALE: tuple[int, ...] = (1, 2, 3, 4, 5)
 SCALE_WORDS: tuple[str, ...] = tuple(LIKELIHOOD_WORDS[n] for n in SCALE)
 """Very low .. Very high: the axis labels of the matrix."""
 
+KIND_PLURALS = {"risk": "risks", "issue": "issues", "assumption": "assumptions", "dependency": "dependencies"}
+"""How the kinds read in titles and labels ("open dependencies")."""
+
 NO_PROGRAMME = "No programme"
 UNCATEGORISED = "Uncategorised"
 RAID_ENTITY = RaidItem.__tablename__
@@ -52,6 +55,12 @@ class RiskThresholds:
         band = score_band(score, self.amber, self.red)
         assert band is not None
         return band
+
+
+def kinds_text(kinds: Sequence[str]) -> str:
+    """ "risks", "risks and issues": the kinds as words for a title or a label."""
+    words = [KIND_PLURALS.get(kind, kind) for kind in kinds]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def office_thresholds(session: Session) -> RiskThresholds:

@@ -11,7 +11,7 @@ import math
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from ..analytics.risks import SCALE, SCALE_WORDS, Cell, Matrix, RiskThresholds
+from ..analytics.risks import SCALE, SCALE_WORDS, Cell, Matrix, RiskThresholds, kinds_text
 from ..services.raid import ScoreBand
 
 BAND_COLOURS: dict[ScoreBand, str] = {
@@ -42,17 +42,11 @@ def cell_at(x: float | None, y: float | None) -> tuple[int, int] | None:
 
 def matrix_title(matrix: Matrix) -> str:
     """ "Open risks: 130 scored" (with the date for a past view)."""
-    kinds = ", ".join(_plural(kind) for kind in matrix.kinds)
-    what = f"{'Open ' if matrix.open_only else ''}{kinds}"
+    what = f"{'Open ' if matrix.open_only else ''}{kinds_text(matrix.kinds)}"
     title = f"{what[0].upper()}{what[1:]}: {matrix.total:,} scored"
     if matrix.as_of is not None:
         title += f" at {matrix.as_of:%d %b %Y}"
     return title
-
-
-def _plural(kind: str) -> str:
-    return {"risk": "risks", "issue": "issues", "assumption": "assumptions", "dependency": "dependencies"}.get(
-        kind, kind)
 
 
 class HeatMap:

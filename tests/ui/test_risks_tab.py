@@ -557,6 +557,10 @@ def test_switching_kind_drops_a_cell_chosen_on_another_kind(tab):
     assert visible(tab, "title") == ["Fit-out contractor went into administration"]
     tab.set_kind("risk")
     assert tab.model.cell is None and not tab.cell_chip.isVisible()
+    tab.set_kind("dependency")
+    tab.filter_to_cell(3, 4)
+    assert tab.cell_label.text() == "L3 × I4 · open dependencies"
+    assert visible(tab, "title") == ["Portal login needs the billing API"]
 
 
 def test_patterns_list_the_recurring_supplier_with_its_projects_and_a_click_filters(tab, db, ctx, qtbot):

@@ -63,6 +63,16 @@ def test_axes_say_very_low_to_very_high_and_the_title_counts_the_items():
     assert figure.get_layout_engine() is None  # fixed layout: cheap redraws
 
 
+def test_titles_name_the_kinds_and_the_date():
+    import datetime as dt
+
+    from pmo_desktop.charts.risks import matrix_title
+
+    assert matrix_title(Matrix.from_pairs([(1, 1)], THRESHOLDS, kinds=("dependency",))) == "Open dependencies: 1 scored"
+    past = Matrix.from_pairs([], THRESHOLDS, kinds=("risk", "issue"), open_only=False, as_of=dt.date(2026, 1, 31))
+    assert matrix_title(past) == "Risks and issues: 0 scored at 31 Jan 2026"
+
+
 def test_other_thresholds_recolour_the_cells():
     figure = heat_map_figure(matrix(), RiskThresholds(amber=4, red=6))
     assert to_hex(cells(figure)[cell_gid(2, 3)].get_facecolor()[:3]) == BAND_COLOURS[ScoreBand.HIGH]

@@ -93,6 +93,8 @@ class RisksTab(QWidget):
         # Patterns are read in the background (about 1.4 s at 20,000 items); only the latest read counts.
         self._patterns_generation = 0
         self._patterns_pending = False
+        # Set when a redraw was skipped because the tab was hidden.
+        self._heat_map_dirty = False
 
         self.model = RaidTableModel(self, today=today())  # currency and rows arrive with refresh()
         self.commands = RaidCommands(ctx)
@@ -291,6 +293,8 @@ class RisksTab(QWidget):
         super().showEvent(event)
         if self._stale:
             self.refresh()
+        elif self._heat_map_dirty:
+            self.update_heat_map()
 
     def _on_data_changed(self, entity: str) -> None:
         if entity not in REFRESH_ON:
@@ -360,14 +364,16 @@ class RisksTab(QWidget):
         """Redraw the heat map for the current scope (only once the tab has data and is on screen)."""
         self._heat_map_timer.stop()
         if not self._loaded or not self.isVisible():
+            self._heat_map_dirty = self._loaded
             return
+        self._heat_map_dirty = False
         matrix = self.heat_map_matrix()
         self.heat_map_panel.show_matrix(matrix, matrix.thresholds, selected=self.model.cell)
 
     def filter_to_cell(self, likelihood: int, impact: int) -> None:
         """Show only the open items of the heat map's kinds at this likelihood and impact."""
         self.model.set_cell((likelihood, impact), self.heat_map_kinds())
-        kinds = " and ".join(f"{kind}s" for kind in self.heat_map_kinds())
+        kinds = risk_analytics.kinds_text(self.heat_map_kinds())
         self.cell_label.setText(f"L{likelihood} × I{impact} · open {kinds}")
         self.cell_chip.setToolTip(
             f"Likelihood {likelihood} ({raid.LIKELIHOOD_WORDS[likelihood].lower()}) × impact {impact} "
