@@ -364,3 +364,20 @@ def test_a_start_on_an_unusable_database_explains_and_offers_another(pmo_app, tm
     assert open_startup_database(str(junk)) is None  # the user chose Close
     [(_kind, _title, text)] = message_boxes.shown
     assert "cannot be read" in text
+
+
+def test_a_compliance_exception_opens_its_project_in_the_portfolio_tab(window, ctx):
+    from pmo_desktop.model import Project
+
+    with ctx.db.transaction() as session:
+        project = Project(code="LINK-1", name="Linked from governance", stage="execution")
+        session.add(project)
+        session.flush()
+        project_id = project.id
+    ctx.data_changed.emit("*")
+    portfolio = window.tab_pages[0]
+    governance = window.tab_pages[3]
+    window.tabs.setCurrentWidget(governance)
+    governance.compliance.project_requested.emit(project_id)
+    assert window.tabs.currentWidget() is portfolio
+    assert portfolio.selected_project_id() == project_id

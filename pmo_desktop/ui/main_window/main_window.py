@@ -249,6 +249,20 @@ class MainWindow(QMainWindow):
         self.ctx.data_changed.connect(lambda _entity: self._status_timer.start())
         self.ctx.settings_changed.connect(self._status_timer.start)
         self.ctx.error_raised.connect(lambda exc: show_error(self, exc))
+        self._connect_cross_tab_links()
+
+    def _connect_cross_tab_links(self) -> None:
+        """A compliance exception opened in Governance shows its project in the Portfolio tab."""
+        pages = {tab.spec.key: tab.page for tab in self._loaded}
+        portfolio, governance = pages.get("portfolio"), pages.get("governance")
+        if portfolio is not None and governance is not None:
+            governance.compliance.project_requested.connect(
+                lambda project_id: self._show_project(portfolio, project_id))
+
+    def _show_project(self, portfolio: QWidget, project_id: int) -> None:
+        portfolio.filter_bar.clear()
+        self.tabs.setCurrentWidget(portfolio)
+        portfolio.select_project(project_id)
 
     # -- tabs ---------------------------------------------------------------------------------
     @property
