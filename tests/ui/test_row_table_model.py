@@ -170,3 +170,27 @@ def test_filter_bar_toggles_combine_and_clear(model, qtbot):
     assert sorted(_codes(model)) == ["B-2", "D-4"]
     bar.clear()
     assert not budgeted.isChecked() and not dated.isChecked() and model.rowCount() == 4
+
+
+def test_a_large_selection_follows_its_records_through_sort_and_filter(qapp):
+    from PySide6.QtCore import QItemSelection
+
+    rows = [(i, f"R-{i:03d}", None, 1000 - i, None) for i in range(200)]
+    m = RowTableModel(COLUMNS)
+    m.set_rows(rows)
+    view = QTableView()
+    view.setModel(m)
+    selection = view.selectionModel()
+    chosen = QItemSelection(m.index(10, 0), m.index(59, 3))  # 50 rows: more than are looked up one by one
+    selection.select(chosen, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def selected_ids():
+        return sorted(m.data(index, ROW_ID_ROLE) for index in selection.selectedRows())
+
+    assert selected_ids() == list(range(10, 60))
+    m.sort(2, Qt.SortOrder.AscendingOrder)
+    assert selected_ids() == list(range(10, 60))
+    m.set_filter_text("r-0")  # ids 0-99 stay
+    assert selected_ids() == list(range(10, 60))
+    m.set_filter_text("r-05")
+    assert selected_ids() == list(range(50, 60))

@@ -7,6 +7,7 @@ list of indices (filtered and sorted), and resets the view when either changes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ RAW_ROLE = Qt.ItemDataRole.UserRole + 3
 
 _NUMERIC = (Kind.INT, Kind.NUMBER, Kind.MONEY, Kind.PERCENT)
 FLAG_COLOUR = "#b03a2e"
+# Up to this many rows held by persistent indexes are looked up one by one after a sort or filter.
+_FEW_PERSISTENT = 32
 
 
 def format_value(column: Column, value: Any, currency: str = "£") -> str:
@@ -235,20 +238,29 @@ class RowTableModel(QAbstractTableModel):
         self._end_layout_change(moved)
 
     def _begin_layout_change(self) -> tuple[list, list]:
-        """Announce a re-sort or re-filter and note which record each persistent index shows."""
+        """Announce a re-sort or re-filter and note which stored row each persistent index shows."""
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
-        ids = [self._rows[self._view[i.row()]][0] if 0 <= i.row() < len(self._view) else None
-               for i in persistent]
-        return persistent, ids
+        view = self._view
+        sources = [view[i.row()] if 0 <= i.row() < len(view) else None for i in persistent]
+        return persistent, sources
 
     def _end_layout_change(self, moved: tuple[list, list]) -> None:
         """Move selections and current indexes with their records (or drop them when filtered out)."""
-        persistent, ids = moved
+        persistent, sources = moved
         if persistent:
-            view_row = {self._rows[i][0]: row for row, i in enumerate(self._view)}
-            new = [self.index(view_row[row_id], old.column()) if row_id in view_row else QModelIndex()
-                   for old, row_id in zip(persistent, ids, strict=True)]
+            view = self._view
+            wanted = {source for source in sources if source is not None}
+            if len(wanted) <= _FEW_PERSISTENT:
+                # A current row and a small selection: find each in C rather than map every row.
+                position = {}
+                for source in wanted:
+                    with contextlib.suppress(ValueError):  # not found: filtered out
+                        position[source] = view.index(source)
+            else:
+                position = dict(zip(view, range(len(view)), strict=True))
+            new = [self.index(position[source], old.column()) if source in position else QModelIndex()
+                   for old, source in zip(persistent, sources, strict=True)]
             self.changePersistentIndexList(persistent, new)
         self.layoutChanged.emit()
 
