@@ -653,3 +653,23 @@ def test_kpi_box_only_for_a_stored_project(tab):
     assert tab.panel.kpi_grid.isVisible()
     tab.panel.ui.new_button.click()
     assert not tab.panel.kpi_grid.isVisible()
+
+
+def test_summary_rolls_up_the_projects_shown_by_their_sums(tab):
+    # Digital Channels as of 3 Apr 2026 (plan piecewise through each "Design approved" milestone):
+    #   DCX-014 PV 425,000.00 (see above)                        EV   357,000
+    #   DCX-015 PV 420,000 x 0.5 x 184/307      =   125,863.19   EV    42,000
+    #   DCX-021 PV 1,250,000 x (0.5 + 0.5 x 92/180) = 944,444.44  EV   687,500
+    #   sums    PV 1,495,307.63                                  EV 1,086,500  -> SPI 0.73
+    # (the mean of the three SPIs, 0.84, 0.33 and 0.73, would be 0.63). AC = EV for each: CPI 1.00.
+    tab.set_as_of(KPI_DATE)
+    tab.programme_filter.setCurrentIndex(tab.programme_filter.findData("Digital Channels"))
+    assert visible_codes(tab) == ["DCX-014", "DCX-015", "DCX-021"]
+    text = tab.summary_label.text()
+    assert "BAC £2.52m" in text and "PV £1.50m" in text and "EV £1.09m" in text
+    assert "SPI 0.73" in text and "CPI 1.00" in text
+    # DCX-014 (SPI 0.84) and DCX-015 (SPI 0.33) derive Red against Amber and Green; DCX-021 is Red either way.
+    assert text.endswith("2 derived RAGs disagree")
+    tab.filter_bar.search.setText("no such project")
+    tab.filter_bar.apply_now()
+    assert tab.summary_label.text() == "No projects shown"

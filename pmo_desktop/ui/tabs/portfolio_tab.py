@@ -13,16 +13,26 @@ while it is visible, and is only marked stale (reloaded on its next show) while 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
-from ...analytics.portfolio import Thresholds, portfolio_kpis
+from ...analytics.portfolio import ProjectKpis, Rollup, Thresholds, portfolio_kpis, portfolio_total
 from ...services import portfolio as svc
 from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
+from ..portfolio.kpi_grid import compact_money
 from ..portfolio.project_panel import STAGE_LABELS, ProjectPanel, rag_icon
 from ..theme import RAG_LABELS
 from ..widgets.filter_bar import FilterBar
@@ -92,13 +102,45 @@ COLUMN = {column.key: i for i, column in enumerate(PROJECT_COLUMNS)}
 assert tuple(c.key for c in PROJECT_COLUMNS) == TABLE_FIELDS[1:], "columns must match the table rows"
 
 
-def portfolio_table_rows(session: Session, as_of: dt.date, thresholds: Thresholds) -> list[tuple]:
-    """Every project as a tuple laid out as ``TABLE_FIELDS``: its row and its KPIs as of ``as_of``."""
+class PortfolioTable(NamedTuple):
+    """What the tab reads in one go: the table's rows and every project's KPIs by id."""
+
+    rows: list[tuple]
+    kpis: dict[int, ProjectKpis]
+
+
+def portfolio_table(session: Session, as_of: dt.date, thresholds: Thresholds) -> PortfolioTable:
+    """Every project as a tuple laid out as ``TABLE_FIELDS`` (its row and KPIs as of ``as_of``), and the KPIs."""
     rows = svc.project_rows(session)
-    kpis = {k.project_id: (k.derived_rag, k.rag_disagrees, k.spi, k.cpi)
-            for k in portfolio_kpis(session, as_of, thresholds)}
+    kpis = {k.project_id: k for k in portfolio_kpis(session, as_of, thresholds)}
     unknown = (None, False, None, None)
-    return [(*row[:_KPI_AT], *kpis.get(row[0], unknown), *row[_KPI_AT:]) for row in rows]
+    merged = []
+    for row in rows:
+        k = kpis.get(row[0])
+        extra = (k.derived_rag, k.rag_disagrees, k.spi, k.cpi) if k is not None else unknown
+        merged.append((*row[:_KPI_AT], *extra, *row[_KPI_AT:]))
+    return PortfolioTable(merged, kpis)
+
+
+def summary_text(total: Rollup, currency: str) -> str:
+    """One line for the projects shown: money summed, indices from the sums."""
+    def money(value: float) -> str:
+        return compact_money(value, currency)
+
+    def index(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    if not total.projects:
+        return "No projects shown"
+    parts = [f"Shown: BAC {money(total.bac)}", f"PV {money(total.pv)}",
+             f"EV {money(total.ev)}", f"AC {money(total.ac)}", f"SPI {index(total.spi)}",
+             f"CPI {index(total.cpi)}", f"EAC {money(total.eac)}"]
+    if total.vac is not None:
+        parts.append(f"VAC {money(total.vac)}")
+    if total.disagreements:
+        verb = "derived RAG disagrees" if total.disagreements == 1 else "derived RAGs disagree"
+        parts.append(f"{total.disagreements:,} {verb}")
+    return "  ·  ".join(parts)
 
 _REFRESH_ON = frozenset({"project", "milestone", "status_report", "programme", "*"})
 
@@ -116,6 +158,14 @@ class PortfolioTab(QWidget):
         self.table = QTableView(self)
         self.panel = ProjectPanel(ctx, self)
         self._as_of: dt.date | None = None
+        self._kpis: dict[int, ProjectKpis] = {}
+        self.summary_label = QLabel(self)
+        self.summary_label.setObjectName("portfolio_summary")
+        self.summary_label.setProperty("role", "hint")
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary_label.setToolTip(
+            "The projects shown, rolled up: money is summed and SPI, CPI and VAC come from the sums "
+            "(sum EV / sum PV), so large projects weigh more than small ones")
         # True until the first load, and whenever data changed while the tab was hidden.
         self._stale = True
         self._build()
@@ -168,6 +218,7 @@ class PortfolioTab(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.filter_bar)
+        layout.addWidget(self.summary_label)
         layout.addWidget(self.splitter, 1)
 
     def _add_filters(self) -> None:
@@ -230,12 +281,13 @@ class PortfolioTab(QWidget):
         self._stale = False
         selected = self.selected_project_id()
         scroll = self.table.verticalScrollBar().value()
-        rows = self.ctx.read(portfolio_table_rows, self.as_of, Thresholds.from_settings(self.ctx.settings))
+        rows, self._kpis = self.ctx.read(portfolio_table, self.as_of, Thresholds.from_settings(self.ctx.settings))
         self._changing_selection = True
         try:
             self.model.set_rows(rows)
             self.filter_bar.refresh_choices()
             self.filter_bar.update_count()
+            self._update_summary()
             self._select_row_of(selected)
         finally:
             self._changing_selection = False
@@ -311,7 +363,14 @@ class PortfolioTab(QWidget):
         self.panel.set_currency(symbol)
         self._reload_when_seen()
 
+    def _update_summary(self) -> None:
+        """Roll up the projects the filters let through."""
+        kpis = self._kpis
+        shown = (kpis[row[0]] for row in self.model.visible_rows() if row[0] in kpis)
+        self.summary_label.setText(summary_text(portfolio_total(shown), self.ctx.currency_symbol))
+
     def _on_filters_changed(self) -> None:
+        self._update_summary()
         # Keep the selected project in view when it still passes the filters.
         project_id = self.panel.project_id
         if project_id is not None:
