@@ -37,6 +37,39 @@ from ..portfolio.project_panel import STAGE_LABELS, ProjectPanel, rag_icon
 from ..theme import RAG_LABELS
 from ..widgets.filter_bar import FilterBar
 
+_KPI_AT = svc.PROJECT_ROW_FIELDS.index("rag") + 1
+
+TABLE_FIELDS: tuple[str, ...] = (
+    *svc.PROJECT_ROW_FIELDS[:_KPI_AT], "derived_rag", "rag_disagrees", "spi", "cpi",
+    *svc.PROJECT_ROW_FIELDS[_KPI_AT:],
+)
+"""The position of each value in a row of the table: ``project_rows`` with the KPIs after the RAG."""
+
+_POS = {key: i for i, key in enumerate(TABLE_FIELDS)}
+
+
+def _derived_tooltip(row: tuple) -> str:
+    """How a row's derived RAG compares with the reported one, in words."""
+    def word(rag):
+        return RAG_LABELS.get(rag, "not known")
+
+    def index(value):
+        return "not known" if value is None else f"{value:.2f}"
+
+    slip = row[_POS["slip_days"]]
+    text = (f"Derived {word(row[_POS['derived_rag']])} from SPI {index(row[_POS['spi']])}, "
+            f"CPI {index(row[_POS['cpi']])}, slip {'not known' if slip is None else f'{slip:+d} days'}; "
+            f"reported {word(row[_POS['rag']])}.")
+    if row[_POS["rag_disagrees"]]:
+        text += " They disagree."
+    return text
+
+
+def _disagreement_tooltip(row: tuple) -> str | None:
+    """The derived-RAG words, on rows whose RAGs disagree."""
+    return _derived_tooltip(row) if row[_POS["rag_disagrees"]] else None
+
+
 PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("code", "Code", width=80),
     Column("name", "Name", width=210),
@@ -46,10 +79,10 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
            tooltip="Overall RAG from the latest status report, or the project's own when none is reported"),
     Column("derived_rag", "Derived", Kind.RAG, width=66,
            tooltip="RAG derived from SPI, CPI and slip with the office thresholds (the worst of the three)",
-           describe=lambda row: _derived_tooltip(row)),
+           describe=_derived_tooltip),
     Column("rag_disagrees", "≠", Kind.FLAG, width=30, mark="≠",
            tooltip="Marked when the derived RAG differs from the reported RAG",
-           describe=lambda row: _derived_tooltip(row) if row[_POS["rag_disagrees"]] else None),
+           describe=_disagreement_tooltip),
     Column("spi", "SPI", Kind.NUMBER, width=54, decimals=2,
            tooltip="Schedule performance index: earned value / planned value (below 1 is behind plan)"),
     Column("cpi", "CPI", Kind.NUMBER, width=54, decimals=2,
@@ -71,30 +104,6 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
 )
 """The table's columns, in ``TABLE_FIELDS`` order after the id."""
 
-
-def _derived_tooltip(row: tuple) -> str:
-    """How a row's derived RAG compares with the reported one, in words."""
-    def word(rag):
-        return RAG_LABELS.get(rag, "not known")
-
-    def index(value):
-        return "not known" if value is None else f"{value:.2f}"
-
-    slip = row[_POS["slip_days"]]
-    text = (f"Derived {word(row[_POS['derived_rag']])} from SPI {index(row[_POS['spi']])}, "
-            f"CPI {index(row[_POS['cpi']])}, slip {'not known' if slip is None else f'{slip:+d} days'}; "
-            f"reported {word(row[_POS['rag']])}.")
-    if row[_POS["rag_disagrees"]]:
-        text += " They disagree."
-    return text
-
-TABLE_FIELDS: tuple[str, ...] = (
-    *svc.PROJECT_ROW_FIELDS[:6], "derived_rag", "rag_disagrees", "spi", "cpi", *svc.PROJECT_ROW_FIELDS[6:]
-)
-"""The position of each value in a row of the table: ``project_rows`` with the KPIs after the RAG."""
-
-_KPI_AT = svc.PROJECT_ROW_FIELDS.index("rag") + 1
-_POS = {key: i for i, key in enumerate(TABLE_FIELDS)}
 
 COLUMN = {column.key: i for i, column in enumerate(PROJECT_COLUMNS)}
 """Column index by key."""
