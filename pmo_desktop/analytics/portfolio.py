@@ -143,7 +143,12 @@ class ProjectKpis:
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
-    """Figures for a group of projects, summed first and divided afterwards."""
+    """Figures for a group of projects, summed first and divided afterwards.
+
+    Money fields sum the projects that have that figure. Each ratio divides sums taken over the
+    projects that have both of its parts (SPI = sum EV / sum PV over projects with both), so a
+    project missing one figure never skews another. ``derived_rag_counts`` counts R, A and G.
+    """
 
     key: str | None
     projects: int
