@@ -149,11 +149,17 @@ class BenchPerson:
 
 @dataclass(frozen=True, slots=True)
 class RoleDemand:
-    """Unfilled demand for a role per week against the free hours of the people in that role."""
+    """Unfilled demand for a role per week against the free hours of the people in that role.
+
+    ``available`` and ``allocated`` are the role's people's hours per week (their capacity net of
+    holidays and absences, and what is already allocated); empty when not computed.
+    """
 
     role: str
     demand: tuple[float, ...]
     free: tuple[float, ...]
+    available: tuple[float, ...] = ()
+    allocated: tuple[float, ...] = ()
 
     @property
     def shortfall(self) -> tuple[float, ...]:
@@ -355,17 +361,55 @@ def demand_against_capacity(demand: dict[str, dict[int, float]], rows: Sequence[
                             weeks: int) -> list[RoleDemand]:
     """For each role with unfilled demand: demand hours and its people's free hours per week."""
     free: dict[str, list[float]] = {}
+    available: dict[str, list[float]] = {}
+    allocated: dict[str, list[float]] = {}
     for row in rows:
         if row.role is None:
             continue
         totals = free.setdefault(row.role, [0.0] * weeks)
+        role_available = available.setdefault(row.role, [0.0] * weeks)
+        role_allocated = allocated.setdefault(row.role, [0.0] * weeks)
         for i, (a, v) in enumerate(zip(row.allocated, row.available, strict=True)):
             totals[i] += max(v - a, 0.0)
+            role_available[i] += v
+            role_allocated[i] += a
     result = []
+    zeros = [0.0] * weeks
     for role, hours in sorted(demand.items()):
         padded = tuple(hours.get(i, 0.0) for i in range(weeks))
-        result.append(RoleDemand(role, padded, tuple(free.get(role, [0.0] * weeks))))
+        result.append(RoleDemand(role, padded, tuple(free.get(role, zeros)), tuple(available.get(role, zeros)),
+                                 tuple(allocated.get(role, zeros))))
     return sorted(result, key=lambda d: (-d.total_shortfall, d.role.lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class DemandGap:
+    """A role whose unfilled demand exceeds its people's free hours: how many weeks, how much, from when."""
+
+    role: str
+    weeks_short: int
+    hours_short: float
+    first_week: dt.date
+    weeks: int
+
+    @property
+    def text(self) -> str:
+        """ "Developer: 320 h short over 6 of 12 weeks, from the week of 7 Dec 2026"."""
+        return (f"{self.role}: {self.hours_short:,.0f} h short over {self.weeks_short} of {self.weeks} weeks, "
+                f"from the week of {self.first_week.day} {self.first_week:%b %Y}")
+
+
+def worst_gaps(demand: Sequence[RoleDemand], mondays: Sequence[dt.date], limit: int | None = None) -> list[DemandGap]:
+    """The roles short of people, most hours short first (then more weeks short, then the earliest)."""
+    gaps = []
+    for role_demand in demand:
+        short = role_demand.shortfall
+        weeks = [i for i, hours in enumerate(short) if hours > 0]
+        if not weeks:
+            continue
+        gaps.append(DemandGap(role_demand.role, len(weeks), sum(short), mondays[weeks[0]], len(mondays)))
+    gaps.sort(key=lambda g: (-g.hours_short, -g.weeks_short, g.first_week, g.role.lower()))
+    return gaps if limit is None else gaps[:limit]
 
 
 def bench_threshold(session: Session) -> float:

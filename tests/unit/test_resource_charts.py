@@ -1,0 +1,96 @@
+"""The demand-vs-capacity chart and the worst gaps: bars, line and totals as a reader would add them up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from pmo_desktop.analytics.resources import RoleDemand, worst_gaps
+from pmo_desktop.charts.resources import (
+    ALLOCATED_GID,
+    CAPACITY_GID,
+    COVERABLE_GID,
+    SHORT_GID,
+    DemandCapacityChart,
+    demand_capacity_figure,
+    month_ticks,
+)
+
+MONDAYS = tuple(dt.date(2026, 11, 23) + dt.timedelta(weeks=n) for n in range(8))
+DEV = RoleDemand(
+    "Developer",
+    demand=(10, 20, 40, 40, 0, 0, 30, 30),
+    free=(20, 20, 20, 10, 10, 10, 40, 0),
+    available=(100, 100, 80, 100, 100, 100, 100, 100),
+    allocated=(80, 80, 60, 90, 90, 90, 60, 100),
+)
+TESTER = RoleDemand("Tester", (5,) * 8, (0,) * 8, (30,) * 8, (30,) * 8)
+
+
+def _bars(figure, gid: str) -> list[float]:
+    return [p.get_height() for p in figure.axes[0].patches if p.get_gid() == gid]
+
+
+def test_bars_stack_allocated_then_unfilled_split_at_the_free_hours():
+    figure = demand_capacity_figure(DEV, MONDAYS)
+    assert _bars(figure, ALLOCATED_GID) == list(DEV.allocated)
+    assert _bars(figure, COVERABLE_GID) == [10, 20, 20, 10, 0, 0, 30, 0]
+    assert _bars(figure, SHORT_GID) == [0, 0, 20, 30, 0, 0, 0, 30]
+    # Together the two unfilled parts are the whole demand.
+    assert sum(_bars(figure, COVERABLE_GID)) + sum(_bars(figure, SHORT_GID)) == sum(DEV.demand)
+    # Short bars sit on top of the allocated and coverable hours.
+    short = [p for p in figure.axes[0].patches if p.get_gid() == SHORT_GID]
+    assert short[3].get_y() == 90 + 10
+    (capacity,) = [line for line in figure.axes[0].lines if line.get_gid() == CAPACITY_GID]
+    assert list(capacity.get_ydata()[::2]) == list(DEV.available)
+    assert figure.texts[0].get_text() == "Developer — demand vs capacity, next 8 weeks"
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert labels == ["Dec 2026", "Jan 2027"]
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == [
+        "Capacity", "Allocated", "Unfilled, within free hours", "Unfilled, beyond capacity"]
+
+
+def test_update_shows_another_role_in_the_same_figure_quickly():
+    chart = DemandCapacityChart(DEV, MONDAYS)
+    canvas = FigureCanvasAgg(chart.figure)
+    canvas.draw()
+    started = time.perf_counter()
+    chart.update(TESTER, MONDAYS)
+    canvas.draw()
+    assert time.perf_counter() - started < 0.15
+    assert chart.totals() == {ALLOCATED_GID: 240, COVERABLE_GID: 0, SHORT_GID: 40}
+    assert chart.title.get_text().startswith("Tester")
+
+
+def test_no_role_says_there_is_nothing_unfilled():
+    figure = demand_capacity_figure(None, MONDAYS)
+    assert not figure.axes[0].patches
+    assert "No unfilled demand" in figure.axes[0].texts[0].get_text()
+
+
+def test_month_labels_skip_a_partial_first_month():
+    assert month_ticks(MONDAYS) == ([2, 6], ["Dec 2026", "Jan 2027"])
+    mondays = tuple(dt.date(2026, 11, 2) + dt.timedelta(weeks=n) for n in range(6))
+    assert month_ticks(mondays) == ([0, 5], ["Nov 2026", "Dec"])
+
+
+def test_worst_gaps_put_the_most_hours_short_first_with_when_they_start():
+    gaps = worst_gaps([TESTER, DEV, RoleDemand("Architect", (0,) * 8, (5,) * 8)], MONDAYS)
+    assert [(g.role, g.weeks_short, g.hours_short, g.first_week) for g in gaps] == [
+        ("Developer", 3, 80, dt.date(2026, 12, 7)),
+        ("Tester", 8, 40, dt.date(2026, 11, 23)),
+    ]
+    assert gaps[0].text == "Developer: 80 h short over 3 of 8 weeks, from the week of 7 Dec 2026"
+    assert worst_gaps([TESTER, DEV], MONDAYS, limit=1)[0].role == "Developer"
+
+
+@pytest.mark.parametrize("weeks", [1, 26])
+def test_any_number_of_weeks_draws(weeks):
+    mondays = MONDAYS[:1] if weeks == 1 else tuple(MONDAYS[0] + dt.timedelta(weeks=n) for n in range(weeks))
+    role = RoleDemand("PM", (8,) * weeks, (4,) * weeks, (40,) * weeks, (36,) * weeks)
+    figure = demand_capacity_figure(role, mondays)
+    FigureCanvasAgg(figure).draw()
+    assert len(_bars(figure, SHORT_GID)) == weeks
