@@ -1,0 +1,919 @@
+"""The executive pack: one .xlsx a director can read, print and filter, written with openpyxl.
+
+``write_exec_pack`` gathers the figures (``pack_data.gather_pack``) and lays them out on up to
+nine sheets: Summary (KPI tiles, RAG counts with a chart, what changed since the last period, top
+risks), Portfolio, Milestones, Financials, Resources, RAID, Governance and Notes. The layout
+follows one pattern: a title and a scope line, then a table whose header is frozen and
+repeated on every printed page.
+
+Rules the writer keeps:
+
+- every text that comes from data is a text cell, so "=HYPERLINK(...)" stays words, never a formula;
+- charts are native Excel charts over ranges of the workbook (editable by the reader);
+- no macros, no external links, no formulas at all: the numbers are the analytics' numbers;
+- the file is written to a ``.partial`` file beside the target and renamed into place, so the
+  target is either the previous file or the whole new pack, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..analytics.governance import RULE_TITLES
+from ..analytics.resources import OVER_ALLOCATED
+from ..analytics.risks import SCALE, SCALE_WORDS
+from ..model import Stage
+from ..services.raid import ScoreBand
+from .pack_data import HEATMAP_WEEKS, MILESTONE_WINDOW_DAYS, PackData, Scope, gather_pack
+
+SECTIONS: tuple[str, ...] = ("Summary", "Portfolio", "Milestones", "Financials", "Resources", "RAID",
+                             "Governance", "Notes")
+"""Every sheet the pack can hold, in order."""
+ALL = SECTIONS
+
+DATE_FORMAT = "dd mmm yyyy"
+INDEX_FORMAT = "0.00"
+PERCENT_FORMAT = "0%"
+COUNT_FORMAT = "#,##0"
+
+_NAVY = "1F4E79"
+_GREY = "595959"
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor=_NAVY)
+_TITLE_FONT = Font(bold=True, size=16, color=_NAVY)
+_SECTION_FONT = Font(bold=True, size=12, color=_NAVY)
+_SUBTITLE_FONT = Font(italic=True, color=_GREY)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+_CENTRE = Alignment(horizontal="center", vertical="center")
+_RAG_WORDS = {"R": "Red", "A": "Amber", "G": "Green"}
+_RAG_STYLE = {  # Excel's own "good / neutral / bad" colours, which directors already read
+    "Red": ("FFC7CE", "9C0006"),
+    "Amber": ("FFEB9C", "9C5700"),
+    "Green": ("C6EFCE", "006100"),
+}
+_BAND_FILL = {ScoreBand.HIGH: "F4B183", ScoreBand.MEDIUM: "FFE699", ScoreBand.LOW: "C5E0B4"}
+_TILE_FILL = PatternFill("solid", fgColor="EEF3F8")
+_TILE_EDGE = Border(left=Side(style="thick", color=_NAVY))
+_THIN = Side(style="thin", color="BFBFBF")
+_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_ROW = 4  # title, scope line, blank, header
+
+
+class ProgressLike(Protocol):
+    """What the writer reports to: ``ui.tasks.Progress`` fits (report, and check for Cancel)."""
+
+    def report(self, done: int, total: int = 0, text: str | None = None) -> None: ...
+
+    def check(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PackResult:
+    """What ``write_exec_pack`` wrote: the file, its sheets, the rows on each, and how long it took."""
+
+    path: Path
+    sheets: tuple[str, ...]
+    rows: dict[str, int]
+    scope: Scope
+    as_of: dt.date
+    seconds: float
+
+
+class ExecPackError(Exception):
+    """The pack could not be written (the message says where and what to do)."""
+
+
+# -- cells --------------------------------------------------------------------------------------
+
+def _clean(value: Any) -> Any:
+    """A value fit for a cell: text made safe, non-finite numbers blank, Decimals as floats."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)[:32_000]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, int | dt.date):
+        return value
+    return float(value)
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None):
+    """Write one cell; text always as a text cell (data_type "s"), never as a formula."""
+    value = _clean(value)
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if number_format and value is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def _rows(ws: Worksheet, first_row: int, rows: Iterable[Sequence[Any]], formats: Sequence[str | None],
+          first_column: int = 1) -> int:
+    """Write rows of values from ``first_row``; returns the number written."""
+    count = 0
+    for r, values in enumerate(rows, start=first_row):
+        for c, (value, fmt) in enumerate(zip(values, formats, strict=True), start=first_column):
+            put(ws, r, c, value, fmt)
+        count += 1
+    return count
+
+
+def _header(ws: Worksheet, row: int, headers: Sequence[str], first_column: int = 1) -> None:
+    for c, text in enumerate(headers, start=first_column):
+        cell = put(ws, row, c, text)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[row].height = 30
+
+
+def _widths(ws: Worksheet, widths: Sequence[float], first_column: int = 1) -> None:
+    for c, width in enumerate(widths, start=first_column):
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
+def _ref(first_row: int, last_row: int, first_column: int, last_column: int) -> str:
+    return f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}"
+
+
+def _table(ws: Worksheet, name: str, header_row: int, rows: int, first_column: int, columns: int) -> None:
+    """An Excel table (with filter buttons) over a header and its rows; none when there are no rows."""
+    if rows <= 0:
+        return
+    table = Table(displayName=name, ref=_ref(header_row, header_row + rows, first_column,
+                                             first_column + columns - 1))
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
+    ws.add_table(table)
+
+
+def _none_line(ws: Worksheet, row: int, column: int, text: str) -> None:
+    put(ws, row, column, text).font = _SUBTITLE_FONT
+
+
+def _rag_formatting(ws: Worksheet, ref: str) -> None:
+    for word, (fill, font) in _RAG_STYLE.items():
+        ws.conditional_formatting.add(ref, CellIsRule(
+            operator="equal", formula=[f'"{word}"'], fill=PatternFill("solid", fgColor=fill, bgColor=fill),
+            font=Font(color=font, bold=True)))
+
+
+def _money_format(symbol: str, scale: str = "") -> str:
+    """A currency number format, e.g. '"£"#,##0' or, with scale "m", '"£"#,##0.0,,"m"'."""
+    quoted = '"' + symbol.replace('"', "") + '"'
+    if scale == "m":
+        body = '#,##0.0,,"m"'
+    elif scale == "k":
+        body = '#,##0,"k"'
+    else:
+        body = "#,##0"
+    return f"{quoted}{body};[Red]-{quoted}{body}"
+
+
+def _header_text(text: str) -> str:
+    """Text for a print header or footer: "&" is a code there, so it is doubled."""
+    return text.replace("&", "&&")
+
+
+def _rag(value: str | None) -> str | None:
+    return _RAG_WORDS.get(value or "")
+
+
+def _stage(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return Stage(value).label
+    except ValueError:
+        return value
+
+
+# -- the frame every sheet shares ------------------------------------------------------------------
+
+class _Layout:
+    """The pack's common frame: titles, scope line, print setup and header/footer."""
+
+    def __init__(self, data: PackData, generated: dt.datetime):
+        self.data = data
+        self.generated = generated
+        self.money = _money_format(data.currency_symbol)
+        self.money_m = _money_format(data.currency_symbol, "m")
+        self.money_k = _money_format(data.currency_symbol, "k")
+
+    def scope_line(self, extra: str = "") -> str:
+        d = self.data
+        text = f"{d.scope_text} · as of {d.as_of:%d %b %Y}"
+        if extra:
+            text += f" · {extra}"
+        return text
+
+    def titles(self, ws: Worksheet, title: str, extra: str = "") -> None:
+        put(ws, 1, 1, title).font = _TITLE_FONT
+        put(ws, 2, 1, self.scope_line(extra)).font = _SUBTITLE_FONT
+        ws.row_dimensions[1].height = 24
+
+    def print_setup(self, ws: Worksheet, *, title_rows: str | None = f"{_HEADER_ROW}:{_HEADER_ROW}") -> None:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        if title_rows:
+            ws.print_title_rows = title_rows
+        d = self.data
+        ws.oddHeader.left.text = _header_text(d.office_name)
+        ws.oddHeader.center.text = _header_text(f"Executive pack — {ws.title}")
+        ws.oddHeader.right.text = _header_text(f"{d.scope_text} · as of {d.as_of:%d %b %Y}")
+        ws.oddFooter.left.text = _header_text(f"PMO Desktop · generated {self.generated:%d %b %Y %H:%M}")
+        ws.oddFooter.right.text = "Page &P of &N"
+        for part in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right, ws.oddFooter.left,
+                     ws.oddFooter.right):
+            part.size = 8
+
+
+# -- Summary ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Tile:
+    label: str
+    value: Any
+    number_format: str
+    note: str
+    rag: str | None = None  # colours the value when the figure has a band
+
+
+def _index_rag(value: float | None, data: PackData) -> str | None:
+    if value is None or not data.projects:
+        return None
+    thresholds = data.projects[0].kpis.thresholds
+    if value >= thresholds.amber_index:
+        return "Green"
+    return "Amber" if value >= thresholds.red_index else "Red"
+
+
+def _tiles(data: PackData, layout: _Layout) -> list[_Tile]:
+    total = data.total
+    reported = data.reported_rag_counts
+    eac_variance = total.eac - total.bac
+    share = f"{eac_variance / total.bac:+.1%} of budget" if total.bac else "no budget recorded"
+    hit_note = (f"{total.milestones_hit} of {total.milestones_due} due were met on time"
+                if total.milestones_due else "no milestone has fallen due")
+    open_risks = sum(1 for r in data.raid if r.kind == "risk")
+    changes = data.changes
+    if changes.latest is None:
+        change_value, change_note = None, "needs two reporting periods"
+    else:
+        change_value = len(changes.moves)
+        change_note = f"{changes.worsened} worse, {changes.improved} better since {changes.previous:%d %b}"
+    return [
+        _Tile("Projects", len(data.projects), COUNT_FORMAT,
+              f"{reported['R']} red · {reported['A']} amber · {reported['G']} green (reported)"),
+        _Tile("Budget (BAC)", total.bac, layout.money_m, f"actual to date {_short_money(total.ac, data)}"),
+        _Tile("Forecast (EAC)", total.eac, layout.money_m, share,
+              "Red" if eac_variance > 0.05 * total.bac else ("Amber" if eac_variance > 0 else "Green")),
+        _Tile("SPI (schedule)", total.spi, INDEX_FORMAT, "earned ÷ planned value", _index_rag(total.spi, data)),
+        _Tile("CPI (cost)", total.cpi, INDEX_FORMAT, "earned value ÷ actual cost", _index_rag(total.cpi, data)),
+        _Tile("Milestones hit", total.milestone_hit_rate, PERCENT_FORMAT, hit_note),
+        _Tile("Over-allocated people", data.over_allocated_people, COUNT_FORMAT,
+              f"next {HEATMAP_WEEKS} weeks, above {OVER_ALLOCATED:.0%}",
+              "Red" if data.over_allocated_people else "Green"),
+        _Tile("Open high risks", data.open_high_risks, COUNT_FORMAT,
+              f"score ≥ {data.risk_thresholds.red}, of {open_risks} open risks",
+              "Red" if data.open_high_risks else "Green"),
+        _Tile("Compliance rate", data.compliance_rate, PERCENT_FORMAT,
+              f"{data.compliant_projects} of {data.live_projects} live projects clear; "
+              f"{len(data.exceptions)} exceptions"),
+        _Tile("RAG changes", change_value, COUNT_FORMAT, change_note,
+              "Red" if changes.worsened > changes.improved else None),
+    ]
+
+
+def _short_money(amount: float, data: PackData) -> str:
+    return f"{data.currency_symbol}{amount / 1e6:,.1f}m" if abs(amount) >= 1e6 else f"{data.currency_symbol}{amount:,.0f}"
+
+
+def _draw_tile(ws: Worksheet, row: int, column: int, tile: _Tile) -> None:
+    """A tile is two columns by three rows: label, big value, note."""
+    last = column + 1
+    for r in range(row, row + 3):
+        ws.merge_cells(start_row=r, start_column=column, end_row=r, end_column=last)
+        for c in (column, last):
+            ws.cell(row=r, column=c).fill = _TILE_FILL
+        ws.cell(row=r, column=column).border = _TILE_EDGE
+    label = put(ws, row, column, tile.label)
+    label.font = Font(bold=True, color=_GREY, size=9)
+    value = put(ws, row + 1, column, tile.value if tile.value is not None else "n/a", tile.number_format)
+    colour = _RAG_STYLE[tile.rag][1] if tile.rag else _NAVY
+    value.font = Font(bold=True, size=18, color=colour)
+    value.alignment = Alignment(horizontal="left", vertical="center")
+    note = put(ws, row + 2, column, tile.note)
+    note.font = Font(size=8, color=_GREY)
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _summary(wb: Workbook, data: PackData, layout: _Layout) -> int:
+    ws = wb.create_sheet("Summary")
+    _widths(ws, [2] + [13.5] * 10)
+    put(ws, 1, 2, f"Executive pack — {data.office_name}").font = _TITLE_FONT
+    period = f"latest reports {data.latest_period:%d %b %Y}" if data.latest_period else "no status reports yet"
+    put(ws, 2, 2, layout.scope_line(f"{period} · money in {data.currency}")).font = _SUBTITLE_FONT
+    ws.row_dimensions[1].height = 26
+    tiles = _tiles(data, layout)
+    for i, tile in enumerate(tiles):
+        row = 4 + (i // 5) * 4
+        _draw_tile(ws, row, 2 + (i % 5) * 2, tile)
+        ws.row_dimensions[row + 1].height = 30
+        ws.row_dimensions[row + 2].height = 24
+
+    # Projects by RAG, and its chart beside it.
+    top = 13
+    put(ws, top, 2, "Projects by RAG").font = _SECTION_FONT
+    _header(ws, top + 1, ["RAG", "Reported", "Derived"], first_column=2)
+    derived = data.total.derived_rag_counts
+    rag_rows = [(word, data.reported_rag_counts[key], derived.get(key, 0)) for key, word in
+                (("R", "Red"), ("A", "Amber"), ("G", "Green"))]
+    no_reported = len(data.projects) - sum(data.reported_rag_counts.values())
+    no_derived = len(data.projects) - sum(derived.values())
+    rag_rows.append(("Not known", no_reported, no_derived))
+    _rows(ws, top + 2, rag_rows, [None, COUNT_FORMAT, COUNT_FORMAT], first_column=2)
+    for r in range(top + 2, top + 6):
+        for c in range(2, 5):
+            ws.cell(row=r, column=c).border = _GRID
+    _rag_formatting(ws, f"B{top + 2}:B{top + 5}")
+    put(ws, top + 7, 2, "Derived: the worst of the SPI, CPI and slip bands (see Notes).").font = Font(
+        size=8, italic=True, color=_GREY)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Projects by RAG"
+    chart.y_axis.title = "Projects"
+    chart.y_axis.majorGridlines = None
+    chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=top + 1, max_row=top + 5), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=2, min_row=top + 2, max_row=top + 5))
+    chart.series[0].graphicalProperties.solidFill = _NAVY
+    chart.series[1].graphicalProperties.solidFill = "9DC3E6"
+    chart.height, chart.width = 6.2, 13.5
+    chart.legend.position = "b"
+    ws.add_chart(chart, "F13")
+
+    row = top + 15
+    row = _summary_changes(ws, row, data) + 2
+    _summary_top_risks(ws, row, data)
+    ws.sheet_view.showGridLines = False
+    layout.print_setup(ws, title_rows=None)
+    ws.page_setup.fitToHeight = 0
+    return len(tiles)
+
+
+def _merged_row(ws: Worksheet, row: int, values: Sequence[Any], spans: Sequence[int],
+                formats: Sequence[str | None], *, header: bool = False) -> None:
+    """One row of a small summary list whose columns span ``spans`` sheet columns each (from B)."""
+    column = 2
+    for value, span, fmt in zip(values, spans, formats, strict=True):
+        if span > 1:
+            ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + span - 1)
+        cell = put(ws, row, column, value, fmt)
+        for c in range(column, column + span):
+            ws.cell(row=row, column=c).border = _GRID
+            if header:
+                ws.cell(row=row, column=c).fill = _HEADER_FILL
+        if header:
+            cell.font = _HEADER_FONT
+        column += span
+
+
+def _summary_changes(ws: Worksheet, row: int, data: PackData) -> int:
+    changes = data.changes
+    put(ws, row, 2, "What changed since last period").font = _SECTION_FONT
+    if changes.latest is None:
+        _none_line(ws, row + 1, 2, "Fewer than two reporting periods are on record, so there is nothing to compare.")
+        return row + 1
+    put(ws, row + 1, 2, f"Reported RAG in the period ending {changes.latest:%d %b %Y} against "
+                        f"{changes.previous:%d %b %Y}: {changes.compared} projects reported in both; "
+                        f"{changes.worsened} worsened, {changes.improved} improved.").font = _SUBTITLE_FONT
+    if not changes.moves:
+        _none_line(ws, row + 2, 2, "No project's RAG moved.")
+        return row + 2
+    spans = (1, 5, 1, 1, 2)
+    _merged_row(ws, row + 2, ("Project", "Name", "Was", "Now", "Direction"), spans, [None] * 5, header=True)
+    shown = changes.moves[:15]
+    for i, move in enumerate(shown, start=row + 3):
+        _merged_row(ws, i, (move.project_code, move.project_name, _rag(move.before), _rag(move.after),
+                            "Worse" if move.worse else "Better"), spans, [None] * 5)
+    last = row + 2 + len(shown)
+    _rag_formatting(ws, f"H{row + 3}:I{last}")
+    if len(changes.moves) > len(shown):
+        last += 1
+        _none_line(ws, last, 2, f"…and {len(changes.moves) - len(shown)} more: see the Portfolio sheet.")
+    return last
+
+
+def _summary_top_risks(ws: Worksheet, row: int, data: PackData) -> None:
+    put(ws, row, 2, f"Top {len(data.top_risks) or 10} open risks by score").font = _SECTION_FONT
+    risks = data.top_risks
+    if not risks:
+        _none_line(ws, row + 1, 2, "No open, scored risk in this scope.")
+        return
+    spans = (1, 1, 5, 2, 1)
+    _merged_row(ws, row + 1, ("Project", "Ref", "Risk", "Owner", "Score"), spans, [None] * 5, header=True)
+    for i, risk in enumerate(risks, start=row + 2):
+        _merged_row(ws, i, (risk.project_code, risk.ref, risk.title, risk.owner, risk.score), spans,
+                    [None, None, None, None, "0"])
+        band = data.risk_thresholds.band(risk.score or 0)
+        ws.cell(row=i, column=11).fill = PatternFill("solid", fgColor=_BAND_FILL[band])
+        ws.cell(row=i, column=11).alignment = _CENTRE
+
+
+# -- Portfolio ----------------------------------------------------------------------------------
+
+_PORTFOLIO_HEADERS = ("Code", "Project", "Programme", "Department", "Stage", "Manager", "Reported RAG",
+                      "Derived RAG", "Baseline start", "Baseline end", "Forecast end", "Slip (days)", "Budget",
+                      "Actual", "Forecast (EAC)", "Variance", "SPI", "CPI", "% complete", "Last report")
+
+
+def _portfolio(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], None]) -> int:
+    ws = wb.create_sheet("Portfolio")
+    layout.titles(ws, "Portfolio", f"{len(data.projects)} projects · variance = forecast − budget (red: over)")
+    _header(ws, _HEADER_ROW, _PORTFOLIO_HEADERS)
+    formats = [None] * 6 + [None, None, DATE_FORMAT, DATE_FORMAT, DATE_FORMAT, "#,##0;[Red]-#,##0", layout.money,
+                            layout.money, layout.money, _money_format(data.currency_symbol).replace(
+                                ";[Red]-", ";-").replace("#,##0;", "#,##0;", 1), INDEX_FORMAT, INDEX_FORMAT,
+                            PERCENT_FORMAT, DATE_FORMAT]
+    # Over budget is the bad direction, so positive variances are the red ones here.
+    quoted = '"' + data.currency_symbol + '"'
+    formats[15] = f'[Red]{quoted}#,##0;{quoted}-#,##0;{quoted}0'
+
+    def rows():
+        for i, line in enumerate(data.projects):
+            if i % 500 == 0:
+                progress()
+            k = line.kpis
+            yield (k.code, k.name, k.programme, k.department, _stage(k.stage), line.manager, _rag(k.reported_rag),
+                   _rag(k.derived_rag), line.baseline_start, line.baseline_end, line.forecast_end, k.slip_days,
+                   k.bac, k.ac, k.eac, line.variance, k.spi, k.cpi, _fraction(k), line.last_report)
+
+    count = _rows(ws, _HEADER_ROW + 1, rows(), formats)
+    _table(ws, "Portfolio", _HEADER_ROW, count, 1, len(_PORTFOLIO_HEADERS))
+    if count:
+        _rag_formatting(ws, f"G{_HEADER_ROW + 1}:H{_HEADER_ROW + count}")
+    else:
+        _none_line(ws, _HEADER_ROW + 1, 1, "No project in this scope.")
+    _widths(ws, [11, 36, 20, 16, 11, 18, 10, 10, 12, 12, 12, 8, 13, 13, 13, 12, 7, 7, 9, 12])
+    ws.freeze_panes = f"C{_HEADER_ROW + 1}"
+    layout.print_setup(ws)
+    return count
+
+
+def _fraction(k) -> float | None:
+    return None if k.ev is None or not k.bac else k.ev / k.bac
+
+
+# -- Milestones ---------------------------------------------------------------------------------
+
+def _milestones(wb: Workbook, data: PackData, layout: _Layout) -> int:
+    ws = wb.create_sheet("Milestones")
+    overdue = sum(m.overdue for m in data.milestones)
+    layout.titles(ws, "Milestones", f"{overdue} overdue and {len(data.milestones) - overdue} due in the next "
+                                    f"{MILESTONE_WINDOW_DAYS} days (not yet achieved)")
+    headers = ("Status", "Due", "Days", "Code", "Project", "Programme", "Milestone", "Baseline", "Forecast")
+    _header(ws, _HEADER_ROW, headers)
+    ordered = sorted(data.milestones, key=lambda m: (not m.overdue, m.due, m.project_code))
+    rows = [("Overdue" if m.overdue else "Upcoming", m.due, abs(m.days), m.project_code, m.project_name,
+             m.programme, m.name, m.baseline, m.forecast) for m in ordered]
+    count = _rows(ws, _HEADER_ROW + 1, rows, [None, DATE_FORMAT, COUNT_FORMAT, None, None, None, None,
+                                              DATE_FORMAT, DATE_FORMAT])
+    _table(ws, "Milestones", _HEADER_ROW, count, 1, len(headers))
+    if count:
+        ref = f"A{_HEADER_ROW + 1}:A{_HEADER_ROW + count}"
+        ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=['"Overdue"'], font=Font(
+            color=_RAG_STYLE["Red"][1], bold=True), fill=PatternFill("solid", bgColor=_RAG_STYLE["Red"][0])))
+    else:
+        _none_line(ws, _HEADER_ROW + 1, 1, "No milestone is overdue or due in the window.")
+    put(ws, 3, 1, "Days: days overdue for an overdue milestone, days to go for an upcoming one.").font = Font(
+        size=8, italic=True, color=_GREY)
+    _widths(ws, [10, 12, 7, 11, 36, 20, 36, 12, 12])
+    ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws)
+    return count
+
+
+# -- Financials ---------------------------------------------------------------------------------
+
+_FINANCE_HEADERS = ("Projects", "Budget (BAC)", "Actual", "Forecast (EAC)", "Variance", "SPI", "CPI")
+
+
+def _finance_block(ws: Worksheet, row: int, label: str, name: str, groups: dict, layout: _Layout,
+                   empty: str) -> tuple[int, int]:
+    """One roll-up table from ``row`` (its header); returns (first data row, rows)."""
+    _header(ws, row, (label, *_FINANCE_HEADERS))
+    ordered = sorted(groups.values(), key=lambda g: (g.key is None, -g.bac, g.key or ""))
+    rows = [(g.key or empty, g.projects, g.bac, g.ac, g.eac, g.eac - g.bac, g.spi, g.cpi) for g in ordered]
+    quoted = '"' + layout.data.currency_symbol + '"'
+    variance = f'[Red]{quoted}#,##0;{quoted}-#,##0;{quoted}0'
+    count = _rows(ws, row + 1, rows, [None, COUNT_FORMAT, layout.money, layout.money, layout.money, variance,
+                                      INDEX_FORMAT, INDEX_FORMAT])
+    _table(ws, name, row, count, 1, 8)
+    return row + 1, count
+
+
+def _financials(wb: Workbook, data: PackData, layout: _Layout) -> int:
+    ws = wb.create_sheet("Financials")
+    layout.titles(ws, "Financials", "by programme and by department · rolled up as sums, indices from the sums")
+    first, count = _finance_block(ws, _HEADER_ROW, "Programme", "FinanceByProgramme", data.by_programme, layout,
+                                  "No programme")
+    total_row = first + count
+    t = data.total
+    _rows(ws, total_row, [("Total", t.projects, t.bac, t.ac, t.eac, t.eac - t.bac, t.spi, t.cpi)],
+          [None, COUNT_FORMAT, layout.money, layout.money, layout.money, layout.money, INDEX_FORMAT, INDEX_FORMAT])
+    for c in range(1, 9):
+        ws.cell(row=total_row, column=c).font = Font(bold=True)
+        ws.cell(row=total_row, column=c).border = Border(top=Side(style="double", color=_NAVY))
+    dept_header = total_row + 3
+    put(ws, dept_header - 1, 1, "By department").font = _SECTION_FONT
+    _, dept_count = _finance_block(ws, dept_header, "Department", "FinanceByDepartment", data.by_department,
+                                   layout, "No department")
+    if count:
+        chart = BarChart()
+        chart.type = "bar"
+        chart.grouping = "clustered"
+        chart.title = "Budget, actual and forecast by programme"
+        chart.add_data(Reference(ws, min_col=3, max_col=5, min_row=_HEADER_ROW, max_row=first + count - 1),
+                       titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=first + count - 1))
+        for series, colour in zip(chart.series, (_NAVY, "A5A5A5", "ED7D31"), strict=True):
+            series.graphicalProperties.solidFill = colour
+        chart.x_axis.scaling.orientation = "maxMin"  # largest programme on top, as in the table
+        chart.y_axis.numFmt = layout.money_m
+        chart.y_axis.majorGridlines = None
+        chart.legend.position = "b"
+        chart.height = max(7.5, 1.1 * count + 3)
+        chart.width = 17
+        ws.add_chart(chart, "J4")
+    _widths(ws, [28, 9, 15, 15, 15, 14, 7, 7])
+    ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws)
+    return count + dept_count
+
+
+# -- Resources ----------------------------------------------------------------------------------
+
+def _resources(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], None]) -> int:
+    ws = wb.create_sheet("Resources")
+    weeks = len(data.weeks)
+    layout.titles(ws, "Resources", f"utilisation per person for the {weeks} weeks from {data.weeks[0]:%d %b %Y} "
+                                   f"(allocated ÷ available hours; office-wide)")
+    put(ws, 3, 1, f"Red text: over-allocated (above {OVER_ALLOCATED:.0%}). \"off\": allocated in a week with no "
+                  "available hours.").font = Font(size=8, italic=True, color=_GREY)
+    headers = ["Person", "Role", "Team", "Overall", *(f"{monday:%d %b}" for monday in data.weeks)]
+    _header(ws, _HEADER_ROW, headers)
+    first = _HEADER_ROW + 1
+    for r, person in enumerate(data.people, start=first):
+        if (r - first) % 250 == 0:
+            progress()
+        put(ws, r, 1, person.label)
+        put(ws, r, 2, person.role)
+        put(ws, r, 3, person.team)
+        put(ws, r, 4, person.overall, PERCENT_FORMAT)
+        for w in range(weeks):
+            level = person.utilisation(w)
+            if level is not None and math.isinf(level):
+                put(ws, r, 5 + w, "off").alignment = _CENTRE
+            else:
+                put(ws, r, 5 + w, level, PERCENT_FORMAT)
+    count = len(data.people)
+    last = first + count - 1
+    if count:
+        grid = _ref(first, last, 4, 4 + weeks)
+        ws.conditional_formatting.add(grid, ColorScaleRule(
+            start_type="num", start_value=0, start_color="FFFFFF",
+            mid_type="num", mid_value=1, mid_color="A9D08E",
+            end_type="num", end_value=1.5, end_color="F8696B"))
+        ws.conditional_formatting.add(grid, CellIsRule(operator="greaterThan", formula=[str(OVER_ALLOCATED)],
+                                                       font=Font(bold=True, color="9C0006")))
+        ws.auto_filter.ref = _ref(_HEADER_ROW, last, 1, 4 + weeks)
+    else:
+        _none_line(ws, first, 1, "No people are recorded.")
+    _widths(ws, [24, 20, 16, 9, *([8] * weeks)])
+    _worst_over_allocations(ws, data, 6 + weeks)
+    ws.freeze_panes = f"B{first}"
+    layout.print_setup(ws)
+    return count
+
+
+def _worst_over_allocations(ws: Worksheet, data: PackData, column: int) -> None:
+    put(ws, _HEADER_ROW - 1, column, "Worst over-allocations").font = _SECTION_FONT
+    headers = ("Person", "Role", "Weeks over", "Peak", "Excess hours")
+    _header(ws, _HEADER_ROW, headers, first_column=column)
+    worst = [p for p in data.people if p.over_weeks][:15]
+    rows = [(p.label, p.role, p.over_weeks, p.peak if math.isfinite(p.peak) else None, p.excess_hours)
+            for p in worst]
+    _rows(ws, _HEADER_ROW + 1, rows, [None, None, COUNT_FORMAT, PERCENT_FORMAT, "#,##0"], first_column=column)
+    if not worst:
+        _none_line(ws, _HEADER_ROW + 1, column, "Nobody is over-allocated.")
+    _widths(ws, [24, 20, 9, 8, 10], first_column=column)
+    ws.column_dimensions[get_column_letter(column - 1)].width = 3
+
+
+# -- RAID ---------------------------------------------------------------------------------------
+
+_RAID_HEADERS = ("Score", "Project", "Ref", "Kind", "Title", "Category", "Owner", "Likelihood", "Impact",
+                 "Status", "Due", "Escalation")
+
+
+def _raid(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], None]) -> int:
+    ws = wb.create_sheet("RAID")
+    layout.titles(ws, "RAID", f"{len(data.raid)} open items, highest score first")
+    _header(ws, _HEADER_ROW, _RAID_HEADERS)
+
+    def rows():
+        for i, r in enumerate(data.raid):
+            if i % 2000 == 0:
+                progress()
+            yield (r.score, r.project_code, r.ref, r.kind.capitalize(), r.title, r.category, r.owner, r.likelihood,
+                   r.impact, r.status.replace("_", " ").capitalize(), r.due,
+                   (r.escalation or "").capitalize() or None)
+
+    count = _rows(ws, _HEADER_ROW + 1, rows(), ["0", None, None, None, None, None, None, "0", "0", None,
+                                                DATE_FORMAT, None])
+    _table(ws, "RaidRegister", _HEADER_ROW, count, 1, len(_RAID_HEADERS))
+    if count:
+        t = data.risk_thresholds
+        ref = f"A{_HEADER_ROW + 1}:A{_HEADER_ROW + count}"
+        for band, operator, formula in ((ScoreBand.HIGH, "greaterThanOrEqual", [str(t.red)]),
+                                        (ScoreBand.MEDIUM, "between", [str(t.amber), str(t.red - 1)])):
+            ws.conditional_formatting.add(ref, CellIsRule(operator=operator, formula=formula, fill=PatternFill(
+                "solid", fgColor=_BAND_FILL[band], bgColor=_BAND_FILL[band])))
+    else:
+        _none_line(ws, _HEADER_ROW + 1, 1, "No open RAID item in this scope.")
+    _widths(ws, [7, 11, 9, 11, 44, 16, 18, 10, 8, 11, 12, 11])
+    _matrix(ws, data, len(_RAID_HEADERS) + 2)
+    ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws)
+    return count
+
+
+def _matrix(ws: Worksheet, data: PackData, column: int) -> None:
+    """The 5x5 grid of open risks: likelihood down (very high on top), impact across."""
+    matrix = data.matrix
+    put(ws, _HEADER_ROW - 1, column, "Open risks: likelihood × impact").font = _SECTION_FONT
+    corner = put(ws, _HEADER_ROW, column, "Likelihood ↓ / Impact →")
+    corner.font = _HEADER_FONT
+    corner.fill = _HEADER_FILL
+    corner.alignment = Alignment(wrap_text=True, vertical="center")
+    for i, impact in enumerate(SCALE, start=1):
+        cell = put(ws, _HEADER_ROW, column + i, f"{impact} {SCALE_WORDS[impact - 1]}")
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    for r, likelihood in enumerate(reversed(SCALE), start=_HEADER_ROW + 1):
+        label = put(ws, r, column, f"{likelihood} {SCALE_WORDS[likelihood - 1]}")
+        label.font = Font(bold=True)
+        label.border = _GRID
+        ws.row_dimensions[r].height = 28
+        for i, impact in enumerate(SCALE, start=1):
+            cell_info = matrix.cell(likelihood, impact)
+            cell = put(ws, r, column + i, cell_info.count, COUNT_FORMAT)
+            cell.fill = PatternFill("solid", fgColor=_BAND_FILL[cell_info.band])
+            cell.alignment = _CENTRE
+            cell.border = _GRID
+            cell.font = Font(bold=bool(cell_info.count), size=12, color="000000" if cell_info.count else "808080")
+    note = _HEADER_ROW + 7
+    bands = matrix.band_totals()
+    put(ws, note, column, f"{matrix.total} scored open risks: {bands[ScoreBand.HIGH]} high (score ≥ "
+                          f"{data.risk_thresholds.red}), {bands[ScoreBand.MEDIUM]} medium, "
+                          f"{bands[ScoreBand.LOW]} low; {matrix.unscored} unscored.").font = Font(
+        size=8, italic=True, color=_GREY)
+    _widths(ws, [14, 10, 10, 10, 10, 10], first_column=column)
+
+
+# -- Governance ---------------------------------------------------------------------------------
+
+def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
+    ws = wb.create_sheet("Governance")
+    layout.titles(ws, "Governance", f"{len(data.exceptions)} compliance exceptions · "
+                                    f"gate decisions of the last 90 days")
+    headers = ("Rule", "Project", "Name", "Manager", "Since", "Detail", "What to do")
+    _header(ws, _HEADER_ROW, headers)
+    rows = [(RULE_TITLES.get(e.rule, e.rule), e.project_code, e.project_name, e.manager_label, e.since, e.detail,
+             e.remedy) for e in data.exceptions]
+    count = _rows(ws, _HEADER_ROW + 1, rows, [None, None, None, None, DATE_FORMAT, None, None])
+    _table(ws, "ComplianceExceptions", _HEADER_ROW, count, 1, len(headers))
+    if not count:
+        _none_line(ws, _HEADER_ROW + 1, 1, "No compliance exception: every enabled rule is met.")
+    for r in range(_HEADER_ROW + 1, _HEADER_ROW + 1 + count):
+        ws.cell(row=r, column=6).alignment = _WRAP
+        ws.cell(row=r, column=7).alignment = _WRAP
+
+    top = _HEADER_ROW + max(count, 1) + 3
+    put(ws, top - 1, 1, "Recent gate decisions").font = _SECTION_FONT
+    decision_headers = ("Date", "Project", "Name", "Gate", "Decision", "Criteria met", "Conditions")
+    _header(ws, top, decision_headers)
+    decision_rows = [(d.review.review_date, d.review.project_code, d.review.project_name,
+                      f"{d.review.gate} ({d.review.transition})", d.decision,
+                      f"{d.review.criteria_met} of {d.review.criteria_total}",
+                      "\n".join(d.conditions) or None) for d in data.decisions]
+    decisions = _rows(ws, top + 1, decision_rows, [DATE_FORMAT, None, None, None, None, None, None])
+    _table(ws, "GateDecisions", top, decisions, 1, len(decision_headers))
+    if not decisions:
+        _none_line(ws, top + 1, 1, "No gate review in the last 90 days.")
+    for r in range(top + 1, top + 1 + decisions):
+        ws.cell(row=r, column=7).alignment = _WRAP
+        ws.cell(row=r, column=4).alignment = _WRAP
+    _widths(ws, [26, 11, 32, 18, 20, 44, 48])
+    ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws)
+    return count + decisions
+
+
+# -- Notes --------------------------------------------------------------------------------------
+
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("As-of date", "Figures use each project's latest status report on or before this date; the project's own "
+                   "record fills any gap."),
+    ("Budget (BAC)", "Budget at completion: the approved budget of the project."),
+    ("Actual (AC)", "Actual cost to date."),
+    ("Forecast (EAC)", "Estimate at completion: the forecast cost given by the project, else BAC ÷ CPI."),
+    ("Variance", "Forecast (EAC) minus budget: a positive figure means over budget."),
+    ("PV / EV", "Planned value = BAC × the share of the baseline plan due by the as-of date (through the "
+                "milestones' baseline dates); earned value = BAC × percent complete."),
+    ("SPI", "Schedule performance index = EV ÷ PV; below 1 is behind plan. Roll-ups divide the sums."),
+    ("CPI", "Cost performance index = EV ÷ AC; below 1 is over cost. Roll-ups divide the sums."),
+    ("Slip", "Forecast end minus baseline end, in days."),
+    ("Reported RAG", "The RAG in the project's latest status report (else the project's own)."),
+    ("Derived RAG", "The worst of the SPI, CPI and slip bands set in the office settings; compare it with the "
+                    "reported RAG."),
+    ("Milestones hit", "Of the milestones whose baseline date has passed, the share achieved on or before it."),
+    ("Over-allocated people", f"People allocated above {OVER_ALLOCATED:.0%} of their available hours in at "
+                              f"least one of the next {HEATMAP_WEEKS} weeks (holidays and absences count)."),
+    ("Risk score", "Likelihood × impact, each 1 (very low) to 5 (very high). High risks score at or above the "
+                   "office's red threshold."),
+    ("Compliance rate", "Share of live projects (not closed or cancelled) with no compliance exception under "
+                        "the office's enabled rules."),
+    ("RAG changes", "Projects whose reported RAG differs between the two latest reporting periods."),
+)
+
+
+def _notes(wb: Workbook, data: PackData, layout: _Layout, db_label: str) -> int:
+    ws = wb.create_sheet("Notes")
+    layout.titles(ws, "Notes", "data sources and definitions")
+    _header(ws, _HEADER_ROW, ("Source", "Detail"))
+    sources = [
+        ("Database", db_label),
+        ("Office", data.office_name),
+        ("Currency", f"{data.currency} ({data.currency_symbol.strip()})"),
+        ("Fiscal year", f"starts in {dt.date(2000, data.fiscal_year_start_month, 1):%B}"),
+        ("Latest status reports", data.latest_period),
+        ("Generated", layout.generated.replace(microsecond=0)),
+    ]
+    for r, (label, value) in enumerate(sources, start=_HEADER_ROW + 1):
+        put(ws, r, 1, label).font = Font(bold=True)
+        fmt = "dd mmm yyyy hh:mm" if isinstance(value, dt.datetime) else DATE_FORMAT
+        put(ws, r, 2, value if value is not None else "none", fmt)
+        ws.cell(row=r, column=2).alignment = Alignment(horizontal="left")
+    row = _HEADER_ROW + len(sources) + 2
+    put(ws, row, 1, "Imports").font = _SECTION_FONT
+    headers = ("File", "Kind", "Imported", "By", "New rows", "Changed rows", "Rejected rows", "Status")
+    _header(ws, row + 1, headers)
+    batches = [(b.file_name, b.kind, b.imported_at, b.imported_by, b.inserted, b.updated, b.rejected,
+                b.status.capitalize()) for b in data.batches]
+    count = _rows(ws, row + 2, batches, [None, None, "dd mmm yyyy hh:mm", None, COUNT_FORMAT, COUNT_FORMAT,
+                                         COUNT_FORMAT, None])
+    _table(ws, "ImportBatches", row + 1, count, 1, len(headers))
+    if not count:
+        _none_line(ws, row + 2, 1, "No spreadsheet has been imported: the data was entered or generated here.")
+    row = row + 2 + max(count, 1) + 1
+    put(ws, row, 1, "Definitions").font = _SECTION_FONT
+    _header(ws, row + 1, ("Term", "Definition"))
+    for r, (term, text) in enumerate(DEFINITIONS, start=row + 2):
+        put(ws, r, 1, term).font = Font(bold=True)
+        put(ws, r, 2, text).alignment = _WRAP
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=len(headers))
+        ws.row_dimensions[r].height = 30
+    _widths(ws, [34, 16, 17, 16, 10, 12, 12, 10])
+    ws.column_dimensions["A"].width = 34
+    ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws, title_rows=None)
+    return count + len(DEFINITIONS)
+
+
+# -- the whole pack -----------------------------------------------------------------------------
+
+def build_workbook(data: PackData, sections: Sequence[str] = ALL, *, db_label: str = "",
+                   generated: dt.datetime | None = None, tick: Callable[[str], None] | None = None
+                   ) -> tuple[Workbook, dict[str, int]]:
+    """Lay ``data`` out on the chosen sheets; returns the workbook and the rows written per sheet."""
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown:
+        raise ValueError(f"Unknown pack sections: {', '.join(unknown)}; choose from {', '.join(SECTIONS)}.")
+    if not sections:
+        raise ValueError("Choose at least one section of the pack.")
+    layout = _Layout(data, generated or dt.datetime.now())
+    wb = Workbook()
+    wb.remove(wb.active)
+
+    def step(name: str) -> Callable[[], None]:
+        return (lambda: tick(name)) if tick is not None else (lambda: None)
+
+    writers: dict[str, Callable[[], int]] = {
+        "Summary": lambda: _summary(wb, data, layout),
+        "Portfolio": lambda: _portfolio(wb, data, layout, step("Portfolio")),
+        "Milestones": lambda: _milestones(wb, data, layout),
+        "Financials": lambda: _financials(wb, data, layout),
+        "Resources": lambda: _resources(wb, data, layout, step("Resources")),
+        "RAID": lambda: _raid(wb, data, layout, step("RAID")),
+        "Governance": lambda: _governance(wb, data, layout),
+        "Notes": lambda: _notes(wb, data, layout, db_label),
+    }
+    rows: dict[str, int] = {}
+    for name in SECTIONS:
+        if name in sections:
+            if tick is not None:
+                tick(name)
+            rows[name] = writers[name]()
+    wb.active = 0
+    props = wb.properties
+    props.title = f"Executive pack — {data.office_name}"
+    props.subject = f"{data.scope_text}, as of {data.as_of:%d %b %Y}"
+    props.creator = "PMO Desktop"
+    props.lastModifiedBy = "PMO Desktop"
+    props.description = "Portfolio KPIs, milestones, financials, resources, RAID and governance."
+    props.keywords = "executive pack; portfolio; PMO"
+    props.category = "Report"
+    props.created = props.modified = layout.generated.replace(microsecond=0)
+    return wb, rows
+
+
+def save_atomically(wb: Workbook, path: Path) -> None:
+    """Save to ``.name.partial`` beside ``path``, then rename over it: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        wb.save(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_exec_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope: Scope = None,
+                    sections: Sequence[str] = ALL, progress: ProgressLike | None = None) -> PackResult:
+    """Write the executive pack for ``scope`` as of ``as_of`` (default today) to ``path`` (.xlsx).
+
+    ``db`` is a ``Database``; ``scope`` is None (whole portfolio), ("programme", name) or
+    ("department", name); ``sections`` picks sheets from ``SECTIONS``. ``progress`` (e.g.
+    ``ui.tasks.Progress``) hears each step, and its ``check()`` may raise to cancel: then nothing
+    is written. Raises ``pack_data.ScopeError`` for an unknown programme or department and
+    ``ExecPackError`` when the file cannot be written.
+    """
+    started = time.perf_counter()
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ExecPackError(f"The executive pack is an Excel workbook: name the file .xlsx, not {target.name}.")
+    if not target.parent.is_dir():
+        raise ExecPackError(f"The folder {target.parent} does not exist: choose another place for the pack.")
+    as_of = as_of or dt.date.today()
+    steps = ["Reading the portfolio…", "Reading utilisation…", "Reading the RAID log…", "Checking compliance…",
+             "Reading decisions and history…", *(f"Writing {s}…" for s in SECTIONS if s in sections), "Saving…"]
+    done = 0
+
+    def tick(text: str) -> None:
+        nonlocal done
+        if progress is None:
+            return
+        progress.check()
+        if text in SECTIONS:
+            text = f"Writing {text}…"
+        if text in steps:
+            done = max(done, steps.index(text))
+        progress.report(done, len(steps), text)
+
+    with db.session() as session:
+        data = gather_pack(session, as_of=as_of, scope=scope, step=tick)
+    wb, rows = build_workbook(data, sections, db_label=getattr(db, "display_url", ""), tick=tick)
+    tick("Saving…")
+    try:
+        save_atomically(wb, target)
+    except OSError as exc:
+        raise ExecPackError(f"Cannot write {target}: {exc.strerror or exc}. Check the folder exists, that you "
+                            "may write there, and that the file is not open in Excel.") from exc
+    return PackResult(target, tuple(wb.sheetnames), rows, scope, as_of, time.perf_counter() - started)
