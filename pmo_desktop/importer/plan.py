@@ -41,10 +41,11 @@ import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Date, Float, Integer, Numeric, String, Table, Text, func, or_, select, tuple_
@@ -457,23 +458,53 @@ def stored_form(kind: str, field_name: str, value: Any) -> Any:
     """``value`` as the column of ``field_name`` stores it; ValueError with a reason when it cannot."""
     if value is None:
         return None
+    return stored_converter(kind, field_name)(value)
+
+
+@cache
+def stored_converter(kind: str, field_name: str) -> Callable[[Any], Any]:
+    """The function that brings a (non-blank) value of ``field_name`` to its stored form.
+
+    Chosen once per kind and field (what ``stored_form`` decided per value before), so that
+    planning a column costs one call per cell. Raises ValueError with a reason, as stored_form.
+    """
     if (kind, field_name) in ENUM_TYPES:
-        return _enum_value(kind, field_name, value)
+        enum = ENUM_TYPES[(kind, field_name)]
+        members = frozenset(member.value for member in enum)
+        choices = ", ".join(member.value for member in enum)
+
+        def enum_value(value: Any) -> str:
+            text = str(value)
+            if text in members:
+                return text
+            raise ValueError(f"is not a {field_name.replace('_', ' ')} value; use one of {choices}")
+        return enum_value
     if field_name in RAG_FIELDS:
-        text = str(value).strip().upper()
-        if text not in {r.value for r in Rag}:
-            raise ValueError("is not a RAG status; use Red, Amber or Green")
-        return text
+        rags = frozenset(r.value for r in Rag)
+
+        def rag_value(value: Any) -> str:
+            text = str(value).strip().upper()
+            if text not in rags:
+                raise ValueError("is not a RAG status; use Red, Amber or Green")
+            return text
+        return rag_value
     if field_name in MERGED_FIELDS:
-        if not isinstance(value, dict):
-            raise ValueError("is not a set of named values")
-        return value
+        def merged_value(value: Any) -> Any:
+            if not isinstance(value, dict):
+                raise ValueError("is not a set of named values")
+            return value
+        return merged_value
     if field_name in PROJECT_REFERENCES or field_name == "person" or (kind, field_name) in LOOKUP_FIELDS:
-        return _text(value)
+        return _text
     column_name = column_of(kind, field_name)
     if column_name is None:
-        return value
-    return _typed(TABLES[kind].c[column_name].type, value)
+        return _same
+    column_type = TABLES[kind].c[column_name].type
+    return lambda value: _typed(column_type, value)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _enum_value(kind: str, field_name: str, value: Any) -> str:
@@ -521,13 +552,21 @@ def _typed(column_type: Any, value: Any) -> Any:
 
 
 def _check_length(kind: str, field_name: str, value: Any) -> str | None:
-    column_name = column_of(kind, field_name)
-    if column_name is None or not isinstance(value, str):
+    if not isinstance(value, str):
         return None
-    length = getattr(TABLES[kind].c[column_name].type, "length", None)
+    length = _column_length(kind, field_name)
     if length and len(value) > length:
         return f"is {len(value)} characters long; at most {length} fit"
     return None
+
+
+@cache
+def _column_length(kind: str, field_name: str) -> int | None:
+    """The length limit of the column that stores ``field_name`` (None: unlimited or not stored)."""
+    column_name = column_of(kind, field_name)
+    if column_name is None:
+        return None
+    return getattr(TABLES[kind].c[column_name].type, "length", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -724,31 +763,38 @@ class _Planner:
     def _prepare(self, sheet_plan: SheetPlan, source: ParsedRow) -> PlannedRow:
         """Parse errors, stored forms and required keys of one row; references come later."""
         sheet = sheet_plan.sheet
+        header_of = _headers_of(sheet)
+        kind = source.kind
         planned = PlannedRow(source, Action.NEW, {}, {}, errors=list(source.errors))
         failed = {error.column for error in planned.errors}
+        columns = FIELD_COLUMNS[kind]
         for field_name, value in source.values.items():
-            if field_name not in FIELD_COLUMNS[source.kind] or value is None or sheet.header_of(field_name) in failed:
+            if field_name not in columns or value is None:
+                continue
+            header = header_of.get(field_name, field_name)
+            if failed and header in failed:
                 continue
             try:
-                stored = stored_form(source.kind, field_name, value)
+                stored = stored_converter(kind, field_name)(value)
             except ValueError as exc:
-                planned.errors.append(RowError(sheet.header_of(field_name), value, str(exc)))
+                planned.errors.append(RowError(header, value, str(exc)))
                 continue
-            problem = _check_length(source.kind, field_name, stored) or _check_range(source.kind, field_name, stored)
+            problem = _check_length(kind, field_name, stored) or _check_range(kind, field_name, stored)
             if problem:
-                planned.errors.append(RowError(sheet.header_of(field_name), value, problem))
+                planned.errors.append(RowError(header, value, problem))
                 continue
             if stored is not None:
                 planned.values[field_name] = stored
-        missing = [name for name in KEY_FIELDS[source.kind] if planned.values.get(name) is None]
-        if source.kind in ALTERNATIVE_KEYS:
-            either = ALTERNATIVE_KEYS[source.kind]
+        missing = [name for name in KEY_FIELDS[kind] if planned.values.get(name) is None]
+        if kind in ALTERNATIVE_KEYS:
+            either = ALTERNATIVE_KEYS[kind]
             missing = [] if any(planned.values.get(name) for name in either) else [either[0]]
-        elif source.kind == "raid":
+        elif kind == "raid":
             missing = [name for name in missing if name != "project"]  # portfolio-level items have none
         for name in missing:
-            if not any(e.column == sheet.header_of(name) for e in planned.errors):
-                planned.errors.append(RowError(sheet.header_of(name), None, f"is blank; every row needs its {name}"))
+            header = header_of.get(name, name)
+            if not any(e.column == header for e in planned.errors):
+                planned.errors.append(RowError(header, None, f"is blank; every row needs its {name}"))
         if planned.errors:
             planned.action = Action.REJECT
         return planned
@@ -932,7 +978,6 @@ class _Planner:
 
     def _decide(self, kind: str, sheet: ParsedSheet, row: PlannedRow, stored: Any) -> None:
         """Compare a live row with its stored record (or none) and set action, changes and writes."""
-        mapped = sheet.fields
         columns = FIELD_COLUMNS[kind]
         if stored is None:
             row.action = Action.NEW
@@ -947,12 +992,11 @@ class _Planner:
             merged = dict(row.values)
         else:
             row.record_id, row.version = stored.id, getattr(stored, "version", None)
-            row.stored = {column.name: stored._mapping[column.name] for column in TABLES[kind].columns}
+            row.stored = dict(zip(_table_column_names(kind), _pick(stored, _table_positions(kind, stored._fields)),
+                                  strict=True))
             old_values = _canonical_stored(kind, stored)
             merged = dict(old_values)
-            for name in columns:
-                if not columns[name] or name not in mapped or name in _fixed_key_fields(kind):
-                    continue
+            for name in _compared_fields(kind, sheet.fields):
                 new = row.values.get(name)
                 if new is None and (not self.overwrite_blanks or not _nullable(kind, name)):
                     continue
@@ -1101,16 +1145,63 @@ def _key_tuple(row: PlannedRow) -> tuple:
 
 def _canonical_stored(kind: str, stored: Any) -> dict[str, Any]:
     """A stored record's values under canonical field names (links shown by code or name)."""
-    mapping = stored._mapping
     values: dict[str, Any] = {}
+    for name, position in _canonical_positions(kind, stored._fields):
+        value = None if position is None else stored[position]
+        if isinstance(value, Decimal):
+            value = stored_converter(kind, name)(value)
+        values[name] = value
+    return values
+
+
+@cache
+def _canonical_positions(kind: str, fields: tuple[str, ...]) -> tuple[tuple[str, int | None], ...]:
+    """Where each stored canonical field is in a fetched row with these column names.
+
+    A link is read from its ``ref_<field>`` label (the code or name it points at) when the query
+    has one, otherwise from the field's column; None when the row has neither.
+    """
+    index = {name: position for position, name in reversed(list(enumerate(fields)))}
+    layout = []
     for name, column_name in FIELD_COLUMNS[kind].items():
         if column_name is None:
             continue
         label = f"ref_{name}"
-        values[name] = mapping[label] if label in mapping else mapping.get(column_name)
-        if isinstance(values[name], Decimal):
-            values[name] = stored_form(kind, name, values[name])
-    return values
+        layout.append((name, index[label] if label in index else index.get(column_name)))
+    return tuple(layout)
+
+
+@cache
+def _table_column_names(kind: str) -> tuple[str, ...]:
+    return tuple(column.name for column in TABLES[kind].columns)
+
+
+@cache
+def _table_positions(kind: str, fields: tuple[str, ...]) -> tuple[int, ...]:
+    """Positions of the kind's table columns in a fetched row with these column names."""
+    index = {name: position for position, name in reversed(list(enumerate(fields)))}
+    return tuple(index[name] for name in _table_column_names(kind))
+
+
+def _pick(row: Any, positions: tuple[int, ...]) -> Iterator[Any]:
+    return (row[position] for position in positions)
+
+
+@cache
+def _compared_fields(kind: str, mapped: frozenset[str]) -> tuple[str, ...]:
+    """Stored fields of ``kind`` that a sheet with the ``mapped`` fields may change, in model order."""
+    columns = FIELD_COLUMNS[kind]
+    fixed = _fixed_key_fields(kind)
+    return tuple(name for name in columns if columns[name] and name in mapped and name not in fixed)
+
+
+def _headers_of(sheet: ParsedSheet) -> dict[str, str]:
+    """Canonical field -> the sheet's header for it: ``sheet.header_of`` as one dict lookup."""
+    headers: dict[str, str] = {}
+    for header, mapped in sheet.mapping.items():
+        if mapped is not None:
+            headers.setdefault(mapped, header)
+    return headers
 
 
 def _check_range(kind: str, field_name: str, value: Any) -> str | None:
