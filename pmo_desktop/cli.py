@@ -1,4 +1,5 @@
-"""Headless commands for scripts and scheduled jobs: demo, import, datamap, undo-import, history, template, check.
+"""Headless commands for scripts and scheduled jobs: demo, import, datamap, undo-import, history, template,
+export-pack, check.
 
 Exit codes a script can rely on:
   0  done, nothing to report
@@ -67,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_database(template)
     template.add_argument("kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"])
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
+
+    pack = sub.add_parser("export-pack", help="write the executive pack (an Excel workbook) for directors")
+    _add_database(pack)
+    pack.add_argument("out", type=Path, metavar="OUT.xlsx")
+    pack.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE",
+                      help="the date the figures are taken at (YYYY-MM-DD; default today)")
+    pack.add_argument("--scope", metavar="programme:NAME|department:NAME",
+                      help="only this programme's or department's projects (default: the whole portfolio)")
 
     check = sub.add_parser("check", help="check integrity, foreign keys, schema version and the audit chain, "
                                           "then count compliance exceptions (these do not fail the check)")
@@ -201,6 +210,34 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+def cmd_export_pack(args) -> int:
+    from .reports.exec_pack import ExecPackError, write_exec_pack
+    from .reports.pack_data import ScopeError, parse_scope
+
+    suffix = args.out.suffix.lower()
+    if suffix == ".pdf":
+        print(f"error: PDF export is not available yet; write .xlsx (e.g. {args.out.with_suffix('.xlsx')})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if suffix != ".xlsx":
+        print(f"error: {args.out} must end in .xlsx", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        scope = parse_scope(args.scope)
+    except ScopeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    db = _open(args)
+    try:
+        result = write_exec_pack(db, args.out, as_of=args.as_of, scope=scope)
+    except (ScopeError, ExecPackError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rows = ", ".join(f"{name} {count:,}" for name, count in result.rows.items())
+    print(f"Executive pack written to {result.path} ({rows}; {result.seconds:.1f} s)")
+    return EXIT_OK
+
+
 def cmd_check(args) -> int:
     from .services.integrity import add_compliance, run_checks
 
@@ -219,6 +256,7 @@ COMMANDS = {
     "undo-import": cmd_undo_import,
     "history": cmd_history,
     "template": cmd_template,
+    "export-pack": cmd_export_pack,
     "check": cmd_check,
 }
 

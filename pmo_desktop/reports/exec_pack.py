@@ -31,6 +31,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -189,6 +190,26 @@ def _money_format(symbol: str, scale: str = "") -> str:
     return f"{quoted}{body};[Red]-{quoted}{body}"
 
 
+def _show_axes(chart) -> None:
+    """Recent Excel hides an axis whose "delete" flag is left unset: say plainly that both stay."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def _fit_rows(ws: Worksheet, first_row: int, rows: int, columns: Sequence[int]) -> None:
+    """Row heights for wrapped text (readers do not all grow rows by themselves): about 15 points a line."""
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 10 for c in columns}
+    for r in range(first_row, first_row + rows):
+        lines = 1
+        for c in columns:
+            value = ws.cell(row=r, column=c).value
+            if isinstance(value, str) and value:
+                chars = max(int(widths[c] * 1.15), 8)
+                lines = max(lines, sum(max(1, math.ceil(len(part) / chars)) for part in value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
+
+
 def _header_text(text: str) -> str:
     """Text for a print header or footer: "&" is a code there, so it is doubled."""
     return text.replace("&", "&&")
@@ -277,7 +298,10 @@ def _tiles(data: PackData, layout: _Layout) -> list[_Tile]:
     total = data.total
     reported = data.reported_rag_counts
     eac_variance = total.eac - total.bac
-    share = f"{eac_variance / total.bac:+.1%} of budget" if total.bac else "no budget recorded"
+    if total.bac:
+        share = f"{abs(eac_variance) / total.bac:.1%} {'over' if eac_variance > 0 else 'under'} budget"
+    else:
+        share = "no budget recorded"
     hit_note = (f"{total.milestones_hit} of {total.milestones_due} due were met on time"
                 if total.milestones_due else "no milestone has fallen due")
     open_risks = sum(1 for r in data.raid if r.kind == "risk")
@@ -372,13 +396,15 @@ def _summary(wb: Workbook, data: PackData, layout: _Layout) -> int:
     chart.y_axis.majorGridlines = None
     chart.add_data(Reference(ws, min_col=3, max_col=4, min_row=top + 1, max_row=top + 5), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=2, min_row=top + 2, max_row=top + 5))
+    _show_axes(chart)
     chart.series[0].graphicalProperties.solidFill = _NAVY
     chart.series[1].graphicalProperties.solidFill = "9DC3E6"
     chart.height, chart.width = 6.2, 13.5
     chart.legend.position = "b"
     ws.add_chart(chart, "F13")
 
-    row = top + 15
+    row = top + 14
+    ws.row_breaks.append(Break(id=row - 1))  # page 1: tiles and RAG; page 2: changes and top risks
     row = _summary_changes(ws, row, data) + 2
     _summary_top_risks(ws, row, data)
     ws.sheet_view.showGridLines = False
@@ -564,11 +590,12 @@ def _financials(wb: Workbook, data: PackData, layout: _Layout) -> int:
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=first + count - 1))
         for series, colour in zip(chart.series, (_NAVY, "A5A5A5", "ED7D31"), strict=True):
             series.graphicalProperties.solidFill = colour
+        _show_axes(chart)
         chart.x_axis.scaling.orientation = "maxMin"  # largest programme on top, as in the table
         chart.y_axis.numFmt = layout.money_m
         chart.y_axis.majorGridlines = None
         chart.legend.position = "b"
-        chart.height = max(7.5, 1.1 * count + 3)
+        chart.height = max(8.0, 1.5 * count + 3)
         chart.width = 17
         ws.add_chart(chart, "J4")
     _widths(ws, [28, 9, 15, 15, 15, 14, 7, 7])
@@ -691,7 +718,6 @@ def _matrix(ws: Worksheet, data: PackData, column: int) -> None:
         label = put(ws, r, column, f"{likelihood} {SCALE_WORDS[likelihood - 1]}")
         label.font = Font(bold=True)
         label.border = _GRID
-        ws.row_dimensions[r].height = 28
         for i, impact in enumerate(SCALE, start=1):
             cell_info = matrix.cell(likelihood, impact)
             cell = put(ws, r, column + i, cell_info.count, COUNT_FORMAT)
@@ -723,8 +749,8 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
     if not count:
         _none_line(ws, _HEADER_ROW + 1, 1, "No compliance exception: every enabled rule is met.")
     for r in range(_HEADER_ROW + 1, _HEADER_ROW + 1 + count):
-        ws.cell(row=r, column=6).alignment = _WRAP
-        ws.cell(row=r, column=7).alignment = _WRAP
+        for c in (1, 3, 6, 7):
+            ws.cell(row=r, column=c).alignment = _WRAP
 
     top = _HEADER_ROW + max(count, 1) + 3
     put(ws, top - 1, 1, "Recent gate decisions").font = _SECTION_FONT
@@ -739,9 +765,11 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
     if not decisions:
         _none_line(ws, top + 1, 1, "No gate review in the last 90 days.")
     for r in range(top + 1, top + 1 + decisions):
-        ws.cell(row=r, column=7).alignment = _WRAP
-        ws.cell(row=r, column=4).alignment = _WRAP
+        for c in (3, 4, 7):
+            ws.cell(row=r, column=c).alignment = _WRAP
     _widths(ws, [26, 11, 32, 18, 20, 44, 48])
+    _fit_rows(ws, _HEADER_ROW + 1, count, (1, 3, 6, 7))
+    _fit_rows(ws, top + 1, decisions, (3, 4, 7))
     ws.freeze_panes = f"A{_HEADER_ROW + 1}"
     layout.print_setup(ws)
     return count + decisions
