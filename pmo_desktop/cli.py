@@ -94,8 +94,11 @@ def _open(args, *, source: str = "cli"):
     except DatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_DATABASE) from exc
-    except Exception as exc:  # OperationalError and friends: say which database
-        print(f"error: cannot open the database {args.database or '(default)'}: {exc}", file=sys.stderr)
+    except Exception as exc:  # OperationalError and friends: say which database, never its password
+        from .model.database import display_url
+
+        shown = display_url(args.database) if args.database and "://" in args.database else args.database
+        print(f"error: cannot open the database {shown or '(default)'}: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_DATABASE) from exc
 
 
@@ -268,10 +271,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on a usage error, 0 on --help
         return int(exc.code or 0)
+    from .logging_setup import setup_logging
+    from .model.database import DatabaseError
+
+    setup_logging()
     try:
         return COMMANDS[args.command](args)
     except SystemExit as exc:
         return int(exc.code or 0)
+    except DatabaseError as exc:  # locked, read-only, full disk, moved: the message says what to do
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

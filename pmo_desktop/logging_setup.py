@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
 import sys
 from pathlib import Path
@@ -47,6 +48,16 @@ def log_file_path() -> Path:
 _installed_handlers: list[logging.Handler] = []
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the first and each after a rollover) only its owner reads."""
+
+    def _open(self):
+        stream = super()._open()
+        if os.name == "posix":
+            os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 def setup_logging(level: int = logging.INFO, *, console: bool = False) -> Path:
     """Send the program's log records to the rotating file (and to stderr when ``console``).
 
@@ -60,7 +71,7 @@ def setup_logging(level: int = logging.INFO, *, console: bool = False) -> Path:
     _installed_handlers.clear()
 
     path = log_file_path()
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = PrivateRotatingFileHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
     )
     file_handler.setFormatter(RedactingFormatter(_FORMAT))

@@ -51,7 +51,9 @@ def apply_changes(session: Session, model: type[T], entity_id: int, changes: Map
 
 def flush_or_conflict(session: Session, obj: Base) -> None:
     """Flush, turning a lost race on the version column into a ConflictError."""
+    # Read these first: after a failed flush the session rolls back and the object is expired.
+    entity, entity_id = obj.__tablename__, obj.id
     try:
         session.flush()
     except StaleDataError as exc:
-        raise ConflictError(obj.__tablename__, obj.id, {}, {}) from exc
+        raise ConflictError(entity, entity_id, {}, {}) from exc

@@ -492,6 +492,8 @@ def update_project(session: Session, project_id: int, changes: Mapping[str, Any]
     try:
         project = apply_changes(session, Project, project_id, _to_columns(session, clean), expected_version)
     except ConflictError:
+        if not session.is_active:  # lost the race inside the UPDATE itself: the transaction is gone
+            raise
         raise _conflict(session.get(Project, project_id, populate_existing=True), project_id, changes) from None
     return project.version
 

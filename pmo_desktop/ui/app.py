@@ -109,21 +109,35 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 # -- crash handler ----------------------------------------------------------------------------
+def _is_expected(exc: BaseException) -> bool:
+    from ..model.database import DatabaseError
+    from ..services.errors import ServiceError
+
+    return isinstance(exc, ServiceError | DatabaseError)
+
+
 class CrashHandler(QObject):
     """Logs every unhandled exception and shows it in a dialog on the GUI thread."""
 
     crashed = Signal(str, str)  # summary, details
+    expected = Signal(object)  # a ServiceError or DatabaseError no caller handled
 
     def __init__(self, show_dialog: bool = True, parent: QObject | None = None):
         super().__init__(parent)
         self.show_dialog = show_dialog
         self._showing = False
         self.crashed.connect(self._show, Qt.ConnectionType.AutoConnection)
+        self.expected.connect(self._show_expected, Qt.ConnectionType.AutoConnection)
 
     def handle(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         """Log the exception; then show it (queued to the GUI thread when raised elsewhere)."""
         if issubclass(exc_type, KeyboardInterrupt):
             QApplication.quit()
+            return
+        if _is_expected(exc) and self.show_dialog:
+            # A locked database or a refused rule is news for the user, not a crash.
+            log.warning("%s: %s", exc_type.__name__, exc, exc_info=(exc_type, exc, tb))
+            self.expected.emit(exc)
             return
         log.critical("Unhandled exception", exc_info=(exc_type, exc, tb))
         details = "".join(traceback.format_exception(exc_type, exc, tb))
@@ -143,6 +157,11 @@ class CrashHandler(QObject):
             ErrorDialog(summary, details, log_file_path(), QApplication.activeWindow()).exec()
         finally:
             self._showing = False
+
+    def _show_expected(self, exc: BaseException) -> None:
+        from .dialogs.error_dialog import show_error
+
+        show_error(QApplication.activeWindow(), exc)
 
     def handle_thread_exception(self, args: threading.ExceptHookArgs) -> None:
         """``threading.excepthook``: an exception that ended a Python thread."""

@@ -18,7 +18,6 @@ from .coordinators import Tally, collect, coordinator, find_lost_edits, seed_rec
 COORDINATORS = 3
 EDITS_EACH = 60
 _FORK = multiprocessing.get_context("fork")
-KNOWN_FLUSH_RACE = "Can't operate on closed transaction inside context manager"
 
 
 def _race(url: str, tmp_path, capsys, label: str) -> Tally:
@@ -61,10 +60,4 @@ def test_sqlite_coordinators_lose_no_edit(tmp_path, capsys):
 @pytest.mark.postgres
 def test_postgres_coordinators_lose_no_edit(postgres_url, tmp_path, capsys):
     tally = _race(postgres_url, tmp_path, capsys, "PostgreSQL")
-    if tally.escaped and all(KNOWN_FLUSH_RACE in e for e in tally.escaped):
-        # Nothing was written by these saves (their transaction rolled back), so nothing is lost,
-        # but the coordinator sees a crash dialog instead of the conflict dialog.
-        pytest.xfail(f"{len(tally.escaped)} saves that lost the race at flush raised InvalidRequestError "
-                     "instead of ConflictError: services/base.py flush_or_conflict reads obj.id after the "
-                     "failed flush rolled the session back (see docs/reliability.md)")
     assert not tally.escaped, tally.escaped[0]

@@ -124,9 +124,6 @@ def test_the_log_folder_is_private(log_file):
 
 
 @posix_only
-@pytest.mark.xfail(strict=True, reason="logging_setup.py opens the log with the process umask (0644 here); "
-                                       "the folder is 0700, so other users still cannot read it. Fix described "
-                                       "in docs/reliability.md")
 def test_the_log_file_itself_is_private(log_file):
     logging.getLogger("pmo_desktop.tests").info("a line")
     for handler in logging.getLogger().handlers:

@@ -381,3 +381,25 @@ def test_a_compliance_exception_opens_its_project_in_the_portfolio_tab(window, c
     governance.compliance.project_requested.emit(project_id)
     assert window.tabs.currentWidget() is portfolio
     assert portfolio.selected_project_id() == project_id
+
+
+def test_an_unhandled_database_error_is_shown_in_plain_words_not_as_a_crash(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from pmo_desktop.model.database import DatabaseLockedError
+    from pmo_desktop.ui import app as app_module
+    from pmo_desktop.ui.dialogs.error_dialog import ErrorDialog
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(app_module, "_handler", None)
+    monkeypatch.setattr(ErrorDialog, "exec", lambda self: pytest.fail("a busy database is not a crash"))
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: warnings.append(text))
+    setup_logging()
+    app_module.install_crash_handler(show_dialog=True)
+    try:
+        raise DatabaseLockedError("The database office.db is busy: try again in a moment.")
+    except DatabaseLockedError:
+        sys.excepthook(*sys.exc_info())
+    assert warnings == ["The database office.db is busy: try again in a moment."]
