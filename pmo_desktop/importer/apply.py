@@ -60,7 +60,7 @@ from ..model import (
     ImportBatch,
     RaidItem,
 )
-from ..model.audit import audited_execute, jsonable, set_audit_context, write_audit_records
+from ..model.audit import JSON_NATIVE, audited_execute, jsonable, set_audit_context, write_audit_records
 from ..model.base import utcnow
 from ..model.database import Database
 from .plan import (
@@ -271,9 +271,11 @@ def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: lis
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = list(audited_execute(conn, statement, params, (), context).scalars())
     entity = _entity(table)
+    native = JSON_NATIVE
     records = [
         AuditRecord(entity, row_id, AuditAction.INSERT,
-                    {k: [None, jsonable(v)] for k, v in param.items() if v is not None and k not in BOOKKEEPING})
+                    {k: [None, v if type(v) in native else jsonable(v)]
+                     for k, v in param.items() if v is not None and k not in BOOKKEEPING})
         for row_id, param in zip(ids, params, strict=True)
     ]
     write_audit_records(conn, context, records)

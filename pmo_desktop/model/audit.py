@@ -144,12 +144,19 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+_HASH_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""The encoder of the hash input: what ``json.dumps(..., sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)`` builds on every call, built once (the same text, byte for byte)."""
+
+JSON_NATIVE = frozenset({str, int, float, bool, type(None)})
+"""Types whose values ``jsonable`` returns as they are (exact types: a cheap test before the call)."""
+
+
 def _event_hash(prev_hash: str, at: dt.datetime, ctx_actor: str, source: str, batch_id: int | None,
                 record_entity: str, entity_id: int | None, action: str, changes: dict, note: str | None) -> str:
-    payload = json.dumps(
+    payload = _HASH_JSON.encode(
         [prev_hash, at.replace(tzinfo=None).isoformat(timespec="microseconds"), ctx_actor, source, batch_id,
-         record_entity, entity_id, action, changes, note],
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+         record_entity, entity_id, action, changes, note]
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -174,14 +181,20 @@ def write_audit_records(conn: Connection, context: AuditContext, records: Sequen
     else:
         prev_hash, count = head.last_hash, head.count
     at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    # The parts of the hash input that every record of this call shares, encoded once; each
+    # record's payload is then the same text json.dumps of the whole list would give.
+    at_text = at.isoformat(timespec="microseconds")
+    source = context.source.value
     rows = []
     for record in records:
         note = record.note if record.note is not None else context.note
-        digest = _event_hash(prev_hash, at, context.actor, context.source.value, context.batch_id,
-                             record.entity, record.entity_id, record.action.value, record.changes, note)
+        action = record.action.value
+        payload = _HASH_JSON.encode([prev_hash, at_text, context.actor, source, context.batch_id,
+                                     record.entity, record.entity_id, action, record.changes, note])
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
         rows.append({
-            "at": at, "actor": context.actor, "source": context.source.value, "batch_id": context.batch_id,
-            "entity": record.entity, "entity_id": record.entity_id, "action": record.action.value,
+            "at": at, "actor": context.actor, "source": source, "batch_id": context.batch_id,
+            "entity": record.entity, "entity_id": record.entity_id, "action": action,
             "changes": dict(sorted(record.changes.items())), "note": note, "prev_hash": prev_hash, "hash": digest,
             "created_at": at, "updated_at": at,
         })
