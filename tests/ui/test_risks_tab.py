@@ -356,29 +356,28 @@ def test_a_conflicting_save_asks_whose_values_win(tab, db, monkeypatch, choice):
 
 
 def test_conflict_values_are_shown_in_the_panel_words(tab):
-    from pmo_desktop.ui.risks.conflict import describe_values
+    from pmo_desktop.ui.dialogs.conflict_dialog import ConflictDialog
 
     error = ConflictError("raid_item", 1, {"likelihood": 4, "status": "in_progress", "due": "2026-03-14"},
                           {"likelihood": 1, "status": "open", "due": None})
-    text = describe_values(error, detail_panel.FIELD_LABELS, tab.panel._value_text)
-    assert "<b>Likelihood</b></td><td>4 · High</td><td>1 · Very low</td>" in text
-    assert "<td>In progress</td><td>Open</td>" in text and "<td>14 Mar 2026</td><td>(empty)</td>" in text
+    rows = ConflictDialog(error, detail_panel.FIELD_LABELS, tab.panel._value_text).rows()
+    assert ("Likelihood", "4 · High", "1 · Very low") in rows
+    assert any(r[1:] == ("In progress", "Open") for r in rows)
+    assert any(r[1:] == ("14 Mar 2026", "(empty)") for r in rows)
     assert tab.panel._value_text("project_id", None) == "Portfolio-level"
     dcx = next(p.id for p in tab.ctx.read(raid.project_choices) if p.code == "DCX-014")
     assert tab.panel._value_text("project_id", dcx) == "DCX-014"
 
 
 def test_the_shared_conflict_dialog_answers_mine_theirs_or_cancel(monkeypatch, qtbot):
+    from pmo_desktop.ui.dialogs.conflict_dialog import ConflictChoice, ConflictDialog
     from pmo_desktop.ui.risks import conflict
 
     error = ConflictError("raid_item", 1, {"likelihood": 4}, {"likelihood": 1})
-    if conflict.ConflictDialog is None:
-        assert conflict.resolve_conflict(None, error) is None  # the message box, closed without a choice
-        return
-    for answer, expected in ((conflict.ConflictChoice.KEEP_MINE, "mine"),
-                             (conflict.ConflictChoice.TAKE_THEIRS, "theirs"),
-                             (conflict.ConflictChoice.CANCEL, None)):
-        monkeypatch.setattr(conflict.ConflictDialog, "ask", classmethod(lambda cls, *a, _r=answer, **k: _r))
+    for answer, expected in ((ConflictChoice.KEEP_MINE, "mine"),
+                             (ConflictChoice.TAKE_THEIRS, "theirs"),
+                             (ConflictChoice.CANCEL, None)):
+        monkeypatch.setattr(ConflictDialog, "ask", classmethod(lambda cls, *a, _r=answer, **k: _r))
         assert conflict.resolve_conflict(None, error) == expected
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -116,3 +116,13 @@ class ConflictDialog(QDialog):
         dialog = cls(conflict, labels, formatter, parent)
         dialog.exec()
         return dialog.choice
+
+
+ConflictAnswer = Literal["mine", "theirs"] | None
+
+
+def resolve_conflict(parent: QWidget | None, conflict: ConflictError, labels: Mapping[str, str] | None = None,
+                     formatter: Callable[[str, Any], str] | None = None) -> ConflictAnswer:
+    """Ask whose values win: "mine" (save over theirs), "theirs" (reload what is stored), None (go on editing)."""
+    choice = ConflictDialog.ask(conflict, labels, formatter, parent)
+    return {ConflictChoice.KEEP_MINE: "mine", ConflictChoice.TAKE_THEIRS: "theirs"}.get(choice)
