@@ -187,8 +187,10 @@ def test_sheets_are_set_up_for_reading_and_printing(pack):
         if name != "Governance":
             assert sheet.conditional_formatting, f"{name} has no conditional formatting"
     portfolio = workbook["Portfolio"]
-    assert portfolio.cell(row=HEADER_ROW + 1, column=9).number_format == "dd mmm yyyy"
-    assert "£" in portfolio.cell(row=HEADER_ROW + 1, column=13).number_format
+    dates = [c for (c,) in portfolio.iter_rows(min_row=HEADER_ROW + 1, min_col=9, max_col=9) if c.value]
+    money = [c for (c,) in portfolio.iter_rows(min_row=HEADER_ROW + 1, min_col=13, max_col=13) if c.value]
+    assert dates and all(c.number_format == "dd mmm yyyy" for c in dates)
+    assert money and all("£" in c.number_format for c in money)
     resources = workbook["Resources"]
     assert any(rule.colorScale for cf in resources.conditional_formatting for rule in cf.rules)
 
