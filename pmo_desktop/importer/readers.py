@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -130,10 +131,30 @@ def _normalise_text_cell(value: str, memo: dict[str, object]) -> object:
 
 
 def _trimmed(row: Iterable[object], max_columns: int, memo: dict[str, object]) -> tuple:
-    cells = [
-        _normalise_text_cell(v, memo) if isinstance(v, str) else normalise_cell(v)
-        for _, v in zip(range(max_columns), row, strict=False)
-    ]
+    """One row's cells normalised (``normalise_cell``), trailing blanks dropped.
+
+    The common cells (blank, short text, floats) are normalised inline, exactly as
+    ``normalise_cell`` would: this runs for every cell of every sheet.
+    """
+    cells: list[object] = []
+    append = cells.append
+    for v in islice(row, max_columns):
+        kind = type(v)
+        if kind is str:
+            if not v:
+                append(None)
+            elif len(v) <= _LONG_TEXT:
+                append(v.replace("_x000D_", "").replace("\r\n", "\n").strip() or None)
+            else:
+                append(_normalise_text_cell(v, memo))
+        elif v is None:
+            append(None)
+        elif kind is float and v.is_integer() and abs(v) < 2**53:  # never true for inf or nan
+            append(int(v))
+        elif isinstance(v, str):
+            append(_normalise_text_cell(v, memo))
+        else:
+            append(normalise_cell(v))
     while cells and cells[-1] is None:
         cells.pop()
     return tuple(cells)

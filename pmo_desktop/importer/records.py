@@ -15,7 +15,7 @@ from pmo_desktop.importer.errors import CellError
 from pmo_desktop.importer.fields import FIELDS, FieldSpec, Kind, key_fields
 from pmo_desktop.importer.mapping import GridColumn
 from pmo_desktop.importer.sheets import SheetTable
-from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions, parse_field, parse_hours, parse_text
+from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions, field_parser, parse_hours, parse_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +97,18 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
         missing = either
     records: list[ParsedRecord] = []
     errors: list[CellError] = []
+    parsers = [(column, *_column_parser(specs[column.field], column, options)) for column in columns]
     for index, (line, values) in enumerate(table.rows):
         row_errors: list[CellError] = []
         failed: set[str] = set()
         parsed: dict[str, object] = {}
-        for column in columns:
-            raw = values[column.index] if column.index < len(values) else None
+        width = len(values)
+        for column, parser, blank_is_none in parsers:
+            raw = values[column.index] if column.index < width else None
+            if raw is None and blank_is_none:
+                continue
             try:
-                value = parse_field(
-                    specs[column.field], raw, multiplier=column.multiplier, unit=column.unit, options=options
-                )
+                value = parser(raw)
             except ValueError as exc:
                 row_errors.append(_error(table, index, column.index, raw, str(exc)))
                 failed.add(column.field)
@@ -132,6 +134,19 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
             continue
         records.append(ParsedRecord(line, parsed, grid))
     return ParsedTable(table, records, errors, missing)
+
+
+def _column_parser(spec: FieldSpec, column, options: ParseOptions) -> tuple[Callable[[object], object], bool]:
+    """A column's parser (chosen once, not per cell) and whether it reads a blank cell as no value.
+
+    Parsers are pure: when a blank parses to None once, blank cells of the column are skipped.
+    """
+    parser = field_parser(spec, multiplier=column.multiplier, unit=column.unit, options=options)
+    try:
+        blank_is_none = parser(None) is None
+    except ValueError:
+        blank_is_none = False
+    return parser, blank_is_none
 
 
 def _key_errors(

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import partial
 from typing import TypeVar
 
 from pmo_desktop.importer.fields import FieldSpec, FieldType
@@ -818,27 +819,41 @@ def parse_field(
     options: ParseOptions = DEFAULT_OPTIONS,
 ) -> object:
     """Parse one cell for a canonical field; ``multiplier``/``unit`` come from its column header."""
+    return field_parser(spec, multiplier=multiplier, unit=unit, options=options)(value)
+
+
+def field_parser(
+    spec: FieldSpec,
+    *,
+    multiplier: Decimal = Decimal(1),
+    unit: str | None = None,
+    options: ParseOptions = DEFAULT_OPTIONS,
+) -> Callable[[object], object]:
+    """The parser of one column: ``parse_field`` with its field, header and options fixed.
+
+    Chosen once per column, so that a table is parsed with one call per cell and no dispatch.
+    """
     ftype = spec.type
     if ftype is FieldType.TEXT:
-        return parse_text(value)
+        return parse_text
     if ftype is FieldType.DATE:
-        return parse_date(value, day_first=options.day_first, period_end=spec.period_end)
+        return partial(parse_date, day_first=options.day_first, period_end=spec.period_end)
     if ftype is FieldType.MONEY:
-        return parse_money(value, multiplier=multiplier)
+        return partial(parse_money, multiplier=multiplier)
     if ftype is FieldType.PERCENT:
-        return parse_percent(value)
+        return parse_percent
     if ftype is FieldType.RAG:
-        return parse_rag(value)
+        return parse_rag
     if ftype is FieldType.INT:
-        return parse_priority(value) if spec.enum == "priority" else parse_int(value)
+        return parse_priority if spec.enum == "priority" else parse_int
     if ftype is FieldType.ENUM:
-        return ENUM_PARSERS[spec.enum or ""](value)
+        return ENUM_PARSERS[spec.enum or ""]
     if ftype is FieldType.LIKELIHOOD:
-        return parse_score(value)
+        return parse_score
     if ftype is FieldType.NUMBER:
-        return parse_number(value, multiplier=multiplier)
-    return parse_hours(
-        value,
+        return partial(parse_number, multiplier=multiplier)
+    return partial(
+        parse_hours,
         unit=unit or "hours",
         hours_per_day=options.hours_per_day,
         hours_per_week=options.hours_per_week,
