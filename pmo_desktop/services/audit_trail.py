@@ -561,6 +561,8 @@ def record_history(session: Session, entity: str, entity_id: int, *, currency: s
         when, source, action = _to_local(e.at), SOURCE_LABELS.get(e.source, e.source), ACTION_LABELS.get(
             e.action, e.action)
         for name, pair in (e.changes or {}).items():
+            if name in _HIDDEN_IN_SUMMARY:
+                continue
             before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
             rows.append(HistoryRow(field_label(name), format_change_value(entity, name, before, money, short=False),
                                    format_change_value(entity, name, after, money, short=False),

@@ -330,7 +330,7 @@ def _column(section, column: int) -> list[str]:
 def test_compliance_section_loads_on_first_show_and_lists_the_exceptions(compliance_tab, qtbot):
     from pmo_desktop.ui.governance.compliance_table_model import COL_DETAIL, COL_MANAGER, COL_RULE
 
-    assert compliance_tab.sections.count() == 2 and compliance_tab.sections.tabBar().isVisible()
+    assert compliance_tab.sections.count() >= 2 and compliance_tab.sections.tabBar().isVisible()
     assert not compliance_tab.compliance.loaded  # built but not read until shown
     section = _show_compliance(compliance_tab, qtbot)
 

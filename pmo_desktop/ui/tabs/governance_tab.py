@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...services import governance as gov
 from ..context import AppContext
+from ..governance.audit_section import AuditSection
 from ..governance.compliance_section import ComplianceSection
 from ..governance.review_panel import GateReviewPanel
 from ..governance.review_table_model import (
@@ -109,6 +110,8 @@ class GovernanceTab(QWidget):
         self.add_section(self._make_reviews_page(), "Gate reviews")
         self.compliance = ComplianceSection(ctx, self, today=today)
         self.add_section(self.compliance, "Compliance")
+        self.audit = AuditSection(ctx, self)
+        self.add_section(self.audit, "Audit trail")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.sections)
@@ -174,9 +177,10 @@ class GovernanceTab(QWidget):
     def refresh(self) -> None:
         """Re-read the decisions log (keeping filters, sort and selection) and the editor's lists.
 
-        The compliance section is re-read too when it is on screen, otherwise when next shown.
+        The compliance and audit sections are re-read too when on screen, otherwise when next shown.
         """
         self.compliance.refresh_when_shown()
+        self.audit.refresh_when_shown()
         current = self.panel.review_id
         self.model.set_rows(model_rows(self._ctx.read(gov.review_rows)))
         self.reviews_filter_bar.refresh_choices()
