@@ -68,6 +68,9 @@ class MainActions:
         self.new_template = a(parent, "action_new_template", "New &Template…",
                               "Write the office's standard workbook for project managers to fill in",
                               icon_name="export")
+        self.export_table = a(parent, "action_export_table", "&Export Table…",
+                              "Save what the current tab's table shows (filters and order applied) as an Excel "
+                              "workbook", shortcuts=["Ctrl+Shift+E"], icon_name="export")
         self.settings = a(parent, "action_settings", "Office &Settings…",
                           "PMO type, reporting cadence, currency and RAG and risk thresholds",
                           shortcuts=[Key.Preferences, "Ctrl+,"], icon_name="settings")

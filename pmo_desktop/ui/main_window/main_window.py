@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addActions([a.import_spreadsheets, a.import_history, a.undo_last_import])
         self.file_menu.addAction(a.new_template)
+        self.file_menu.addAction(a.export_table)
         self.file_menu.addSeparator()
         self.file_menu.addAction(a.settings)
         self.file_menu.addSeparator()
@@ -239,6 +240,7 @@ class MainWindow(QMainWindow):
         a.import_history.triggered.connect(self._on_import_history_triggered)
         a.undo_last_import.triggered.connect(self._on_undo_last_import_triggered)
         a.new_template.triggered.connect(self._on_new_template_triggered)
+        a.export_table.triggered.connect(self.export_current_table)
         a.quit.triggered.connect(self.close)
         a.find.triggered.connect(self.focus_filter)
         a.refresh.triggered.connect(self.refresh_all)
@@ -494,6 +496,21 @@ class MainWindow(QMainWindow):
         written = commands.new_template(self.ctx, self)
         if written is not None:
             self.statusBar().showMessage(f"Template saved to {written}", 8000)
+
+    # -- export table (loads openpyxl on first use) --------------------------------------------
+    def export_current_table(self) -> bool:
+        """File > Export Table: what the current tab's table shows, to a workbook; False if nothing was asked."""
+        from ..export.table_export import current_table, export_table
+
+        tab = self._loaded_tab(self.current_tab())
+        found = current_table(tab.page, tab.spec.title) if tab is not None else None
+        if found is None:
+            self.statusBar().showMessage("This tab has no table to export", 5000)
+            return False
+        model, title = found
+        count = model.rowCount()
+        return export_table(self, model, title, on_written=lambda path: self.statusBar().showMessage(
+            f"Exported {count:,} rows to {path}", 8000))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         """Accept spreadsheets and folders dragged over the window (nothing else)."""

@@ -1,0 +1,1 @@
+"""Exports started from the window: tables and packs written to files the user chooses."""
