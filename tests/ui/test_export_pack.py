@@ -1,0 +1,88 @@
+"""File > Export Pack: the dialog writes the pack in the background, for the chosen scope, and offers to open it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtWidgets import QMessageBox
+
+from pmo_desktop.ui.export import export_pack_dialog
+from pmo_desktop.ui.export.export_pack_dialog import ExportPackDialog
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def demo_ctx(ctx):
+    from pmo_desktop.demo import build_demo
+
+    build_demo(ctx.db, today=TODAY)
+    return ctx
+
+
+@pytest.fixture
+def dialog(qtbot, demo_ctx, tmp_path, monkeypatch):
+    monkeypatch.setattr(ExportPackDialog, "_folder", lambda self: tmp_path)
+    dlg = ExportPackDialog(demo_ctx, today=TODAY)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def test_offers_the_offices_programmes_departments_and_periods(dialog):
+    assert dialog.programme_combo.findText("Data Platform") >= 0
+    assert dialog.department_combo.findText("Finance") >= 0
+    assert dialog.as_of() == TODAY
+    assert dialog.as_of_combo.findData("2026-10-31") > 0
+    assert dialog.path().name == "Executive pack Portfolio 2026-11-26.xlsx"
+    assert dialog.export_button.isEnabled()
+
+
+def test_exports_in_the_background_then_offers_to_open(dialog, qtbot, tmp_path, monkeypatch):
+    offered = []
+    monkeypatch.setattr(ExportPackDialog, "offer_to_open", lambda self, path: offered.append(path))
+    dialog.programme_radio.setChecked(True)
+    dialog.programme_combo.setCurrentText("Data Platform")
+    dialog.as_of_combo.setCurrentIndex(dialog.as_of_combo.findData("2026-10-31"))
+    dialog.section_checks["Resources"].setChecked(False)
+    target = tmp_path / "Executive pack Data Platform 2026-10-31.xlsx"
+    assert dialog.path() == target
+
+    dialog.export_button.click()
+    assert not dialog.export_button.isEnabled()  # one export at a time
+    qtbot.waitUntil(lambda: bool(offered), timeout=60_000)
+
+    assert offered == [target] and dialog.result_path == target
+    workbook = load_workbook(target)
+    assert "Resources" not in workbook.sheetnames and workbook.sheetnames[0] == "Summary"
+    programmes = {row[2] for row in workbook["Portfolio"].iter_rows(min_row=5, values_only=True) if row[0]}
+    assert programmes == {"Data Platform"}
+    assert "31 Oct 2026" in workbook["Summary"]["B2"].value
+    assert dialog.result() == ExportPackDialog.DialogCode.Accepted
+
+
+def test_open_pack_opens_the_file(dialog, monkeypatch, tmp_path):
+    opened = []
+    monkeypatch.setattr(export_pack_dialog, "open_file", lambda path: opened.append(path) or True)
+    monkeypatch.setattr(QMessageBox, "clickedButton",
+                        lambda box: next(b for b in box.buttons() if b.text() == "&Open Pack"))
+    dialog.offer_to_open(tmp_path / "pack.xlsx")
+    assert opened == [tmp_path / "pack.xlsx"]
+
+
+def test_no_section_no_export(dialog):
+    for check in dialog.section_checks.values():
+        check.setChecked(False)
+    assert not dialog.export_button.isEnabled()
+    assert dialog.start_export() is None
+
+
+def test_cancel_writes_nothing(dialog, qtbot, tmp_path):
+    task = dialog.start_export()
+    task.cancel()
+    qtbot.waitUntil(lambda: task.is_finished, timeout=60_000)
+    assert dialog.result_path is None
+    assert not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob(".*.partial"))
+    assert "nothing was written" in dialog.hint_label.text()
