@@ -86,3 +86,17 @@ def test_cancel_writes_nothing(dialog, qtbot, tmp_path):
     assert dialog.result_path is None
     assert not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob(".*.partial"))
     assert "nothing was written" in dialog.hint_label.text()
+
+
+def test_file_menu_export_pack_opens_the_dialog(qtbot, ctx):
+    from pmo_desktop.ui.main_window.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    action = window.main_actions.export_pack
+    assert action in window.file_menu.actions()
+    assert action.shortcut().toString() == "Ctrl+E"
+    action.trigger()
+    dialog = window.findChild(ExportPackDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()

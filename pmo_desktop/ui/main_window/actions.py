@@ -71,6 +71,10 @@ class MainActions:
         self.export_table = a(parent, "action_export_table", "&Export Table…",
                               "Save what the current tab's table shows (filters and order applied) as an Excel "
                               "workbook", shortcuts=["Ctrl+Shift+E"], icon_name="export")
+        self.export_pack = a(parent, "action_export_pack", "Export &Pack…",
+                             "Write the executive pack for directors: KPIs, portfolio, milestones, financials, "
+                             "resources, RAID and governance in one Excel workbook",
+                             shortcuts=["Ctrl+E"], icon_name="export")
         self.settings = a(parent, "action_settings", "Office &Settings…",
                           "PMO type, reporting cadence, currency and RAG and risk thresholds",
                           shortcuts=[Key.Preferences, "Ctrl+,"], icon_name="settings")

@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addActions([a.import_spreadsheets, a.import_history, a.undo_last_import])
         self.file_menu.addAction(a.new_template)
         self.file_menu.addAction(a.export_table)
+        self.file_menu.addAction(a.export_pack)
         self.file_menu.addSeparator()
         self.file_menu.addAction(a.settings)
         self.file_menu.addSeparator()
@@ -241,6 +242,7 @@ class MainWindow(QMainWindow):
         a.undo_last_import.triggered.connect(self._on_undo_last_import_triggered)
         a.new_template.triggered.connect(self._on_new_template_triggered)
         a.export_table.triggered.connect(self.export_current_table)
+        a.export_pack.triggered.connect(self._on_export_pack_triggered)
         a.quit.triggered.connect(self.close)
         a.find.triggered.connect(self.focus_filter)
         a.refresh.triggered.connect(self.refresh_all)
@@ -511,6 +513,13 @@ class MainWindow(QMainWindow):
         count = model.rowCount()
         return export_table(self, model, title, on_written=lambda path: self.statusBar().showMessage(
             f"Exported {count:,} rows to {path}", 8000))
+
+    # -- executive pack (loads openpyxl on first use) -------------------------------------------
+    def _on_export_pack_triggered(self) -> None:
+        """File > Export Pack: the dialog writes the pack in the background and offers to open it."""
+        from ..export.export_pack_dialog import export_pack
+
+        self._export_pack_dialog = export_pack(self.ctx, self)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         """Accept spreadsheets and folders dragged over the window (nothing else)."""
