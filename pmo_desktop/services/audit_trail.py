@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Numeric, String, Table, and_, cast, func, or_, select
@@ -377,6 +378,7 @@ def _truncate(text: str, width: int = VALUE_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+@lru_cache(maxsize=1024)
 def _column_kind(entity: str, field: str) -> str:
     """"money", "percent", "date", "bool" or "" for a field of an entity's table."""
     table = Base.metadata.tables.get(entity)

@@ -16,7 +16,7 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -296,12 +296,13 @@ class AuditSection(QWidget):
             f"<b>History of {html.escape(event.entity)} {html.escape(event.record)}</b> "
             f"<span style='color:gray'>— {changes:,} {'change' if changes == 1 else 'changes'}, oldest first; "
             f"the selected event is highlighted</span>")
-        # After the view has laid out its new rows: bring the selected event's fields into view.
-        QTimer.singleShot(0, lambda event_id=event.id: self._scroll_history_to(event_id))
+        self._scroll_history_to(event.id)
 
     def _scroll_history_to(self, event_id: int) -> None:
+        """Bring the fields of event ``event_id`` to the top of the history (as far as it scrolls)."""
         rows = self.history_model.view_rows_of_event(event_id)
         if rows:
+            self.history_table.doItemsLayout()  # the scroll range of the new rows, now rather than later
             self.history_table.scrollTo(self.history_model.index(rows[0], 0), QTableView.ScrollHint.PositionAtTop)
 
     # -- export --------------------------------------------------------------------------------

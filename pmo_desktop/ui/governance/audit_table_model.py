@@ -15,11 +15,11 @@ EVENT_COLUMNS = (
     Column("when", "When", Kind.DATE, 140, tooltip="When the change was saved (this computer's time)"),
     Column("who", "Who", Kind.TEXT, 110),
     Column("source", "Source", Kind.TEXT, 92, tooltip="Desktop, Import, Command line or System"),
-    Column("batch", "Import batch", Kind.TEXT, 150, tooltip="The import that made the change, if any"),
+    Column("batch", "Import batch", Kind.TEXT, 190, tooltip="The import that made the change, if any"),
     Column("entity", "Entity", Kind.TEXT, 118),
     Column("record", "Record", Kind.TEXT, 170),
     Column("action", "Action", Kind.TEXT, 74),
-    Column("summary", "Changes", Kind.TEXT, 520),
+    Column("summary", "Changes", Kind.TEXT, 420),
 )
 (COL_WHEN, COL_WHO, COL_SOURCE, COL_BATCH, COL_ENTITY, COL_RECORD, COL_ACTION,
  COL_SUMMARY) = range(len(EVENT_COLUMNS))
