@@ -23,9 +23,11 @@ Decisions:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json as jsonlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,32 @@ def import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str 
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"{kind!r} is not a kind of sheet this program imports; use one of {', '.join(KINDS)}")
+    with collector_paused():
+        return _import_files(db, paths, kind=kind, dry_run=dry_run, json=json, rejects_path=rejects_path,
+                             overwrite_blanks=overwrite_blanks, datamap=datamap)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration (an import), then resume it.
+
+    An import builds hundreds of thousands of small, long-lived objects (cells, parsed and
+    planned rows, audit records); every full collection would walk all of them again, which
+    cost about a tenth of an import. They hold no reference cycles to speak of, and plain
+    reference counting still frees everything as usual. Nested uses leave it paused.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str | None, dry_run: bool,
+                  json: bool, rejects_path: str | os.PathLike | None, overwrite_blanks: bool,
+                  datamap: str | None) -> ImportOutcome:
     if kind is not None and datamap is not None:
         raise ValueError("a datamap says where every value is: do not give a kind as well")
     entries = None
