@@ -1,8 +1,8 @@
 """Demand against capacity for one role, week by week (no Qt, no pyplot).
 
 Each week is a stacked bar: hours already allocated to the role's people, then the unfilled
-demand, split into the part the role's free hours could cover and the part beyond them (the
-shortfall, in red). A step line marks the role's capacity (available hours after holidays and
+demand, split into the part the role's free hours could cover ("coverable", amber) and the part
+beyond them ("short", red). A step line marks the role's capacity (available hours after holidays and
 absences), so a bar poking above the line is a week the role cannot staff from its own people.
 
 The figure has a fixed layout (no layout engine): ``DemandCapacityChart.update`` clears the axes
@@ -129,8 +129,8 @@ class DemandCapacityChart:
         handles = [
             Line2D([], [], color=CAPACITY_COLOUR, linewidth=2.0, label="Capacity"),
             Patch(color=ALLOCATED_COLOUR, label="Allocated"),
-            Patch(color=COVERABLE_COLOUR, label="Unfilled, within free hours"),
-            Patch(color=SHORT_COLOUR, label="Unfilled, beyond capacity"),
+            Patch(color=COVERABLE_COLOUR, label="Unfilled, coverable"),
+            Patch(color=SHORT_COLOUR, label="Unfilled, short"),
         ]
         self.axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=4, frameon=False,
                          fontsize=8, handlelength=1.4, columnspacing=1.4, labelcolor=AXIS_TEXT)

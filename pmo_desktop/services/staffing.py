@@ -32,7 +32,8 @@ _TOLERANCE = 0.05
 class OpenDemand(NamedTuple):
     """One open demand as the staffing list shows it; the id first, as RowTableModel expects.
 
-    ``unfilled_hours`` are the hours the demand still asks for from today's week to its end.
+    ``project`` is the project's code (``project_name`` its name); ``unfilled_hours`` are the
+    hours the demand still asks for from today's week to its end.
     """
 
     id: int
@@ -46,6 +47,7 @@ class OpenDemand(NamedTuple):
     version: int
     project_id: int
     notes: str | None
+    project_name: str
 
 
 def demand_weeks(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -73,9 +75,9 @@ def open_demands(session: Session, today: dt.date) -> list[OpenDemand]:
         .order_by(Demand.start_date, Project.code, Role.name, Demand.id)
     )
     return [
-        OpenDemand(d.id, f"{code} — {name}", role, skill, d.start_date, d.end_date, float(d.hours_per_week),
+        OpenDemand(d.id, code, role, skill, d.start_date, d.end_date, float(d.hours_per_week),
                    remaining_hours(float(d.hours_per_week), d.start_date, d.end_date, today), d.version,
-                   d.project_id, d.notes)
+                   d.project_id, d.notes, name)
         for d, code, name, role, skill in session.execute(query)
     ]
 
@@ -116,9 +118,10 @@ def candidates(session: Session, demand_id: int, limit: int = 10, *, today: dt.d
 
     Free hours are counted over the demand's weeks (from ``today``'s week when the demand has
     already started). A week is short when the person's free hours are below what the demand
-    asks for that week. Best fit: someone with free hours at all before someone with none; then,
-    when the demand names a skill, people with it before people without, the higher level first;
-    then fewer short weeks, then more free hours on average.
+    asks for that week. Best fit first (``_fit``): people free in every week, then those short in
+    at most a quarter of the weeks, then the rest, and those with no free hours last; within
+    each, when the demand names a skill, people with it before people without, the higher level
+    first; then fewer short weeks, then more free hours on average.
     """
     demand = _demand_or_raise(session, demand_id)
     start = max(demand.start_date, an.week_start(today)) if today is not None else demand.start_date
@@ -149,9 +152,25 @@ def candidates(session: Session, demand_id: int, limit: int = 10, *, today: dt.d
         level = levels.get(person_id)
         result.append(Candidate(person_id, row.label, row.team, level, average, short, len(weeks),
                                 _why(average, short, len(weeks), skill.name if skill else None, level)))
-    result.sort(key=lambda c: (c.free_average <= 0, c.skill_level is None, -(c.skill_level or 0), c.weeks_short,
-                               -c.free_average, c.name.lower()))
+    result.sort(key=_fit)
     return result[:limit]
+
+
+def _fit(candidate: Candidate) -> tuple:
+    """Sort key, best first: how much of the demand they can cover, then skill level, then free hours.
+
+    Cover bands: free in every week; short in at most a quarter of the weeks; short in more; no
+    free hours at all. Within a band, people with the skill asked for come first, higher levels
+    before lower, then fewer short weeks and more free hours.
+    """
+    if candidate.free_average <= 0:
+        band = 3
+    elif candidate.weeks_short == 0:
+        band = 0
+    else:
+        band = 1 if candidate.weeks_short * 4 <= candidate.weeks else 2
+    return (band, candidate.skill_level is None, -(candidate.skill_level or 0), candidate.weeks_short,
+            -candidate.free_average, candidate.name.lower())
 
 
 # -- assigning ------------------------------------------------------------------------------------
@@ -247,6 +266,6 @@ def undo_assign(session: Session, assignment: Assignment) -> int:
 
 
 def describe_assignment(person_name: str, demand: OpenDemand, hours: float) -> str:
-    """ "Staff Sam Patel on ERP — ERP replacement, 15 h/week from 1 Dec 2026" (the undo menu's text)."""
+    """ "Staff Sam Patel on ERP, 15 h/week from 1 Dec 2026" (the undo menu's text)."""
     return (f"Staff {person_name} on {demand.project}, {hours:g} h/week "
             f"from {format_day(demand.start_date)}")

@@ -50,7 +50,7 @@ def test_bars_stack_allocated_then_unfilled_split_at_the_free_hours():
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert labels == ["Dec 2026", "Jan 2027"]
     assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == [
-        "Capacity", "Allocated", "Unfilled, within free hours", "Unfilled, beyond capacity"]
+        "Capacity", "Allocated", "Unfilled, coverable", "Unfilled, short"]
 
 
 def test_update_shows_another_role_in_the_same_figure_quickly():

@@ -102,7 +102,8 @@ def test_open_demands_lists_what_has_not_ended_with_the_hours_still_unfilled(db,
         rows = staffing.open_demands(session, D(2026, 2, 4))  # a Wednesday: 5 weeks left from its Monday
     assert [r.id for r in rows] == [office["demand"]]
     row = rows[0]
-    assert (row.project, row.role, row.skill) == ("ERP — ERP project", "Developer", "Python")
+    assert (row.project, row.project_name, row.role, row.skill) == ("ERP", "ERP project", "Developer", "Python")
+    assert row.notes == "Build phase"
     assert (row.start_date, row.end_date, row.hours_per_week) == (START, END, 20.0)
     assert row.unfilled_hours == pytest.approx(5 * 20)
 
@@ -111,9 +112,11 @@ def test_open_demands_lists_what_has_not_ended_with_the_hours_still_unfilled(db,
 def test_candidates_rank_by_skill_level_then_free_hours_with_a_reason(db, office):
     with db.session() as session:
         found = staffing.candidates(session, office["demand"], today=TODAY)
-    # The tester and the inactive developer are not offered; Fay has no free hours, so comes last.
-    assert [c.name for c in found] == ["Ann Lee", "Bo Chen", "Cy Park", "Fay Wong"]
-    ann, bo, cy, fay = found
+    # The tester and the inactive developer are not offered. Bo is free every week; Cy is short in
+    # one week of eight (without Python); Ann, the better Python developer, is short in half of
+    # them; Fay has no free hours at all.
+    assert [c.name for c in found] == ["Bo Chen", "Cy Park", "Ann Lee", "Fay Wong"]
+    bo, cy, ann, fay = found
     assert (ann.skill_level, ann.weeks, ann.weeks_short) == (4, 8, 4)
     assert ann.free_average == pytest.approx((4 * 7.5 + 4 * 37.5) / 8)
     assert ann.why == "free 22.5 h/week on average, 4 of 8 weeks short; Python level 4"
@@ -122,11 +125,12 @@ def test_candidates_rank_by_skill_level_then_free_hours_with_a_reason(db, office
     assert fay.free_average == 0 and fay.weeks_short == 8
     with db.session() as session:
         assert [c.name for c in staffing.candidates(session, office["demand"], limit=2, today=TODAY)] == [
-            "Ann Lee", "Bo Chen"]
+            "Bo Chen", "Cy Park"]
 
 
 def test_candidates_count_only_the_weeks_left_once_the_demand_has_started(db, office):
     with db.session() as session:
+        # From 9 February Ann is free in every remaining week, and her Python level puts her first.
         ann = staffing.candidates(session, office["demand"], today=D(2026, 2, 9))[0]
     assert (ann.name, ann.weeks, ann.weeks_short, ann.free_average) == ("Ann Lee", 4, 0, 37.5)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...model.enums import PmoType
 from ...services.resources import update_allocation
+from ...services.staffing import assign, undo_assign
 from ..context import AppContext
 from ..undo import run_undoable
 
@@ -148,3 +149,33 @@ def refuses_over_allocation(ctx: AppContext) -> bool:
         return PmoType(ctx.settings.pmo_type) is PmoType.DIRECTIVE
     except ValueError:
         return False
+
+
+class _Assignment:
+    """Staff a demand; undo deletes the allocation and gives the demand back its hours.
+
+    Redo assigns again against the demand's version after the undo, so the pair can run any
+    number of times. ``refuse`` (a directive PMO) applies to every assignment, redo included.
+    """
+
+    def __init__(self, demand_id: int, person_id: int, hours: float | None, version: int | None, refuse: bool):
+        self._demand_id, self._person_id, self._hours = demand_id, person_id, hours
+        self._version, self._refuse = version, refuse
+
+    def do(self, session: Session) -> Any:
+        return assign(session, self._demand_id, self._person_id, self._hours, self._version,
+                      refuse_over_allocation=self._refuse)
+
+    def undo(self, session: Session, done: Any) -> None:
+        self._version = undo_assign(session, done)
+
+
+def undoable_assign(ctx: AppContext, text: str, demand_id: int, person_id: int, hours_per_week: float | None,
+                    version: int | None, *, refuse_over_allocation: bool = False) -> Any:
+    """Turn a demand (whole or in part) into the person's allocation now; undo restores the demand.
+
+    Raises the service's ValidationError or ConflictError (nothing written or pushed) when it
+    cannot be done.
+    """
+    command = _Assignment(demand_id, person_id, hours_per_week, version, refuse_over_allocation)
+    return run_undoable(ctx, text, command.do, command.undo, entity="allocation")

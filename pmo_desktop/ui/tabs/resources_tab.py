@@ -1,8 +1,10 @@
 """The Resources tab: everyone in the office with this week's utilisation, and a panel to edit them.
 
-The left side is a vertical splitter (``content_splitter``): the utilisation heat map above the
-people table. The right side is the person panel. Clicking a heat-map cell selects the person
-and opens that week's allocations with quick fixes (change, end early, move to someone else).
+The left side is a vertical splitter (``content_splitter``): above the people table, a switch
+(``views``) between the utilisation heat map and the Demand view (demand against capacity per
+role, the worst gaps, and staffing open demand from suggested people). The right side is the
+person panel. Clicking a heat-map cell selects the person and opens that week's allocations with
+quick fixes (change, end early, move to someone else).
 
 Nothing is read in the constructor: the main window calls ``refresh()`` when the tab is first
 shown. After an edit made from the heat map only the people it touched are re-read; any other
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 from ...analytics import resources as an
 from ...services.resources import OVER_ALLOCATED, PEAK_WEEKS, PersonRow, person_rows
 from ..context import AppContext
+from ..resources.demand_view import DemandPane
 from ..resources.heat_map import HeatMapPane
 from ..resources.people_model import COL, PeopleTableModel
 from ..resources.person_panel import PersonPanel
@@ -33,7 +37,11 @@ from ..resources.week_dialog import WeekAllocationsDialog
 from ..widgets.filter_bar import FilterBar
 
 #: Changes that alter what this tab shows ("*" after imports, undo of a batch, a new database).
-WATCHED_ENTITIES = frozenset({"person", "allocation", "absence", "project", "role", "*"})
+WATCHED_ENTITIES = frozenset({"person", "allocation", "absence", "demand", "project", "role", "*"})
+
+
+#: The height the Demand view is given (when the window allows) as it is shown.
+DEMAND_VIEW_HEIGHT = 560
 
 
 def _is_over_allocated(row: PersonRow) -> bool:
@@ -76,8 +84,16 @@ class ResourcesTab(QWidget):
         self.content_splitter.setObjectName("resources_content_splitter")
         self.content_splitter.setChildrenCollapsible(False)
         self.heat_map = HeatMapPane(ctx, self)
+        self.demand_pane = DemandPane(ctx, lambda: self.heat_map.today, self)
+        self.views = QTabWidget(self)
+        self.views.setObjectName("resources_views")
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.heat_map, "Utilisation")
+        self.views.addTab(self.demand_pane, "Demand")
+        self.views.setTabToolTip(0, "Utilisation by person, role or team, week by week")
+        self.views.setTabToolTip(1, "Demand against capacity per role, the worst gaps, and staffing open demand")
         self.week_dialog: WeekAllocationsDialog | None = None
-        self.content_splitter.addWidget(self.heat_map)
+        self.content_splitter.addWidget(self.views)
         self.content_splitter.addWidget(self.table)
         self.content_splitter.setStretchFactor(0, 3)
         self.content_splitter.setStretchFactor(1, 2)
@@ -106,8 +122,11 @@ class ResourcesTab(QWidget):
         self.panel.person_saved.connect(self.select_person)
         self.panel.person_cleared.connect(self._on_panel_person_cleared)
         self.heat_map.cell_activated.connect(self._on_heat_map_cell_activated)
+        self.views.currentChanged.connect(self._on_views_current_changed)
+        self.demand_pane.staffed.connect(self.select_person)
         ctx.data_changed.connect(self._on_ctx_data_changed)
         ctx.settings_changed.connect(self.heat_map.mark_dirty)
+        ctx.settings_changed.connect(self.demand_pane.mark_dirty)
 
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -123,6 +142,10 @@ class ResourcesTab(QWidget):
         finally:
             self._syncing = False
         self.heat_map.refresh()
+        if self.demand_pane.isVisible():
+            self.demand_pane.refresh()
+        else:
+            self.demand_pane.mark_dirty()  # read when the Demand view is shown
         if first_time and self.panel.person_id is None and not self.panel.is_new and self.model.rowCount():
             self.table.selectRow(0)  # show someone rather than an empty panel
         else:
@@ -142,6 +165,10 @@ class ResourcesTab(QWidget):
             self.panel.load(person_id)
         self.heat_map.view.set_selected(person_id)
 
+    def show_demand(self) -> None:
+        """Switch the view above the table to the Demand view (read on first show)."""
+        self.views.setCurrentWidget(self.demand_pane)
+
     def selected_person_id(self) -> int | None:
         index = self.table.selectionModel().currentIndex()
         return self.model.row_id(index.row()) if index.isValid() else None
@@ -160,6 +187,7 @@ class ResourcesTab(QWidget):
             return
         if entity != "allocation" or not self.heat_map.has_pending_change():
             self.heat_map.mark_dirty()  # not an edit that named the people it touched
+        self.demand_pane.mark_dirty()
         if self.isVisible():
             self.refresh()
         else:
@@ -188,6 +216,15 @@ class ResourcesTab(QWidget):
             self._select(self.panel.person_id)
         finally:
             self._syncing = False
+
+    def _on_views_current_changed(self, _index: int) -> None:
+        if self.views.currentWidget() is not self.demand_pane:
+            return
+        # The Demand view holds a chart and two lists: give it room over the table (which keeps ~6 rows).
+        top, table = self.content_splitter.sizes()
+        wanted = min(DEMAND_VIEW_HEIGHT, top + table - 200)
+        if top < wanted:
+            self.content_splitter.setSizes([wanted, top + table - wanted])
 
     def _on_heat_map_cell_activated(self, key, week: int, monday: dt.date) -> None:
         if not isinstance(key, int):
