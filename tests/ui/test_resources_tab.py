@@ -682,3 +682,130 @@ def test_heat_map_redraw_at_1000_people_by_52_weeks(qtbot):
     print(f"\nheat map 1,000 x 52: set and first paint {first * 1000:.1f} ms, redraw "
           f"{sum(times) / len(times) * 1000:.1f} ms on average ({len(rows_shown)} x {len(weeks_shown)} cells visible)")
     assert len(rows_shown) < 100
+
+
+# -- the Demand view: demand vs capacity, worst gaps, staffing open demand ------------------------
+def _add_demand(db, code: str, role: str, hours: float, weeks: int = 8) -> int:
+    """A demand on project ``code`` for ``role`` from this Monday for ``weeks`` weeks."""
+    from pmo_desktop.model import Demand, Role
+
+    with db.transaction() as session:
+        demand = Demand(
+            project_id=session.scalar(select(Project.id).where(Project.code == code)),
+            role_id=session.scalar(select(Role.id).where(Role.name == role)),
+            start_date=MONDAY, end_date=MONDAY + dt.timedelta(weeks=weeks, days=-3), hours_per_week=hours,
+        )
+        session.add(demand)
+        session.flush()
+        return demand.id
+
+
+def _stored_demands(db) -> list[tuple[int, float]]:
+    from pmo_desktop.model import Demand
+
+    with db.session() as session:
+        return [(d.id, d.hours_per_week) for d in session.scalars(select(Demand).order_by(Demand.id))]
+
+
+def _column(model, column: int) -> list:
+    return [model.index(r, column).data() for r in range(model.rowCount())]
+
+
+@pytest.fixture
+def demand_tab(tab, db):
+    """The tab with a Tester demand (Dev Rao is free) and a Developer demand beyond the developers' time."""
+    tab.tester_demand = _add_demand(db, "DWH", "Tester", 20)
+    tab.developer_demand = _add_demand(db, "CRM", "Developer", 60, weeks=4)
+    tab.ctx.data_changed.emit("demand")
+    return tab
+
+
+def test_the_demand_view_charts_a_role_and_a_gap_click_selects_it(demand_tab, qtbot):
+    from pmo_desktop.charts.resources import SHORT_GID
+    from pmo_desktop.ui.resources.demand_view import DEMAND_COL, GAP_COL
+
+    pane = demand_tab.demand_pane
+    assert pane.chart is None  # matplotlib waits until the view is first shown
+    demand_tab.show_demand()
+    qtbot.waitUntil(lambda: pane.chart is not None)
+    # Developers are short (60 h/week asked, 15.5 h free this week); testers are not.
+    assert _column(pane.gaps_model, GAP_COL["role"]) == ["Developer"]
+    assert pane.role == "Developer"
+    assert pane.chart.title.get_text() == "Developer — demand vs capacity, next 26 weeks"
+    assert sum(p.get_height() for p in pane.chart.axes.patches if p.get_gid() == SHORT_GID) > 0
+    pane.select_role("Tester")
+    assert pane.chart.title.get_text().startswith("Tester")
+    assert pane.last_draw_seconds < 0.15
+    # Clicking the worst gap charts its role again.
+    pane.gaps_table.clicked.emit(pane.gaps_model.index(0, GAP_COL["role"]))
+    assert pane.role == "Developer" and pane.chart.title.get_text().startswith("Developer")
+    assert sorted(_column(pane.demand_model, DEMAND_COL["role"])) == ["Developer", "Tester"]
+
+
+def test_staffing_an_open_demand_updates_the_table_and_undo_restores_the_demand(demand_tab, db, people, qtbot):
+    from pmo_desktop.ui.resources.demand_view import CANDIDATE_COL, DEMAND_COL
+
+    tab = demand_tab
+    pane = tab.demand_pane
+    tab.show_demand()
+    qtbot.waitUntil(lambda: pane.demand_model.rowCount() == 2)
+    select_row = pane.demand_model.view_row_of(tab.tester_demand)
+    pane.demand_table.selectRow(select_row)
+    assert pane.selected_demand().id == tab.tester_demand
+    assert _column(pane.candidate_model, CANDIDATE_COL["name"]) == ["Dev Rao"]
+    assert pane.why_label.text() == "<b>Dev Rao</b>: free 37.5 h/week on average, enough in all 8 weeks"
+    assert _cell(tab, "Dev Rao", "utilisation") == "0%"
+
+    pane.hours_spin.setValue(15)
+    qtbot.mouseClick(pane.assign_button, Qt.MouseButton.LeftButton)
+    # The person's hours show at once; the demand keeps the 5 h/week not given.
+    assert _cell(tab, "Dev Rao", "utilisation") == "40%"
+    assert tab.heat_map.view.row(people["Dev Rao"]).allocated[0] == pytest.approx(15)
+    assert tab.panel.person_id == people["Dev Rao"]
+    assert (tab.tester_demand, 5.0) in _stored_demands(db)
+    rows = {r.id: r for r in pane.demand_model.visible_rows()}
+    assert rows[tab.tester_demand][DEMAND_COL["hours_per_week"] + 1] == 5.0
+    assert "5 h/week stay open" in pane.message_label.text()
+    assert tab.ctx.undo_stack.undoText().startswith("Staff Dev Rao on DWH, 15 h/week")
+
+    tab.ctx.undo_stack.undo()
+    assert _cell(tab, "Dev Rao", "utilisation") == "0%"
+    assert (tab.tester_demand, 20.0) in _stored_demands(db)
+    with db.session() as session:
+        assert session.scalars(select(Allocation).where(Allocation.person_id == people["Dev Rao"])).all() == []
+    tab.ctx.undo_stack.redo()
+    assert _cell(tab, "Dev Rao", "utilisation") == "40%"
+
+
+def test_staffing_a_whole_demand_removes_it_from_the_list_until_undone(demand_tab, db, people, qtbot):
+    tab = demand_tab
+    pane = tab.demand_pane
+    tab.show_demand()
+    qtbot.waitUntil(lambda: pane.demand_model.rowCount() == 2)
+    pane.demand_table.selectRow(pane.demand_model.view_row_of(tab.tester_demand))
+    assert pane.hours_spin.value() == 20
+    pane.assign_selected()
+    assert _cell(tab, "Dev Rao", "utilisation") == "53%"
+    assert pane.demand_model.view_row_of(tab.tester_demand) is None
+    assert [d for d, _h in _stored_demands(db)] == [tab.developer_demand]
+    tab.ctx.undo_stack.undo()
+    assert pane.demand_model.view_row_of(tab.tester_demand) is not None
+    assert _cell(tab, "Dev Rao", "utilisation") == "0%"
+
+
+def test_a_directive_pmo_refuses_staffing_that_over_allocates(demand_tab, db, people, qtbot, monkeypatch):
+    from pmo_desktop.ui.resources import demand_view
+
+    shown = []
+    monkeypatch.setattr(demand_view, "refuses_over_allocation", lambda ctx: True)
+    monkeypatch.setattr(demand_view, "show_error", lambda parent, exc, title=None: shown.append(str(exc)))
+    tab = demand_tab
+    pane = tab.demand_pane
+    tab.show_demand()
+    qtbot.waitUntil(lambda: pane.demand_model.rowCount() == 2)
+    pane.demand_table.selectRow(pane.demand_model.view_row_of(tab.developer_demand))
+    assert pane.selected_candidate() is not None
+    assert pane.assign_selected() is None
+    assert "directive PMO" in shown[0]
+    assert (tab.developer_demand, 60.0) in _stored_demands(db)
+    assert tab.ctx.undo_stack.count() == 0
