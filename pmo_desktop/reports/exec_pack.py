@@ -61,6 +61,7 @@ _SECTION_FONT = Font(bold=True, size=12, color=_NAVY)
 _SUBTITLE_FONT = Font(italic=True, color=_GREY)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTRE = Alignment(horizontal="center", vertical="center")
+_TOP = Alignment(vertical="top")
 _RAG_WORDS = {"R": "Red", "A": "Amber", "G": "Green"}
 _RAG_STYLE = {  # Excel's own "good / neutral / bad" colours, which directors already read
     "Red": ("FFC7CE", "9C0006"),
@@ -196,18 +197,23 @@ def _show_axes(chart) -> None:
     chart.y_axis.delete = False
 
 
-def _fit_rows(ws: Worksheet, first_row: int, rows: int, columns: Sequence[int]) -> None:
-    """Row heights for wrapped text (readers do not all grow rows by themselves): about 15 points a line."""
-    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 10 for c in columns}
+def _fit_rows(ws: Worksheet, first_row: int, rows: int, wrapped: Sequence[int], columns: int) -> None:
+    """Row heights for wrapped text (readers do not all grow rows by themselves): about 15 points a line.
+
+    A row that grows has all its ``columns`` cells aligned to the top, so that it reads as one line of a list.
+    """
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 10 for c in wrapped}
     for r in range(first_row, first_row + rows):
         lines = 1
-        for c in columns:
+        for c in wrapped:
             value = ws.cell(row=r, column=c).value
             if isinstance(value, str) and value:
-                chars = max(int(widths[c] * 1.15), 8)
+                chars = max(int(widths[c] * 1.2), 8)
                 lines = max(lines, sum(max(1, math.ceil(len(part) / chars)) for part in value.split("\n")))
         if lines > 1:
-            ws.row_dimensions[r].height = 15 * lines
+            ws.row_dimensions[r].height = 14 * lines + 2
+            for c in range(1, columns + 1):
+                ws.cell(row=r, column=c).alignment = _WRAP if c in wrapped else _TOP
 
 
 def _header_text(text: str) -> str:
@@ -748,9 +754,6 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
     _table(ws, "ComplianceExceptions", _HEADER_ROW, count, 1, len(headers))
     if not count:
         _none_line(ws, _HEADER_ROW + 1, 1, "No compliance exception: every enabled rule is met.")
-    for r in range(_HEADER_ROW + 1, _HEADER_ROW + 1 + count):
-        for c in (1, 3, 6, 7):
-            ws.cell(row=r, column=c).alignment = _WRAP
 
     top = _HEADER_ROW + max(count, 1) + 3
     put(ws, top - 1, 1, "Recent gate decisions").font = _SECTION_FONT
@@ -764,12 +767,9 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
     _table(ws, "GateDecisions", top, decisions, 1, len(decision_headers))
     if not decisions:
         _none_line(ws, top + 1, 1, "No gate review in the last 90 days.")
-    for r in range(top + 1, top + 1 + decisions):
-        for c in (3, 4, 7):
-            ws.cell(row=r, column=c).alignment = _WRAP
     _widths(ws, [26, 11, 32, 18, 20, 44, 48])
-    _fit_rows(ws, _HEADER_ROW + 1, count, (1, 3, 6, 7))
-    _fit_rows(ws, top + 1, decisions, (3, 4, 7))
+    _fit_rows(ws, _HEADER_ROW + 1, count, (1, 3, 6, 7), len(headers))
+    _fit_rows(ws, top + 1, decisions, (3, 4, 7), len(decision_headers))
     ws.freeze_panes = f"A{_HEADER_ROW + 1}"
     layout.print_setup(ws)
     return count + decisions
