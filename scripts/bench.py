@@ -3,8 +3,9 @@
 
 Builds the scale office with the demo generator and its workbooks into build/bench/<scale>/,
 measures startup, import, re-import, memory, import scaling, table filter and sort, tab
-switches and the tabs' queries, each against a baseline measured in the same run, then writes
-bench-results.json (untracked) and this scale's table in docs/performance.md.
+switches, the tabs' queries and (full scale, with PyInstaller) the bundle's size and startup,
+each against a baseline measured in the same run, then writes bench-results.json (untracked)
+and this scale's table in docs/performance.md.
 
 Nothing here fails on a slow figure: a missed target is reported, not asserted. The exit code
 is 1 only when a measurement could not be made at all (the harness is broken), so that CI
@@ -25,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.benchmarks.bundle import run_bundle  # noqa: E402
 from tests.benchmarks.common import isolated_env  # noqa: E402
 from tests.benchmarks.dataset import Scale, build_dataset  # noqa: E402
 from tests.benchmarks.report import load_average, machine_info, update_docs, write_json  # noqa: E402
@@ -61,6 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     dataset = build_dataset(scale, reuse=args.reuse, log=log)
     env = isolated_env(dataset.folder)
     suite = run_suite(dataset, env, log=log, profile=args.profile)
+    # The packaged executable (size, startup vs source): full scale only, and only where
+    # PyInstaller is installed; otherwise a skipped row says why.
+    bundle_results, bundle_failed = run_bundle(dataset, env, log=log, quick=args.quick)
+    suite.results.extend(bundle_results)
+    if bundle_failed:
+        suite.failed.append("bundle")
     machine = machine_info(load_at_start)
     write_json(args.json, suite.results, dataset, machine)
     log(f"wrote {args.json}")
