@@ -601,17 +601,25 @@ class _TransposedScan:
     distinct_fields: int
 
 
-def _scan_transposed(rows: Sequence[tuple]) -> _TransposedScan | None:
+def _scan_transposed(rows: Sequence[tuple], min_fields: int = 0) -> _TransposedScan | None:
+    """The sheet's label column, labels and value columns; None when it has none of them.
+
+    Also None when the labels name fewer than ``min_fields`` distinct fields: that is decided
+    from the first labels alone, before the value columns are looked for across every row
+    (which, for a long ordinary table, would otherwise be most of the cost of the scan).
+    """
     found = _label_column(rows)
     if not found:
         return None
     column, labels = found
-    values = _value_columns(rows, labels, column)
-    if not values:
-        return None
     sample = [label.stem for label in labels[:TRANSPOSED_SCORE_LABELS] if len(label.stem) >= 3]
     # Distinct fields, not matches: a column of codes like "P1".."P900" is not a set of labels.
     fields = {name for name, conf in map(_best_match, sample) if name and conf >= 0.85}
+    if len(fields) < min_fields:
+        return None
+    values = _value_columns(rows, labels, column)
+    if not values:
+        return None
     return _TransposedScan(column, labels, values, len(fields))
 
 
@@ -635,7 +643,7 @@ def transposed_tables(sheet: Sheet, scan: _TransposedScan, options: ParseOptions
 
 def scan_if_transposed(sheet: Sheet) -> _TransposedScan | None:
     """Field labels down a column with two or more value columns, and no better header row."""
-    scan = _scan_transposed(sheet.rows)
+    scan = _scan_transposed(sheet.rows, min_fields=3)
     if scan is None or scan.distinct_fields < 3 or len(scan.labels) < 5:
         return None
     header_index = find_header_row(sheet.rows)
