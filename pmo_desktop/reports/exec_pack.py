@@ -412,7 +412,8 @@ def _summary(wb: Workbook, data: PackData, layout: _Layout) -> int:
     row = top + 14
     ws.row_breaks.append(Break(id=row - 1))  # page 1: tiles and RAG; page 2: changes and top risks
     row = _summary_changes(ws, row, data) + 2
-    _summary_top_risks(ws, row, data)
+    row = _summary_top_risks(ws, row, data) + 2
+    _summary_exceptions(ws, row, data)
     ws.sheet_view.showGridLines = False
     layout.print_setup(ws, title_rows=None)
     ws.page_setup.fitToHeight = 0
@@ -462,12 +463,34 @@ def _summary_changes(ws: Worksheet, row: int, data: PackData) -> int:
     return last
 
 
-def _summary_top_risks(ws: Worksheet, row: int, data: PackData) -> None:
+def _summary_exceptions(ws: Worksheet, row: int, data: PackData) -> int:
+    """Compliance exceptions counted by rule (the Governance sheet lists them)."""
+    put(ws, row, 2, "Compliance exceptions by rule").font = _SECTION_FONT
+    counts: dict[str, tuple[int, set]] = {}
+    for e in data.exceptions:
+        number, projects = counts.get(e.rule, (0, set()))
+        projects.add(e.project_code)
+        counts[e.rule] = (number + 1, projects)
+    if not counts:
+        _none_line(ws, row + 1, 2, "None: every enabled rule is met.")
+        return row + 1
+    spans = (6, 2, 2)
+    _merged_row(ws, row + 1, ("Rule", "Exceptions", "Projects"), spans, [None] * 3, header=True)
+    r = row + 1
+    for rule, title in RULE_TITLES.items():
+        if rule in counts:
+            r += 1
+            number, projects = counts[rule]
+            _merged_row(ws, r, (title, number, len(projects)), spans, [None, COUNT_FORMAT, COUNT_FORMAT])
+    return r
+
+
+def _summary_top_risks(ws: Worksheet, row: int, data: PackData) -> int:
     put(ws, row, 2, f"Top {len(data.top_risks) or 10} open risks by score").font = _SECTION_FONT
     risks = data.top_risks
     if not risks:
         _none_line(ws, row + 1, 2, "No open, scored risk in this scope.")
-        return
+        return row + 1
     spans = (1, 1, 5, 2, 1)
     _merged_row(ws, row + 1, ("Project", "Ref", "Risk", "Owner", "Score"), spans, [None] * 5, header=True)
     for i, risk in enumerate(risks, start=row + 2):
@@ -476,6 +499,7 @@ def _summary_top_risks(ws: Worksheet, row: int, data: PackData) -> None:
         band = data.risk_thresholds.band(risk.score or 0)
         ws.cell(row=i, column=11).fill = PatternFill("solid", fgColor=_BAND_FILL[band])
         ws.cell(row=i, column=11).alignment = _CENTRE
+    return row + 1 + len(risks)
 
 
 # -- Portfolio ----------------------------------------------------------------------------------
@@ -545,7 +569,7 @@ def _milestones(wb: Workbook, data: PackData, layout: _Layout) -> int:
         _none_line(ws, _HEADER_ROW + 1, 1, "No milestone is overdue or due in the window.")
     put(ws, 3, 1, "Days: days overdue for an overdue milestone, days to go for an upcoming one.").font = Font(
         size=8, italic=True, color=_GREY)
-    _widths(ws, [10, 12, 7, 11, 36, 20, 36, 12, 12])
+    _widths(ws, [10, 12, 7, 11, 44, 20, 32, 12, 12])
     ws.freeze_panes = f"A{_HEADER_ROW + 1}"
     layout.print_setup(ws)
     return count
@@ -779,7 +803,8 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("As-of date", "Figures use each project's latest status report on or before this date; the project's own "
-                   "record fills any gap."),
+                   "record fills any gap. Utilisation covers the weeks from the as-of date; the RAID register and "
+                   "the compliance checks read the records as they stand now, judged on the as-of date."),
     ("Budget (BAC)", "Budget at completion: the approved budget of the project."),
     ("Actual (AC)", "Actual cost to date."),
     ("Forecast (EAC)", "Estimate at completion: the forecast cost given by the project, else BAC ÷ CPI."),
@@ -807,6 +832,7 @@ def _notes(wb: Workbook, data: PackData, layout: _Layout, db_label: str) -> int:
     ws = wb.create_sheet("Notes")
     layout.titles(ws, "Notes", "data sources and definitions")
     _header(ws, _HEADER_ROW, ("Source", "Detail"))
+    ws.merge_cells(start_row=_HEADER_ROW, start_column=2, end_row=_HEADER_ROW, end_column=8)
     sources = [
         ("Database", db_label),
         ("Office", data.office_name),
@@ -834,11 +860,14 @@ def _notes(wb: Workbook, data: PackData, layout: _Layout, db_label: str) -> int:
     row = row + 2 + max(count, 1) + 1
     put(ws, row, 1, "Definitions").font = _SECTION_FONT
     _header(ws, row + 1, ("Term", "Definition"))
+    ws.merge_cells(start_row=row + 1, start_column=2, end_row=row + 1, end_column=len(headers))
     for r, (term, text) in enumerate(DEFINITIONS, start=row + 2):
-        put(ws, r, 1, term).font = Font(bold=True)
+        label = put(ws, r, 1, term)
+        label.font = Font(bold=True)
+        label.alignment = _TOP
         put(ws, r, 2, text).alignment = _WRAP
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=len(headers))
-        ws.row_dimensions[r].height = 30
+        ws.row_dimensions[r].height = 14 * max(1, math.ceil(len(text) / 105)) + 2
     _widths(ws, [34, 16, 17, 16, 10, 12, 12, 10])
     ws.column_dimensions["A"].width = 34
     ws.freeze_panes = f"A{_HEADER_ROW + 1}"
@@ -937,7 +966,9 @@ def write_exec_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope
 
     with db.session() as session:
         data = gather_pack(session, as_of=as_of, scope=scope, step=tick)
-    wb, rows = build_workbook(data, sections, db_label=getattr(db, "display_url", ""), tick=tick)
+    # The database's file name (not its full path, which may name the user) or its server address.
+    db_label = db.path.name if getattr(db, "path", None) is not None else getattr(db, "display_url", "")
+    wb, rows = build_workbook(data, sections, db_label=db_label, tick=tick)
     tick("Saving…")
     try:
         save_atomically(wb, target)

@@ -122,6 +122,13 @@ def test_compliance_exceptions_are_all_listed(office, pack):
     first, last = table.ref.split(":")
     rows = int(re.sub(r"\D", "", last)) - int(re.sub(r"\D", "", first))
     assert rows == len(expected) > 0
+    # The Summary counts them by rule, and the counts add up to the same total.
+    summary = _calamine(pack.path, "Summary")
+    start = next(i for i, r in enumerate(summary) if "Compliance exceptions by rule" in r)
+    at = summary[start].index("Compliance exceptions by rule")
+    header = summary[start + 1]
+    counts = [r[header.index("Exceptions")] for r in summary[start + 2:] if r[at] not in ("", None)]
+    assert sum(counts) == len(expected)
 
 
 def test_text_that_looks_like_a_formula_stays_text(pack):
