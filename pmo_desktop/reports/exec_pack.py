@@ -975,4 +975,4 @@ def write_exec_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope
     except OSError as exc:
         raise ExecPackError(f"Cannot write {target}: {exc.strerror or exc}. Check the folder exists, that you "
                             "may write there, and that the file is not open in Excel.") from exc
-    return PackResult(target, tuple(wb.sheetnames), rows, scope, as_of, time.perf_counter() - started)
+    return PackResult(target, tuple(wb.sheetnames), rows, data.scope, as_of, time.perf_counter() - started)

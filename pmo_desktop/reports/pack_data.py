@@ -254,23 +254,29 @@ def report_periods(session: Session, limit: int = 12) -> list[dt.date]:
     ))
 
 
-def _scope_project_ids(session: Session, scope: Scope) -> list[int] | None:
+def _resolve_scope(session: Session, scope: Scope) -> tuple[list[int] | None, Scope]:
+    """The project ids of ``scope`` (None: every project) and the scope with the name as stored.
+
+    Names match whatever their case ("data platform" finds "Data Platform").
+    """
     if scope is None:
-        return None
+        return None, None
     kind, name = scope
     if kind == "programme":
-        query = select(Project.id).join(Programme, Programme.id == Project.programme_id).where(
-            func.lower(Programme.name) == name.lower())
+        query = select(Project.id, Programme.name).join(Programme, Programme.id == Project.programme_id).where(
+            func.lower(Programme.name) == name.strip().lower())
     elif kind == "department":
-        query = select(Project.id).where(func.lower(Project.department) == name.lower())
+        query = select(Project.id, Project.department).where(
+            func.lower(Project.department) == name.strip().lower())
     else:
         raise ScopeError(f"A scope is a programme or a department, not {kind!r}.")
-    ids = list(session.scalars(query))
+    found = session.execute(query).all()
+    ids = [row[0] for row in found]
     if not ids:
         known = scope_names(session).get(kind, [])
         hint = f" Known {kind}s: {', '.join(known[:12])}{'…' if len(known) > 12 else ''}." if known else ""
         raise ScopeError(f"There is no {kind} named {name!r} with projects in this database.{hint}")
-    return ids
+    return ids, (kind, found[0][1])
 
 
 def _project_lines(session: Session, kpis: Sequence[ProjectKpis]) -> tuple[ProjectLine, ...]:
@@ -393,7 +399,7 @@ def gather_pack(session: Session, *, as_of: dt.date | None = None, scope: Scope 
     as_of = as_of or dt.date.today()
     settings = load_settings(session)
     note("Reading the portfolio…")
-    ids = _scope_project_ids(session, scope)
+    ids, scope = _resolve_scope(session, scope)
     kpis = portfolio_kpis(session, as_of, Thresholds.from_settings(settings), ids)
     projects = _project_lines(session, kpis)
     reported: dict[str, int] = {"R": 0, "A": 0, "G": 0}

@@ -217,6 +217,23 @@ def test_scope_keeps_only_that_programmes_projects(office, tmp_path):
     assert raid_projects <= codes
 
 
+def test_scope_names_match_whatever_their_case(office, tmp_path):
+    result = write_exec_pack(office, tmp_path / "fin.xlsx", as_of=TODAY, scope=("department", "finance"))
+    assert result.scope == ("department", "Finance")
+    assert load_workbook(result.path).properties.subject.startswith("Department: Finance")
+
+
+def test_cells_hold_clean_values():
+    from openpyxl import Workbook
+
+    sheet = Workbook().active
+    assert exec_pack.put(sheet, 1, 1, "bell\x07 and null\x00 gone").value == "bell and null gone"
+    assert exec_pack.put(sheet, 2, 1, float("inf")).value is None
+    assert exec_pack.put(sheet, 3, 1, float("nan")).value is None
+    cell = exec_pack.put(sheet, 4, 1, "=SUM(A1:A3)")
+    assert cell.data_type == "s" and cell.value == "=SUM(A1:A3)"
+
+
 def test_unknown_scope_and_bad_paths_are_refused_plainly(office, tmp_path):
     with pytest.raises(ScopeError, match="no programme named 'Nope'"):
         write_exec_pack(office, tmp_path / "x.xlsx", scope=("programme", "Nope"))
