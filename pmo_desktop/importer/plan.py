@@ -499,8 +499,7 @@ def stored_converter(kind: str, field_name: str) -> Callable[[Any], Any]:
     column_name = column_of(kind, field_name)
     if column_name is None:
         return _same
-    column_type = TABLES[kind].c[column_name].type
-    return lambda value: _typed(column_type, value)
+    return _typed_converter(TABLES[kind].c[column_name].type)
 
 
 def _same(value: Any) -> Any:
@@ -525,30 +524,54 @@ def _text(value: Any) -> str:
 
 
 def _typed(column_type: Any, value: Any) -> Any:
+    return _typed_converter(column_type)(value)
+
+
+def _typed_converter(column_type: Any) -> Callable[[Any], Any]:
+    """The conversion of a value to a column of ``column_type``, its branch chosen once."""
     if isinstance(column_type, Numeric) and not isinstance(column_type, Float):
-        try:
-            number = value if isinstance(value, Decimal) else Decimal(str(value))
-            return number.quantize(Decimal(1).scaleb(-(column_type.scale or 0)))
-        except (InvalidOperation, ValueError):
-            raise ValueError("is not an amount of money") from None
+        quantum = Decimal(1).scaleb(-(column_type.scale or 0))
+
+        def money(value: Any) -> Decimal:
+            try:
+                number = value if isinstance(value, Decimal) else Decimal(str(value))
+                return number.quantize(quantum)
+            except (InvalidOperation, ValueError):
+                raise ValueError("is not an amount of money") from None
+        return money
     if isinstance(column_type, Float):
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            raise ValueError("is not a number")
-        return float(value)
+        return _float_value
     if isinstance(column_type, Integer):
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value != int(value):
-            raise ValueError("is not a whole number")
-        return int(value)
+        return _int_value
     if isinstance(column_type, Date):
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if not isinstance(value, dt.date):
-            raise ValueError("is not a date")
-        return value
+        return _date_value
     if isinstance(column_type, String | Text):
-        text = _text(value)
-        return text or None
+        return _text_or_none
+    return _same
+
+
+def _float_value(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("is not a number")
+    return float(value)
+
+
+def _int_value(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value != int(value):
+        raise ValueError("is not a whole number")
+    return int(value)
+
+
+def _date_value(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if not isinstance(value, dt.date):
+        raise ValueError("is not a date")
     return value
+
+
+def _text_or_none(value: Any) -> str | None:
+    return _text(value) or None
 
 
 def _check_length(kind: str, field_name: str, value: Any) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pmo_desktop.importer.errors import CellError
-from pmo_desktop.importer.fields import FIELDS, FieldSpec, Kind, key_fields
+from pmo_desktop.importer.fields import FIELDS, FieldSpec, FieldType, Kind, key_fields
 from pmo_desktop.importer.mapping import GridColumn
 from pmo_desktop.importer.sheets import SheetTable
 from pmo_desktop.importer.values import DEFAULT_OPTIONS, ParseOptions, field_parser, parse_hours, parse_text
@@ -97,22 +97,28 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
         missing = either
     records: list[ParsedRecord] = []
     errors: list[CellError] = []
-    parsers = [(column, *_column_parser(specs[column.field], column, options)) for column in columns]
+    parsers = [(column, *_column_parser(specs[column.field], column, options),
+                None if specs[column.field].type is FieldType.TEXT else {}) for column in columns]
     for index, (line, values) in enumerate(table.rows):
         row_errors: list[CellError] = []
         failed: set[str] = set()
         parsed: dict[str, object] = {}
         width = len(values)
-        for column, parser, blank_is_none in parsers:
+        for column, parser, blank_is_none, memo in parsers:
             raw = values[column.index] if column.index < width else None
             if raw is None and blank_is_none:
                 continue
-            try:
-                value = parser(raw)
-            except ValueError as exc:
-                row_errors.append(_error(table, index, column.index, raw, str(exc)))
-                failed.add(column.field)
-                continue
+            key = (type(raw), raw)
+            value = memo.get(key, _UNSEEN) if memo is not None and key[0] in _MEMO_RAW_TYPES else _UNSEEN
+            if value is _UNSEEN:
+                try:
+                    value = parser(raw)
+                except ValueError as exc:
+                    row_errors.append(_error(table, index, column.index, raw, str(exc)))
+                    failed.add(column.field)
+                    continue
+                if memo is not None and key[0] in _MEMO_RAW_TYPES and not isinstance(value, dict | list | set):
+                    memo[key] = value
             if value is not None:
                 parsed[column.field] = value
 
@@ -134,6 +140,14 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
             continue
         records.append(ParsedRecord(line, parsed, grid))
     return ParsedTable(table, records, errors, missing)
+
+
+_UNSEEN = object()
+
+_MEMO_RAW_TYPES = frozenset({str, int, date})
+"""Cells whose parsed value is remembered per column (parsers are pure): a status column repeats
+a few words and dates thousands of times. Only exact types whose equal values are the same cell
+(not floats: 0.0 == -0.0; not bools: True == 1 is kept apart by the type anyway)."""
 
 
 def _column_parser(spec: FieldSpec, column, options: ParseOptions) -> tuple[Callable[[object], object], bool]:
