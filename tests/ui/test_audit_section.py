@@ -202,3 +202,23 @@ def test_export_table_on_governance_exports_the_section_on_screen(qtbot, office,
     ws = openpyxl.load_workbook(target).active
     assert ws.cell(row=1, column=1).value == "Governance Audit trail"
     assert ws.max_row == HEADER_ROW + 3
+
+
+def test_a_trail_longer_than_one_read_reads_date_ranges_from_the_database(qtbot, office):
+    from sqlalchemy import update
+
+    from pmo_desktop.model import AuditEvent
+
+    with office.db.transaction() as session:  # alice's projects were created last year
+        session.execute(update(AuditEvent.__table__).where(AuditEvent.actor == "alice")
+                        .values(at=dt.datetime(2025, 3, 10, 12, 0)))
+    widget = AuditSection(office)
+    widget.limit = 3
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(widget.refreshed, timeout=10_000):
+        widget.show()
+    assert widget.model.rowCount() == 3 and "newest 3 events" in widget.status.text()
+    assert "alice" not in _texts(widget.model, COL_WHO)  # the office defaults are newer
+    with qtbot.waitSignal(widget.refreshed, timeout=10_000):
+        widget.set_date_range(dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    assert _texts(widget.model, COL_WHO) == ["alice"] * 3

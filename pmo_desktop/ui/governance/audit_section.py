@@ -59,6 +59,8 @@ class AuditSection(QWidget):
     """
 
     refreshed = Signal()
+    #: At most this many events are read at once (the newest of the date range).
+    limit = trail.DEFAULT_LIMIT
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,6 +70,8 @@ class AuditSection(QWidget):
         self._stale = True
         self._generation = 0  # a reload started later makes an earlier result obsolete
         self._loading = False
+        # The trail held more events than one read brings: date ranges are then read from the database.
+        self._truncated = False
 
         self.model = AuditEventTableModel(self)
         self.table = record_table(self, self.model, "audit_table", sort_column=COL_WHEN,
@@ -182,11 +186,12 @@ class AuditSection(QWidget):
         self._loading = True
         if not self._loaded:
             self.status.setText("Reading the audit trail…")
-        db, currency = self._ctx.db, self._ctx.currency_symbol
+        db, currency, limit = self._ctx.db, self._ctx.currency_symbol, self.limit
+        since, until = self._day(self.from_date), self._day(self.to_date)
 
         def read() -> list[trail.AuditRow]:
             with db.session() as session:
-                return trail.audit_rows(session, currency=currency)
+                return trail.audit_rows(session, since=since, until=until, limit=limit, currency=currency)
 
         run_in_background(read, on_done=lambda rows: self._on_rows_read(generation, rows),
                           on_error=lambda exc: self._on_read_failed(generation, exc), parent=self)
@@ -209,7 +214,8 @@ class AuditSection(QWidget):
         self.filter_bar.refresh_choices()
         self.filter_bar.update_count()
         self._loaded = True
-        self.status.setText(self._status_text(len(rows)))
+        self._truncated = self._truncated or len(rows) >= self.limit
+        self.status.setText(self._status_text(len(rows), self.limit))
         self._reselect(selected.id if selected else None)
         self.refreshed.emit()
 
@@ -222,9 +228,10 @@ class AuditSection(QWidget):
         show_error(self, exc, title="Audit trail not read")
 
     @staticmethod
-    def _status_text(count: int) -> str:
-        if count >= trail.DEFAULT_LIMIT:
-            return f"Showing the newest {count:,} events. Filter by date to look further back."
+    def _status_text(count: int, limit: int) -> str:
+        if count >= limit:
+            return (f"Showing the newest {count:,} events of the date range: choose dates (From, to) to look "
+                    "further back. Times are this computer's local time.")
         return "Times are this computer's local time. Select an event to see its record's full history below."
 
     # -- filtering -----------------------------------------------------------------------------
@@ -242,6 +249,8 @@ class AuditSection(QWidget):
 
     def _apply_dates(self) -> None:
         since, until = self._day(self.from_date), self._day(self.to_date)
+        if self._truncated:  # the rows in memory are not the whole trail: read the range itself
+            self.refresh()
         if since is None and until is None:
             self.model.set_predicate(None)
         else:
@@ -256,6 +265,8 @@ class AuditSection(QWidget):
             edit.blockSignals(True)
             edit.setDate(NO_DATE)
             edit.blockSignals(False)
+        if self._truncated:
+            self.refresh()
 
     # -- selection and history -------------------------------------------------------------------
     def selected_event(self) -> trail.AuditRow | None:
