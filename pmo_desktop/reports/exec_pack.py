@@ -197,12 +197,33 @@ def _show_axes(chart) -> None:
     chart.y_axis.delete = False
 
 
+class _Stamp:
+    """One alignment given to many cells, fast.
+
+    openpyxl hashes the Alignment object on every assignment (seconds over tens of thousands of
+    cells), so the first cell goes through the public setter and the others take the same
+    index in the workbook's alignment list, which is all that assignment stores.
+    """
+
+    def __init__(self, alignment: Alignment):
+        self.alignment = alignment
+        self.index: int | None = None
+
+    def apply(self, cell) -> None:
+        if self.index is not None and cell.has_style:
+            cell._style.alignmentId = self.index
+            return
+        cell.alignment = self.alignment  # a cell without any style yet gets one the public way
+        self.index = cell._style.alignmentId
+
+
 def _fit_rows(ws: Worksheet, first_row: int, rows: int, wrapped: Sequence[int], columns: int) -> None:
     """Row heights for wrapped text (readers do not all grow rows by themselves): about 15 points a line.
 
     A row that grows has all its ``columns`` cells aligned to the top, so that it reads as one line of a list.
     """
     widths = {c: ws.column_dimensions[get_column_letter(c)].width or 10 for c in wrapped}
+    wrap, top = _Stamp(_WRAP), _Stamp(_TOP)
     for r in range(first_row, first_row + rows):
         lines = 1
         for c in wrapped:
@@ -213,7 +234,7 @@ def _fit_rows(ws: Worksheet, first_row: int, rows: int, wrapped: Sequence[int], 
         if lines > 1:
             ws.row_dimensions[r].height = 14 * lines + 2
             for c in range(1, columns + 1):
-                ws.cell(row=r, column=c).alignment = _WRAP if c in wrapped else _TOP
+                (wrap if c in wrapped else top).apply(ws.cell(row=r, column=c))
 
 
 def _header_text(text: str) -> str:
