@@ -552,7 +552,7 @@ def _portfolio(wb: Workbook, data: PackData, layout: _Layout, progress: Callable
                    k.bac, k.ac, k.eac, line.variance, k.spi, k.cpi, _fraction(k), line.last_report)
 
     count = _rows(ws, _HEADER_ROW + 1, rows(), formats)
-    _table(ws, "Portfolio", _HEADER_ROW, count, 1, len(_PORTFOLIO_HEADERS))
+    _table(ws, "PortfolioProjects", _HEADER_ROW, count, 1, len(_PORTFOLIO_HEADERS))
     if count:
         _rag_formatting(ws, f"G{_HEADER_ROW + 1}:H{_HEADER_ROW + count}")
     else:
@@ -581,7 +581,7 @@ def _milestones(wb: Workbook, data: PackData, layout: _Layout) -> int:
              m.programme, m.name, m.baseline, m.forecast) for m in ordered]
     count = _rows(ws, _HEADER_ROW + 1, rows, [None, DATE_FORMAT, COUNT_FORMAT, None, None, None, None,
                                               DATE_FORMAT, DATE_FORMAT])
-    _table(ws, "Milestones", _HEADER_ROW, count, 1, len(headers))
+    _table(ws, "MilestonesDue", _HEADER_ROW, count, 1, len(headers))
     if count:
         ref = f"A{_HEADER_ROW + 1}:A{_HEADER_ROW + count}"
         ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=['"Overdue"'], font=Font(

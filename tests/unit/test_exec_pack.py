@@ -318,3 +318,13 @@ def test_libreoffice_prints_the_pack(pack, tmp_path):
     for title in ("Executive pack — Project Management Office", "Projects by RAG", "Portfolio", "Milestones",
                   "Financials", "Resources", "RAID", "Governance", "Notes", "Open risks: likelihood × impact"):
         assert title in text, title
+
+
+def test_an_empty_office_gets_a_pack_that_says_so(db, tmp_path):
+    result = write_exec_pack(db, tmp_path / "empty.xlsx", as_of=TODAY)
+    assert result.rows["Portfolio"] == 0
+    workbook = load_workbook(result.path)
+    assert workbook["Portfolio"]["A5"].value == "No project in this scope."
+    assert not workbook["Portfolio"].tables
+    summary = [c.value for row in workbook["Summary"].iter_rows() for c in row if c.value]
+    assert "Fewer than two reporting periods are on record, so there is nothing to compare." in summary
