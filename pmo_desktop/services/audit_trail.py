@@ -27,6 +27,19 @@ from sqlalchemy.orm import Session
 from ..model.audit import AuditEvent
 from ..model.base import Base
 from ..model.database import load_settings
+from ..model.enums import (
+    Cadence,
+    DateOrder,
+    Decision,
+    Escalation,
+    Methodology,
+    MilestoneStatus,
+    PmoType,
+    RaidKind,
+    RaidStatus,
+    RiskResponse,
+    Stage,
+)
 from ..model.imports import ImportBatch
 
 DEFAULT_LIMIT = 200_000
@@ -66,6 +79,20 @@ ENTITY_LABELS: dict[str, str] = {
     "import_batch": "Import batch",
     "saved_mapping": "Saved mapping",
     "datamap": "Datamap",
+}
+
+# Coded values shown by their labels ("Business case", not "business_case"); RAG keeps its letters.
+_ENUM_FIELDS: dict[tuple[str, str], type] = {
+    ("project", "stage"): Stage, ("project", "methodology"): Methodology,
+    ("milestone", "status"): MilestoneStatus,
+    ("raid_item", "kind"): RaidKind, ("raid_item", "status"): RaidStatus, ("raid_item", "response"): RiskResponse,
+    ("raid_item", "escalation"): Escalation,
+    ("gate", "from_stage"): Stage, ("gate", "to_stage"): Stage,
+    ("stage_change", "from_stage"): Stage, ("stage_change", "to_stage"): Stage,
+    ("gate_review", "decision"): Decision,
+    ("methodology_standard", "methodology"): Methodology,
+    ("office_settings", "pmo_type"): PmoType, ("office_settings", "reporting_cadence"): Cadence,
+    ("office_settings", "date_order"): DateOrder,
 }
 
 SOURCE_LABELS = {"ui": "Desktop", "import": "Import", "cli": "Command line", "system": "System"}
@@ -183,6 +210,14 @@ def _join(*parts: Any, sep: str = " ") -> str:
     return sep.join(str(p) for p in parts if p not in (None, ""))
 
 
+def _stage(value: Any) -> str | None:
+    """A stage's label ("Business case"), or the stored value when it is not a stage."""
+    try:
+        return Stage(value).label if value else None
+    except ValueError:
+        return str(value)
+
+
 def _in_project(label: str, project: Any) -> str:
     return f"{label} ({project})" if project else label
 
@@ -296,8 +331,9 @@ def _label_specs() -> dict[str, _LabelSpec]:
         _project_child_spec("demand", {"start_date": "start_date"},
                             lambda f: _join(f.get("project_code"), _fmt_day(f.get("start_date")), sep=" from ")),
         _project_child_spec("stage_change", {"from_stage": "from_stage", "to_stage": "to_stage"},
-                            lambda f: _in_project(_join(f.get("from_stage"), f.get("to_stage"), sep=" → "),
-                                                  f.get("project_code")) if f.get("to_stage") else ""),
+                            lambda f: _in_project(_join(_stage(f.get("from_stage")), _stage(f.get("to_stage")),
+                                                        sep=" → "), f.get("project_code"))
+                            if f.get("to_stage") else ""),
         _name_spec("strategic_criterion"),
         _name_spec("scenario"),
         _name_spec("role"),
@@ -450,6 +486,12 @@ def format_change_value(entity: str, field: str, value: Any, currency: str = "£
     """A stored audit value in words: "£120,000", "45%", "12 Nov 2026", "Yes"; "" for none."""
     if value is None or value == "":
         return ""
+    enum = _ENUM_FIELDS.get((entity, field))
+    if enum is not None and isinstance(value, str):
+        try:
+            return enum(value).label
+        except ValueError:  # a value from before the enumeration changed
+            return value
     kind = _column_kind(entity, field)
     try:
         if kind == "money":

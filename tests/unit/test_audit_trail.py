@@ -150,3 +150,12 @@ def test_values_in_words():
     assert trail.format_change_value("project", "budget", "1250.50", "€") == "€1,250.50"
     assert trail.format_change_value("person", "active", False) == "No"
     assert trail.summarise_changes("project", "update", {"name": ["Old", None]}) == "name: Old → —"
+
+
+def test_coded_values_read_as_their_labels():
+    assert trail.format_change_value("project", "stage", "business_case") == "Business case"
+    assert trail.format_change_value("raid_item", "status", "in_progress") == "In progress"
+    assert trail.format_change_value("project", "stage", "retired") == "retired"  # not a stage (any more)
+    assert trail.format_change_value("project", "rag", "A") == "A"
+    assert trail.summarise_changes("project", "update", {"stage": ["planning", "execution"]}) == (
+        "stage: Planning → Execution")
