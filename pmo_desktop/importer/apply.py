@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -180,13 +181,15 @@ class _PlanWriter:
     def _columns(self, kind: str, row: PlannedRow) -> dict[str, Any]:
         """The row's canonical writes as column values, links replaced by ids."""
         columns: dict[str, Any] = {}
+        targets = _write_targets(kind)
         for field_name, value in row.writes.items():
-            column = FIELD_COLUMNS[kind].get(field_name)
-            if column is None or field_name == "person":
+            target = targets.get(field_name)
+            if target is None:
                 continue
-            if (kind, field_name) in LOOKUP_FIELDS and value is not None:
+            column, link = target
+            if link is _LOOKUP and value is not None:
                 value = self.lookups[(kind, field_name)][value]
-            elif field_name in PROJECT_REFERENCES and value is not None:
+            elif link is _PROJECT and value is not None:
                 value = self.project_ids[row.refs[field_name]]
             columns[column] = value
         if row.action is Action.NEW and kind == "raid":  # the item's scope follows its project
@@ -211,6 +214,25 @@ class _PlanWriter:
                 f"{len(stale)} record(s) were changed by someone else after this import was planned ({where}). "
                 "Nothing was written; plan the import again."
             )
+
+
+_LOOKUP = "lookup"
+_PROJECT = "project"
+
+
+@cache
+def _write_targets(kind: str) -> dict[str, tuple[str, str | None]]:
+    """Canonical field -> (its column, how its value becomes an id: _LOOKUP, _PROJECT or None).
+
+    Fields without a column, and the person of an allocation (resolved apart), are left out.
+    """
+    targets: dict[str, tuple[str, str | None]] = {}
+    for field_name, column in FIELD_COLUMNS[kind].items():
+        if column is None or field_name == "person":
+            continue
+        link = _LOOKUP if (kind, field_name) in LOOKUP_FIELDS else _PROJECT if field_name in PROJECT_REFERENCES else None
+        targets[field_name] = (column, link)
+    return targets
 
 
 def _ids_by(conn: Connection, table: Table, column, values: Sequence[Any]) -> dict[Any, int]:

@@ -790,24 +790,31 @@ class _Planner:
         kind = source.kind
         planned = PlannedRow(source, Action.NEW, {}, {}, errors=list(source.errors))
         failed = {error.column for error in planned.errors}
-        columns = FIELD_COLUMNS[kind]
+        steps_of = _field_steps(kind)
+        values = planned.values
         for field_name, value in source.values.items():
-            if field_name not in columns or value is None:
+            steps = steps_of.get(field_name)
+            if steps is None or value is None:
                 continue
             header = header_of.get(field_name, field_name)
             if failed and header in failed:
                 continue
+            convert, length, bounds = steps
             try:
-                stored = stored_converter(kind, field_name)(value)
+                stored = convert(value)
             except ValueError as exc:
                 planned.errors.append(RowError(header, value, str(exc)))
                 continue
-            problem = _check_length(kind, field_name, stored) or _check_range(kind, field_name, stored)
-            if problem:
-                planned.errors.append(RowError(header, value, problem))
+            if stored is None:
                 continue
-            if stored is not None:
-                planned.values[field_name] = stored
+            # _check_length, then _check_range, inline: this runs for every cell
+            if length and isinstance(stored, str) and len(stored) > length:
+                planned.errors.append(RowError(header, value, f"is {len(stored)} characters long; at most {length} fit"))
+                continue
+            if bounds is not None and not bounds[0] <= stored <= bounds[1]:
+                planned.errors.append(RowError(header, value, f"is out of range; use {bounds[2]}"))
+                continue
+            values[field_name] = stored
         missing = [name for name in KEY_FIELDS[kind] if planned.values.get(name) is None]
         if kind in ALTERNATIVE_KEYS:
             either = ALTERNATIVE_KEYS[kind]
@@ -1216,6 +1223,14 @@ def _compared_fields(kind: str, mapped: frozenset[str]) -> tuple[str, ...]:
     columns = FIELD_COLUMNS[kind]
     fixed = _fixed_key_fields(kind)
     return tuple(name for name in columns if columns[name] and name in mapped and name not in fixed)
+
+
+@cache
+def _field_steps(kind: str) -> dict[str, tuple[Callable[[Any], Any], int | None, tuple[float, float, str] | None]]:
+    """Per field of ``kind`` that has an entry in FIELD_COLUMNS: its stored-form converter, the
+    length limit of its column (``_check_length``) and its range (``_check_range``)."""
+    return {name: (stored_converter(kind, name), _column_length(kind, name), RANGES.get((kind, name)))
+            for name in FIELD_COLUMNS[kind]}
 
 
 def _headers_of(sheet: ParsedSheet) -> dict[str, str]:
