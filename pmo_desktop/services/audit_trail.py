@@ -645,6 +645,16 @@ def record_history(session: Session, entity: str, entity_id: int, *, currency: s
         .order_by(event.c.at, event.c.id)
     ).all()
     money = _currency(session, currency)
+    references = _referenced_labels(session, entity, [e.changes or {} for e in events])
+
+    def shown(name: str, value: Any) -> str:
+        target = _reference_target(entity, name)
+        if target is not None and value is not None:
+            label = references.get((target, value))
+            if label:
+                return label
+        return format_change_value(entity, name, value, money, short=False)
+
     rows = []
     for e in events:
         when, source, action = _to_local(e.at), SOURCE_LABELS.get(e.source, e.source), ACTION_LABELS.get(
@@ -653,10 +663,44 @@ def record_history(session: Session, entity: str, entity_id: int, *, currency: s
             if name in _HIDDEN_IN_SUMMARY:
                 continue
             before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
-            rows.append(HistoryRow(field_label(name), format_change_value(entity, name, before, money, short=False),
-                                   format_change_value(entity, name, after, money, short=False),
+            rows.append(HistoryRow(_reference_field_label(entity, name), shown(name, before), shown(name, after),
                                    e.actor, when, source, action, e.id))
     return rows
+
+
+@lru_cache(maxsize=512)
+def _reference_target(entity: str, field: str) -> str | None:
+    """The table a foreign-key field points at ("programme" for project.programme_id), if any."""
+    table = Base.metadata.tables.get(entity)
+    if table is None or field not in table.c:
+        return None
+    for key in table.c[field].foreign_keys:
+        return key.column.table.name
+    return None
+
+
+def _reference_field_label(entity: str, field: str) -> str:
+    """"programme" rather than "programme id" when the history shows the programme's name."""
+    if _reference_target(entity, field) is not None and field.endswith("_id"):
+        return field_label(field[:-3])
+    return field_label(field)
+
+
+def _referenced_labels(session: Session, entity: str, changes: Sequence[Mapping[str, Any]]) -> dict[tuple, str]:
+    """(table, id) -> label of every record the changes' foreign keys name: one query per table."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for change in changes:
+        for name, pair in change.items():
+            target = _reference_target(entity, name)
+            if target is None or not isinstance(pair, list | tuple):
+                continue
+            wanted[target].update(v for v in pair if isinstance(v, int))
+    labels: dict[tuple, str] = {}
+    for target, ids in wanted.items():
+        spec = _specs().get(target)
+        if spec is not None:
+            labels.update(((target, i), label) for i, label in _live_labels(session, spec, ids).items() if label)
+    return labels
 
 
 def record_label(session: Session, entity: str, entity_id: int) -> str:

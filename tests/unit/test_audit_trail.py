@@ -159,3 +159,12 @@ def test_coded_values_read_as_their_labels():
     assert trail.format_change_value("project", "rag", "A") == "A"
     assert trail.summarise_changes("project", "update", {"stage": ["planning", "execution"]}) == (
         "stage: Planning → Execution")
+
+
+def test_history_names_the_records_a_field_points_at(office):
+    with office.session() as session:
+        item = session.scalar(select(RaidItem).where(RaidItem.ref == "R-007"))
+        history = trail.record_history(session, "raid_item", item.id, currency="£")
+    fields = {h.field: h.after for h in history}
+    assert fields["project"] == "ALP-001"  # not the project's id
+    assert "project id" not in fields and "scope key" not in fields
