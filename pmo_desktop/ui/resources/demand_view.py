@@ -12,6 +12,7 @@ shown; after that, choosing another role redraws the same figure in place.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 RANGES = (12, 26)
 #: How many of the worst gaps are listed.
 GAPS_SHOWN = 8
+#: Over-allocation warnings after staffing (the register's amber, dark enough to read on either palette).
+WARNING_COLOUR = "#b35c00"
 
 
 class GapRow(NamedTuple):
@@ -216,10 +219,12 @@ class DemandPane(QWidget):
         self.message_label = QLabel(self)
         self.message_label.setObjectName("staffing_message")
         self.message_label.setWordWrap(True)
-        self.message_label.setProperty("role", "hint")
+        self.message_label.setTextFormat(Qt.TextFormat.RichText)
+        self.message_label.hide()  # until something has been staffed
         assign_row = QHBoxLayout()
         assign_row.setContentsMargins(0, 0, 0, 0)
-        assign_row.addWidget(self.message_label, 1)
+        assign_row.addStretch(1)
+        assign_row.addWidget(QLabel("Give", self))
         assign_row.addWidget(self.hours_spin)
         assign_row.addWidget(self.assign_button)
 
@@ -248,7 +253,8 @@ class DemandPane(QWidget):
         self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.splitter)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.message_label)
 
         self.role_combo.currentIndexChanged.connect(self._on_role_combo_changed)
         self.range_combo.currentIndexChanged.connect(self._on_range_combo_changed)
@@ -389,8 +395,10 @@ class DemandPane(QWidget):
             show_error(self, exc, title="Cannot staff this demand")
             return None
         rest = "" if done.demand_removed else f" {demand.hours_per_week - hours:g} h/week stay open."
-        warnings = "".join(f" ⚠ {w}" for w in done.warnings)
-        self.message_label.setText(f"{text}.{rest}{warnings}")
+        warnings = "".join(f"<br><span style='color:{WARNING_COLOUR}'>⚠ {html.escape(w)}</span>"
+                           for w in done.warnings)
+        self.message_label.setText(f"<b>Done:</b> {html.escape(text)}.{rest} Edit › Undo puts the demand back.{warnings}")
+        self.message_label.show()
         self.staffed.emit(candidate.id)
         return done
 
@@ -420,7 +428,6 @@ class DemandPane(QWidget):
             self._on_gaps_table_clicked(current)
 
     def _on_demand_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.message_label.clear()
         self._load_candidates()
         demand = self.selected_demand()
         if demand is not None:
