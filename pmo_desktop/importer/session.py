@@ -56,7 +56,14 @@ from .mapping import (
     map_headers,
     normalise_header,
 )
-from .pipeline import already_imported, apply_file, file_rank, parse_options, to_parsed_sheet
+from .pipeline import (
+    already_imported,
+    apply_file,
+    collector_paused,
+    file_rank,
+    parse_options,
+    to_parsed_sheet,
+)
 from .plan import ImportPlan, ParsedSheet, plan_import
 from .readers import Workbook, read_workbook
 from .rejects import write_rejects_workbook
@@ -332,7 +339,8 @@ class ImportSession:
         for number, path in enumerate(todo):
             if progress is not None:
                 progress(number, len(todo), f"Reading {path.name} ({number + 1} of {len(todo)})…")
-            loaded.append(self._load_file(path))
+            with collector_paused():
+                loaded.append(self._load_file(path))
         if progress is not None:
             progress(len(todo), len(todo), "Done")
         return loaded
@@ -541,9 +549,10 @@ class ImportSession:
 
     def plan(self) -> ImportPlan:
         """What applying would do now: every included table of every file, planned together."""
-        sheets = [sheet for loaded in self.files if loaded.ok for sheet in self.parsed_sheets(loaded)]
-        with self.db.session() as session:
-            plan = plan_import(session, sheets, overwrite_blanks=self.overwrite_blanks)
+        with collector_paused():
+            sheets = [sheet for loaded in self.files if loaded.ok for sheet in self.parsed_sheets(loaded)]
+            with self.db.session() as session:
+                plan = plan_import(session, sheets, overwrite_blanks=self.overwrite_blanks)
         self.last_plan = plan
         return plan
 
@@ -568,7 +577,8 @@ class ImportSession:
                 continue
             assert loaded.workbook is not None
             try:
-                batch, plan = apply_file(self.db, loaded.workbook, sheets, overwrite_blanks=self.overwrite_blanks)
+                with collector_paused():
+                    batch, plan = apply_file(self.db, loaded.workbook, sheets, overwrite_blanks=self.overwrite_blanks)
             except ApplyError as exc:
                 result.problems.append(FileProblem(loaded.path, str(exc)))
                 continue
