@@ -135,6 +135,24 @@ class DemandCapacityChart:
         self.axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=4, frameon=False,
                          fontsize=8, handlelength=1.4, columnspacing=1.4, labelcolor=AXIS_TEXT)
 
+    def week_at(self, x: float | None) -> int | None:
+        """The week index under data coordinate ``x`` (None off the bars or with nothing charted)."""
+        if x is None or self.role_demand is None or not self.mondays:
+            return None
+        week = round(x)
+        return week if 0 <= week < len(self.mondays) and abs(x - week) <= 0.5 else None
+
+    def week_summary(self, week: int) -> str:
+        """One week in words: "Week of 7 Dec 2026: capacity 560 h, allocated 450 h, unfilled 180 h (70 h short)"."""
+        role, monday = self.role_demand, self.mondays[week]
+        assert role is not None
+        capacity = role.available[week] if role.available else 0.0
+        allocated = role.allocated[week] if role.allocated else 0.0
+        text = (f"Week of {monday.day} {monday:%b %Y}: capacity {capacity:,.0f} h, allocated {allocated:,.0f} h, "
+                f"unfilled {role.demand[week]:,.0f} h")
+        short = role.shortfall[week]
+        return text + (f" ({short:,.0f} h short)" if short > 0 else "")
+
     def totals(self) -> dict[str, float]:
         """Hours drawn by each series, summed over the weeks (what a reader would add up)."""
         result = {}

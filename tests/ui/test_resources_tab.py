@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from dataclasses import replace as _with  # noqa: E402
 
 import pytest  # noqa: E402
@@ -734,9 +735,12 @@ def test_the_demand_view_charts_a_role_and_a_gap_click_selects_it(demand_tab, qt
     assert pane.chart.title.get_text() == "Developer — demand vs capacity, next 26 weeks"
     assert sum(p.get_height() for p in pane.chart.axes.patches if p.get_gid() == SHORT_GID) > 0
     timings = []
-    for role in ("Tester", "Developer", "Tester"):  # the best of three: other work on the machine adds noise
+    # CPU time to chart another role and draw it, the best of three (other work on the machine adds noise).
+    for role in ("Tester", "Developer", "Tester"):
+        started = time.process_time()
         pane.select_role(role)
-        timings.append(pane.last_draw_seconds)
+        pane.chart_canvas.draw_now()
+        timings.append(time.process_time() - started)
     assert pane.chart.title.get_text().startswith("Tester")
     assert min(timings) < 0.15
     # Clicking the worst gap charts its role again.

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QTableView,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -264,6 +266,7 @@ class DemandPane(QWidget):
         self.candidate_table.selectionModel().currentRowChanged.connect(self._on_candidate_current_row_changed)
         self.candidate_table.doubleClicked.connect(lambda _index: self.assign_selected())
         self.assign_button.clicked.connect(self.assign_selected)
+        self.chart_canvas.moved.connect(self._on_chart_canvas_moved)
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -432,6 +435,13 @@ class DemandPane(QWidget):
         demand = self.selected_demand()
         if demand is not None:
             self.select_role(demand.role)
+
+    def _on_chart_canvas_moved(self, event) -> None:
+        week = self.chart.week_at(event.xdata) if self.chart is not None and event.inaxes else None
+        if week is None:
+            QToolTip.hideText()
+            return
+        QToolTip.showText(QCursor.pos(), self.chart.week_summary(week), self.chart_canvas)
 
     def _on_candidate_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self.assign_button.setEnabled(current.isValid())
