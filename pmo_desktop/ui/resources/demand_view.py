@@ -189,6 +189,7 @@ class DemandPane(QWidget):
         chart_header.addWidget(self.role_combo)
         chart_header.addWidget(self.range_combo)
         chart_header.addStretch(1)
+
         # -- below: open demand, candidates, assign ---------------------------------------------
         self.demand_model = RowTableModel(DEMAND_COLUMNS, self)
         self.demand_table = QTableView(self)
@@ -226,7 +227,9 @@ class DemandPane(QWidget):
         assign_row = QHBoxLayout()
         assign_row.setContentsMargins(0, 0, 0, 0)
         assign_row.addStretch(1)
-        assign_row.addWidget(QLabel("Give", self))
+        give_label = QLabel("&Give", self)
+        give_label.setBuddy(self.hours_spin)
+        assign_row.addWidget(give_label)
         assign_row.addWidget(self.hours_spin)
         assign_row.addWidget(self.assign_button)
 
@@ -377,7 +380,7 @@ class DemandPane(QWidget):
         self.candidates_label.setToolTip(
             f"{demand.project}: {demand.role}{skill}, {demand.hours_per_week:g} h/week "
             f"from {demand.start_date:%d %b %Y} to {demand.end_date:%d %b %Y}")
-        self.hours_spin.setRange(0.5, demand.hours_per_week)
+        self.hours_spin.setRange(min(0.5, demand.hours_per_week), demand.hours_per_week)
         self.hours_spin.setValue(demand.hours_per_week)
         self.hours_spin.setEnabled(True)
         if found:
