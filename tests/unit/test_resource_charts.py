@@ -106,3 +106,18 @@ def test_a_week_reads_in_words_under_the_mouse():
     assert chart.week_summary(3) == (
         "Week of 14 Dec 2026: capacity 100 h, allocated 90 h, unfilled 40 h (30 h short)")
     assert chart.week_summary(4) == "Week of 21 Dec 2026: capacity 100 h, allocated 90 h, unfilled 0 h"
+
+
+def test_role_demand_carries_the_roles_capacity_and_allocated_hours():
+    from pmo_desktop.analytics.resources import UtilisationRow, demand_against_capacity
+
+    def person(key, role, available, allocated):
+        return UtilisationRow(key, f"P{key}", role, None, 1, 37.5, available, allocated, 0)
+
+    rows = [person(1, "Developer", (37.5, 30), (40, 10)), person(2, "Developer", (37.5, 37.5), (20, 0)),
+            person(3, "Tester", (37.5, 37.5), (0, 0)), person(4, None, (37.5, 37.5), (0, 0))]
+    (dev,) = demand_against_capacity({"Developer": {0: 30, 1: 10}}, rows, 2)
+    assert dev.available == (75, 67.5)
+    assert dev.allocated == (60, 10)
+    assert dev.free == (17.5, 57.5)  # free hours never go below zero per person
+    assert dev.shortfall == (12.5, 0)

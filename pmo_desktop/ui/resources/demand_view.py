@@ -133,6 +133,7 @@ def _titled(title: QLabel, view: QWidget) -> QWidget:
 
 
 def _row_splitter(name: str, left: QWidget, right: QWidget, stretch: tuple[int, int], parent: QWidget) -> QSplitter:
+    """Two panes side by side (neither collapsible), sharing the width by ``stretch``."""
     splitter = QSplitter(Qt.Orientation.Horizontal, parent)
     splitter.setObjectName(name)
     splitter.setChildrenCollapsible(False)
