@@ -903,6 +903,22 @@ class _Planner:
                 found[key_of_row(stored)] = stored
         return found
 
+    def _fetch_by_project(self, base, code_column, keys: list[tuple], key_of_row) -> dict[tuple, Any]:
+        """Stored records whose (project code, second key) is one of ``keys``.
+
+        One query per chunk of distinct project codes (an indexed lookup), the second key matched
+        here with a set: a row-value ``IN`` over (code, second key) could not use an index, and
+        scanned the table once per chunk of keys.
+        """
+        wanted = set(keys)
+        found: dict[tuple, Any] = {}
+        for chunk in chunks(sorted({key[0] for key in wanted if key})):
+            for stored in self.session.execute(base.where(code_column.in_(list(chunk)))):
+                key = key_of_row(stored)
+                if key in wanted:
+                    found[key] = stored
+        return found
+
     def _fetch_projects(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
         """Stored projects by code; rows without a code match a project by its name (if only one has it)."""
         project, programme = Project.__table__, Programme.__table__
@@ -972,15 +988,15 @@ class _Planner:
     def _fetch_status(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
         status, project = StatusReport.__table__, Project.__table__
         base = select(status, project.c.code.label("ref_project")).join(project, project.c.id == status.c.project_id)
-        return self._fetch(lambda chunk: base.where(tuple_(project.c.code, status.c.period_end).in_(chunk)),
-                           [_key_tuple(r) for r in rows], lambda s: (s.ref_project, s.period_end))
+        return self._fetch_by_project(base, project.c.code, [_key_tuple(r) for r in rows],
+                                      lambda s: (s.ref_project, s.period_end))
 
     def _fetch_milestones(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
         milestone, project = Milestone.__table__, Project.__table__
         base = select(milestone, project.c.code.label("ref_project")).join(
             project, project.c.id == milestone.c.project_id)
-        return self._fetch(lambda chunk: base.where(tuple_(project.c.code, milestone.c.name).in_(chunk)),
-                           [_key_tuple(r) for r in rows], lambda s: (s.ref_project, s.name))
+        return self._fetch_by_project(base, project.c.code, [_key_tuple(r) for r in rows],
+                                      lambda s: (s.ref_project, s.name))
 
     def _fetch_raid(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
         raid = RaidItem.__table__
