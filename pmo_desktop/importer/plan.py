@@ -766,7 +766,8 @@ class _Planner:
         if not items:
             return
         self._load_indexes()
-        planned = [(sheet_plan, self._prepare(sheet_plan, row)) for sheet_plan, row in items]
+        headers = {id(sheet_plan): _headers_of(sheet_plan.sheet) for sheet_plan, _ in items}
+        planned = [(sheet_plan, self._prepare(sheet_plan, row, headers[id(sheet_plan)])) for sheet_plan, row in items]
         for sheet_plan, row in planned:
             sheet_plan.rows.append(row)
         live = [(s.sheet, r) for s, r in planned if r.action is not Action.REJECT]
@@ -783,10 +784,14 @@ class _Planner:
                                  {r.values["code"] for _, r in live if r.values.get("code", CODE_PENDING) != CODE_PENDING})
         _register_new_parents(self, kind, [r for _, r in live])
 
-    def _prepare(self, sheet_plan: SheetPlan, source: ParsedRow) -> PlannedRow:
-        """Parse errors, stored forms and required keys of one row; references come later."""
-        sheet = sheet_plan.sheet
-        header_of = _headers_of(sheet)
+    def _prepare(self, sheet_plan: SheetPlan, source: ParsedRow,
+                 header_of: dict[str, str] | None = None) -> PlannedRow:
+        """Parse errors, stored forms and required keys of one row; references come later.
+
+        ``header_of`` is ``_headers_of(sheet_plan.sheet)``, worked out once per sheet by the caller.
+        """
+        if header_of is None:
+            header_of = _headers_of(sheet_plan.sheet)
         kind = source.kind
         planned = PlannedRow(source, Action.NEW, {}, {}, errors=list(source.errors))
         failed = {error.column for error in planned.errors}
