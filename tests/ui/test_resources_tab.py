@@ -7,7 +7,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import replace as _with  # noqa: E402
 
@@ -21,7 +20,6 @@ from pmo_desktop.model.database import open_database  # noqa: E402
 from pmo_desktop.services import resources as svc  # noqa: E402
 from pmo_desktop.services.defaults import ensure_defaults  # noqa: E402
 from pmo_desktop.services.errors import ConflictError  # noqa: E402
-from pmo_desktop.ui import dialogs  # noqa: E402
 from pmo_desktop.ui.context import AppContext  # noqa: E402
 from pmo_desktop.ui.resources import conflict, person_panel  # noqa: E402
 from pmo_desktop.ui.resources.absence_dialog import AbsenceDialog  # noqa: E402
@@ -415,32 +413,20 @@ def test_the_timeline_describes_each_week(tab, people):
     assert timeline.week_at(timeline.width() - 10) == 11
 
 
-def test_conflicts_go_to_the_shells_dialog_when_there_is_one(qtbot, monkeypatch):
-    shell = pytest.importorskip("pmo_desktop.ui.dialogs.conflict_dialog")
-    error = ConflictError("person", 1, {"team": "Platform"}, {"team": "Integration"})
-    if hasattr(shell, "resolve_conflict"):
-        monkeypatch.setattr(shell, "resolve_conflict", lambda parent, exc: "theirs")
-    else:
-        monkeypatch.setattr(shell.ConflictDialog, "ask",
-                            classmethod(lambda cls, exc, **kwargs: shell.ConflictChoice.TAKE_THEIRS))
-    assert conflict.resolve_conflict(None, error) == "theirs"
+def test_conflicts_show_both_values_in_the_panels_words(qtbot, monkeypatch):
+    from pmo_desktop.ui.dialogs.conflict_dialog import ConflictChoice, ConflictDialog
 
-
-def test_without_the_shells_dialog_a_message_box_shows_both_values(qtbot, monkeypatch):
-    # As if the shell's dialog did not exist: importing it fails.
-    monkeypatch.setitem(sys.modules, "pmo_desktop.ui.dialogs.conflict_dialog", None)
-    monkeypatch.delattr(dialogs, "conflict_dialog", raising=False)
+    error = ConflictError("person", 1, {"capacity_hours": 40.0, "team": "Platform"},
+                          {"capacity_hours": 37.5, "team": "Integration"})
     shown = {}
 
-    def click_keep_mine(box: QMessageBox) -> int:
-        shown["text"] = box.informativeText()
-        next(b for b in box.buttons() if b.text() == "Keep mine").click()
-        return 0
+    def answer(cls, exc, labels=None, formatter=None, parent=None):
+        shown["rows"] = ConflictDialog(exc, labels, formatter).rows()
+        return ConflictChoice.TAKE_THEIRS
 
-    monkeypatch.setattr(QMessageBox, "exec", click_keep_mine)
-    error = ConflictError("person", 1, {"capacity_hours": 40.0}, {"capacity_hours": 37.5})
-    assert conflict.resolve_conflict(None, error) == "mine"
-    assert "40 h/week" in shown["text"] and "37.5 h/week" in shown["text"]
+    monkeypatch.setattr(ConflictDialog, "ask", classmethod(answer))
+    assert conflict.resolve_conflict(None, error) == "theirs"
+    assert ("Capacity (h/week)", "40 h/week", "37.5 h/week") in shown["rows"]
     assert conflict.format_value("start_date", "2026-01-12") == "12 Jan 2026"
 
 
