@@ -1,10 +1,14 @@
 """Utilisation of people, roles and teams per working week, the bench and unfilled demand (no Qt).
 
-The counting rule, shared with ``services.resources``: weeks run Monday to Friday, and an
-allocation (or demand) of ``h`` hours a week gives a week ``h * d / 5`` hours, where ``d`` is the
-number of that week's working days it covers. Public holidays and absences do not change the
-hours allocated; they reduce the hours *available*: a person's capacity counts pro rata for the
-working days of the week that are neither a public holiday nor covered by one of their absences.
+The counting rule, shared with ``services.resources`` and ``services.staffing``: weeks run Monday
+to Friday, and an allocation (or demand) of ``h`` hours a week gives a week ``h * d / 5`` hours,
+where ``d`` is the number of that week's working days it covers that are not public holidays
+(``allocated_days``; ``covered_days_sql`` in SQL). A public holiday is not a working day for
+anyone, so it lowers hours allocated and hours available alike, and a fully allocated person is
+at 100% in a week with a bank holiday. Absences keep the old rule: they do not change the hours
+allocated, they only reduce the hours *available*, so allocating someone while they are away
+still shows as a clash. A person's capacity counts pro rata for the working days of the week
+that are neither a public holiday nor covered by one of their absences.
 
 ``utilisation`` reads everything in four set queries against a week series built in Python as a
 VALUES list (each week with its five dates and which of them are holidays): allocated hours per
@@ -51,23 +55,52 @@ def week_days(monday: dt.date) -> list[dt.date]:
 
 
 def covered_working_days(start: dt.date, end: dt.date, monday: dt.date) -> int:
-    """How many of the Monday-Friday days of the week starting ``monday`` lie in ``[start, end]``."""
+    """How many of the Monday-Friday days of the week starting ``monday`` lie in ``[start, end]``.
+
+    Holidays included: this counts the calendar's working days (absences use it); hours allocated
+    use ``allocated_days``.
+    """
     first = max(start, monday)
     last = min(end, monday + dt.timedelta(days=WORKING_DAYS - 1))
     return max((last - first).days + 1, 0)
 
 
-def week_hours(hours_per_week: float, start: dt.date, end: dt.date, monday: dt.date) -> float:
-    """The hours an allocation of ``hours_per_week`` from ``start`` to ``end`` gives one week."""
-    return float(hours_per_week) * covered_working_days(start, end, monday) / WORKING_DAYS
+def allocated_days(start: dt.date, end: dt.date, monday: dt.date, holidays: Collection[dt.date]) -> int:
+    """The ``d`` of the counting rule: the days of the week starting ``monday`` that lie in
+    ``[start, end]`` and are working days, i.e. Monday to Friday and not a public holiday."""
+    return sum(1 for day in week_days(monday) if start <= day <= end and day not in holidays)
 
 
-def covered_days_sql(start: ColumnElement, end: ColumnElement, days: Sequence) -> ColumnElement:
-    """SQL for ``covered_working_days``: how many of ``days`` (dates or date columns) lie in [start, end].
+def week_hours(hours_per_week: float, start: dt.date, end: dt.date, monday: dt.date, *,
+               holidays: Collection[dt.date]) -> float:
+    """The hours an allocation (or demand) of ``hours_per_week`` from ``start`` to ``end`` gives one week.
 
-    One plain comparison per day, so it runs on any database without dialect date arithmetic.
+    ``holidays`` are the office's public holidays (at least those of that week): they are not
+    working days, so they give no hours. Required, so that no caller can forget them.
     """
-    return sum((case((and_(start <= day, end >= day), 1), else_=0) for day in days), start=literal(0))
+    return float(hours_per_week) * allocated_days(start, end, monday, holidays) / WORKING_DAYS
+
+
+def covered_days_sql(start: ColumnElement, end: ColumnElement, days: Sequence,
+                     holidays: Sequence) -> ColumnElement:
+    """SQL for ``allocated_days``: how many of ``days`` (dates or date columns) lie in [start, end]
+    and are not public holidays.
+
+    ``holidays`` gives, per day, whether it is a public holiday: a bool (the day is known in
+    Python) or a 0/1 column (the week series' ``h0``..``h4``). One plain comparison per day, so it
+    runs on any database without dialect date arithmetic.
+    """
+    if len(holidays) != len(days):
+        raise ValueError("covered_days_sql needs one holiday flag per day")
+    terms = []
+    for day, holiday in zip(days, holidays, strict=True):
+        if isinstance(holiday, bool | int):
+            if holiday:
+                continue
+            terms.append(case((and_(start <= day, end >= day), 1), else_=0))
+        else:
+            terms.append(case((and_(start <= day, end >= day, holiday == 0), 1), else_=0))
+    return sum(terms, start=literal(0))
 
 
 # -- results ----------------------------------------------------------------------------------
@@ -213,6 +246,10 @@ def _day_columns(weeks) -> list:
     return [weeks.c[f"d{n}"] for n in range(WORKING_DAYS)]
 
 
+def _holiday_columns(weeks) -> list:
+    return [weeks.c[f"h{n}"] for n in range(WORKING_DAYS)]
+
+
 def _per_week(table, weeks, first: dt.date, last: dt.date, key, *measures):
     """``key``, the week index and ``measures`` for the rows of ``table`` (with start_date and end_date)
     that cover a day of each week of the series, grouped by key and week."""
@@ -232,9 +269,10 @@ def _of_people(query, column, person_ids: Collection[int] | None):
 
 def _allocated(session: Session, weeks, first: dt.date, last: dt.date,
                person_ids: Collection[int] | None) -> dict[tuple[int, int], float]:
-    """Allocated hours per (person id, week index)."""
+    """Allocated hours per (person id, week index), public holidays giving none (the counting rule)."""
     a = Allocation.__table__.c
-    hours = func.sum(a.hours_per_week * covered_days_sql(a.start_date, a.end_date, _day_columns(weeks)))
+    hours = func.sum(a.hours_per_week * covered_days_sql(a.start_date, a.end_date, _day_columns(weeks),
+                                                       _holiday_columns(weeks)))
     query = _of_people(_per_week(Allocation.__table__, weeks, first, last, a.person_id, hours), a.person_id,
                        person_ids)
     return {(pid, i): float(total or 0) / WORKING_DAYS for pid, i, total in session.execute(query)}
@@ -255,9 +293,10 @@ def _absent_days(session: Session, weeks, first: dt.date, last: dt.date,
 
 
 def _demand(session: Session, weeks, first: dt.date, last: dt.date) -> dict[str, dict[int, float]]:
-    """Unfilled demand hours per role name and week index."""
+    """Unfilled demand hours per role name and week index, public holidays giving none."""
     d, r = Demand.__table__.c, Role.__table__.c
-    hours = func.sum(d.hours_per_week * covered_days_sql(d.start_date, d.end_date, _day_columns(weeks)))
+    hours = func.sum(d.hours_per_week * covered_days_sql(d.start_date, d.end_date, _day_columns(weeks),
+                                                       _holiday_columns(weeks)))
     query = (_per_week(Demand.__table__, weeks, first, last, r.name, hours)
              .join(Role.__table__, r.id == d.role_id))
     result: dict[str, dict[int, float]] = {}

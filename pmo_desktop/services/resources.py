@@ -1,10 +1,13 @@
 """People, their allocations to projects and their absences: the Resources tab's use cases (no Qt).
 
-Hours are counted per working week (Monday to Friday). An allocation of ``h`` hours a week gives a
-week ``h * d / 5`` hours, where ``d`` is the number of that week's working days it covers: an
-allocation that ends on a Wednesday gives three fifths of its hours to that week, one that runs
-all week gives all of them. Absences are recorded next to allocations but do not change the hours
-allocated; the timeline shows them so that a coordinator can see the clash.
+Hours are counted per working week (Monday to Friday) by the rule of ``analytics.resources``. An
+allocation of ``h`` hours a week gives a week ``h * d / 5`` hours, where ``d`` is the number of
+that week's working days it covers that are not public holidays: an allocation that ends on a
+Wednesday gives three fifths of its hours to that week, one that runs all week gives all of them,
+and in a week with a bank holiday it gives four fifths (the person's capacity that week is four
+fifths too, so a fully allocated person stays at 100%). Absences are recorded next to allocations
+but do not change the hours allocated; the timeline shows them so that a coordinator can see the
+clash.
 
 Every write goes through the ORM session, so each row changed leaves its audit event. Deletes
 return a snapshot that ``restore_*`` re-inserts exactly (same ids, values and versions), which
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
@@ -29,7 +32,9 @@ from ..analytics.resources import (  # the counting rule lives with the figures;
     WORKING_DAYS,
     covered_days_sql,
     covered_working_days,
+    holidays_between,
     ratio,
+    week_days,
     week_hours,
     week_start,
 )
@@ -73,20 +78,26 @@ class PersonRow(NamedTuple):
         return self.peak_utilisation is not None and self.peak_utilisation > OVER_ALLOCATED
 
 
-def _weekly_hours_columns(mondays: Sequence[dt.date]) -> list:
-    """One SUM per week: hours per week times the number of that week's working days covered
-    (``analytics.resources.covered_days_sql``), in one pass over the allocation rows."""
+def _weekly_hours_columns(mondays: Sequence[dt.date], holidays: Collection[dt.date]) -> list:
+    """One SUM per week: hours per week times the number of that week's working days covered that
+    are not public holidays (``analytics.resources.covered_days_sql``), in one pass over the
+    allocation rows."""
     a = Allocation.__table__.c
-    return [
-        func.coalesce(func.sum(a.hours_per_week * covered_days_sql(
-            a.start_date, a.end_date, [monday + dt.timedelta(days=n) for n in range(WORKING_DAYS)])), 0
-        ).label(f"week_{i}")
-        for i, monday in enumerate(mondays)
-    ]
+    columns = []
+    for i, monday in enumerate(mondays):
+        days = week_days(monday)
+        covered = covered_days_sql(a.start_date, a.end_date, days, [day in holidays for day in days])
+        columns.append(func.coalesce(func.sum(a.hours_per_week * covered), 0).label(f"week_{i}"))
+    return columns
 
 
 def person_rows(session: Session, today: dt.date) -> list[PersonRow]:
     """Every person with this week's hours and utilisation, their 4-week peak and project count.
+
+    A public holiday gives no hours allocated (the counting rule) and no hours available, so
+    utilisation is against the capacity of the week's working days that are not public holidays
+    (absences are not netted off here; the heat map does that): a fully allocated person is at
+    100% in a week with a bank holiday, not over.
 
     One query: allocations that have not ended before this week are summed per person and week
     (``_weekly_hours_columns``) in a subquery joined to people and roles. "Projects" counts the
@@ -97,10 +108,11 @@ def person_rows(session: Session, today: dt.date) -> list[PersonRow]:
     p, r = people.c, roles.c
     first = week_start(today)
     mondays = [first + dt.timedelta(weeks=n) for n in range(PEAK_WEEKS)]
+    holidays = holidays_between(session, first, mondays[-1] + dt.timedelta(days=WORKING_DAYS - 1))
     load = (
         select(
             a.person_id,
-            *_weekly_hours_columns(mondays),
+            *_weekly_hours_columns(mondays, holidays),
             func.count(func.distinct(case((a.end_date >= today, a.project_id)))).label("projects"),
         )
         .where(a.end_date >= first)
@@ -113,14 +125,17 @@ def person_rows(session: Session, today: dt.date) -> list[PersonRow]:
         .select_from(people.outerjoin(roles, r.id == p.role_id).outerjoin(load, load.c.person_id == p.id))
         .order_by(p.name)
     )
+    working = [sum(day not in holidays for day in week_days(monday)) for monday in mondays]
     rows = []
     for row in session.execute(query):
         pid, name, role, team, capacity, active, *hours, projects, email = row
         hours = [float(h or 0) / WORKING_DAYS for h in hours]
         capacity = float(capacity)
+        levels = [_utilisation(h, capacity * days / WORKING_DAYS) for h, days in zip(hours, working, strict=True)]
+        known = [level for level in levels if level is not None]
         rows.append(PersonRow(
             pid, name, role, team, capacity, bool(active), hours[0],
-            _utilisation(hours[0], capacity), _utilisation(max(hours), capacity), projects or 0, email,
+            levels[0], max(known) if known else None, projects or 0, email,
         ))
     return rows
 
@@ -172,6 +187,9 @@ class PersonDetail:
     active: bool
     allocations: tuple[AllocationLine, ...]
     absences: tuple[AbsenceLine, ...]
+    #: The office's public holidays from the week of the first allocation to the last one's end
+    #: (what ``weekly_load`` needs to count the person's hours by the rule).
+    holidays: frozenset[dt.date] = frozenset()
 
     def to_input(self) -> PersonInput:
         """The editable fields, as a save would send them."""
@@ -201,6 +219,9 @@ def get_person(session: Session, person_id: int) -> PersonDetail:
             for al, code, name in allocations
         ),
         absences=tuple(AbsenceLine(ab.id, ab.version, ab.start_date, ab.end_date, ab.reason) for ab in absences),
+        holidays=(holidays_between(session, week_start(min(al.start_date for al, _c, _n in allocations)),
+                                   max(al.end_date for al, _c, _n in allocations))
+                  if allocations else frozenset()),
     )
 
 
@@ -222,11 +243,12 @@ def week_allocations(session: Session, person_id: int, monday: dt.date) -> list[
         .where(Allocation.person_id == person_id, Allocation.start_date <= friday, Allocation.end_date >= monday)
         .order_by(Project.code, Allocation.start_date)
     ).all()
+    holidays = holidays_between(session, monday, friday)
     return [
         WeekAllocation(
             AllocationLine(al.id, al.version, al.project_id, code, name, al.start_date, al.end_date,
                            float(al.hours_per_week), al.notes),
-            al.person_id, week_hours(al.hours_per_week, al.start_date, al.end_date, monday))
+            al.person_id, week_hours(al.hours_per_week, al.start_date, al.end_date, monday, holidays=holidays))
         for al, code, name in rows
     ]
 
@@ -241,13 +263,15 @@ class WeekLoad:
 
 
 def weekly_load(allocations: Iterable[AllocationLine | Allocation], absences: Iterable[AbsenceLine | Absence],
-                first_monday: dt.date, weeks: int) -> list[WeekLoad]:
-    """Hours per week (the same rule as ``person_rows``) and absent days, for ``weeks`` weeks."""
+                first_monday: dt.date, weeks: int, *, holidays: Collection[dt.date]) -> list[WeekLoad]:
+    """Hours per week (the same rule as ``person_rows``: public holidays give no hours) and absent
+    days, for ``weeks`` weeks. ``holidays`` are the office's public holidays in those weeks."""
     allocations, absences = list(allocations), list(absences)
     result = []
     for n in range(weeks):
         monday = first_monday + dt.timedelta(weeks=n)
-        hours = sum(week_hours(al.hours_per_week, al.start_date, al.end_date, monday) for al in allocations)
+        hours = sum(week_hours(al.hours_per_week, al.start_date, al.end_date, monday, holidays=holidays)
+                    for al in allocations)
         absent = min(sum(covered_working_days(ab.start_date, ab.end_date, monday) for ab in absences),
                      WORKING_DAYS)
         result.append(WeekLoad(monday, hours, absent))
@@ -697,11 +721,15 @@ def over_allocation_text(session: Session, allocation: Allocation) -> str | None
     first = week_start(allocation.start_date)
     weeks = (week_start(allocation.end_date) - first).days // 7 + 1
     capacity = float(person.capacity_hours)
+    holidays = holidays_between(session, first, first + dt.timedelta(weeks=weeks - 1, days=WORKING_DAYS - 1))
     over = []
-    for load in weekly_load(others, (), first, weeks):
+    for load in weekly_load(others, (), first, weeks, holidays=holidays):
         if covered_working_days(allocation.start_date, allocation.end_date, load.monday) == 0:
             continue
-        level = _utilisation(load.hours, capacity)
+        # Both sides lose the week's public holidays (the counting rule), so a bank holiday alone
+        # never makes a fully allocated person over.
+        working = sum(day not in holidays for day in week_days(load.monday))
+        level = _utilisation(load.hours, capacity * working / WORKING_DAYS)
         if level is not None and level > OVER_ALLOCATED:
             over.append((level, load))
     if not over:

@@ -3,7 +3,10 @@
 A demand is a project's unfilled need for a role (optionally a skill) at some hours a week
 between two dates. ``candidates`` ranks the people in that role by their level in the skill
 asked for and by the hours they have free over the demand's weeks (capacity after holidays and
-absences, minus what is already allocated, by the counting rule of ``analytics.resources``).
+absences, minus what is already allocated, by the counting rule of ``analytics.resources``). The
+demand's own hours per week follow the same rule: a public holiday is not a working day, so a
+week with a bank holiday asks for four fifths of the weekly hours, as it gives four fifths of
+the capacity.
 ``assign`` gives the demand to a person as an allocation over the demand's period, in whole or in
 part (the demand keeps the hours not given), and ``undo_assign`` takes it back. Every change goes
 through the ORM, so each leaves its audit event.
@@ -12,6 +15,7 @@ through the ORM, so each leaves its audit event.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -56,12 +60,15 @@ def demand_weeks(start: dt.date, end: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(weeks=n) for n in range((an.week_start(end) - first).days // 7 + 1)]
 
 
-def remaining_hours(hours_per_week: float, start: dt.date, end: dt.date, today: dt.date) -> float:
-    """Hours asked for from the week of ``today`` (or ``start``, if later) to ``end``."""
+def remaining_hours(hours_per_week: float, start: dt.date, end: dt.date, today: dt.date, *,
+                    holidays: Collection[dt.date]) -> float:
+    """Hours asked for from the week of ``today`` (or ``start``, if later) to ``end``; public
+    ``holidays`` give none (the counting rule)."""
     first = max(start, an.week_start(today))
     if first > end:
         return 0.0
-    return sum(an.week_hours(hours_per_week, first, end, monday) for monday in demand_weeks(first, end))
+    return sum(an.week_hours(hours_per_week, first, end, monday, holidays=holidays)
+               for monday in demand_weeks(first, end))
 
 
 def open_demands(session: Session, today: dt.date) -> list[OpenDemand]:
@@ -74,11 +81,15 @@ def open_demands(session: Session, today: dt.date) -> list[OpenDemand]:
         .where(Demand.end_date >= today)
         .order_by(Demand.start_date, Project.code, Role.name, Demand.id)
     )
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    holidays = an.holidays_between(session, an.week_start(today), max(d.end_date for d, *_rest in rows))
     return [
         OpenDemand(d.id, code, role, skill, d.start_date, d.end_date, float(d.hours_per_week),
-                   remaining_hours(float(d.hours_per_week), d.start_date, d.end_date, today), d.version,
-                   d.project_id, d.notes, name)
-        for d, code, name, role, skill in session.execute(query)
+                   remaining_hours(float(d.hours_per_week), d.start_date, d.end_date, today, holidays=holidays),
+                   d.version, d.project_id, d.notes, name)
+        for d, code, name, role, skill in rows
     ]
 
 
@@ -140,8 +151,8 @@ def candidates(session: Session, demand_id: int, limit: int = 10, *, today: dt.d
             .where(PersonSkill.skill_id == skill.id, PersonSkill.person_id.in_(list(people)))
         )}
     mondays = demand_weeks(start, demand.end_date)
-    needed = [an.week_hours(demand.hours_per_week, start, demand.end_date, m) for m in mondays]
-    _mondays, rows, _holidays = an.person_rows(session, mondays[0], len(mondays), list(people))
+    _mondays, rows, holidays = an.person_rows(session, mondays[0], len(mondays), list(people))
+    needed = [an.week_hours(demand.hours_per_week, start, demand.end_date, m, holidays=holidays) for m in mondays]
     result = []
     for row in rows:
         person_id = int(row.key)

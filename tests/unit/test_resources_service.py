@@ -11,7 +11,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, select
 
-from pmo_desktop.model import Absence, Allocation, AuditEvent, Person, PersonSkill, Project, Role, Skill
+from pmo_desktop.model import (
+    Absence,
+    Allocation,
+    AuditEvent,
+    Holiday,
+    Person,
+    PersonSkill,
+    Project,
+    Role,
+    Skill,
+)
 from pmo_desktop.model.audit import audited_execute
 from pmo_desktop.model.database import open_database
 from pmo_desktop.services import resources as svc
@@ -85,7 +95,7 @@ def test_hours_per_week_count_the_working_days_each_allocation_covers(db, projec
 
     with db.session() as session:
         detail = svc.get_person(session, sam)
-    loads = svc.weekly_load(detail.allocations, detail.absences, D(2026, 1, 12), 4)
+    loads = svc.weekly_load(detail.allocations, detail.absences, D(2026, 1, 12), 4, holidays=detail.holidays)
     assert [w.hours for w in loads] == pytest.approx([22, 30, 46, 10])
     assert [w.monday for w in loads] == [D(2026, 1, 12), D(2026, 1, 19), D(2026, 1, 26), D(2026, 2, 2)]
 
@@ -113,7 +123,7 @@ def test_an_absence_does_not_change_allocated_hours(db, projects):
     assert after.peak_utilisation == before.peak_utilisation
     with db.session() as session:
         detail = svc.get_person(session, sam)
-    week = svc.weekly_load(detail.allocations, detail.absences, D(2026, 1, 12), 1)[0]
+    week = svc.weekly_load(detail.allocations, detail.absences, D(2026, 1, 12), 1, holidays=detail.holidays)[0]
     assert week.hours == pytest.approx(30) and week.absent_days == 5
 
 
@@ -149,6 +159,8 @@ def test_person_rows_is_one_fast_query_for_a_large_office(db):
             })
         unique = {(a["person_id"], a["project_id"], a["start_date"]): a for a in allocations}
         audited_execute(session.connection(), insert(Allocation.__table__), list(unique.values()))
+        # A bank holiday in the second week, so the spot-check covers the holiday flags of the SQL.
+        session.add(Holiday(day=D(2026, 1, 19), name="Bank holiday"))
 
     with db.session() as session:
         started = time.perf_counter()
@@ -156,12 +168,17 @@ def test_person_rows_is_one_fast_query_for_a_large_office(db):
         elapsed = time.perf_counter() - started
         assert len(rows) == 1000
         assert elapsed < 2.0, f"person_rows took {elapsed:.2f} s"
-        # Spot-check the SQL sums against the Python rule for a few people.
+        # Spot-check the SQL sums against the Python rule for a few people. The bank holiday is not
+        # a working day: it gives no hours allocated and takes a fifth of the capacity that week.
+        holidays = svc.holidays_between(session, svc.week_start(TODAY), D(2026, 2, 6))
+        assert holidays == {D(2026, 1, 19)}
+        capacity = [37.5, 30, 37.5, 37.5]
         for row in rows[:5]:
             mine = session.scalars(select(Allocation).where(Allocation.person_id == row.id)).all()
-            loads = svc.weekly_load(mine, (), svc.week_start(TODAY), svc.PEAK_WEEKS)
+            loads = svc.weekly_load(mine, (), svc.week_start(TODAY), svc.PEAK_WEEKS, holidays=holidays)
             assert row.hours_this_week == pytest.approx(loads[0].hours)
-            assert row.peak_utilisation == pytest.approx(max(w.hours for w in loads) / 37.5)
+            assert row.peak_utilisation == pytest.approx(
+                max(w.hours / c for w, c in zip(loads, capacity, strict=True)))
 
 
 # -- validation ---------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ class PersonPanel(QWidget):
         self._capacity = detail.capacity_hours
         self._fill_choices()
         self._fill_form(detail.to_input())
-        self._fill_lists(detail.allocations, detail.absences)
+        self._fill_lists(detail.allocations, detail.absences, detail.holidays)
         self._update_state()
 
     def reload(self) -> None:
@@ -244,7 +244,7 @@ class PersonPanel(QWidget):
         except NotFoundError:
             self.show_message(f"{self._loaded_name} was deleted meanwhile. Revert to close the form.", "warning")
             return
-        self._fill_lists(detail.allocations, detail.absences)
+        self._fill_lists(detail.allocations, detail.absences, detail.holidays)
         self._update_state()
 
     def _fill_choices(self) -> None:
@@ -277,7 +277,7 @@ class PersonPanel(QWidget):
         self.errors.clear()
         self._clean_signature = self._signature()
 
-    def _fill_lists(self, allocations, absences) -> None:
+    def _fill_lists(self, allocations, absences, holidays=frozenset()) -> None:
         self._allocations, self._absences = tuple(allocations), tuple(absences)
         today = self._today()
         self.allocations_model.today = self.absences_model.today = today
@@ -289,7 +289,8 @@ class PersonPanel(QWidget):
             (a.id, a.start_date, a.end_date, _working_days(a.start_date, a.end_date), a.reason)
             for a in self._absences
         )
-        weeks = svc.weekly_load(self._allocations, self._absences, svc.week_start(today), TIMELINE_WEEKS)
+        weeks = svc.weekly_load(self._allocations, self._absences, svc.week_start(today), TIMELINE_WEEKS,
+                                holidays=holidays)
         self.ui.timeline.set_plan(weeks, self._capacity, today)
 
     def _show_empty(self) -> None:
