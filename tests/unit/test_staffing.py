@@ -12,6 +12,7 @@ from pmo_desktop.model import (
     Allocation,
     AuditEvent,
     Demand,
+    Holiday,
     Person,
     PersonSkill,
     Project,
@@ -213,3 +214,25 @@ def test_a_person_outside_the_role_is_staffed_with_a_warning(db, office):
     assert done.warnings == ["Dee Ross is not a Developer; the demand asked for one."]
     with db.session() as session:
         assert session.get(Person, office["Dee Ross"]).allocations[0].hours_per_week == 10
+
+
+def test_a_bank_holiday_lowers_the_demand_and_the_free_hours_alike(db, office):
+    """A public holiday is not a working day for demand or allocations either (the counting rule).
+
+    By hand, with a bank holiday on Monday 16 February (week 6 of 8): the demand asks 20 * 4/5 = 16 h
+    that week; Bo has 37.5 * 4/5 = 30 h free, so he is still enough every week; Fay, fully booked,
+    is allocated 30 h against 30 h available (100%, no free hour, not over); Ann has 7.5 h free in
+    weeks 1-4, 37.5 h in weeks 5, 7 and 8 and 30 h in week 6.
+    """
+    with db.transaction() as session:
+        session.add(Holiday(day=D(2026, 2, 16), name="Bank holiday"))
+    with db.session() as session:
+        row = next(r for r in staffing.open_demands(session, D(2026, 2, 4)) if r.id == office["demand"])
+        found = {c.name: c for c in staffing.candidates(session, office["demand"], today=TODAY)}
+    assert row.unfilled_hours == pytest.approx(4 * 20 + 16)
+    bo, ann, fay = found["Bo Chen"], found["Ann Lee"], found["Fay Wong"]
+    assert (bo.weeks, bo.weeks_short) == (8, 0)
+    assert bo.free_average == pytest.approx((7 * 37.5 + 30) / 8)
+    assert (ann.weeks, ann.weeks_short) == (8, 4)
+    assert ann.free_average == pytest.approx((4 * 7.5 + 3 * 37.5 + 30) / 8)
+    assert fay.free_average == 0 and fay.weeks_short == 8
