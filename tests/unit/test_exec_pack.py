@@ -328,3 +328,23 @@ def test_an_empty_office_gets_a_pack_that_says_so(db, tmp_path):
     assert not workbook["Portfolio"].tables
     summary = [c.value for row in workbook["Summary"].iter_rows() for c in row if c.value]
     assert "Fewer than two reporting periods are on record, so there is nothing to compare." in summary
+
+
+def test_bank_holidays_do_not_turn_everyone_over_allocated(office):
+    """A public holiday gives no hours allocated (the counting rule), so Christmas week's three bank
+    holidays no longer push every fully allocated person over: the weeks with a holiday have about
+    as many people over as the others (before the rule changed, 38 and 74 of 85 against at most 15,
+    and the tile said 78 people)."""
+    from pmo_desktop.analytics.resources import holidays_between, week_days
+    from pmo_desktop.reports.pack_data import gather_pack
+
+    with office.session() as session:
+        data = gather_pack(session, as_of=TODAY)
+        holidays = holidays_between(session, data.weeks[0], data.weeks[-1] + dt.timedelta(days=4))
+    assert holidays, "the demo's 12 weeks from 26 Nov 2026 include the Christmas bank holidays"
+    assert data.over_allocated_people == sum(1 for row in data.people if row.over_weeks)
+    over = [sum(1 for row in data.people if (row.utilisation(i) or 0) > 1.05) for i in range(len(data.weeks))]
+    with_holiday = [n for n, monday in zip(over, data.weeks, strict=True) if holidays & set(week_days(monday))]
+    without = [n for n, monday in zip(over, data.weeks, strict=True) if not holidays & set(week_days(monday))]
+    assert with_holiday and max(with_holiday) <= 2 * max(without)
+    assert data.over_allocated_people < len(data.people) // 2 + 1
