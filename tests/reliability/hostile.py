@@ -11,6 +11,7 @@ import json
 import random
 import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -70,7 +71,7 @@ _STRINGS = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst {_NS
 
 
 def _package(path: Path, *, sheet: str = _SHEET, strings: str = _STRINGS,
-             big: tuple[str, Callable[[], object]] | None = None) -> Path:
+             big: tuple[str, Callable[[], object]] | None = None, zip64: bool = True) -> Path:
     """A minimal xlsx; ``big`` = (member name, generator of byte chunks) streams one member."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -80,7 +81,7 @@ def _package(path: Path, *, sheet: str = _SHEET, strings: str = _STRINGS,
         members = {"xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": strings}
         for name, text in members.items():
             if big and big[0] == name:
-                with zf.open(name, "w", force_zip64=True) as handle:
+                with zf.open(name, "w", force_zip64=zip64) as handle:
                     for chunk in big[1]():
                         handle.write(chunk)
             else:
@@ -113,6 +114,21 @@ def zip_bomb_strings(folder: Path) -> Path:
 
 def zip_bomb_sheet(folder: Path) -> Path:
     return _package(folder / "bomb-sheet.xlsx", big=("xl/worksheets/sheet1.xml", _bomb_sheet))
+
+
+def zip_bomb_lying_sizes(folder: Path) -> Path:
+    """The shared-strings bomb whose local and central headers both claim 4 KB uncompressed."""
+    path = _package(folder / "bomb-lying-sizes.xlsx", big=("xl/sharedStrings.xml", _bomb_strings), zip64=False)
+    with zipfile.ZipFile(path) as zf:
+        real = struct.pack("<I", zf.getinfo("xl/sharedStrings.xml").file_size)
+    data = bytearray(path.read_bytes())
+    patched, start = 0, 0
+    while (at := data.find(real, start)) != -1:
+        data[at:at + 4] = struct.pack("<I", 4096)
+        patched, start = patched + 1, at + 4
+    assert patched == 2, "the size sits in the local header and in the central directory"
+    path.write_bytes(bytes(data))
+    return path
 
 
 def billion_laughs(folder: Path) -> Path:
@@ -246,6 +262,7 @@ def bad_dates(folder: Path) -> Path:
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "zip-bomb-shared-strings": zip_bomb_strings,
     "zip-bomb-sheet": zip_bomb_sheet,
+    "zip-bomb-lying-sizes": zip_bomb_lying_sizes,
     "billion-laughs": billion_laughs,
     "xxe-file": lambda f: external_entity(f, "file:///etc/passwd", "xxe-file.xlsx"),
     "xxe-http": lambda f: external_entity(f, "http://127.0.0.1:9/secret", "xxe-http.xlsx"),
