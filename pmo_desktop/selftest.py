@@ -110,7 +110,20 @@ def _step_main_window(state: SelfTestState) -> str:
     from .ui.selftest import show_every_tab
 
     shown = show_every_tab(state.db)
-    return ", ".join(f"{title}: {rows} rows" for title, rows in shown)
+    return ", ".join(f"{title}: {rows} {'px wide' if 'chart' in title else 'rows'}" for title, rows in shown)
+
+
+def _step_exec_pack(state: SelfTestState) -> str:
+    from openpyxl import load_workbook
+
+    from .reports.exec_pack import write_exec_pack
+
+    path = state.folder / "pack.xlsx"
+    result = write_exec_pack(state.db, path, as_of=state.today)
+    sheets = load_workbook(path, read_only=True).sheetnames
+    if "Summary" not in sheets or "Portfolio" not in sheets:
+        raise AssertionError(f"the pack is missing sheets: {sheets}")
+    return f"{path.name} with {len(sheets)} sheets ({', '.join(sheets)}) in {result.seconds:.1f} s"
 
 
 STEPS: list[tuple[str, Callable[[SelfTestState], str]]] = [
@@ -119,7 +132,8 @@ STEPS: list[tuple[str, Callable[[SelfTestState], str]]] = [
     ("integrity check", _step_check),
     ("template import", _step_template_import),
     ("undo import", _step_undo_import),
-    ("main window", _step_main_window),
+    ("main window and charts", _step_main_window),
+    ("executive pack (xlsx)", _step_exec_pack),
 ]
 
 

@@ -8,6 +8,30 @@ from PySide6.QtWidgets import QApplication
 from ..model.database import Database
 
 
+def _draw_charts(window, app) -> list[tuple[str, int]]:
+    """Draw each matplotlib chart the tabs hold; (chart, drawn figure width in pixels) per chart."""
+    from .widgets.chart_canvas import ChartCanvas
+
+    drawn = []
+    for index in range(window.tabs.count()):
+        page = window.tabs.widget(index)
+        window.tabs.setCurrentIndex(index)
+        if hasattr(page, "show_demand"):
+            page.show_demand()  # the Demand view draws its chart when first shown
+        app.processEvents()
+        for canvas in page.findChildren(ChartCanvas):
+            if canvas.canvas is None:
+                continue
+            canvas.draw_now()
+            width, _height = canvas.canvas.get_width_height()
+            if width <= 0:
+                raise AssertionError(f"the {canvas.objectName()} chart drew nothing")
+            drawn.append((f"{window.tabs.tabText(index)} chart {canvas.objectName()}", width))
+    if not drawn:
+        raise AssertionError("no chart was drawn")
+    return drawn
+
+
 def show_every_tab(db: Database) -> list[tuple[str, int]]:
     """Open the main window on ``db``, show each tab, and return (title, rows shown) per tab."""
     from .app import create_application
@@ -38,6 +62,7 @@ def show_every_tab(db: Database) -> list[tuple[str, int]]:
             shown.append((title, rows))
         if window.tabs.count() < 4:
             raise AssertionError(f"only {window.tabs.count()} of the 4 tabs are present")
+        shown.extend(_draw_charts(window, app))
     finally:
         window.close()
         window.deleteLater()
