@@ -2,7 +2,8 @@
 
 ``gather_pack`` asks the analytics for the figures (KPIs and roll-ups, utilisation, the risk
 matrix, compliance exceptions, gate decisions) and reads the few lists they do not provide
-(milestones in a window, open RAID items, RAG moves between periods, import batches) with
+(milestones in a window, open RAID items, import batches); what changed between the two
+latest periods comes from ``analytics.changes.what_changed``, which the Portfolio tab also uses with
 set-based queries. The result is plain data: ``exec_pack`` only lays it out.
 
 A scope ("programme", name) or ("department", name) keeps the projects of that programme or
@@ -20,6 +21,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..analytics.changes import Changes, what_changed
 from ..analytics.governance import ComplianceException, compliance_exceptions
 from ..analytics.portfolio import ProjectKpis, Rollup, Thresholds, portfolio_kpis, portfolio_total, rollup
 from ..analytics.resources import UtilisationRow, utilisation, week_start
@@ -47,7 +49,6 @@ HEATMAP_WEEKS = 12
 DECISION_WINDOW_DAYS = 90
 TOP_RISKS = 10
 
-_RAG_RANK = {"R": 2, "A": 1, "G": 0}
 _LIVE_STAGES = tuple(s.value for s in Stage if s not in (Stage.CLOSED, Stage.CANCELLED))
 
 
@@ -116,38 +117,6 @@ class RaidLine:
         if self.likelihood is None or self.impact is None:
             return None
         return self.likelihood * self.impact
-
-
-@dataclass(frozen=True, slots=True)
-class RagMove:
-    """A project whose reported RAG changed between the two latest reporting periods."""
-
-    project_code: str
-    project_name: str
-    before: str
-    after: str
-
-    @property
-    def worse(self) -> bool:
-        return _RAG_RANK[self.after] > _RAG_RANK[self.before]
-
-
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """RAG moves between ``previous`` and ``latest`` period ends (both None: fewer than two periods)."""
-
-    previous: dt.date | None
-    latest: dt.date | None
-    moves: tuple[RagMove, ...] = ()
-    compared: int = 0  # projects that reported a RAG in both periods
-
-    @property
-    def worsened(self) -> int:
-        return sum(m.worse for m in self.moves)
-
-    @property
-    def improved(self) -> int:
-        return len(self.moves) - self.worsened
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,7 +298,8 @@ def _raid(session: Session, ids: list[int] | None) -> tuple[RaidLine, ...]:
     return tuple(lines)
 
 
-def _changes(session: Session, as_of: dt.date, ids: list[int] | None) -> Changes:
+def _changes(session: Session, as_of: dt.date, ids: list[int] | None, settings=None) -> Changes:
+    """What changed between the two latest reporting periods on or before ``as_of`` (``what_changed``)."""
     periods = list(session.scalars(
         select(StatusReport.period_end).where(StatusReport.period_end <= as_of).distinct()
         .order_by(StatusReport.period_end.desc()).limit(2)
@@ -337,21 +307,7 @@ def _changes(session: Session, as_of: dt.date, ids: list[int] | None) -> Changes
     if len(periods) < 2:
         return Changes(None, None)
     latest, previous = periods
-    query = (
-        select(Project.code, Project.name, StatusReport.period_end, StatusReport.rag)
-        .join(Project, Project.id == StatusReport.project_id)
-        .where(StatusReport.period_end.in_(periods), StatusReport.rag.is_not(None))
-    )
-    if ids is not None:
-        query = query.where(Project.id.in_(ids))
-    rags: dict[tuple[str, str], dict[dt.date, str]] = {}
-    for code, name, period, rag in session.execute(query):
-        rags.setdefault((code, name), {})[period] = rag
-    both = {key: r for key, r in rags.items() if latest in r and previous in r}
-    moves = [RagMove(code, name, r[previous], r[latest]) for (code, name), r in both.items()
-             if r[previous] != r[latest] and r[previous] in _RAG_RANK and r[latest] in _RAG_RANK]
-    moves.sort(key=lambda m: (not m.worse, -_RAG_RANK[m.after], m.project_code))
-    return Changes(previous, latest, tuple(moves), len(both))
+    return what_changed(session, previous, latest, settings, ids)
 
 
 def _decisions(session: Session, as_of: dt.date, ids: list[int] | None) -> tuple[Decision, ...]:
@@ -433,6 +389,6 @@ def gather_pack(session: Session, *, as_of: dt.date | None = None, scope: Scope 
         open_high_risks=sum(1 for r in raid if r.kind == "risk" and (r.score or 0) >= thresholds.red),
         exceptions=tuple(exceptions), live_projects=len(live),
         compliant_projects=sum(1 for pid in live if pid not in flagged),
-        decisions=_decisions(session, as_of, ids), changes=_changes(session, as_of, ids),
+        decisions=_decisions(session, as_of, ids), changes=_changes(session, as_of, ids, settings),
         batches=_batches(session), latest_period=latest_period,
     )
