@@ -1,5 +1,5 @@
 """Headless commands for scripts and scheduled jobs: demo, import, datamap, undo-import, history, template,
-export-pack, check.
+export-pack, check, escalate.
 
 Exit codes a script can rely on:
   0  done, nothing to report
@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_database(check)
     check.add_argument("--today", type=dt.date.fromisoformat,
                        help="the date compliance is judged on (YYYY-MM-DD; default today)")
+
+    escalate = sub.add_parser("escalate", help="apply the office's escalation rules to open RAID items")
+    _add_database(escalate)
+    escalate.add_argument("--today", type=dt.date.fromisoformat,
+                          help="the date the rules are judged on (YYYY-MM-DD; default today)")
+    escalate.add_argument("--dry-run", action="store_true", help="show what would escalate, write nothing")
     return parser
 
 
@@ -252,6 +258,27 @@ def cmd_check(args) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
+def cmd_escalate(args) -> int:
+    from .services.escalation import apply_escalations, escalations_due
+
+    db = _open(args)
+    today = args.today or dt.date.today()
+    if args.dry_run:
+        with db.session() as session:
+            found = escalations_due(session, today)
+    else:
+        with db.transaction() as session:
+            found = [applied.escalation for applied in apply_escalations(session, today)]
+    if not found:
+        print("Nothing to escalate.")
+        return EXIT_OK
+    for escalation in found:
+        print(escalation.describe())
+    verb = "would escalate" if args.dry_run else "escalated"
+    print(f"{len(found)} item{'s' if len(found) != 1 else ''} {verb}.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "import": cmd_import,
@@ -261,6 +288,7 @@ COMMANDS = {
     "template": cmd_template,
     "export-pack": cmd_export_pack,
     "check": cmd_check,
+    "escalate": cmd_escalate,
 }
 
 

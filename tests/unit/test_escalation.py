@@ -192,3 +192,19 @@ def test_undo_after_an_edit_is_a_conflict(db):
     with pytest.raises(ConflictError), db.transaction() as session:
         escalation.undo_escalations(session, applied)
     assert level(db, risk)[0] == "programme"
+
+
+def test_cli_dry_run_then_apply(db, tmp_path, capsys):
+    from pmo_desktop.cli import main
+
+    risk = add_item(db, "R1", likelihood=4, impact=5)
+    url = str(db.engine.url) if hasattr(db, "engine") else f"sqlite:///{tmp_path}/esc.db"
+    assert main(["escalate", "--database", url, "--today", "2026-03-14", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "DCX-014 R1: project → programme (score 20 ≥ 20)" in out and "1 item would escalate." in out
+    assert level(db, risk)[0] == "project"
+    assert main(["escalate", "--database", url, "--today", "2026-03-14"]) == 0
+    assert "1 item escalated." in capsys.readouterr().out
+    assert level(db, risk)[0] == "programme"
+    assert main(["escalate", "--database", url, "--today", "2026-03-14"]) == 0
+    assert "Nothing to escalate." in capsys.readouterr().out
