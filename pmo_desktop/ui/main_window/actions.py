@@ -56,6 +56,9 @@ class MainActions:
         self.backup_database = a(parent, "action_backup_database", "&Back Up Database…",
                                  "Save a verified copy of this database to a file of your choice",
                                  shortcuts=["Ctrl+Shift+B"], icon_name="backup")
+        self.restore_backup = a(parent, "action_restore_backup", "&Restore from Backup…",
+                                "Put a checked backup in place of this database (the current one is kept as a "
+                                "safety copy)")
         # File: spreadsheet intake
         self.import_spreadsheets = a(parent, "action_import_spreadsheets", "&Import Spreadsheets…",
                                      "Import the spreadsheets project managers sent, checking every change first",

@@ -42,16 +42,20 @@ from PySide6.QtWidgets import (
 from ... import APP_NAME
 from ...logging_setup import log_file_path
 from ...model.database import DatabaseError, normalise_url, sqlite_path
+from ...paths import backup_dir
+from ...services.backups import BackupCheck
+from ...services.backups import restore as restore_database
 from ..context import AppContext
 from ..dialogs.about_dialog import AboutDialog
 from ..dialogs.error_dialog import open_folder, show_error
+from ..dialogs.restore_dialog import RestoreDialog
 from ..dialogs.settings_dialog import SettingsDialog
 from ..icons import app_icon
 from ..tabs.governance_tab import GovernanceTab
 from ..tabs.portfolio_tab import PortfolioTab
 from ..tabs.resources_tab import ResourcesTab
 from ..tabs.risks_tab import RisksTab
-from ..tasks import run_in_background
+from ..tasks import run_in_background, wait_for_background_work
 from .actions import MainActions, tab_action
 from .opening import backup_database, open_office
 from .persist import RecentDatabases, app_settings, url_to_remember
@@ -148,7 +152,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.setObjectName("recent_menu")
         self.file_menu.addMenu(self.recent_menu)
         self.file_menu.addSeparator()
-        self.file_menu.addAction(a.backup_database)
+        self.file_menu.addActions([a.backup_database, a.restore_backup])
         self.file_menu.addSeparator()
         self.file_menu.addActions([a.import_spreadsheets, a.import_history, a.undo_last_import])
         self.file_menu.addAction(a.new_template)
@@ -236,6 +240,7 @@ class MainWindow(QMainWindow):
         a.open_database.triggered.connect(self._on_open_database_triggered)
         a.connect_server.triggered.connect(self._on_connect_server_triggered)
         a.backup_database.triggered.connect(self._on_backup_database_triggered)
+        a.restore_backup.triggered.connect(self._on_restore_backup_triggered)
         a.settings.triggered.connect(self._on_settings_triggered)
         a.import_spreadsheets.triggered.connect(lambda: self.open_import_wizard())
         a.import_history.triggered.connect(self._on_import_history_triggered)
@@ -359,6 +364,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_recent_menu()
         self.main_actions.backup_database.setVisible(self.ctx.db.is_sqlite)
+        self.main_actions.restore_backup.setVisible(self.ctx.db.is_sqlite)
         self.refresh_status()
 
     def _documents_dir(self) -> str:
@@ -459,10 +465,86 @@ class MainWindow(QMainWindow):
                           on_error=lambda exc: show_error(self, exc, title="Backup failed"),
                           progress="Backing up the database…", parent=self)
 
-    def _on_backup_done(self, destination: Path) -> None:
+    def _on_backup_done(self, result: tuple[Path, BackupCheck]) -> None:
+        destination, check = result
         self.statusBar().showMessage(f"Backup saved to {destination}", 8000)
-        QMessageBox.information(self, "Backup saved",
-                                f"The database was copied to\n{destination}\n\nThe copy passed its integrity check.")
+        QMessageBox.information(
+            self, "Backup saved",
+            f"The database was copied to\n{destination}\n\nThe copy passed its check: the file is whole, its "
+            f"schema is this version's and its audit trail of {check.audit_events:,} events is unbroken. "
+            "File > Restore from Backup > Choose Another File can put it back.")
+
+    def _on_restore_backup_triggered(self) -> None:
+        """File > Restore from Backup: choose and check a backup in the dialog, then restore it."""
+        path = self.ctx.db.path
+        if path is None:
+            return
+        dialog = RestoreDialog(path, self)
+        try:
+            if dialog.exec() != RestoreDialog.DialogCode.Accepted or dialog.selected_path is None:
+                return
+            chosen = dialog.selected_path
+        finally:
+            dialog.deleteLater()
+        self.restore_backup(chosen)
+
+    def restore_backup(self, backup: Path, *, confirm: bool = True) -> bool:
+        """Put ``backup`` in place of the open SQLite database and reopen it; True if it was restored.
+
+        The current database is closed first (its engine disposed); a refused restore (a damaged or
+        newer backup, the database open elsewhere) is shown in plain words and leaves it open and
+        unchanged, undo history included.
+        """
+        db = self.ctx.db
+        path = db.path
+        if path is None:
+            return False
+        backup = Path(backup)
+        if confirm:
+            safety = backup_dir() / f"{path.stem}-{dt.datetime.now():%Y%m%d-%H%M%S}-before-restore.db"
+            answer = QMessageBox.question(
+                self, "Restore from backup",
+                f"Replace the whole database {path} with the backup {backup.name}?\n\nChanges made since the "
+                f"backup was taken will be gone from the database. The current database will be kept as "
+                f"{safety}",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        wait_for_background_work()  # nothing of ours may hold the file open
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            db.dispose()
+            try:
+                report = restore_database(path, backup)
+            except (DatabaseError, OSError) as exc:
+                QApplication.restoreOverrideCursor()
+                show_error(self, exc, title="Backup not restored")
+                return False
+            try:
+                restored = open_office(str(path))
+            except DatabaseError as exc:
+                QApplication.restoreOverrideCursor()
+                show_error(self, DatabaseError(
+                    f"The backup was put in place but could not be opened: {exc} The database as it was before "
+                    f"is kept as {report.safety_copy}."), title="Restored database not opened")
+                return False
+        finally:
+            if QApplication.overrideCursor() is not None:
+                QApplication.restoreOverrideCursor()
+        self.ctx.set_database(restored)  # clears undo history; the tabs reload on data_changed("*")
+        self._on_database_opened()
+        self.refresh_all()
+        counts = self.ctx.read(read_status_summary).counts_text()
+        kept = (f"The database as it was before is kept as\n{report.safety_copy}" if report.safety_copy
+                else "There was no database file to keep.")
+        self.statusBar().showMessage(f"Restored {path.name} from {backup.name}", 8000)
+        QMessageBox.information(
+            self, "Backup restored",
+            f"{path} now holds the backup {backup.name}: {counts}, and an audit trail of "
+            f"{report.check.audit_events:,} events.\n\n{kept}\n\nUndo history was cleared.")
+        return True
 
     def _on_settings_triggered(self) -> None:
         dialog = SettingsDialog(self.ctx, self)

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
@@ -21,6 +22,7 @@ from ...model.database import (
     normalise_url,
     open_database,
 )
+from ...services.backups import BackupCheck, verify_backup
 from ...services.defaults import ensure_defaults
 
 
@@ -126,8 +128,11 @@ def verify_sqlite_file(path: Path) -> None:
         raise DatabaseError(f"The backup {path} does not contain a PMO Desktop database.")
 
 
-def backup_database(db: Database, destination: Path) -> Path:
+def backup_database(db: Database, destination: Path) -> tuple[Path, BackupCheck]:
     """Copy the open SQLite database to ``destination`` with the backup API, then verify the copy.
+
+    The copy gets the restore's own check (``services.backups.verify_backup``: pages, references,
+    schema revision, audit chain); it is returned with the path of the copy.
 
     The copy is made in a scratch folder beside the destination and moved into place only after
     it passed the integrity check, so a failed backup never replaces a good file (and
@@ -144,5 +149,9 @@ def backup_database(db: Database, destination: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".pmo-backup-") as scratch:
         copy = backup_sqlite(source, Path(scratch) / destination.name, reason="manual")
         verify_sqlite_file(copy)
+        check = verify_backup(copy)
+        if not check.ok:
+            raise DatabaseError(f"The backup copy failed its check ({'; '.join(check.problems)}); it was not "
+                                f"saved to {destination}. Run 'pmo-desktop check' on the database.")
         os.replace(copy, destination)
-    return destination
+    return destination, replace(check, path=destination)
