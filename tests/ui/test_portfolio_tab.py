@@ -25,6 +25,7 @@ from pmo_desktop.ui.context import AppContext  # noqa: E402
 from pmo_desktop.ui.dialogs.conflict_dialog import ConflictChoice, ConflictDialog  # noqa: E402
 from pmo_desktop.ui.models.row_table_model import RowTableModel  # noqa: E402
 from pmo_desktop.ui.portfolio import project_panel  # noqa: E402
+from pmo_desktop.ui.portfolio.changes_dialog import index_of_data  # noqa: E402
 from pmo_desktop.ui.portfolio.milestone_dialog import MilestoneDialog  # noqa: E402
 from pmo_desktop.ui.tabs.portfolio_tab import COLUMN, PROJECT_COLUMNS, TABLE_FIELDS, PortfolioTab  # noqa: E402
 
@@ -673,3 +674,45 @@ def test_summary_rolls_up_the_projects_shown_by_their_sums(tab):
     tab.filter_bar.search.setText("no such project")
     tab.filter_bar.apply_now()
     assert tab.summary_label.text() == "No projects shown"
+
+
+# -- the period selector and "What changed" ------------------------------------------------------------
+
+def test_period_selector_lists_periods_and_drives_the_kpis(tab):
+    combo = tab.as_of_combo
+    assert combo.itemText(0) == "Today" and combo.itemData(0) is None
+    assert [combo.itemData(i) for i in range(1, combo.count())] == [D(2026, month, 28) for month in range(7, 0, -1)]
+    open_project(tab, "DCX-014")
+    combo.setCurrentIndex(index_of_data(combo, D(2026, 7, 28)))
+    assert tab.as_of == D(2026, 7, 28)
+    latest_spi, latest_pv = cell(tab, "DCX-014", "spi"), tab.panel.kpi_grid.value_text("pv")
+    combo.setCurrentIndex(index_of_data(combo, D(2026, 6, 28)))  # last month
+    assert tab.as_of == D(2026, 6, 28) and tab.panel.as_of == D(2026, 6, 28)
+    assert cell(tab, "DCX-014", "spi") != latest_spi
+    assert tab.panel.kpi_grid.value_text("pv") != latest_pv
+    combo.setCurrentIndex(0)
+    assert tab._as_of is None and tab.panel.as_of is None
+    tab.set_as_of(D(2026, 6, 28))  # set in code: the selector follows
+    assert combo.currentData() == D(2026, 6, 28)
+
+
+def test_what_changed_dialog_lists_a_seeded_green_to_red_move(tab, ctx, qtbot):
+    with ctx.db.transaction() as session:
+        report = session.scalar(select(StatusReport).where(
+            StatusReport.project_id == tab.ids["FIN-003"], StatusReport.period_end == D(2026, 7, 28)))
+        report.rag = "R"
+    tab.refresh()
+    dialog = tab.show_changes()
+    qtbot.addWidget(dialog)
+    assert (dialog.since_combo.currentData(), dialog.until_combo.currentData()) == (D(2026, 6, 28), D(2026, 7, 28))
+    model = dialog.models["rag"]
+    rows = [[model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(model.rowCount())]
+    assert rows == [["FIN-003", "General Ledger Migration", "Green", "Red", "Worse"]]
+    assert dialog.tabs.tabText(0) == "RAG moves (1)"
+    assert "1 RAG moves (1 worse, 0 better)" in dialog.summary.text()
+    # Double-clicking the move selects its project in the tab.
+    dialog.tables["rag"].doubleClicked.emit(model.index(0, 0))
+    assert tab.selected_project_id() == tab.ids["FIN-003"]
+    # Earlier periods: no moves.
+    dialog.set_periods(D(2026, 5, 28), D(2026, 6, 28))
+    assert model.rowCount() == 0 and dialog.tabs.tabText(0) == "RAG moves (0)"

@@ -19,8 +19,10 @@ from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -28,10 +30,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from ...analytics.changes import reporting_periods
 from ...analytics.portfolio import ProjectKpis, Rollup, Thresholds, portfolio_kpis, portfolio_total
 from ...services import portfolio as svc
 from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
+from ..portfolio.changes_dialog import ChangesDialog, index_of_data
 from ..portfolio.kpi_grid import compact_money
 from ..portfolio.project_panel import STAGE_LABELS, ProjectPanel, rag_icon
 from ..theme import RAG_LABELS
@@ -242,6 +246,20 @@ class PortfolioTab(QWidget):
         self.disagree_filter = bar.add_toggle(
             "Derived RAG disagrees", lambda row: bool(row[disagrees]),
             "Show only projects whose RAG derived from SPI, CPI and slip differs from the reported RAG")
+        # The period selector: KPIs as of a reporting period end, or today.
+        self.as_of_label = QLabel("As of:", bar)
+        self.as_of_combo = QComboBox(bar)
+        self.as_of_combo.setObjectName("portfolio_as_of")
+        self.as_of_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.as_of_combo.setToolTip("Figure the KPI columns and the project panel as of a reporting period end")
+        self.as_of_combo.addItem("Today", None)
+        self.changes_button = QPushButton("What changed…", bar)
+        self.changes_button.setObjectName("portfolio_what_changed")
+        self.changes_button.setToolTip("RAG moves, slips, cost movements, new and closed projects and "
+                                       "escalations between two reporting periods")
+        self.changes_dialog: ChangesDialog | None = None
+        for widget in (self.as_of_label, self.as_of_combo, self.changes_button):
+            bar.layout().addWidget(widget)
 
     def _connect(self) -> None:
         self.table.horizontalHeader().sortIndicatorChanged.connect(self.model.sort)
@@ -251,6 +269,9 @@ class PortfolioTab(QWidget):
         self.panel.project_saved.connect(self.select_project)
         self.panel.project_deleted.connect(lambda _id: self.table.clearSelection())
         self.filter_bar.filters_changed.connect(self._on_filters_changed)
+        self.as_of_combo.currentIndexChanged.connect(
+            lambda _i: self.set_as_of(self.as_of_combo.currentData()))
+        self.changes_button.clicked.connect(self.show_changes)
         delete = QShortcut(QKeySequence.StandardKey.Delete, self.table)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self.panel.delete)
@@ -265,7 +286,48 @@ class PortfolioTab(QWidget):
         """Figure the KPIs at ``as_of`` (None: today) in the table and the panel."""
         self._as_of = as_of
         self.panel.as_of = as_of
+        self._show_as_of_choice()
         self._reload_when_seen()
+
+    def _fill_periods(self) -> None:
+        """"Today" and every reporting period end, newest first, in the period selector."""
+        periods = self.ctx.read(reporting_periods)
+        combo = self.as_of_combo
+        combo.blockSignals(True)
+        try:
+            combo.clear()
+            combo.addItem("Today", None)
+            for period in periods:
+                combo.addItem(f"{period:%d %b %Y}", period)
+            if self._as_of is not None and index_of_data(combo, self._as_of) < 0:
+                combo.addItem(f"{self._as_of:%d %b %Y}", self._as_of)
+        finally:
+            combo.blockSignals(False)
+        self._show_as_of_choice()
+
+    def _show_as_of_choice(self) -> None:
+        combo = self.as_of_combo
+        i = 0 if self._as_of is None else index_of_data(combo, self._as_of)
+        if i < 0:
+            combo.blockSignals(True)
+            combo.addItem(f"{self._as_of:%d %b %Y}", self._as_of)
+            combo.blockSignals(False)
+            i = combo.count() - 1
+        if combo.currentIndex() != i:
+            combo.blockSignals(True)
+            combo.setCurrentIndex(i)
+            combo.blockSignals(False)
+
+    def show_changes(self) -> ChangesDialog:
+        """Open (or raise) the "What changed" dialog; double-clicking a row selects its project here."""
+        if self.changes_dialog is None:
+            self.changes_dialog = ChangesDialog(self.ctx, self)
+            self.changes_dialog.project_chosen.connect(self.select_project)
+        else:
+            self.changes_dialog.refresh()
+        self.changes_dialog.show()
+        self.changes_dialog.raise_()
+        return self.changes_dialog
 
     @property
     def is_stale(self) -> bool:
@@ -291,6 +353,7 @@ class PortfolioTab(QWidget):
         selected = self.selected_project_id()
         scroll = self.table.verticalScrollBar().value()
         rows, self._kpis = self.ctx.read(portfolio_table, self.as_of, Thresholds.from_settings(self.ctx.settings))
+        self._fill_periods()
         self._changing_selection = True
         try:
             self.model.set_rows(rows)
