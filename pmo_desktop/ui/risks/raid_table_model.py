@@ -1,4 +1,5 @@
-"""The RAID register as a self-sorting table model: score cells coloured by band, overdue dates in red."""
+"""The RAID register as a self-sorting table model: score cells coloured by band, overdue dates in red,
+escalated items' escalation cells highlighted (and sorted by level, then score)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,24 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...model import Escalation, RaidKind, RaidStatus, RiskResponse
 from ...services.raid import RAID_ROW_FIELDS, RaidRow, ScoreBand, is_overdue
-from ..models.row_table_model import Column, Kind, RowTableModel
+from ..models.row_table_model import Column, Kind, RowTableModel, _ranks
 from ..theme import RAG_COLOURS, rag_text_colour
 
 BAND_RAG = {ScoreBand.LOW.value: "G", ScoreBand.MEDIUM.value: "A", ScoreBand.HIGH.value: "R"}
 """Score bands drawn in the RAG colours: low green, medium amber, high red."""
 
 OVERDUE_COLOUR = "#c0392b"
+
+ESCALATION_RANK = {Escalation.PROJECT.value: 0, Escalation.PROGRAMME.value: 1, Escalation.PORTFOLIO.value: 2}
+"""Escalation levels, lowest first: the escalation column sorts by this, then by score."""
+
+ESCALATED_COLOURS = {Escalation.PROGRAMME.value: ("#fbe3b4", "#6b4300"),
+                     Escalation.PORTFOLIO.value: ("#f5c6c1", "#7a1d12")}
+"""Background and text of an escalated item's escalation cell."""
 
 
 def _labels(enum) -> dict[str, str]:
@@ -66,6 +74,7 @@ class RaidTableModel(RowTableModel):
         self.today = today or dt.date.today()
         self._score = COLUMN["score"]
         self._due = COLUMN["due"]
+        self._escalation = COLUMN["escalation"]
         self._overdue_only = False
         self._cell: tuple[int, int] | None = None
         self._cell_kinds: frozenset[str] = frozenset()
@@ -128,11 +137,28 @@ class RaidTableModel(RowTableModel):
         finally:
             self._view, self._sort_column, self._cell = saved
 
+    def _column_ranks(self, column: int, descending: bool) -> list[int]:
+        """The escalation column orders by level (portfolio above programme above project), then by score."""
+        if column != self._escalation:
+            return super()._column_ranks(column, descending)
+        cached = self._key_cache.get((column, descending))
+        if cached is None:
+            level, score = column + 1, self._score + 1
+            keys = [(ESCALATION_RANK.get(row[level], 0), -1 if row[score] is None else row[score])
+                    for row in self._rows]
+            cached = _ranks(keys)
+            if descending:
+                cached = [-rank for rank in cached]
+            self._key_cache[(column, descending)] = cached
+        return cached
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if index.isValid() and index.column() in (self._score, self._due):
+        if index.isValid() and index.column() in (self._score, self._due, self._escalation):
             row: RaidRow = self.row_tuple(index.row())
             if index.column() == self._score:
                 styled = self._score_style(row, role)
+            elif index.column() == self._escalation:
+                styled = self._escalation_style(row, role)
             else:
                 styled = self._due_style(row, role)
             if styled is not None:
@@ -152,6 +178,23 @@ class RaidTableModel(RowTableModel):
             return QBrush(QColor(rag_text_colour(rag)))
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"Score {row.score}: {ScoreBand(row.band).label.lower()}"
+        return None
+
+    @staticmethod
+    def _escalation_style(row: RaidRow, role: int):
+        colours = ESCALATED_COLOURS.get(row.escalation)
+        if colours is None:
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(QColor(colours[0]))
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(colours[1]))
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Escalated to {row.escalation} level"
         return None
 
     def _due_style(self, row: RaidRow, role: int):
