@@ -154,7 +154,16 @@ def test_seeded_items_are_listed_with_codes_scores_and_count(tab):
     assert tab.table.isColumnHidden(COLUMN["band"])
 
 
-def test_register_opens_sorted_by_score_highest_first_with_blanks_last(tab):
+def test_register_opens_escalated_first_then_by_score_highest_first_with_blanks_last(tab):
+    rank = {"project": 0, "programme": 1, "portfolio": 2}
+    levels = [rank[level] for level in visible(tab, "escalation")]
+    assert levels == sorted(levels, reverse=True) and levels[0] == 2
+    rows = tab.model.visible_rows()
+    for level in rank:
+        scores = [row.score for row in rows if row.escalation == level]
+        filled = [s for s in scores if s is not None]
+        assert filled == sorted(filled, reverse=True) and scores[: len(filled)] == filled
+    tab.table.sortByColumn(COLUMN["score"], Qt.SortOrder.DescendingOrder)
     scores = visible(tab, "score")
     filled = [s for s in scores if s is not None]
     assert filled == sorted(filled, reverse=True) and scores[: len(filled)] == filled
@@ -631,3 +640,67 @@ def test_heat_map_redraw_time_at_20000_items_is_measured(tab, capsys):
     with capsys.disabled():
         print(f"\nheat map: filter to a cell + recount + redraw at 20,000 items: "
               f"{min(timings) * 1000:.0f}-{max(timings) * 1000:.0f} ms")
+
+
+# -- escalations ------------------------------------------------------------------------------------
+
+def _raise_score(db, title: str, likelihood: int, impact: int) -> int:
+    with db.transaction() as session:
+        item = session.scalars(select(RaidItem).where(RaidItem.title == title)).one()
+        item.likelihood, item.impact = likelihood, impact
+        return item.id
+
+
+def test_escalated_cells_are_highlighted_and_project_ones_are_not(tab):
+    for r in range(tab.model.rowCount()):
+        row = tab.model.row_tuple(r)
+        brush = tab.model.index(r, COLUMN["escalation"]).data(Qt.ItemDataRole.BackgroundRole)
+        assert (brush is not None) == (row.escalation != "project"), row.ref
+
+
+def test_escalations_button_counts_and_escalating_moves_the_item_to_the_top(tab, db, ctx, qtbot):
+    assert tab.escalations_button.text() == "Escalations: none due"
+    assert not tab.escalations_button.isEnabled()
+    item_id = _raise_score(db, "App store review rejects the release", 5, 4)  # DCX-017, score 20
+    tab.refresh()
+    assert tab.escalations_button.text() == "⚑ Escalations due: 1"
+    assert tab.escalations_button.isEnabled()
+    project_rows = [r for r, row in enumerate(tab.model.visible_rows()) if row.escalation == "project"]
+    assert tab.model.view_row_of(item_id) in project_rows
+
+    tab.escalations_button.click()
+    dialog = tab.escalations_dialog
+    assert dialog is not None and dialog.table.rowCount() == 1
+    assert [dialog.table.item(0, c).text() for c in range(5)] == [
+        "R-001", "DCX-017", "Project", "Programme", "score 20 ≥ 20"]
+    qtbot.mouseClick(dialog.escalate_button, Qt.MouseButton.LeftButton)
+
+    assert stored(db, item_id).escalation == "programme"
+    assert stored(db, item_id).escalation_rule == "score 20 ≥ 20"
+    assert tab.escalations_button.text() == "Escalations: none due"
+    rows = tab.model.visible_rows()
+    first_project = next(r for r, row in enumerate(rows) if row.escalation == "project")
+    assert tab.model.view_row_of(item_id) < first_project
+    brush = tab.model.index(tab.model.view_row_of(item_id), COLUMN["escalation"]).data(
+        Qt.ItemDataRole.BackgroundRole)
+    assert brush is not None
+
+    ctx.undo_stack.undo()
+    assert stored(db, item_id).escalation == "project"
+    assert stored(db, item_id).escalation_rule is None
+    assert tab.escalations_button.text() == "⚑ Escalations due: 1"
+    ctx.undo_stack.redo()
+    assert stored(db, item_id).escalation == "programme"
+
+
+def test_escalation_writes_an_audit_note_with_the_rule(tab, db):
+    from pmo_desktop.model import AuditEvent
+
+    item_id = _raise_score(db, "App store review rejects the release", 5, 5)
+    applied = tab.escalate_now()
+    assert [a.escalation.item_id for a in applied] == [item_id]
+    with db.session() as session:
+        note = session.scalars(select(AuditEvent.note).where(
+            AuditEvent.entity == "raid_item", AuditEvent.entity_id == item_id)
+            .order_by(AuditEvent.id.desc())).first()
+    assert note == "Escalated R-001 to programme: score 25 ≥ 20"

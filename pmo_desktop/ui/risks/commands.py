@@ -8,12 +8,13 @@ so each step checks against that: a change made meanwhile by someone else is sti
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ...services import raid
+from ...services import escalation, raid
+from ...services.escalation import Applied, Escalation
 from ...services.raid import Conversion, RaidDraft, RaidSnapshot, SavedItem
 from ..context import AppContext
 from ..undo import run_undoable
@@ -108,3 +109,20 @@ class RaidCommands:
                 issue_version=self._versions.get(conversion.issue_id)))
 
         return run_undoable(self._ctx, f"Convert {ref} to an issue", do, undo, entity=ENTITY)
+
+    def escalate(self, due: Sequence[Escalation], *, today: dt.date) -> list[Applied]:
+        """Apply the escalations due (re-checked in the transaction); undo restores the previous levels."""
+        due = list(due)
+
+        def do(session: Session) -> list[Applied]:
+            applied = escalation.apply_escalations(session, today, only=due)
+            self._versions.update((a.escalation.item_id, a.version) for a in applied)
+            return applied
+
+        def undo(session: Session, applied: list[Applied]) -> None:
+            restored = escalation.undo_escalations(session, applied)
+            self._versions.update((a.escalation.item_id, a.version) for a in restored)
+
+        count = len(due)
+        text = f"Escalate {due[0].ref}" if count == 1 else f"Escalate {count} items"
+        return run_undoable(self._ctx, text, do, undo, entity=ENTITY)

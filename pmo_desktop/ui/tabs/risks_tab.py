@@ -1,7 +1,8 @@
 """The Risks tab: the RAID register across the portfolio, its heat map, patterns, filters and detail panel.
 
 Nothing is read when the tab is built: it loads on first show, and data changes while it is hidden
-only mark it stale. The heat map counts what the register's filters let through (except its own
+only mark it stale. The "Escalations" button counts the items the office's escalation rules would
+raise a level, and lists them with the rule that fired. The heat map counts what the register's filters let through (except its own
 cell), so it always describes the rows below it; clicking a cell filters the register to that cell.
 """
 
@@ -31,11 +32,12 @@ from shiboken6 import isValid
 from ...analytics import risks as risk_analytics
 from ...analytics.risks import Matrix, RiskThresholds
 from ...model import RaidKind, RaidStatus
-from ...services import raid
+from ...services import escalation, raid
 from ...services.raid import ScoreBand
 from ..context import AppContext
 from ..risks.commands import RaidCommands
 from ..risks.detail_panel import RaidDetailPanel
+from ..risks.escalations_dialog import EscalationsDialog
 from ..risks.heat_map_panel import HeatMapPanel
 from ..risks.patterns_panel import PatternsPanel
 from ..risks.raid_table_model import COLUMN, DISPLAY_ORDER, RAID_COLUMNS, RaidTableModel
@@ -74,6 +76,14 @@ QFrame#cell_chip QToolButton:hover { color: #c0392b; }
 PATTERN_MIN_PROJECTS = 3
 """A pattern must recur in the open risks of at least this many projects."""
 
+# The escalations button: quiet when nothing is due, amber when something is.
+_ESCALATIONS_STYLE = """
+QToolButton#escalations_button { padding: 4px 12px; border: 1px solid palette(mid); border-radius: 5px; }
+QToolButton#escalations_button[due="true"] { background: #fbe3b4; border-color: #d68910; color: #6b4300;
+                                             font-weight: 600; }
+QToolButton#escalations_button[due="true"]:hover { background: #f8d48f; }
+"""
+
 HEAT_MAP_HEIGHT = 330
 """The heat-map pane's starting height over the register."""
 
@@ -105,6 +115,13 @@ class RisksTab(QWidget):
         self.overdue_check.setObjectName("overdue_check")
         self.overdue_check.setToolTip("Only items past their due date that are not closed")
         self.cell_chip, self.cell_label, self.cell_clear_button = self._build_cell_chip()
+        self.escalations_button = QToolButton(self)
+        self.escalations_button.setObjectName("escalations_button")
+        self.escalations_button.setStyleSheet(_ESCALATIONS_STYLE)
+        self.escalations_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.escalations_due: list[escalation.Escalation] = []
+        self.escalations_dialog: EscalationsDialog | None = None
+        self._show_escalations_count()
         self.heat_map_panel = HeatMapPanel(self)
         self.heat_map_panel.setObjectName("heat_map_panel")
         self.patterns_panel = PatternsPanel(self)
@@ -118,8 +135,9 @@ class RisksTab(QWidget):
         self._heat_map_timer.timeout.connect(self.update_heat_map)
         self._lay_out()
         self._connect()
-        self.model.sort(COLUMN["score"], Qt.SortOrder.DescendingOrder)
-        self.table.horizontalHeader().setSortIndicator(COLUMN["score"], Qt.SortOrder.DescendingOrder)
+        # Escalated items first (portfolio, then programme), each level by score, highest first.
+        self.model.sort(COLUMN["escalation"], Qt.SortOrder.DescendingOrder)
+        self.table.horizontalHeader().setSortIndicator(COLUMN["escalation"], Qt.SortOrder.DescendingOrder)
 
     # -- building ------------------------------------------------------------------------------
     def _build_table(self) -> QTableView:
@@ -203,6 +221,7 @@ class RisksTab(QWidget):
         switch_row.addSpacing(12)
         switch_row.addWidget(self.cell_chip)
         switch_row.addStretch(1)
+        switch_row.addWidget(self.escalations_button)
 
         # Over the register: the heat map of what it shows, and the patterns across projects.
         charts = QFrame(self)
@@ -255,6 +274,7 @@ class RisksTab(QWidget):
         self.model.layoutChanged.connect(self._heat_map_timer.start)
         self.heat_map_panel.cell_clicked.connect(self._on_heat_map_panel_cell_clicked)
         self.cell_clear_button.clicked.connect(self.clear_cell)
+        self.escalations_button.clicked.connect(self.show_escalations)
         self.patterns_panel.project_clicked.connect(self.filter_to_project)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         self.panel.item_saved.connect(self.select_item)
@@ -281,6 +301,8 @@ class RisksTab(QWidget):
         self.model.currency = self.ctx.currency_symbol
         selected = self.selected_id()
         self.model.set_rows(self.ctx.read(raid.raid_rows, today))
+        self.escalations_due = self.ctx.read(escalation.escalations_due, today)
+        self._show_escalations_count()
         self._loaded, self._stale = True, False
         self.filter_bar.refresh_choices()
         self._apply_overdue()
@@ -341,6 +363,36 @@ class RisksTab(QWidget):
             return
         self._patterns_pending = False
         self.patterns_panel.show_problem(f"The patterns could not be read ({exc}). Use View > Refresh to try again.")
+
+    # -- escalations -------------------------------------------------------------------------------
+    def _show_escalations_count(self) -> None:
+        count = len(self.escalations_due)
+        button = self.escalations_button
+        button.setText(f"⚑ Escalations due: {count}" if count else "Escalations: none due")
+        button.setEnabled(count > 0)
+        button.setToolTip("Open items the office's escalation rules would raise a level: click to review"
+                          if count else "No open item meets an escalation rule from the office settings")
+        button.setProperty("due", count > 0)
+        button.style().unpolish(button)
+        button.style().polish(button)
+
+    def show_escalations(self) -> EscalationsDialog:
+        """List the escalations due with the rule that fired, and offer to apply them."""
+        self.escalations_due = self.ctx.read(escalation.escalations_due, self._today())
+        self._show_escalations_count()
+        dialog = EscalationsDialog(self.escalations_due, self)
+        dialog.escalate_requested.connect(self.escalate_now)
+        self.escalations_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def escalate_now(self, due: list[escalation.Escalation] | None = None) -> list[escalation.Applied]:
+        """Apply the escalations (all due when ``due`` is None) as one undoable step."""
+        if due is None:
+            due = self.ctx.read(escalation.escalations_due, self._today())
+        if not due:
+            return []
+        return self.commands.escalate(due, today=self._today())
 
     # -- heat map ----------------------------------------------------------------------------------
     def heat_map_kinds(self) -> tuple[str, ...]:
