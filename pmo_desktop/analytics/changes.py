@@ -228,7 +228,9 @@ def what_changed(session: Session, since: dt.date, until: dt.date, settings=None
             if _moved(b, a, pct):
                 costs.append(CostMove(pid, code, name, measure, Decimal(b), Decimal(a)))
     moves.sort(key=lambda m: (not m.worse, -RAG_RANK[m.after], m.project_code))
-    costs.sort(key=lambda c: (-abs(c.pct) if c.pct is not None else float("-inf"), c.project_code, c.measure))
+    # Forecast movements first (actual cost grows every period), each by the size of the move.
+    costs.sort(key=lambda c: (c.measure != "forecast cost", -abs(c.pct) if c.pct is not None else float("-inf"),
+                              c.project_code))
 
     # New projects: inserted in the window, or first reported in it.
     new: dict[int, str] = {}

@@ -716,3 +716,31 @@ def test_what_changed_dialog_lists_a_seeded_green_to_red_move(tab, ctx, qtbot):
     # Earlier periods: no moves.
     dialog.set_periods(D(2026, 5, 28), D(2026, 6, 28))
     assert model.rowCount() == 0 and dialog.tabs.tabText(0) == "RAG moves (0)"
+
+
+def test_render_what_changed_on_the_demo_office(qapp, qtbot, tmp_path):
+    """A picture of the dialog at a realistic size on the demo office (set PMO_SCREENSHOT_DIR to keep it)."""
+    from pmo_desktop.demo import build_demo
+
+    db = open_database(f"sqlite:///{tmp_path / 'demo.db'}", backup=False)
+    build_demo(db, today=D(2026, 11, 26))
+    context = AppContext(db)
+    try:
+        widget = PortfolioTab(context)
+        qtbot.addWidget(widget)
+        widget.resize(1400, 850)
+        widget.show()
+        dialog = widget.show_changes()
+        dialog.resize(960, 560)
+        qapp.processEvents()
+        assert (dialog.since_combo.currentData(), dialog.until_combo.currentData()) == (D(2026, 9, 30), D(2026, 10, 31))
+        assert dialog.models["rag"].rowCount() > 0
+        folder = Path(os.environ.get("PMO_SCREENSHOT_DIR") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "what_changed_dialog.png"
+        assert dialog.grab().save(str(path))
+        assert path.stat().st_size > 10_000
+        dialog.close()
+    finally:
+        context.undo_stack.clear()
+        db.dispose()

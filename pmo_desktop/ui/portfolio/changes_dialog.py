@@ -45,7 +45,7 @@ SECTIONS: dict[str, tuple[str, tuple[Column, ...]]] = {
         Column("code", "Code", width=90), Column("name", "Project", width=200),
         Column("measure", "Measure", width=110), Column("before", "Before", Kind.MONEY, width=110),
         Column("after", "After", Kind.MONEY, width=110), Column("change", "Change", Kind.MONEY, width=110),
-        Column("pct", "Change %", Kind.NUMBER, width=80, decimals=1))),
+        Column("pct", "Change %", Kind.PERCENT, width=80, decimals=1))),
     "projects": ("New / closed projects", (
         Column("code", "Code", width=90), Column("name", "Project", width=260),
         Column("change", "Change", width=140))),
@@ -74,7 +74,7 @@ def section_rows(changes: Changes) -> dict[str, list[tuple]]:
         "slips": [(s.project_id, s.project_code, s.project_name, s.milestone, s.before, s.after, s.days)
                   for s in changes.slips],
         "costs": [(c.project_id, c.project_code, c.project_name, c.measure.capitalize(), float(c.before),
-                   float(c.after), float(c.change), c.pct) for c in changes.cost_moves],
+                   float(c.after), float(c.change), None if c.pct is None else c.pct / 100) for c in changes.cost_moves],
         "projects": projects,
         "escalations": [(e.project_id, e.project_code, e.ref, e.title, e.before, e.after)
                         for e in changes.escalations],
@@ -129,7 +129,9 @@ class ChangesDialog(QDialog):
             table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             table.setSortingEnabled(False)
+            table.setWordWrap(False)
             table.verticalHeader().hide()
+            table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
             header = table.horizontalHeader()
             header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             header.setStretchLastSection(True)
