@@ -32,12 +32,12 @@ def _labels(enum) -> dict[str, str]:
 
 
 RAID_COLUMNS: tuple[Column, ...] = (
-    Column("kind", "Kind", width=90, labels=_labels(RaidKind)),
+    Column("kind", "Kind", width=84, labels=_labels(RaidKind)),
     Column("project", "Project", width=80),
     Column("programme", "Programme", width=150),
     Column("ref", "Ref", width=56),
-    Column("title", "Title", width=290),
-    Column("owner", "Owner", width=105),
+    Column("title", "Title", width=240),
+    Column("owner", "Owner", width=100),
     Column("likelihood", "L", Kind.INT, width=30, tooltip="Likelihood, 1 (very low) to 5 (very high)"),
     Column("impact", "I", Kind.INT, width=30, tooltip="Impact, 1 (very low) to 5 (very high)"),
     Column("score", "Score", Kind.INT, width=56, tooltip="Likelihood × impact, coloured by the office's bands"),
