@@ -88,7 +88,7 @@ class FilterBar(QWidget):
         self.search.setObjectName("filter_text")
         self.search.setPlaceholderText("Filter…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(220)
+        self.search.setMinimumWidth(160)
         layout.addWidget(self.search, 2)
         self._combo_layout = QHBoxLayout()
         layout.addLayout(self._combo_layout)
