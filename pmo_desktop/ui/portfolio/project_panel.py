@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QPalette, QPixmap, QShortcut
@@ -34,7 +34,8 @@ from ...model.enums import Methodology, MilestoneStatus, Rag, Stage
 from ...services import portfolio as svc
 from ...services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from ..context import AppContext
-from ..dialogs.conflict_dialog import ConflictChoice, ConflictDialog
+from ..dialogs.conflict_dialog import ConflictAnswer
+from ..dialogs.conflict_dialog import resolve_conflict as ask_user
 from ..dialogs.error_dialog import show_error
 from ..forms.ui_project_panel import Ui_ProjectPanel
 from ..models.row_table_model import Column, Kind, RowTableModel
@@ -62,17 +63,13 @@ MILESTONE_COLUMNS = (
 )
 
 
-ConflictAnswer = Literal["mine", "theirs"] | None
-
-
 def resolve_conflict(parent: QWidget, error: ConflictError, formatter: Callable[[str, Any], str]) -> ConflictAnswer:
     """Ask which version to keep: "mine" (save over theirs), "theirs" (reload), or None (decide later)."""
     if error.entity == "milestone":
         labels = {key: rule.label for key, rule in svc.MILESTONE_RULES.items()}
     else:
         labels = FIELD_LABELS
-    choice = ConflictDialog.ask(error, labels=labels, formatter=formatter, parent=parent)
-    return {ConflictChoice.KEEP_MINE: "mine", ConflictChoice.TAKE_THEIRS: "theirs"}.get(choice)
+    return ask_user(parent, error, labels, formatter)
 
 
 def display_value(key: str, value: Any, currency: str = "£") -> str:
