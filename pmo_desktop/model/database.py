@@ -95,7 +95,7 @@ def normalise_url(url_or_path: str | os.PathLike) -> URL:
 
 def display_url(url: URL | str) -> str:
     """The URL with any password hidden, fit for logs, titles and messages."""
-    return make_url(str(url)).render_as_string(hide_password=True) if not isinstance(url, URL) else url.render_as_string(hide_password=True)
+    return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
 
 
 def sqlite_path(url: URL) -> Path | None:
