@@ -40,7 +40,14 @@ from ..analytics.resources import OVER_ALLOCATED
 from ..analytics.risks import SCALE, SCALE_WORDS
 from ..model import Stage
 from ..services.raid import ScoreBand
-from .pack_data import HEATMAP_WEEKS, MILESTONE_WINDOW_DAYS, PackData, Scope, gather_pack
+from .pack_data import (
+    HEATMAP_WEEKS,
+    MILESTONE_WINDOW_DAYS,
+    OVER_ALLOCATED_MIN_WEEKS,
+    PackData,
+    Scope,
+    gather_pack,
+)
 
 SECTIONS: tuple[str, ...] = ("Summary", "Portfolio", "Milestones", "Financials", "Resources", "RAID",
                              "Governance", "Notes")
@@ -348,7 +355,7 @@ def _tiles(data: PackData, layout: _Layout) -> list[_Tile]:
         _Tile("CPI (cost)", total.cpi, INDEX_FORMAT, "earned value ÷ actual cost", _index_rag(total.cpi, data)),
         _Tile("Milestones hit", total.milestone_hit_rate, PERCENT_FORMAT, hit_note),
         _Tile("Over-allocated people", data.over_allocated_people, COUNT_FORMAT,
-              f"next {HEATMAP_WEEKS} weeks, above {OVER_ALLOCATED:.0%}",
+              f"above {OVER_ALLOCATED:.0%} in {OVER_ALLOCATED_MIN_WEEKS}+ of the next {HEATMAP_WEEKS} weeks",
               "Red" if data.over_allocated_people else "Green"),
         _Tile("Open high risks", data.open_high_risks, COUNT_FORMAT,
               f"score ≥ {data.risk_thresholds.red}, of {open_risks} open risks",
@@ -840,7 +847,9 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
                     "reported RAG."),
     ("Milestones hit", "Of the milestones whose baseline date has passed, the share achieved on or before it."),
     ("Over-allocated people", f"People allocated above {OVER_ALLOCATED:.0%} of their available hours in at "
-                              f"least one of the next {HEATMAP_WEEKS} weeks (holidays and absences count)."),
+                              f"least {OVER_ALLOCATED_MIN_WEEKS} of the next {HEATMAP_WEEKS} weeks (holidays and "
+                              "absences count): a single week over is usually a leave clash, so it is not counted "
+                              "here; the Resources sheet shows every week."),
     ("Risk score", "Likelihood × impact, each 1 (very low) to 5 (very high). High risks score at or above the "
                    "office's red threshold."),
     ("Compliance rate", "Share of live projects (not closed or cancelled) with no compliance exception under "

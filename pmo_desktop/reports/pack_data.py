@@ -48,6 +48,9 @@ MILESTONE_WINDOW_DAYS = 90
 HEATMAP_WEEKS = 12
 DECISION_WINDOW_DAYS = 90
 TOP_RISKS = 10
+OVER_ALLOCATED_MIN_WEEKS = 4
+"""A person counts on the "over-allocated people" tile when over-allocated in at least this many
+weeks of the window: a single week over is usually a leave clash, not a staffing problem."""
 
 _LIVE_STAGES = tuple(s.value for s in Stage if s not in (Stage.CLOSED, Stage.CANCELLED))
 
@@ -182,6 +185,11 @@ class PackData:
     def top_risks(self) -> tuple[RaidLine, ...]:
         """The highest-scoring open risks (the register is already sorted by score)."""
         return tuple([r for r in self.raid if r.kind == "risk" and r.score is not None][:TOP_RISKS])
+
+    @property
+    def persistently_over(self) -> tuple[UtilisationRow, ...]:
+        """People over-allocated in at least ``OVER_ALLOCATED_MIN_WEEKS`` weeks of the window."""
+        return tuple(r for r in self.people if r.over_weeks >= OVER_ALLOCATED_MIN_WEEKS)
 
     @property
     def compliance_rate(self) -> float | None:
@@ -341,6 +349,10 @@ def _batches(session: Session) -> tuple[BatchLine, ...]:
     return tuple(BatchLine(*row) for row in rows)
 
 
+def _persistently_over(people: Sequence[UtilisationRow]) -> int:
+    return sum(1 for r in people if r.over_weeks >= OVER_ALLOCATED_MIN_WEEKS)
+
+
 def gather_pack(session: Session, *, as_of: dt.date | None = None, scope: Scope = None,
                 step=None) -> PackData:
     """Read every figure of the pack for ``scope`` as of ``as_of`` (default today).
@@ -384,7 +396,7 @@ def gather_pack(session: Session, *, as_of: dt.date | None = None, scope: Scope 
         fiscal_year_start_month=settings.fiscal_year_start_month, as_of=as_of, scope=scope,
         projects=projects, total=portfolio_total(kpis), by_programme=rollup(kpis, "programme"),
         by_department=rollup(kpis, "department"), reported_rag_counts=reported, milestones=milestones,
-        people=use.rows, weeks=use.mondays, over_allocated_people=sum(1 for r in use.rows if r.over_weeks),
+        people=use.rows, weeks=use.mondays, over_allocated_people=_persistently_over(use.rows),
         raid=raid, matrix=matrix, risk_thresholds=thresholds,
         open_high_risks=sum(1 for r in raid if r.kind == "risk" and (r.score or 0) >= thresholds.red),
         exceptions=tuple(exceptions), live_projects=len(live),

@@ -342,9 +342,29 @@ def test_bank_holidays_do_not_turn_everyone_over_allocated(office):
         data = gather_pack(session, as_of=TODAY)
         holidays = holidays_between(session, data.weeks[0], data.weeks[-1] + dt.timedelta(days=4))
     assert holidays, "the demo's 12 weeks from 26 Nov 2026 include the Christmas bank holidays"
-    assert data.over_allocated_people == sum(1 for row in data.people if row.over_weeks)
+    assert data.over_allocated_people == len(data.persistently_over)
     over = [sum(1 for row in data.people if (row.utilisation(i) or 0) > 1.05) for i in range(len(data.weeks))]
     with_holiday = [n for n, monday in zip(over, data.weeks, strict=True) if holidays & set(week_days(monday))]
     without = [n for n, monday in zip(over, data.weeks, strict=True) if not holidays & set(week_days(monday))]
     assert with_holiday and max(with_holiday) <= 2 * max(without)
     assert data.over_allocated_people < len(data.people) // 2 + 1
+
+
+def test_the_over_allocated_tile_counts_people_over_in_several_weeks(office, pack):
+    """One week over (a leave clash) does not count; the tile, the definition and the rule agree."""
+    from pmo_desktop.reports.pack_data import OVER_ALLOCATED_MIN_WEEKS, gather_pack
+
+    with office.session() as session:
+        data = gather_pack(session, as_of=TODAY)
+    any_week = sum(1 for row in data.people if row.over_weeks)
+    persistent = sum(1 for row in data.people if row.over_weeks >= OVER_ALLOCATED_MIN_WEEKS)
+    assert data.over_allocated_people == persistent
+    assert 0 < persistent < any_week, "the demo has people over in a single week and people over for longer"
+    summary = [[c.value for c in row] for row in load_workbook(pack.path)["Summary"].iter_rows()]
+    tile = next(i for i, row in enumerate(summary) if "Over-allocated people" in row)
+    column = summary[tile].index("Over-allocated people")
+    assert summary[tile + 1][column] == persistent
+    assert f"{OVER_ALLOCATED_MIN_WEEKS}+ of the next" in summary[tile + 2][column]
+    notes = [c.value for row in load_workbook(pack.path)["Notes"].iter_rows() for c in row if c.value]
+    definition = notes[notes.index("Over-allocated people") + 1]
+    assert f"at least {OVER_ALLOCATED_MIN_WEEKS} of the next" in definition
