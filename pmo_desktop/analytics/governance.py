@@ -158,11 +158,13 @@ def enabled_rules(settings: ComplianceSettings) -> list[str]:
     return [key for key in RULE_ORDER if rules[key].get("enabled", True)]
 
 
-def _cadence(settings: ComplianceSettings) -> Cadence:
+def reporting_cadence(settings: ComplianceSettings) -> Cadence:
+    """The office's reporting cadence (monthly when the stored value is unknown)."""
     try:
         return Cadence(settings.reporting_cadence)
     except ValueError:
         return Cadence.MONTHLY
+
 
 
 def period_ends(today: dt.date, cadence: Cadence, count: int) -> list[dt.date]:
@@ -255,7 +257,7 @@ def _exception(rule: str, row, since: dt.date | None, detail: str, remedy: str) 
 
 # -- the rules --------------------------------------------------------------------------------
 def _missing_reports(session: Session, today: dt.date, rule: dict, settings: ComplianceSettings):
-    cadence = _cadence(settings)
+    cadence = reporting_cadence(settings)
     grace = int(rule.get("grace_days", 0) or 0)
     due_periods = [end for end in period_ends(today, cadence, 3) if end + dt.timedelta(days=grace) < today]
     if not due_periods:
@@ -436,7 +438,7 @@ def _red_streaks(session: Session, today: dt.date, rule: dict, settings: Complia
         .where(Project.stage.in_(ACTIVE_STAGES), streak.c.reports >= periods, ~escalated,
                ~_review_since(streak.c.since))
     ).all()
-    cadence = _cadence(settings)
+    cadence = reporting_cadence(settings)
     return [
         _exception(RED_WITHOUT_ESCALATION, row, row.since,
                    f"Red in {row.reports} consecutive reports since {period_label(row.since, cadence)}, "
@@ -475,7 +477,7 @@ def _over_budget(session: Session, today: dt.date, rule: dict, settings: Complia
                Project.forecast_cost > Project.budget * factor, ~decided)
     ).all()
     symbol = settings.currency_symbol
-    cadence = _cadence(settings)
+    cadence = reporting_cadence(settings)
     out = []
     for row in rows:
         over = (float(row.forecast_cost) / float(row.budget) - 1) * 100
@@ -585,7 +587,7 @@ def reporting_rates(session: Session, today: dt.date, settings: ComplianceSettin
     A report is expected from every project that was in an active stage (approved to closing) at
     the period's end, per its stage changes.
     """
-    cadence = _cadence(settings)
+    cadence = reporting_cadence(settings)
     rates = []
     for period_end in period_ends(today, cadence, periods):
         start, end = period_window(period_end, cadence)
