@@ -75,6 +75,7 @@ class Suite:
         self.section("import scaling", self.scaling)
         self.section("table filter and sort", self.table)
         self.section("analytics queries", self.analytics)
+        self.section("export pack", self.export)
         if self.profile:
             self.section("profiles", self.profiles)
         return self.results
@@ -205,11 +206,36 @@ class Suite:
     # -- analytics -----------------------------------------------------------------------------
     def analytics(self) -> None:
         run = self.child("analytics", self.dataset.url(), self.runs)
-        for name, d in run.data.items():
+        for name, d in run.data["figures"].items():
+            tab_read = name.endswith("_rows")
             self.results.append(Result(
-                f"query: {name} ({d['rows']:,} rows)", _ms(d["seconds"]), MS, d["baseline_sql"],
-                _ms(d["baseline_seconds"]), runs=self.runs,
-                note="the tab's one query and tuple building vs one aggregate over the same table"))
+                f"{'query' if tab_read else 'analytics'}: {name} ({d['rows']:,} {d['counted']})",
+                _ms(d["seconds"]), MS, d["baseline_sql"], _ms(d["baseline_seconds"]), runs=d["runs"],
+                note="the tab's one query and tuple building vs one aggregate over the same table" if tab_read
+                else "the whole computation, from the database to its result objects, vs one aggregate "
+                     "over the table it reads"))
+        scaling = run.data["heat_map_scaling"]
+        base = scaling["1x"]
+        for step, d in scaling.items():
+            growth = d["people"] / base["people"]
+            self.results.append(Result(
+                f"heat map scaling {step}: {d['people']:,} people x 52 weeks", _ms(d["seconds"]), MS,
+                f"heat map scaling 1x: {base['people']:,} people", _ms(base["seconds"]), runs=d["runs"],
+                note=f"people x{growth:.2f} (linear growth would be a ratio of {growth:.2f}); "
+                     f"{d['seconds'] / max(d['rows'], 1) * 1e3:.2f} ms per row shown"))
+
+    # -- export ------------------------------------------------------------------------------
+    def export(self) -> None:
+        url, folder = self.dataset.url(), self.scratch
+        pack = self.child("export", "pack", url, folder, self.runs).data
+        plain = self.child("export", "plain", url, folder, self.runs).data
+        self.results.append(Result(
+            f"export pack: executive pack, {plain['sheets']} sheets, {plain['cells']:,} cells", pack["seconds"],
+            SECONDS, "openpyxl write-only of the same cell values, no styles", plain["seconds"], target=2.0,
+            runs=pack["runs"],
+            note=f"write_exec_pack end to end (read, lay out, save; {pack['bytes'] / 2**20:.1f} MiB); peak RSS "
+                 f"{pack['peak_rss_mib']:.0f} MiB against {plain['peak_rss_mib']:.0f} MiB for the write-only "
+                 "process (which also built the pack once to take its values)"))
 
     # -- profiles ----------------------------------------------------------------------------
     def profiles(self) -> None:
