@@ -1,5 +1,5 @@
 """Headless commands for scripts and scheduled jobs: demo, import, datamap, undo-import, history, template,
-export-pack, check, escalate.
+export-pack, check, escalate, reminders.
 
 Exit codes a script can rely on:
   0  done, nothing to report
@@ -88,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     escalate.add_argument("--today", type=dt.date.fromisoformat,
                           help="the date the rules are judged on (YYYY-MM-DD; default today)")
     escalate.add_argument("--dry-run", action="store_true", help="show what would escalate, write nothing")
+
+    reminders = sub.add_parser("reminders", help="write what each project manager owes (missing reports, overdue "
+                                                 "RAID actions, unmet gate conditions) as a workbook or text")
+    _add_database(reminders)
+    where = reminders.add_mutually_exclusive_group(required=True)
+    where.add_argument("out", type=Path, nargs="?", metavar="OUT.xlsx", help="the workbook to write")
+    where.add_argument("--text", action="store_true", help="print the reminders as plain text instead")
+    reminders.add_argument("--today", type=dt.date.fromisoformat,
+                           help="the date compliance is judged on (YYYY-MM-DD; default today)")
     return parser
 
 
@@ -279,6 +288,32 @@ def cmd_escalate(args) -> int:
     return EXIT_OK
 
 
+def cmd_reminders(args) -> int:
+    from .analytics.governance import compliance_exceptions, reminders_text
+    from .model.database import load_settings
+    from .reports.reminders import TableExportError, write_reminders
+
+    if args.out is not None and args.out.suffix.lower() != ".xlsx":
+        print(f"error: {args.out} must end in .xlsx", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    db = _open(args)
+    today = args.today or dt.date.today()
+    with db.session() as session:
+        found = compliance_exceptions(session, today, load_settings(session))
+    if args.text:
+        text = reminders_text(found, today)
+        print(text or "Nothing to remind: no missing reports, overdue RAID actions or gate conditions.")
+        return EXIT_OK
+    try:
+        result = write_reminders(args.out, found, today)
+    except TableExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Reminders for {result.managers} manager{'s' if result.managers != 1 else ''} "
+          f"({result.items} item{'s' if result.items != 1 else ''}) written to {result.path}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo,
     "import": cmd_import,
@@ -289,6 +324,7 @@ COMMANDS = {
     "export-pack": cmd_export_pack,
     "check": cmd_check,
     "escalate": cmd_escalate,
+    "reminders": cmd_reminders,
 }
 
 
