@@ -12,12 +12,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from ..model import AuditAction, OfficeSettings, Programme, Project, RaidItem, RaidStatus
+from ..model import AuditAction, OfficeSettings, Programme, Project, RaidItem, RaidStatus, StatusReport
 from ..model.audit import AuditEvent
 from ..services.raid import (
     DEFAULT_AMBER_SCORE,
@@ -332,13 +332,195 @@ def ageing(session: Session, today: dt.date, *, kinds: Sequence[str] | None = No
             (today - seen).days if seen is not None else None,
             reviewed is None,
         ))
-    return Ageing(tuple(rows), _bucket_counts(r.days_open for r in rows),
-                  _bucket_counts(r.days_since_review for r in rows))
+    return Ageing(tuple(rows), bucket_counts(r.days_open for r in rows),
+                  bucket_counts(r.days_since_review for r in rows))
 
 
-def _bucket_counts(days: Iterable[int | None]) -> tuple[tuple[str, int], ...]:
+def bucket_counts(days: Iterable[int | None]) -> tuple[tuple[str, int], ...]:
+    """(label, count) for every ``AGE_BUCKETS`` bucket, in order; unknown ages (None) are left out."""
     counts = Counter(age_bucket(max(d, 0)) for d in days if d is not None)
     return tuple((label, counts.get(label, 0)) for label, _upper in AGE_BUCKETS)
+
+
+# -- exposure and ageing of the register's rows -------------------------------------------------------
+
+class ItemFacts(NamedTuple):
+    """What the exposure charts need of an item beyond its register row (``RaidRow``)."""
+
+    category: str | None
+    cost_impact: Decimal | None
+    portfolio_level: bool
+
+
+def item_facts(session: Session) -> dict[int, ItemFacts]:
+    """Category, cost impact and whether it is portfolio-level, of every RAID item, by id (one query)."""
+    item = RaidItem.__table__
+    query = select(item.c.id, item.c.category, item.c.cost_impact, item.c.project_id.is_(None))
+    return {item_id: ItemFacts(category, cost, bool(portfolio_level))
+            for item_id, category, cost, portfolio_level in session.execute(query)}
+
+
+def category_key(category: str | None) -> str:
+    """The exposure key of a category: the category, or ``UNCATEGORISED``."""
+    return category or UNCATEGORISED
+
+
+def programme_key(programme: str | None, portfolio_level: bool) -> str:
+    """The exposure key of a programme: its name, ``PORTFOLIO_LABEL`` or ``NO_PROGRAMME``."""
+    if portfolio_level:
+        return PORTFOLIO_LABEL
+    return programme or NO_PROGRAMME
+
+
+class ExposureItem(NamedTuple):
+    """One open item as ``exposure_of`` groups it."""
+
+    key: str
+    likelihood: int | None
+    impact: int | None
+    cost_impact: Decimal | None
+
+
+def exposure_of(items: Iterable[ExposureItem]) -> list[ExposureRow]:
+    """Exposure rows of items already chosen (e.g. the rows a filtered register shows), ordered as ``exposure``.
+
+    Same sums as ``exposure``: scores where both values are given, expected value where cost and
+    likelihood are.
+    """
+    counts: Counter[str] = Counter()
+    scores: Counter[str] = Counter()
+    weighted: dict[str, Decimal] = {}
+    costed: Counter[str] = Counter()
+    for key, likelihood, impact, cost in items:
+        counts[key] += 1
+        if likelihood is not None and impact is not None:
+            scores[key] += likelihood * impact
+        if cost is not None and likelihood is not None:
+            weighted[key] = weighted.get(key, Decimal(0)) + Decimal(cost) * likelihood
+            costed[key] += 1
+    rows = [ExposureRow(key, count, scores[key], _expected_value(weighted.get(key)), costed[key])
+            for key, count in counts.items()]
+    rows.sort(key=lambda r: (-r.emv, -r.score_total, r.key))
+    return rows
+
+
+def days_since_review(days_open: int | None, last_reviewed: dt.date | None, today: dt.date) -> int | None:
+    """Days since ``last_reviewed``, or since raised (``days_open`` ago) when never reviewed."""
+    if last_reviewed is not None:
+        return (today - last_reviewed).days
+    return days_open
+
+
+# -- trend ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """Open items of some kinds at the end of one period, and their exposure (as ``ExposureRow``)."""
+
+    period_end: dt.date
+    open: int
+    score_total: int
+    emv: Decimal
+
+
+def trend_periods(session: Session, today: dt.date, count: int = 12) -> list[dt.date]:
+    """The points of the trend, oldest first: the latest reporting periods before ``today``, then ``today``.
+
+    Reporting periods are the status reports' period ends; an office without reports gets month ends.
+    """
+    if count < 2:
+        return [today]
+    before = list(session.scalars(
+        select(StatusReport.period_end).where(StatusReport.period_end < today).distinct()
+        .order_by(StatusReport.period_end.desc()).limit(count - 1)
+    ))
+    if not before:
+        before = [today.replace(day=1) - dt.timedelta(days=1)]
+        while len(before) < count - 1:
+            before.append(before[-1].replace(day=1) - dt.timedelta(days=1))
+    return [*sorted(before), today]
+
+
+def trend(session: Session, periods: Sequence[dt.date], *, kinds: Sequence[str] = ("risk",)) -> list[TrendPoint]:
+    """Open ``kinds`` and their exposure at the end of each period (one query over the audit history).
+
+    An item's fields at a period end are replayed from the audit history, as ``risk_matrix`` does for
+    one date. An item recorded later (an import of an older log, say) counts from the date it was
+    raised, with the values it was first recorded with. It is open when raised by then and not closed:
+    its closing date when it has one, else its status at the time.
+    """
+    kinds = frozenset(kinds)
+    ends = sorted(set(periods))
+    if not ends:
+        return []
+    events = session.execute(
+        select(AuditEvent.at, AuditEvent.entity_id, AuditEvent.action, AuditEvent.changes)
+        .where(AuditEvent.entity == RAID_ENTITY).order_by(AuditEvent.id)
+    ).all()
+    first: dict[int, dict] = {}
+    for _at, entity_id, action, changes in events:
+        if action == AuditAction.INSERT and entity_id not in first:
+            first[entity_id] = {name: after for name, (_before, after) in (changes or {}).items()}
+
+    states: dict[int, dict] = {}
+    deleted: set[int] = set()
+    points: list[TrendPoint] = []
+    position = 0
+    for period_end in ends:
+        end = dt.datetime.combine(period_end + dt.timedelta(days=1), dt.time())
+        while position < len(events) and events[position].at < end:
+            _at, entity_id, action, changes = events[position]
+            position += 1
+            if action == AuditAction.DELETE:
+                states.pop(entity_id, None)
+                deleted.add(entity_id)
+                continue
+            state = {} if action == AuditAction.INSERT else states.setdefault(entity_id, {})
+            for name, (_before, after) in (changes or {}).items():
+                state[name] = after
+            states[entity_id] = state
+            deleted.discard(entity_id)
+        known = [(state, True) for state in states.values()]
+        known += [(state, False) for entity_id, state in first.items() if entity_id not in states
+                  and entity_id not in deleted]
+        points.append(_trend_point(period_end, [
+            state for state, recorded in known
+            if state.get("kind") in kinds and _open_at(state, period_end, recorded=recorded)
+        ]))
+    return points
+
+
+def _open_at(state: dict, period_end: dt.date, *, recorded: bool) -> bool:
+    """Whether an item with these (audited) fields was open at the end of ``period_end``.
+
+    ``recorded``: the fields are as they stood then; otherwise they are the first ones recorded
+    after it, and the item counts only from a known raised date.
+    """
+    raised = _as_date(state.get("raised"))
+    if (raised is None and not recorded) or (raised is not None and raised > period_end):
+        return False
+    closed_on = _as_date(state.get("closed_on"))
+    if closed_on is not None:
+        return closed_on > period_end
+    return state.get("status") != RaidStatus.CLOSED
+
+
+def _trend_point(period_end: dt.date, states: Sequence[dict]) -> TrendPoint:
+    rows = exposure_of(
+        ExposureItem("", state.get("likelihood"), state.get("impact"),
+                     None if state.get("cost_impact") is None else Decimal(str(state["cost_impact"])))
+        for state in states
+    )
+    if not rows:
+        return TrendPoint(period_end, 0, 0, Decimal("0.00"))
+    return TrendPoint(period_end, rows[0].count, rows[0].score_total, rows[0].emv)
+
+
+def _as_date(value) -> dt.date | None:
+    """A date from the audit history (stored as ISO text), or None."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 # -- cross-project patterns -----------------------------------------------------------------------------

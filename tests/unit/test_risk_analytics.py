@@ -9,18 +9,30 @@ import pytest
 from sqlalchemy import func, select, update
 
 from pmo_desktop.analytics.risks import (
+    NO_PROGRAMME,
+    UNCATEGORISED,
+    ExposureItem,
     Matrix,
     RiskThresholds,
+    TrendPoint,
     ageing,
+    bucket_counts,
+    category_key,
+    days_since_review,
     exposure,
+    exposure_of,
+    item_facts,
     office_thresholds,
     patterns,
+    programme_key,
     risk_matrix,
+    trend,
+    trend_periods,
 )
-from pmo_desktop.model import OfficeSettings, Programme, Project, RaidItem
+from pmo_desktop.model import OfficeSettings, Programme, Project, RaidItem, StatusReport
 from pmo_desktop.model.audit import AuditEvent
 from pmo_desktop.services.defaults import ensure_office_settings
-from pmo_desktop.services.raid import ScoreBand
+from pmo_desktop.services.raid import PORTFOLIO_LABEL, ScoreBand
 
 TODAY = dt.date(2026, 3, 31)
 D = dt.date
@@ -260,3 +272,115 @@ def test_patterns_show_themes_with_an_example_title_and_ignore_a_projects_own_na
     assert [(p.kind, p.label, p.projects, p.example) for p in found] == [
         ("theme", "Penetration test", ("P1", "P2", "P3"), "Penetration test findings delay go-live"),
     ]
+
+
+# -- exposure of chosen rows, ageing of rows ---------------------------------------------------------------
+
+def test_exposure_of_chosen_items_sums_scores_and_expected_value_by_key():
+    items = [
+        ExposureItem("Supplier", 4, 5, Decimal("10000")),   # score 20, cost x L = 40,000
+        ExposureItem("Supplier", 2, 3, None),               # score 6, not costed
+        ExposureItem("Supplier", None, None, Decimal(500)),  # no score, no likelihood: not costed
+        ExposureItem("Technical", 1, 1, Decimal("2000.10")),  # score 1, 2,000.10
+        ExposureItem("Schedule", 5, 5, None),               # score 25, nothing costed
+    ]
+    rows = exposure_of(items)
+    assert [(r.key, r.count, r.score_total, r.emv, r.costed) for r in rows] == [
+        ("Supplier", 3, 26, Decimal("8000.00"), 1),     # 40,000 / 5
+        ("Technical", 1, 1, Decimal("400.02"), 1),      # 2,000.10 / 5
+        ("Schedule", 1, 25, Decimal("0.00"), 0),
+    ]
+    assert exposure_of([]) == []
+
+
+def test_exposure_of_the_register_rows_matches_the_sql_exposure(office):
+    with office.session() as session:
+        facts = item_facts(session)
+        rows = session.execute(select(RaidItem.id, RaidItem.likelihood, RaidItem.impact, Programme.name)
+                               .outerjoin(Project, Project.id == RaidItem.project_id)
+                               .outerjoin(Programme, Programme.id == Project.programme_id)
+                               .where(RaidItem.kind == "risk", RaidItem.status != "closed")).all()
+        by_category = exposure(session, "category")
+        by_programme = exposure(session, "programme")
+    assert exposure_of(ExposureItem(category_key(facts[i].category), lk, im, facts[i].cost_impact)
+                       for i, lk, im, _programme in rows) == by_category
+    assert exposure_of(ExposureItem(programme_key(programme, facts[i].portfolio_level), lk, im, facts[i].cost_impact)
+                       for i, lk, im, programme in rows) == by_programme
+    assert {r.key for r in by_programme} == {"Alpha", "Beta", NO_PROGRAMME, PORTFOLIO_LABEL}
+
+
+def test_keys_name_the_missing_category_and_programme():
+    assert (category_key(None), category_key("Data")) == (UNCATEGORISED, "Data")
+    assert programme_key(None, True) == PORTFOLIO_LABEL
+    assert (programme_key(None, False), programme_key("Alpha", False)) == (NO_PROGRAMME, "Alpha")
+
+
+def test_days_since_review_falls_back_to_days_open_and_buckets_count_known_ages():
+    assert days_since_review(40, D(2026, 3, 21), TODAY) == 10
+    assert days_since_review(40, None, TODAY) == 40
+    assert days_since_review(None, None, TODAY) is None
+    assert bucket_counts([0, 30, 31, 90, 91, 181, -3, None]) == (
+        ("0–30 days", 3), ("31–60 days", 1), ("61–90 days", 1), ("91–180 days", 1), ("Over 180 days", 1))
+
+
+# -- trend ---------------------------------------------------------------------------------------------------
+
+def test_trend_counts_open_items_and_exposure_at_each_period_end(db):
+    with db.transaction() as session:
+        ensure_office_settings(session)
+        project = Project(code="X", name="Ex")
+        session.add(project)
+        session.flush()
+        scope = str(project.id)
+        first = RaidItem(project_id=project.id, scope_key=scope, ref="R-1", title="One", likelihood=2, impact=2,
+                         cost_impact=Decimal(1000), raised=D(2026, 1, 5))
+        second = RaidItem(project_id=project.id, scope_key=scope, ref="R-2", title="Two", likelihood=3, impact=3,
+                          raised=D(2026, 1, 6))
+        issue = RaidItem(project_id=project.id, scope_key=scope, ref="I-1", title="An issue", kind="issue",
+                         likelihood=5, impact=5, raised=D(2026, 1, 6))
+        session.add_all([first, second, issue])
+    last = _date_history(db, 0, dt.datetime(2026, 1, 10, 12, 0))
+
+    with db.transaction() as session:
+        one, two = session.get(RaidItem, first.id), session.get(RaidItem, second.id)
+        one.likelihood, one.impact = 5, 5
+        two.status = "closed"
+    last = _date_history(db, last, dt.datetime(2026, 2, 10, 9, 30))
+
+    with db.transaction() as session:
+        session.delete(session.get(RaidItem, first.id))
+        # Recorded only now, from an older log: raised in January, closed at the end of February.
+        session.add(RaidItem(project_id=project.id, scope_key=scope, ref="R-3", title="Three", likelihood=1,
+                             impact=4, cost_impact=Decimal(500), raised=D(2026, 1, 20), status="closed",
+                             closed_on=D(2026, 2, 28)))
+    _date_history(db, last, dt.datetime(2026, 3, 10, 17, 45))
+
+    periods = [D(2025, 12, 31), D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31)]
+    with db.session() as session:
+        points = trend(session, periods)
+        issues = trend(session, periods[1:2], kinds=("issue",))
+    assert points == [
+        TrendPoint(D(2025, 12, 31), 0, 0, Decimal("0.00")),
+        # R-1 (2x2, 1,000 x 2 / 5 = 400), R-2 (3x3), and R-3 raised on the 20th (1x4, 500 x 1 / 5 = 100).
+        TrendPoint(D(2026, 1, 31), 3, 4 + 9 + 4, Decimal("500.00")),
+        # R-1 now 5x5 (1,000 x 5 / 5), R-2 closed, R-3 closed on the 28th.
+        TrendPoint(D(2026, 2, 28), 1, 25, Decimal("1000.00")),
+        # R-1 deleted, R-3 closed.
+        TrendPoint(D(2026, 3, 31), 0, 0, Decimal("0.00")),
+    ]
+    assert issues == [TrendPoint(D(2026, 1, 31), 1, 25, Decimal("0.00"))]
+    with db.session() as session:
+        assert trend(session, []) == []
+
+
+def test_trend_periods_are_the_latest_reporting_periods_then_today(office):
+    with office.session() as session:
+        assert trend_periods(session, TODAY, 4) == [D(2025, 12, 31), D(2026, 1, 31), D(2026, 2, 28), TODAY]
+    with office.transaction() as session:
+        project = session.scalars(select(Project).where(Project.code == "A")).one()
+        for period in (D(2025, 11, 30), D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31)):
+            session.add(StatusReport(project=project, period_end=period))
+    with office.session() as session:
+        # The report for the period ending today is not "before today": today is the last point anyway.
+        assert trend_periods(session, TODAY, 3) == [D(2026, 1, 31), D(2026, 2, 28), TODAY]
+        assert trend_periods(session, TODAY, 1) == [TODAY]
