@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     Delete,
     Engine,
+    Index,
     Insert,
     Integer,
     String,
@@ -54,6 +55,8 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
     __audit_entity__ = None
+    # One record's history, and an entity's events replayed to a date, read by entity first.
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
 
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False), index=True)
     actor: Mapped[str] = mapped_column(String(200), index=True)
@@ -105,6 +108,9 @@ class AuditContext:
     source: AuditSource = AuditSource.UI
     batch_id: int | None = None
     note: str | None = None
+    at: dt.datetime | None = None
+    """When the writes happened (UTC, naive); None means now. Only the demo office sets it, to lay
+    out a believable recent history; the hash chain covers it like any other field."""
 
 
 def current_user() -> str:
@@ -180,7 +186,7 @@ def write_audit_records(conn: Connection, context: AuditContext, records: Sequen
         prev_hash, count = GENESIS_HASH, 0
     else:
         prev_hash, count = head.last_hash, head.count
-    at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    at = context.at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     # The parts of the hash input that every record of this call shares, encoded once; each
     # record's payload is then the same text json.dumps of the whole list would give.
     at_text = at.isoformat(timespec="microseconds")
