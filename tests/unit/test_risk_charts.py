@@ -1,15 +1,38 @@
-"""The heat-map figure: 25 cells in the band colours, counts where there are items, fixed layout, hit-testing."""
+"""The Risks tab charts: the heat map (cells, counts, hit-testing) and the exposure, trend and ageing bars."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from decimal import Decimal
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.patches import Rectangle
 
-from pmo_desktop.analytics.risks import SCALE_WORDS, Matrix, RiskThresholds
-from pmo_desktop.charts.risks import BAND_COLOURS, HeatMap, cell_at, cell_gid, heat_map_figure
+from pmo_desktop.analytics.risks import (
+    SCALE_WORDS,
+    ExposureItem,
+    ExposureRow,
+    Matrix,
+    RiskThresholds,
+    TrendPoint,
+    exposure_of,
+)
+from pmo_desktop.charts.risks import (
+    BAND_COLOURS,
+    MAX_BARS,
+    SELECTED_BAR,
+    AgeingChart,
+    ExposureChart,
+    HeatMap,
+    TrendChart,
+    cell_at,
+    cell_gid,
+    fold_exposure,
+    heat_map_figure,
+    money_text,
+)
 from pmo_desktop.services.raid import ScoreBand
 
 PAIRS = [(4, 5)] * 3 + [(2, 3), (1, 1), (2, 4), (5, 5)]
@@ -104,3 +127,92 @@ def test_redraw_time_is_measured(capsys):
     per_draw = (time.perf_counter() - start) / 5
     with capsys.disabled():
         print(f"\nheat map redraw: {per_draw * 1000:.0f} ms")
+
+
+# -- exposure, trend and ageing charts ---------------------------------------------------------------------
+
+def exposure_rows() -> list[ExposureRow]:
+    return [
+        ExposureRow("Supplier", 3, 46, Decimal("8000.00"), 2),
+        ExposureRow("Technical", 2, 9, Decimal("400.00"), 1),
+        ExposureRow("Schedule", 1, 25, Decimal("0.00"), 0),
+    ]
+
+
+def test_money_text_is_short():
+    assert [money_text(v) for v in (0, 950, 1_250, 48_400, 1_234_567)] == ["£0", "£950", "£1.2k", "£48k", "£1.2m"]
+    assert money_text(Decimal("2500000"), "€") == "€2.5m"
+
+
+def test_exposure_bars_are_sorted_by_score_with_the_biggest_on_top():
+    chart = ExposureChart(exposure_rows(), by="category", currency="€", selected="Schedule")
+    assert chart.keys == ["Supplier", "Schedule", "Technical"]
+    score_bars = chart.score_axes.containers[0].patches
+    emv_bars = chart.emv_axes.containers[0].patches
+    assert [b.get_width() for b in score_bars] == [46, 25, 9]
+    assert [b.get_width() for b in emv_bars] == [8000.0, 0.0, 400.0]
+    # Row 0 at the top: the y axis runs downwards.
+    assert chart.score_axes.get_ylim() == (2.5, -0.5)
+    assert [t.get_text() for t in chart.score_axes.get_yticklabels()] == ["Supplier", "Schedule", "Technical"]
+    assert [t.get_text() for t in chart.emv_axes.texts] == ["€8.0k", "–", "€400"]
+    assert to_hex(score_bars[1].get_facecolor()) == SELECTED_BAR != to_hex(score_bars[0].get_facecolor())
+    assert chart.title.get_text() == "Exposure of open risks by category"
+    assert chart.figure.get_layout_engine() is None
+
+
+def test_a_click_on_either_panel_names_the_bar_row():
+    chart = ExposureChart(exposure_rows(), by="programme")
+    assert chart.key_at(chart.score_axes, 0.2) == "Supplier"
+    assert chart.key_at(chart.emv_axes, 1.6) == "Technical"
+    assert chart.key_at(chart.emv_axes, 2.6) is None and chart.key_at(None, 1) is None
+    assert chart.row("Technical").score_total == 9
+
+
+def test_past_ten_groups_the_smallest_share_an_other_bar_that_is_not_clickable():
+    rows = [ExposureRow(f"Cat {n:02}", 1, 100 - n, Decimal(n), 1) for n in range(14)]
+    shown, has_other = fold_exposure(rows)
+    assert has_other and len(shown) == MAX_BARS
+    assert shown[-1] == ExposureRow("Other (5)", 5, sum(100 - n for n in range(9, 14)),
+                                    Decimal(sum(range(9, 14))), 5)
+    chart = ExposureChart(rows)
+    assert chart.key_at(chart.score_axes, 8) == "Cat 08" and chart.key_at(chart.score_axes, 9) is None
+
+
+def test_exposure_of_twenty_thousand_items_draws_ten_bars_a_panel():
+    items = [ExposureItem(f"Category {n % 40}", n % 5 + 1, n % 3 + 1, Decimal(n % 7 * 1000)) for n in range(20_000)]
+    chart = ExposureChart(exposure_of(items))
+    FigureCanvasAgg(chart.figure).draw()
+    assert len(chart.score_axes.patches) == len(chart.emv_axes.patches) == MAX_BARS
+    assert sum(b.get_width() for b in chart.score_axes.patches) == sum(r.score_total for r in exposure_of(items))
+
+
+def test_an_empty_exposure_says_so():
+    chart = ExposureChart([], kinds=("dependency",))
+    assert chart.keys == [] and chart.key_at(chart.score_axes, 0) is None
+    assert [t.get_text() for t in chart.score_axes.texts] == ["No open dependencies"]
+
+
+def test_trend_bars_count_open_items_and_the_line_follows_exposure():
+    points = [TrendPoint(dt.date(2025, 12, 31), 4, 40, Decimal(0)), TrendPoint(dt.date(2026, 1, 31), 6, 75, Decimal(0)),
+              TrendPoint(dt.date(2026, 2, 28), 5, 61, Decimal(0)), TrendPoint(dt.date(2026, 3, 14), 7, 90, Decimal(0))]
+    chart = TrendChart(points, kinds=("issue",))
+    assert [b.get_height() for b in chart.axes.containers[0].patches] == [4, 6, 5, 7]
+    (line,) = chart.line_axes.lines
+    assert list(line.get_ydata()) == [40, 75, 61, 90]
+    assert [t.get_text() for t in chart.axes.get_xticklabels()] == ["Dec\n2025", "Jan\n2026", "Feb", "Today"]
+    assert chart.title.get_text() == "Open issues and exposure per period"
+    assert chart.line_axes.yaxis.get_label_position() == "right"
+
+
+def test_ageing_bars_pair_days_open_with_days_since_review_and_a_click_names_one():
+    open_buckets = (("0–30 days", 3), ("31–60 days", 1), ("61–90 days", 0), ("91–180 days", 2), ("Over 180 days", 0))
+    review_buckets = (("0–30 days", 1), ("31–60 days", 4), ("61–90 days", 1), ("91–180 days", 0), ("Over 180 days", 0))
+    chart = AgeingChart(open_buckets, review_buckets, selected=("review", "31–60 days"))
+    opened, reviewed = chart.axes.containers
+    assert [b.get_height() for b in opened.patches] == [3, 1, 0, 2, 0]
+    assert [b.get_height() for b in reviewed.patches] == [1, 4, 1, 0, 0]
+    assert to_hex(reviewed.patches[1].get_facecolor()) == SELECTED_BAR
+    assert chart.bar_at(chart.axes, 0.9) == ("open", "31–60 days")
+    assert chart.bar_at(chart.axes, 3.2) == ("review", "91–180 days")
+    assert chart.bar_at(chart.axes, 2.5) is None and chart.bar_at(None, 1.0) is None
+    assert chart.count("review", "31–60 days") == 4
