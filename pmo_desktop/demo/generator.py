@@ -36,6 +36,7 @@ from ..services.defaults import ensure_defaults
 from .bulk import BulkWriter
 from .context import BuildContext, Existing
 from .governance_data import CriterionRef, GateRef, build_governance, build_scenarios, build_scores
+from .history import History, replay_recent_history
 from .people_data import (
     build_absences,
     build_allocations,
@@ -69,10 +70,16 @@ class DemoSummary:
     today: dt.date
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    history: History | None = None
 
     @property
     def total_rows(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def audit_events(self) -> int:
+        """Events in the audit trail: one per row inserted, and those of the replayed last period."""
+        return self.total_rows + (self.history.events if self.history else 0)
 
     def __str__(self) -> str:
         c = self.counts.get
@@ -105,15 +112,19 @@ def build_demo(db: Database, spec: DemoSpec | None = None, *, today: dt.date | N
         writer = BulkWriter(session.connection(), get_audit_context(session))
         ctx = BuildContext(spec=spec, today=today, rng=random.Random(spec.seed), writer=writer,
                            existing=_existing(session))
-        _build(ctx, session)
+        codes = _build(ctx, session)
         writer.finish()
+    history = replay_recent_history(db, today, codes, spec.seed)
     for entity, n in writer.counts.items():
         counts[entity] = counts.get(entity, 0) + n
-    return DemoSummary(spec, today, counts, time.perf_counter() - started)
+    return DemoSummary(spec, today, counts, time.perf_counter() - started, history)
 
 
-def _build(ctx: BuildContext, session: Session) -> None:
-    """Every step in foreign-key order; each step takes what it needs from the ones before."""
+def _build(ctx: BuildContext, session: Session) -> list[str]:
+    """Every step in foreign-key order; each step takes what it needs from the ones before.
+
+    Returns the codes of the projects built, for the replay of the last period's edits.
+    """
     staff = build_staff(ctx)
     programmes = build_programmes(ctx)
     plans = plan_projects(ctx, programmes, managers_of(staff, ctx.spec.managers))
@@ -128,6 +139,7 @@ def _build(ctx: BuildContext, session: Session) -> None:
     build_demand(ctx, staff, plans)
     build_absences(ctx, staff)
     build_holidays(ctx)
+    return [plan.code for plan in plans]
 
 
 def _existing(session: Session) -> Existing:
