@@ -310,8 +310,14 @@ class _Layout:
 
 # -- Summary ------------------------------------------------------------------------------------
 
+MONEY_MILLIONS = "money_m"
+"""A tile's format for an amount shown in millions of the office's currency (each writer spells it its way)."""
+
+
 @dataclass(frozen=True, slots=True)
-class _Tile:
+class Tile:
+    """One KPI tile of the Summary: the figure, its format, a line under it, and its band when it has one."""
+
     label: str
     value: Any
     number_format: str
@@ -328,7 +334,8 @@ def _index_rag(value: float | None, data: PackData) -> str | None:
     return "Amber" if value >= thresholds.red_index else "Red"
 
 
-def _tiles(data: PackData, layout: _Layout) -> list[_Tile]:
+def kpi_tiles(data: PackData) -> list[Tile]:
+    """The Summary's KPI tiles, in reading order (the xlsx and the PDF pack show the same ones)."""
     total = data.total
     reported = data.reported_rag_counts
     eac_variance = total.eac - total.bac
@@ -346,33 +353,34 @@ def _tiles(data: PackData, layout: _Layout) -> list[_Tile]:
         change_value = len(changes.moves)
         change_note = f"{changes.worsened} worse, {changes.improved} better since {changes.previous:%d %b}"
     return [
-        _Tile("Projects", len(data.projects), COUNT_FORMAT,
+        Tile("Projects", len(data.projects), COUNT_FORMAT,
               f"{reported['R']} red · {reported['A']} amber · {reported['G']} green (reported)"),
-        _Tile("Budget (BAC)", total.bac, layout.money_m, f"actual to date {_short_money(total.ac, data)}"),
-        _Tile("Forecast (EAC)", total.eac, layout.money_m, share,
+        Tile("Budget (BAC)", total.bac, MONEY_MILLIONS, f"actual to date {short_money(total.ac, data)}"),
+        Tile("Forecast (EAC)", total.eac, MONEY_MILLIONS, share,
               "Red" if eac_variance > 0.05 * total.bac else ("Amber" if eac_variance > 0 else "Green")),
-        _Tile("SPI (schedule)", total.spi, INDEX_FORMAT, "earned ÷ planned value", _index_rag(total.spi, data)),
-        _Tile("CPI (cost)", total.cpi, INDEX_FORMAT, "earned value ÷ actual cost", _index_rag(total.cpi, data)),
-        _Tile("Milestones hit", total.milestone_hit_rate, PERCENT_FORMAT, hit_note),
-        _Tile("Over-allocated people", data.over_allocated_people, COUNT_FORMAT,
+        Tile("SPI (schedule)", total.spi, INDEX_FORMAT, "earned ÷ planned value", _index_rag(total.spi, data)),
+        Tile("CPI (cost)", total.cpi, INDEX_FORMAT, "earned value ÷ actual cost", _index_rag(total.cpi, data)),
+        Tile("Milestones hit", total.milestone_hit_rate, PERCENT_FORMAT, hit_note),
+        Tile("Over-allocated people", data.over_allocated_people, COUNT_FORMAT,
               f"above {OVER_ALLOCATED:.0%} in {OVER_ALLOCATED_MIN_WEEKS}+ of the next {HEATMAP_WEEKS} weeks",
               "Red" if data.over_allocated_people else "Green"),
-        _Tile("Open high risks", data.open_high_risks, COUNT_FORMAT,
+        Tile("Open high risks", data.open_high_risks, COUNT_FORMAT,
               f"score ≥ {data.risk_thresholds.red}, of {open_risks} open risks",
               "Red" if data.open_high_risks else "Green"),
-        _Tile("Compliance rate", data.compliance_rate, PERCENT_FORMAT,
+        Tile("Compliance rate", data.compliance_rate, PERCENT_FORMAT,
               f"{data.compliant_projects} of {data.live_projects} live projects clear; "
               f"{len(data.exceptions)} exceptions"),
-        _Tile("RAG changes", change_value, COUNT_FORMAT, change_note,
+        Tile("RAG changes", change_value, COUNT_FORMAT, change_note,
               "Red" if changes.worsened > changes.improved else None),
     ]
 
 
-def _short_money(amount: float, data: PackData) -> str:
+def short_money(amount: float, data: PackData) -> str:
+    """"£12.3m" from a million up, else "£45,000"."""
     return f"{data.currency_symbol}{amount / 1e6:,.1f}m" if abs(amount) >= 1e6 else f"{data.currency_symbol}{amount:,.0f}"
 
 
-def _draw_tile(ws: Worksheet, row: int, column: int, tile: _Tile) -> None:
+def _draw_tile(ws: Worksheet, row: int, column: int, tile: Tile, layout: _Layout) -> None:
     """A tile is two columns by three rows: label, big value, note."""
     last = column + 1
     for r in range(row, row + 3):
@@ -382,7 +390,8 @@ def _draw_tile(ws: Worksheet, row: int, column: int, tile: _Tile) -> None:
         ws.cell(row=r, column=column).border = _TILE_EDGE
     label = put(ws, row, column, tile.label)
     label.font = Font(bold=True, color=_GREY, size=9)
-    value = put(ws, row + 1, column, tile.value if tile.value is not None else "n/a", tile.number_format)
+    number_format = layout.money_m if tile.number_format == MONEY_MILLIONS else tile.number_format
+    value = put(ws, row + 1, column, tile.value if tile.value is not None else "n/a", number_format)
     colour = _RAG_STYLE[tile.rag][1] if tile.rag else _NAVY
     value.font = Font(bold=True, size=18, color=colour)
     value.alignment = Alignment(horizontal="left", vertical="center")
@@ -398,10 +407,10 @@ def _summary(wb: Workbook, data: PackData, layout: _Layout) -> int:
     period = f"latest reports {data.latest_period:%d %b %Y}" if data.latest_period else "no status reports yet"
     put(ws, 2, 2, layout.scope_line(f"{period} · money in {data.currency}")).font = _SUBTITLE_FONT
     ws.row_dimensions[1].height = 26
-    tiles = _tiles(data, layout)
+    tiles = kpi_tiles(data)
     for i, tile in enumerate(tiles):
         row = 4 + (i // 5) * 4
-        _draw_tile(ws, row, 2 + (i % 5) * 2, tile)
+        _draw_tile(ws, row, 2 + (i % 5) * 2, tile, layout)
         ws.row_dimensions[row + 1].height = 30
         ws.row_dimensions[row + 2].height = 24
 

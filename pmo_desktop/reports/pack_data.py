@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..analytics.changes import Changes, what_changed
 from ..analytics.governance import ComplianceException, compliance_exceptions
 from ..analytics.portfolio import ProjectKpis, Rollup, Thresholds, portfolio_kpis, portfolio_total, rollup
-from ..analytics.resources import UtilisationRow, utilisation, week_start
+from ..analytics.resources import RoleDemand, UtilisationRow, utilisation, week_start
 from ..analytics.risks import Matrix, RiskThresholds, office_thresholds
 from ..model import (
     GateCondition,
@@ -175,6 +175,7 @@ class PackData:
     changes: Changes
     batches: tuple[BatchLine, ...]
     latest_period: dt.date | None
+    demand: tuple[RoleDemand, ...] = ()  # unfilled demand per role against its people's free hours, worst first
 
     @property
     def scope_text(self) -> str:
@@ -402,5 +403,5 @@ def gather_pack(session: Session, *, as_of: dt.date | None = None, scope: Scope 
         exceptions=tuple(exceptions), live_projects=len(live),
         compliant_projects=sum(1 for pid in live if pid not in flagged),
         decisions=_decisions(session, as_of, ids), changes=_changes(session, as_of, ids, settings),
-        batches=_batches(session), latest_period=latest_period,
+        batches=_batches(session), latest_period=latest_period, demand=use.demand,
     )

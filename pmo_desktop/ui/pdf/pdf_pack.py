@@ -1,0 +1,284 @@
+"""The executive pack as a PDF: the workbook's content printed on A4 landscape pages with Qt.
+
+``write_pdf_pack`` gathers the same ``PackData`` as the workbook, lays it out as rich text
+(``pack_html``), and prints that ``QTextDocument`` page by page on a ``QPdfWriter``, drawing a
+header (office, section, scope and as-of date) and a footer ("page N of M") around each page.
+Qt repeats a table's header row on every page it runs onto, pushes whole rows to the next page,
+and wraps long text (anywhere, when a word is wider than its column), so nothing overflows.
+
+It runs headless: with no Qt application yet (the CLI, a scheduled job) it starts a
+``QGuiApplication`` on the offscreen platform. It may run on a worker thread of the GUI (it
+uses only QImage, QPainter, QTextDocument and QPdfWriter, never a widget or a QPixmap).
+
+The PDF is made in memory and then written to ``.NAME.partial`` beside the target, flushed,
+and renamed over it: the target is the previous file or the whole new pack, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+    QTextDocument,
+    QTextOption,
+)
+
+from ...reports.exec_pack import ALL, SECTIONS, ExecPackError, ProgressLike
+from ...reports.pack_data import PackData, Scope, gather_pack
+from .pack_html import GREY, NAVY, RULE, PackHtml
+
+RESOLUTION = 300
+"""Dots per inch the document is laid out for (text stays vector; it sets the units of lengths)."""
+MARGINS_MM = QMarginsF(12, 9, 12, 8)
+HEADER_PT = 22.0
+FOOTER_PT = 18.0
+FONT_FAMILIES = ["Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"]
+CHUNK = 1 << 20
+
+_app: QGuiApplication | None = None
+
+
+class PdfPackError(ExecPackError):
+    """The PDF pack could not be written (the message says where and what to do)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfPackResult:
+    """What ``write_pdf_pack`` wrote: the file, its sections and pages, and how long it took."""
+
+    path: Path
+    sections: tuple[str, ...]
+    pages: int
+    scope: Scope
+    as_of: dt.date
+    seconds: float
+
+
+def ensure_gui_application() -> None:
+    """Start a QGuiApplication on the offscreen platform when the process has no Qt application yet."""
+    global _app
+    if QGuiApplication.instance() is None:
+        _app = QGuiApplication([sys.argv[0] if sys.argv else "pmo-desktop", "-platform", "offscreen"])
+
+
+def _base_font(points: float) -> QFont:
+    font = QFont()
+    font.setFamilies(FONT_FAMILIES)
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    font.setPointSizeF(points)
+    return font
+
+
+def build_html(data: PackData, sections: Sequence[str], *, generated: dt.datetime, unit: float, db_label: str,
+               tick: Callable[[str], None]) -> tuple[str, dict[str, bytes]]:
+    """The pack's HTML (a cover, then the chosen sections in order) and the chart images it shows."""
+    pack = PackHtml(data, generated=generated, unit=unit)
+    writers: dict[str, Callable[[], str]] = {
+        "Summary": pack.summary, "Portfolio": pack.portfolio, "Milestones": pack.milestones,
+        "Financials": pack.financials, "Resources": pack.resources, "RAID": pack.raid,
+        "Governance": pack.governance, "Notes": lambda: pack.notes(db_label),
+    }
+    chosen = [name for name in SECTIONS if name in sections]
+    parts = [pack.cover(chosen)]
+    for name in chosen:
+        tick(name)
+        parts.append(writers[name]())
+    return "".join(parts), pack.images
+
+
+class _Pages:
+    """Prints a laid-out document page by page with the pack's header and footer."""
+
+    def __init__(self, writer: QPdfWriter, document: QTextDocument, data: PackData, generated: dt.datetime):
+        self.writer, self.document, self.data, self.generated = writer, document, data, generated
+        self.unit = writer.resolution() / 72
+        page = writer.pageLayout().paintRectPixels(writer.resolution())
+        self.width, self.height = float(page.width()), float(page.height())
+        self.body = QRectF(0, HEADER_PT * self.unit, self.width, self.height - (HEADER_PT + FOOTER_PT) * self.unit)
+        document.setPageSize(QSizeF(self.body.width(), self.body.height()))
+
+    def section_starts(self) -> list[tuple[int, str]]:
+        """(page, section title) for each section's first page, from where its title was laid out."""
+        starts = []
+        block = self.document.begin()
+        layout = self.document.documentLayout()
+        while block.isValid():
+            if block.blockFormat().headingLevel() == 1 and block.text() in SECTIONS:
+                page = int(layout.blockBoundingRect(block).top() // self.body.height())
+                starts.append((page, block.text()))
+            block = block.next()
+        return starts
+
+    def print_all(self, check: Callable[[], None]) -> int:
+        pages = self.document.pageCount()
+        starts = self.section_starts()
+        painter = QPainter()
+        if not painter.begin(self.writer):
+            raise PdfPackError("Qt could not start the PDF (no painter); nothing was written.")
+        try:
+            for index in range(pages):
+                check()
+                if index:
+                    self.writer.newPage()
+                section = next((title for first, title in reversed(starts) if first <= index), "")
+                self._page(painter, index, pages, section)
+        finally:
+            painter.end()
+        return pages
+
+    def _page(self, painter: QPainter, index: int, pages: int, section: str) -> None:
+        body = self.body
+        painter.save()
+        painter.translate(0, body.top() - index * body.height())
+        self.document.drawContents(painter, QRectF(0, index * body.height(), body.width(), body.height()))
+        painter.restore()
+        d = self.data
+        small = _base_font(7)
+        painter.setFont(small)
+        u = self.unit
+        if index:  # the cover has no running header
+            header = QRectF(0, 0, self.width, (HEADER_PT - 8) * u)
+            painter.setPen(QColor(GREY))
+            painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, d.office_name)
+            painter.setPen(QColor(NAVY))
+            bold = _base_font(7)
+            bold.setBold(True)
+            painter.setFont(bold)
+            painter.drawText(header, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                             f"Executive pack — {section}" if section else "Executive pack")
+            painter.setFont(small)
+            painter.setPen(QColor(GREY))
+            painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+                             f"{d.scope_text} · as of {d.as_of:%d %b %Y}")
+            painter.setPen(QPen(QColor(RULE), 0.6 * u))
+            painter.drawLine(0, round((HEADER_PT - 5) * u), round(self.width), round((HEADER_PT - 5) * u))
+        top = self.height - (FOOTER_PT - 6) * u
+        painter.setPen(QPen(QColor(RULE), 0.6 * u))
+        painter.drawLine(0, round(top - 2 * u), round(self.width), round(top - 2 * u))
+        footer = QRectF(0, top, self.width, (FOOTER_PT - 6) * u)
+        painter.setPen(QColor(GREY))
+        painter.drawText(footer, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         f"PMO Desktop · generated {self.generated:%d %b %Y %H:%M} · "
+                         f"{d.scope_text} · as of {d.as_of:%d %b %Y}")
+        painter.drawText(footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                         f"Page {index + 1} of {pages}")
+
+
+def render_pdf(html: str, images: dict[str, bytes], data: PackData, *, generated: dt.datetime,
+               check: Callable[[], None] = lambda: None) -> tuple[bytes, int]:
+    """Print ``html`` (with its ``images``) to PDF bytes; returns the bytes and the page count."""
+    ensure_gui_application()
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(RESOLUTION)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
+                                     MARGINS_MM, QPageLayout.Unit.Millimeter))
+    writer.setTitle(f"Executive pack — {data.office_name} — {data.scope_text}, as of {data.as_of:%d %b %Y}")
+    writer.setCreator("PMO Desktop")
+    document = QTextDocument()
+    document.documentLayout().setPaintDevice(writer)
+    document.setDefaultFont(_base_font(8.5))
+    document.setDocumentMargin(0)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    document.setDefaultTextOption(option)
+    for name, png in images.items():
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"pack:{name}"),
+                             QImage.fromData(png, "PNG"))
+    document.setHtml(html)
+    pages = _Pages(writer, document, data, generated).print_all(check)
+    del writer  # finishes the PDF in the buffer
+    buffer.close()
+    return bytes(array.data()), pages
+
+
+def write_atomically(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``.NAME.partial`` beside ``target``, flush it to disk, rename it over ``target``."""
+    temp = target.with_name(f".{target.name}.partial")
+    try:
+        with open(temp, "wb") as handle:
+            for start in range(0, len(content), CHUNK):
+                handle.write(content[start:start + CHUNK])
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except OSError as exc:
+        raise PdfPackError(save_error_message(target, exc)) from exc
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def save_error_message(target: Path, exc: OSError) -> str:
+    """Why ``target`` could not be saved, in words, and what to do."""
+    if exc.errno == errno.ENOSPC:
+        return (f"The disk is full: {target} was not saved (nothing was left behind). Free some space, or "
+                "choose another drive, and export again.")
+    return (f"Cannot write {target}: {exc.strerror or exc}. Check the folder exists, that you may write there, "
+            "and that the file is not open in a PDF reader.")
+
+
+def write_pdf_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope: Scope = None,
+                   sections: Sequence[str] = ALL, progress: ProgressLike | None = None) -> PdfPackResult:
+    """Write the executive pack for ``scope`` as of ``as_of`` (default today) to ``path`` (.pdf).
+
+    Arguments as ``reports.exec_pack.write_exec_pack``: ``progress.check()`` may raise to cancel,
+    and then nothing is written. Raises ``pack_data.ScopeError`` for an unknown programme or
+    department and ``PdfPackError`` when the file cannot be written.
+    """
+    started = time.perf_counter()
+    target = Path(path)
+    if target.suffix.lower() != ".pdf":
+        raise PdfPackError(f"The PDF pack must be named .pdf, not {target.name}.")
+    if not target.parent.is_dir():
+        raise PdfPackError(f"The folder {target.parent} does not exist: choose another place for the pack.")
+    unknown = [s for s in sections if s not in SECTIONS]
+    if unknown or not sections:
+        raise PdfPackError(f"Choose pack sections from {', '.join(SECTIONS)}"
+                           + (f", not {', '.join(unknown)}." if unknown else "."))
+    as_of = as_of or dt.date.today()
+    chosen = tuple(s for s in SECTIONS if s in sections)
+    steps = ["Reading the portfolio…", "Reading utilisation…", "Reading the RAID log…", "Checking compliance…",
+             "Reading decisions and history…", *(f"Laying out {s}…" for s in chosen), "Printing pages…", "Saving…"]
+
+    def tick(text: str) -> None:
+        if progress is None:
+            return
+        progress.check()
+        if text in SECTIONS:
+            text = f"Laying out {text}…"
+        progress.report(steps.index(text) if text in steps else 0, len(steps), text)
+
+    def check() -> None:
+        if progress is not None:
+            progress.check()
+
+    with db.session() as session:
+        data = gather_pack(session, as_of=as_of, scope=scope, step=tick)
+    db_label = db.path.name if getattr(db, "path", None) is not None else getattr(db, "display_url", "")
+    generated = dt.datetime.now()
+    html, images = build_html(data, chosen, generated=generated, unit=96 / 72, db_label=db_label, tick=tick)
+    tick("Printing pages…")
+    content, pages = render_pdf(html, images, data, generated=generated, check=check)
+    tick("Saving…")
+    write_atomically(target, content)
+    return PdfPackResult(target, chosen, pages, data.scope, as_of, time.perf_counter() - started)
