@@ -651,3 +651,77 @@ def reminders_text(exceptions: Iterable[ComplianceException], today: dt.date) ->
     """Every manager's reminder, separated by a rule line: what "Copy reminders" puts on the clipboard."""
     return "\n\n----------------------------------------\n\n".join(
         r.text for r in manager_reminders(exceptions, today))
+
+
+# -- health dashboard ---------------------------------------------------------------------------
+REPORTING_TARGET = 0.9
+"""The share of expected status reports an office aims to receive each period (the trend's target line)."""
+
+CONDITION_MET, CONDITION_OPEN, CONDITION_OVERDUE = "met", "open", "overdue"
+CONDITION_STATES: dict[str, str] = {CONDITION_MET: "Met", CONDITION_OPEN: "Open", CONDITION_OVERDUE: "Overdue"}
+
+
+@dataclass(frozen=True, slots=True)
+class StageCount:
+    """How many projects are in one stage of the gate pipeline."""
+
+    stage: str
+    label: str
+    projects: int
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEntry:
+    """One line of the decisions log: a gate decision, and one of its conditions when it has any.
+
+    A decision with three conditions gives three entries; one without conditions gives one entry
+    whose condition fields are None.
+    """
+
+    review_id: int
+    review_date: dt.date
+    project_id: int
+    project_code: str
+    project_name: str
+    gate: str
+    decision: str
+    decided_by: str | None
+    condition: str | None
+    owner: str | None
+    due: dt.date | None
+    met_on: dt.date | None
+    state: str | None
+
+
+def stage_pipeline(session: Session) -> list[StageCount]:
+    """Projects per stage, the lifecycle in order, then on hold and cancelled (stages with none included)."""
+    counts = {stage: count for stage, count in session.execute(
+        select(Project.stage, func.count()).group_by(Project.stage))}
+    stages = [*Stage.lifecycle(), Stage.ON_HOLD, Stage.CANCELLED]
+    return [StageCount(stage.value, stage.label, counts.get(stage.value, 0)) for stage in stages]
+
+
+def condition_state(due: dt.date | None, met_on: dt.date | None, today: dt.date) -> str:
+    """Met, overdue (past due and not met) or open."""
+    if met_on is not None:
+        return CONDITION_MET
+    return CONDITION_OVERDUE if due is not None and due < today else CONDITION_OPEN
+
+
+def decision_log(session: Session, today: dt.date) -> list[DecisionEntry]:
+    """Every gate decision with each of its conditions, newest decision first, conditions by due date."""
+    rows = session.execute(
+        select(GateReview.id, GateReview.review_date, GateReview.project_id, Project.code, Project.name,
+               Gate.name.label("gate"), GateReview.decision, GateReview.decided_by, GateCondition.text,
+               GateCondition.owner, GateCondition.due, GateCondition.met_on)
+        .join(Project, Project.id == GateReview.project_id)
+        .join(Gate, Gate.id == GateReview.gate_id)
+        .outerjoin(GateCondition, GateCondition.review_id == GateReview.id)
+        .order_by(GateReview.review_date.desc(), GateReview.id.desc(), GateCondition.due, GateCondition.id)
+    ).all()
+    return [
+        DecisionEntry(row.id, row.review_date, row.project_id, row.code, row.name, row.gate, row.decision,
+                      row.decided_by, row.text, row.owner, row.due, row.met_on,
+                      condition_state(row.due, row.met_on, today) if row.text is not None else None)
+        for row in rows
+    ]
