@@ -178,10 +178,11 @@ def portfolio_trend(session: Session, *, until: dt.date | None = None, project_i
 
 def project_trend(session: Session, project_id: int, *, until: dt.date | None = None,
                   last: int | None = None) -> ProjectTrend | None:
-    """One project's reports up to ``until`` (oldest first, at most the ``last`` ones); None without reports."""
+    """One project's reports up to ``until`` (oldest first, at most the ``last`` ones); None: no such project."""
     reports, plans = _read_history(session, until, [project_id])
     plan = plans.get(project_id)
     if plan is None:
-        return None
+        found = session.execute(select(Project.code, Project.name).where(Project.id == project_id)).first()
+        return None if found is None else ProjectTrend(project_id, found.code, found.name, ())
     periods = tuple(reports[-last:] if last else reports)
     return ProjectTrend(project_id, plan.code, plan.name, periods)

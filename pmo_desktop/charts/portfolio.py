@@ -174,16 +174,23 @@ class _Box:
         return other.x0 <= self.x0 and self.x1 <= other.x1 and other.y0 <= self.y0 and self.y1 <= other.y1
 
 
-_OFFSETS = ((6, 4), (6, -4), (-6, 4), (-6, -4), (0, 9), (0, -9), (12, 0), (-12, 0))
-"""Where a point label may go, in points from the point: right above, right below, left…"""
+_DIRECTIONS = ((1, 0.6), (1, -0.6), (-1, 0.6), (-1, -0.6), (0, 1), (0, -1), (1, 0), (-1, 0))
+"""Where a point label may go, tried in turn: right above, right below, left above, left below, above…"""
 
 
-def _place_labels(ax: Axes, points: Sequence[tuple[float, float, str]], *, avoid: Sequence[_Box] = (),
-                  fontsize: float = 7.5, gid: str = "point-label") -> int:
+def _point_boxes(ax: Axes, xs: Sequence[float], ys: Sequence[float], radius: float) -> list[_Box]:
+    """Pixel boxes of markers of ``radius`` points at data positions (obstacles for labels)."""
+    r = radius * ax.figure.dpi / 72
+    return [_Box(px - r, py - r, px + r, py + r) for px, py in ax.transData.transform(list(zip(xs, ys, strict=True)))]
+
+
+def _place_labels(ax: Axes, points: Sequence[tuple[float, float, str]], *, radii: Sequence[float] | None = None,
+                  avoid: Sequence[_Box] = (), fontsize: float = 7.5, gid: str = "point-label") -> int:
     """Name ``points`` (x, y, text in data coordinates) where the label overlaps nothing placed before.
 
-    Each label tries the offsets of ``_OFFSETS`` in turn; a label that fits nowhere is left out.
-    Returns how many were placed. Needs the axes limits and the figure margins set beforehand.
+    A label sits just off its marker (``radii`` in points, 3 by default), trying the directions of
+    ``_DIRECTIONS`` in turn; one that fits nowhere inside the axes is left out. Returns how many were
+    placed. Needs the axes limits and the figure margins set beforehand.
     """
     figure = ax.figure
     dpi = figure.dpi
@@ -192,10 +199,12 @@ def _place_labels(ax: Axes, points: Sequence[tuple[float, float, str]], *, avoid
     frame = _Box(bbox.x0, bbox.y0, bbox.x1, bbox.y1)
     taken = list(avoid)
     placed = 0
-    for x, y, text in points:
+    for i, (x, y, text) in enumerate(points):
         px, py = ax.transData.transform((x, y))
         width, height = text_size(text, fontsize, dpi)
-        for dx, dy in _OFFSETS:
+        gap = max((radii[i] if radii else 3.0) + 2.5, 5.0)
+        for ux, uy in _DIRECTIONS:
+            dx, dy = ux * gap, uy * gap
             ox, oy = dx * scale, dy * scale
             x0 = px + ox if dx > 0 else px + ox - width if dx < 0 else px - width / 2
             y0 = py + oy if dy > 0 else py + oy - height if dy < 0 else py - height / 2
@@ -206,7 +215,7 @@ def _place_labels(ax: Axes, points: Sequence[tuple[float, float, str]], *, avoid
             ha = "left" if dx > 0 else "right" if dx < 0 else "center"
             va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
             ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                        fontsize=fontsize, color=TITLE_COLOUR, gid=gid, annotation_clip=False)
+                        fontsize=fontsize, color=TITLE_COLOUR, gid=gid, annotation_clip=False, zorder=6)
             placed += 1
             break
     return placed
@@ -383,17 +392,18 @@ def spi_cpi_quadrant_figure(kpis: Sequence[ProjectKpis], *, max_labels: int = 12
         colours = [RAG_COLOURS.get(k.reported_rag or "", UNKNOWN_COLOUR) for k, _x, _y in group]
         ax.scatter([x for _k, x, _y in group], [y for _k, _x, y in group], s=34, zorder=3,
                    facecolors="white" if hollow else colours, edgecolors=colours if hollow else "white",
-                   linewidths=1.4 if hollow else 0.6, gid="off-scale" if hollow else "projects")
-    ax.set_xlabel("SPI (earned / planned value)  →  ahead of schedule", fontsize=LABEL_SIZE + 1, color=AXIS_TEXT)
-    ax.set_ylabel("CPI (earned value / actual cost)  →  under cost", fontsize=LABEL_SIZE + 1, color=AXIS_TEXT)
-    avoid = []
+                   linewidths=1.4 if hollow else 0.6, gid="off-scale" if hollow else "projects", clip_on=not hollow)
+    ax.set_xlabel("SPI = EV ÷ PV  →  ahead of schedule", fontsize=LABEL_SIZE + 1, color=AXIS_TEXT)
+    ax.set_ylabel("CPI = EV ÷ AC  →  under cost", fontsize=LABEL_SIZE + 1, color=AXIS_TEXT)
+    placed = inside + edge
+    avoid = _point_boxes(ax, [x for _k, x, _y in placed], [y for _k, _x, y in placed], 3.5)
     for x, y, ha, va, text in _QUADRANTS:
         label = ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=LABEL_SIZE - 0.5,
                         color=NOTE_COLOUR, gid="quadrant", linespacing=1.1, zorder=2)
         avoid.append(_text_box(ax, label))
     furthest = sorted(points, key=lambda k: -math.hypot(k.spi - 1, k.cpi - 1))[:max_labels]  # type: ignore[operator]
     outliers = [k for k in furthest if _banded_out(k, thresholds)]
-    positions = {k.project_id: (x, y) for k, x, y in inside + edge}
+    positions = {k.project_id: (x, y) for k, x, y in placed}
     _place_labels(ax, [(*positions[k.project_id], k.code) for k in outliers], avoid=avoid)
     _rag_legend(ax, unknown=any(k.reported_rag not in RAG_COLOURS for k in points), anchor=(1.01, 1.0))
     if edge:
@@ -424,6 +434,13 @@ def _text_box(ax: Axes, text) -> _Box:
 
 ROADMAP_PAGE = 30
 """Rows of a roadmap page (projects and programme headings): readable in the tab and on a PDF page."""
+ROADMAP_ROW_INCHES = 0.19
+_ROADMAP_FRAME_INCHES = 1.35
+
+
+def roadmap_rows_per_page(height: float) -> int:
+    """How many roadmap rows fit a figure ``height`` inches tall and stay readable (at least six)."""
+    return max(6, int((height - _ROADMAP_FRAME_INCHES) / ROADMAP_ROW_INCHES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,7 +473,9 @@ class RoadmapChart:
     """One page of the roadmap; ``project_at`` finds the project under a mouse event."""
 
     def __init__(self, bars: Sequence[RoadmapBar], today: dt.date, *, page: int = 0, per_page: int = ROADMAP_PAGE,
-                 figsize: tuple[float, float] | None = None, dpi: float = 100, not_shown: int = 0):
+                 figsize: tuple[float, float] | None = None, dpi: float = 100, not_shown: int = 0,
+                 selected: int | None = None):
+        self.selected = selected
         every = roadmap_rows(bars)
         self.pages = max(1, math.ceil(len(every) / per_page))
         self.page = min(max(page, 0), self.pages - 1)
@@ -466,7 +485,7 @@ class RoadmapChart:
             rows.insert(0, _RoadmapRow(f"{rows[0].bar.programme or _NO_PROGRAMME} (continued)"))
         self.rows = rows
         width = figsize[0] if figsize else DEFAULT_SIZE[0]
-        height = figsize[1] if figsize else max(2.6, 1.35 + 0.19 * max(len(rows), 6))
+        height = figsize[1] if figsize else max(2.6, _ROADMAP_FRAME_INCHES + ROADMAP_ROW_INCHES * max(len(rows), 6))
         self.figure = _new_figure((width, height), dpi)
         shown = [r.bar for r in rows if r.bar is not None]
         first = self.page * per_page
@@ -493,8 +512,10 @@ class RoadmapChart:
             if bar is None:
                 continue
             start, end = date2num(bar.start), date2num(bar.end)
+            chosen = bar.project_id == self.selected
             ax.barh(y, max(end - start, 1.0), left=start, height=0.62, zorder=2, gid=f"project-{bar.project_id}",
-                    color=RAG_COLOURS.get(bar.rag or "", UNKNOWN_COLOUR), edgecolor="white", linewidth=0.5)
+                    color=RAG_COLOURS.get(bar.rag or "", UNKNOWN_COLOUR), edgecolor=SELECTED_EDGE if chosen else "white",
+                    linewidth=1.8 if chosen else 0.5)
             if bar.milestones:
                 done = [date2num(m.date) for m in bar.milestones if m.achieved]
                 todo = [date2num(m.date) for m in bar.milestones if not m.achieved]
@@ -504,7 +525,7 @@ class RoadmapChart:
                            linewidths=1.0, edgecolors="#1f2933")
         ax.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=LABEL_SIZE)
         for tick, row in zip(ax.get_yticklabels(), rows, strict=True):
-            if row.bar is None:
+            if row.bar is None or row.bar.project_id == self.selected:
                 tick.set_fontweight("bold")
                 tick.set_color(TITLE_COLOUR)
         ax.tick_params(axis="y", length=0)
@@ -553,10 +574,15 @@ def roadmap_page_of(bars: Sequence[RoadmapBar], project_id: int, per_page: int =
 
 
 def roadmap_figure(bars: Sequence[RoadmapBar], today: dt.date, *, page: int = 0, per_page: int = ROADMAP_PAGE,
-                   figsize: tuple[float, float] | None = None, dpi: float = 100, not_shown: int = 0) -> Figure:
-    """One page of the roadmap as a new Figure (``roadmap_pages`` says how many pages there are)."""
+                   figsize: tuple[float, float] | None = None, dpi: float = 100, not_shown: int = 0,
+                   selected: int | None = None) -> Figure:
+    """One page of the roadmap as a new Figure (``roadmap_pages`` says how many pages there are).
+
+    Without ``figsize`` the figure is as tall as its rows need; ``not_shown`` counts the projects
+    left out for want of dates (said in the subtitle).
+    """
     return RoadmapChart(bars, today, page=page, per_page=per_page, figsize=figsize, dpi=dpi,
-                        not_shown=not_shown).figure
+                        not_shown=not_shown, selected=selected).figure
 
 
 # -- bubble ----------------------------------------------------------------------------------------
@@ -605,8 +631,9 @@ class BubbleChart:
         ax.set_xlabel("Open risk exposure (sum of likelihood × impact)", fontsize=LABEL_SIZE + 1, color=AXIS_TEXT)
         ax.set_ylabel("Weighted strategic score (0–5)", fontsize=LABEL_SIZE + 1, color=AXIS_TEXT)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        named = [p for p in shown if p.project_id == selected] + [p for p in shown if p.project_id != selected]
-        _place_labels(ax, [(p.exposure, p.score, p.code) for p in named[:max_labels]])  # type: ignore[misc]
+        order = sorted(range(len(shown)), key=lambda i: (shown[i].project_id != selected, i))[:max_labels]
+        _place_labels(ax, [(shown[i].exposure, shown[i].score, shown[i].code) for i in order],  # type: ignore[misc]
+                      radii=[math.sqrt(self.sizes[i]) / 2 for i in order])
         _rag_legend(ax, unknown=any(p.rag not in RAG_COLOURS for p in shown), anchor=(1.01, 1.0))
         ax.text(1.02, 0.02, f"Largest bubble:\n{money_label(largest, currency)}", transform=ax.transAxes,
                 ha="left", va="bottom", fontsize=LABEL_SIZE - 0.5, color=NOTE_COLOUR, gid="size-key")
@@ -714,7 +741,7 @@ def project_trend_figure(trend: ProjectTrend | None, *, thresholds: Thresholds =
     _style(index_ax)
     if trend is None or not trend.periods:
         rag_ax.set_visible(False)
-        _empty(figure, index_ax, "Select a project with status reports to see its trend." if trend is None
+        _empty(figure, index_ax, "Select a project in the table to see its trend." if trend is None
                else "This project has no status reports yet.")
         return figure
     periods = trend.periods

@@ -4,7 +4,8 @@ Rows are ``services.portfolio.project_rows`` (one SQL query) with each project's
 a "RAG disagrees" flag, SPI and CPI from ``analytics.portfolio`` (two more queries) slotted in
 after the reported RAG; a RowTableModel sorts and filters the tuples itself. The table and the
 detail panel sit in a splitter; the table lives in its own vertical splitter
-(``content_splitter``) so that charts can be added under it later.
+(``content_splitter``) over the chart area (``ui.portfolio.charts_view``), which charts the rows
+the filters let through, as of the chosen period.
 
 Nothing is read in the constructor: the tab loads on its first show, reloads when data changes
 while it is visible, and is only marked stale (reloaded on its next show) while hidden.
@@ -36,6 +37,7 @@ from ...services import portfolio as svc
 from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
 from ..portfolio.changes_dialog import ChangesDialog, index_of_data
+from ..portfolio.charts_view import PortfolioChartsView
 from ..portfolio.kpi_grid import compact_money
 from ..portfolio.project_panel import STAGE_LABELS, ProjectPanel, rag_icon
 from ..theme import RAG_LABELS
@@ -170,6 +172,7 @@ class PortfolioTab(QWidget):
         self.filter_bar = FilterBar(self.model, "projects", self)
         self.table = QTableView(self)
         self.panel = ProjectPanel(ctx, self)
+        self.charts = PortfolioChartsView(ctx, self)
         self._as_of: dt.date | None = None
         self._kpis: dict[int, ProjectKpis] = {}
         self.summary_label = QLabel(self)
@@ -216,6 +219,10 @@ class PortfolioTab(QWidget):
         self.content_splitter.setObjectName("portfolio_content_splitter")
         self.content_splitter.setChildrenCollapsible(False)
         self.content_splitter.addWidget(table)
+        self.content_splitter.addWidget(self.charts)
+        self.content_splitter.setStretchFactor(0, 3)
+        self.content_splitter.setStretchFactor(1, 2)
+        self.content_splitter.setSizes([460, 400])
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("portfolio_splitter")
@@ -272,6 +279,9 @@ class PortfolioTab(QWidget):
         self.as_of_combo.currentIndexChanged.connect(
             lambda _i: self.set_as_of(self.as_of_combo.currentData()))
         self.changes_button.clicked.connect(self.show_changes)
+        self.charts.project_clicked.connect(self.select_project)
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda current, _previous: self.charts.set_selected(self.model.row_id(current.row())))
         delete = QShortcut(QKeySequence.StandardKey.Delete, self.table)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self.panel.delete)
@@ -438,8 +448,9 @@ class PortfolioTab(QWidget):
     def _update_summary(self) -> None:
         """Roll up the projects the filters let through."""
         kpis = self._kpis
-        shown = (kpis[row[0]] for row in self.model.visible_rows() if row[0] in kpis)
+        shown = [kpis[row[0]] for row in self.model.visible_rows() if row[0] in kpis]
         self.summary_label.setText(summary_text(portfolio_total(shown), self.ctx.currency_symbol))
+        self.charts.set_scope(shown, self._as_of)
 
     def _on_filters_changed(self) -> None:
         self._update_summary()
