@@ -101,9 +101,9 @@ def test_shortcuts_are_unique(window):
 
 def test_ctrl_digits_switch_tabs(window, qtbot):
     for position, spec in reversed(list(enumerate(TAB_SPECS, start=1))):
-        page = window.findChild(QWidget, f"{spec.key}_tab")
         qtbot.keyClick(window, getattr(Qt.Key, f"Key_{position}"), Qt.KeyboardModifier.ControlModifier)
-        assert window.tabs.currentWidget() is page
+        assert window.tabs.currentWidget() is window.findChild(QWidget, f"{spec.key}_tab")
+        assert window.tabs.currentIndex() == position - 1
 
 
 def test_ctrl_f_focuses_the_current_tabs_filter(window, qtbot):
@@ -403,3 +403,40 @@ def test_an_unhandled_database_error_is_shown_in_plain_words_not_as_a_crash(qtbo
     except DatabaseLockedError:
         sys.excepthook(*sys.exc_info())
     assert warnings == ["The database office.db is busy: try again in a moment."]
+
+
+def test_only_the_current_tab_is_built_at_start_and_each_other_on_first_show(window, ctx, monkeypatch):
+    assert window.findChild(QWidget, "portfolio_tab") is window.tabs.currentWidget()
+    for key in ("resources", "risks", "governance"):
+        assert window.findChild(QWidget, f"{key}_tab") is None, f"the {key} tab was built before it was shown"
+    window.show_tab("risks")
+    risks = window.findChild(QWidget, "risks_tab")
+    assert window.tabs.currentWidget() is risks
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Risks"
+    assert window.findChild(QWidget, "resources_tab") is None
+    refreshed = []
+    monkeypatch.setattr(risks, "refresh", lambda: refreshed.append(risks))
+    window.show_tab("portfolio")
+    window.show_tab("risks")
+    assert window.findChild(QWidget, "risks_tab") is risks and refreshed == []  # built and read once
+
+
+def test_a_compliance_exception_opens_the_portfolio_tab_even_when_it_was_never_shown(qtbot, ctx, private_dirs):
+    from pmo_desktop.model import Project
+
+    with ctx.db.transaction() as session:
+        project = Project(code="LINK-2", name="Linked before Portfolio was shown", stage="execution")
+        session.add(project)
+        session.flush()
+        project_id = project.id
+    app_settings().setValue("window/last_tab", "governance")
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.show()
+    governance = win.tabs.currentWidget()
+    assert governance.objectName() == "governance_tab"
+    assert win.findChild(QWidget, "portfolio_tab") is None
+    governance.compliance.project_requested.emit(project_id)
+    portfolio = win.findChild(QWidget, "portfolio_tab")
+    assert win.tabs.currentWidget() is portfolio
+    assert portfolio.selected_project_id() == project_id

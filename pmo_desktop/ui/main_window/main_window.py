@@ -1,6 +1,8 @@
 """The main window: builds the tabs, menus, toolbar and status bar, and wires them together.
 
-Tabs are constructed as ``XTab(ctx, parent)`` and shown in a fixed order. The window calls
+Tabs are shown in a fixed order and built lazily: at start only the current tab is constructed
+(as ``XTab(ctx, parent)``, its module imported then); each other tab is a placeholder until it is
+first shown, which keeps start-up to one tab's work. The window calls
 ``tab.refresh()`` when a tab is first shown and for View > Refresh (the current tab at once, the
 others when next shown); otherwise each tab follows ``ctx.data_changed`` itself, including the
 "*" that ``ctx.set_database`` emits after File > Open. Menus for later features (import, export
@@ -10,6 +12,7 @@ pack, templates) are added by those features to ``file_menu`` and ``main_toolbar
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,10 +54,6 @@ from ..dialogs.error_dialog import open_folder, show_error
 from ..dialogs.restore_dialog import RestoreDialog
 from ..dialogs.settings_dialog import SettingsDialog
 from ..icons import app_icon
-from ..tabs.governance_tab import GovernanceTab
-from ..tabs.portfolio_tab import PortfolioTab
-from ..tabs.resources_tab import ResourcesTab
-from ..tabs.risks_tab import RisksTab
 from ..tasks import run_in_background, wait_for_background_work
 from .actions import MainActions, tab_action
 from .opening import backup_database, open_office
@@ -68,18 +67,27 @@ DEFAULT_SIZE = (1280, 800)
 
 @dataclass(frozen=True, slots=True)
 class TabSpec:
-    """One tab of the main window: its settings key, title, and class (built as ``cls(ctx, parent)``)."""
+    """One tab of the main window: its settings key, title, and class (built as ``cls(ctx, parent)``).
+
+    The class is named by module and name, and imported when the tab is first shown, so that the
+    tabs not shown at start cost nothing.
+    """
 
     key: str
     title: str
-    tab_class: type[QWidget]
+    module: str
+    class_name: str
+
+    @property
+    def tab_class(self) -> type[QWidget]:
+        return getattr(importlib.import_module(self.module, __package__), self.class_name)
 
 
 TAB_SPECS = (
-    TabSpec("portfolio", "Portfolio", PortfolioTab),
-    TabSpec("resources", "Resources", ResourcesTab),
-    TabSpec("risks", "Risks", RisksTab),
-    TabSpec("governance", "Governance", GovernanceTab),
+    TabSpec("portfolio", "Portfolio", "..tabs.portfolio_tab", "PortfolioTab"),
+    TabSpec("resources", "Resources", "..tabs.resources_tab", "ResourcesTab"),
+    TabSpec("risks", "Risks", "..tabs.risks_tab", "RisksTab"),
+    TabSpec("governance", "Governance", "..tabs.governance_tab", "GovernanceTab"),
 )
 
 
@@ -87,7 +95,9 @@ TAB_SPECS = (
 class LoadedTab:
     spec: TabSpec
     page: QWidget
+    """The tab's page once built; until then an empty placeholder in its place."""
     action: QAction
+    built: bool = False
     stale: bool = True  # not refreshed by the window yet
     header_restored: bool = False
 
@@ -126,21 +136,42 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
-        self._resolve_shortcut_clashes()
         self._connect()
         self._restore_state()
         self._on_database_opened()
 
     # -- building -----------------------------------------------------------------------------
     def _build_tabs(self) -> None:
+        """A placeholder per tab; the current one is built by ``_restore_state``, the others when shown."""
         for position, spec in enumerate(TAB_SPECS, start=1):
-            page = spec.tab_class(self.ctx, self)
-            page.setObjectName(f"{spec.key}_tab")
-            self.tabs.addTab(page, spec.title)
+            placeholder = QWidget(self)
+            placeholder.setObjectName(f"{spec.key}_tab_placeholder")
+            self.tabs.addTab(placeholder, spec.title)
             action = tab_action(self, spec.title, position)
             self._tab_group.addAction(action)
-            action.triggered.connect(lambda _checked=False, p=page: self.tabs.setCurrentWidget(p))
-            self._loaded.append(LoadedTab(spec, page, action))
+            action.triggered.connect(lambda _checked=False, key=spec.key: self.show_tab(key))
+            self._loaded.append(LoadedTab(spec, placeholder, action))
+
+    def _build_page(self, tab: LoadedTab) -> QWidget:
+        """The tab's page, constructed now in place of its placeholder if it was not built yet."""
+        if tab.built:
+            return tab.page
+        page = tab.spec.tab_class(self.ctx, self)
+        page.setObjectName(f"{tab.spec.key}_tab")
+        placeholder, index, current = tab.page, self.tabs.indexOf(tab.page), self.tabs.currentIndex()
+        # Swapping the page must not look like a tab change (that is what is being handled).
+        blocked = self.tabs.blockSignals(True)
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, tab.spec.title)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        tab.page, tab.built = page, True
+        self._resolve_shortcut_clashes(tab)
+        self._connect_cross_tab_links(tab)
+        return page
 
     def _build_menus(self) -> None:
         a = self.main_actions
@@ -209,7 +240,7 @@ class MainWindow(QMainWindow):
         for label in (self.user_status, self.period_status, self.counts_status):
             bar.addPermanentWidget(label)
 
-    def _resolve_shortcut_clashes(self) -> None:
+    def _resolve_shortcut_clashes(self, tab: LoadedTab) -> None:
         """Keep the window's shortcuts working when a tab defines the same key for itself.
 
         Two shortcuts on one key are ambiguous to Qt, and neither fires. The window's actions
@@ -217,15 +248,14 @@ class MainWindow(QMainWindow):
         off, with a warning in the log for whoever wrote it.
         """
         owned = {key.toString() for action in self.main_actions for key in action.shortcuts()}
-        owned |= {key.toString() for tab in self._loaded for key in tab.action.shortcuts()}
-        for tab in self._loaded:
-            for shortcut in tab.page.findChildren(QShortcut):
-                keys = shortcut.keys()
-                clash = [k.toString() for k in keys if k.toString() in owned]
-                if clash and shortcut.isEnabled():
-                    log.warning("%s tab: its own %s shortcut clashes with the main window's; the window's is used",
-                                tab.spec.title, ", ".join(clash))
-                    shortcut.setEnabled(False)
+        owned |= {key.toString() for loaded in self._loaded for key in loaded.action.shortcuts()}
+        for shortcut in tab.page.findChildren(QShortcut):
+            keys = shortcut.keys()
+            clash = [k.toString() for k in keys if k.toString() in owned]
+            if clash and shortcut.isEnabled():
+                log.warning("%s tab: its own %s shortcut clashes with the main window's; the window's is used",
+                            tab.spec.title, ", ".join(clash))
+                shortcut.setEnabled(False)
 
     def _status_label(self, name: str, tip: str) -> QLabel:
         label = QLabel(self)
@@ -258,17 +288,14 @@ class MainWindow(QMainWindow):
         self.ctx.data_changed.connect(lambda _entity: self._status_timer.start())
         self.ctx.settings_changed.connect(self._status_timer.start)
         self.ctx.error_raised.connect(lambda exc: show_error(self, exc))
-        self._connect_cross_tab_links()
 
-    def _connect_cross_tab_links(self) -> None:
+    def _connect_cross_tab_links(self, tab: LoadedTab) -> None:
         """A compliance exception opened in Governance shows its project in the Portfolio tab."""
-        pages = {tab.spec.key: tab.page for tab in self._loaded}
-        portfolio, governance = pages.get("portfolio"), pages.get("governance")
-        if portfolio is not None and governance is not None:
-            governance.compliance.project_requested.connect(
-                lambda project_id: self._show_project(portfolio, project_id))
+        if tab.spec.key == "governance" and self._tab("portfolio") is not None:
+            tab.page.compliance.project_requested.connect(self._show_project)
 
-    def _show_project(self, portfolio: QWidget, project_id: int) -> None:
+    def _show_project(self, project_id: int) -> None:
+        portfolio = self._build_page(self._tab("portfolio"))
         portfolio.filter_bar.clear()
         self.tabs.setCurrentWidget(portfolio)
         portfolio.select_project(project_id)
@@ -276,18 +303,22 @@ class MainWindow(QMainWindow):
     # -- tabs ---------------------------------------------------------------------------------
     @property
     def tab_pages(self) -> list[QWidget]:
-        return [tab.page for tab in self._loaded]
+        """Every tab's page, building those not shown yet (for callers that need them all)."""
+        return [self._build_page(tab) for tab in self._loaded]
+
+    def _tab(self, key: str) -> LoadedTab | None:
+        return next((tab for tab in self._loaded if tab.spec.key == key), None)
 
     def current_tab(self) -> QWidget | None:
         return self.tabs.currentWidget()
 
     def show_tab(self, key: str) -> bool:
         """Switch to the tab with settings key ``key`` ("portfolio", ...); False if it is not shown."""
-        for tab in self._loaded:
-            if tab.spec.key == key:
-                self.tabs.setCurrentWidget(tab.page)
-                return True
-        return False
+        tab = self._tab(key)
+        if tab is None:
+            return False
+        self.tabs.setCurrentWidget(tab.page)  # builds it (``_on_tabs_current_changed``)
+        return True
 
     def _loaded_tab(self, page: QWidget | None) -> LoadedTab | None:
         return next((tab for tab in self._loaded if tab.page is page), None)
@@ -296,6 +327,7 @@ class MainWindow(QMainWindow):
         tab = self._loaded_tab(self.tabs.widget(index))
         if tab is None:
             return
+        self._build_page(tab)
         tab.action.setChecked(True)
         self._refresh_if_stale(tab)
         if not tab.header_restored:
@@ -645,8 +677,6 @@ class MainWindow(QMainWindow):
         if last:
             self.show_tab(str(last))
         self._on_tabs_current_changed(self.tabs.currentIndex())
-        for tab in self._loaded:
-            self._restore_header(tab)
 
     def _restore_header(self, tab: LoadedTab) -> None:
         table = getattr(tab.page, "table", None)
@@ -665,7 +695,7 @@ class MainWindow(QMainWindow):
         current = self._loaded_tab(self.current_tab())
         if current is not None:
             s.setValue("window/last_tab", current.spec.key)
-        for tab in self._loaded:
+        for tab in self._loaded:  # a tab never built keeps the columns remembered from before
             table = getattr(tab.page, "table", None)
             if isinstance(table, QTableView) and table.horizontalHeader().count():
                 s.setValue(f"tables/{tab.spec.key}/header", table.horizontalHeader().saveState())
