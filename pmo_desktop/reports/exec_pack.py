@@ -858,7 +858,7 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("Over-allocated people", f"People allocated above {OVER_ALLOCATED:.0%} of their available hours in at "
                               f"least {OVER_ALLOCATED_MIN_WEEKS} of the next {HEATMAP_WEEKS} weeks (holidays and "
                               "absences count): a single week over is usually a leave clash, so it is not counted "
-                              "here; the Resources sheet shows every week."),
+                              "here; the Resources section shows every week."),
     ("Risk score", "Likelihood × impact, each 1 (very low) to 5 (very high). High risks score at or above the "
                    "office's red threshold."),
     ("Compliance rate", "Share of live projects (not closed or cancelled) with no compliance exception under "

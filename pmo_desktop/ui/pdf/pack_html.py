@@ -172,7 +172,7 @@ class PackHtml:
             return self.note(empty)
         head = "".join(f'<th width="{c.width}%" align="{c.align}" bgcolor="{NAVY}" valign="bottom">'
                        f'<span style="color: #FFFFFF">{esc(c.title)}</span></th>' for c in columns)
-        return (f'<table width="100%" border="0.5" cellspacing="0" cellpadding="{self.px(2.5)}" '
+        return (f'<table width="100%" border="0.5" cellspacing="0" cellpadding="{self.px(3)}" '
                 f'style="border-collapse: collapse; border-color: {RULE}; font-size: {font_pt}pt">'
                 f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
 
@@ -220,7 +220,7 @@ class PackHtml:
                   + self.table([Col("RAG", 40), Col("Reported", 30, "right"), Col("Derived", 30, "right")], rows,
                                empty="No project.", font_pt=8.5)
                   + self.note("Derived: the worst of the SPI, CPI and slip bands (see Notes)."))
-        chart = self.image("rag", pack_charts.png(pack_charts.rag_figure(d)), 330)
+        chart = self.image("rag", pack_charts.rag_by_stage_png(d), 400)
         parts.append(self.side_by_side(counts, f'<p align="center">{chart}</p>', 45))
         parts += [self._changes(), self._top_risks(), self._exceptions_by_rule()]
         return "".join(parts)
@@ -320,8 +320,12 @@ class PackHtml:
                 Cell(self.money(variance), colour=RAG_STYLE["Red"][1] if variance and variance > 0 else None),
                 index_text(k.spi), index_text(k.cpi),
                 "" if k.ev is None or not k.bac else percent_text(k.ev / k.bac)])
+        charts = self.side_by_side(f'<p align="center">{self.image("quadrant", pack_charts.quadrant_png(d), 375)}</p>',
+                                   f'<p align="center">{self.image("derived", pack_charts.rag_by_stage_png(d, "derived"), 375)}</p>')
         return (self.title("Portfolio", f"{len(d.projects)} projects · {d.scope_text} · as of {d.as_of:%d %b %Y} · "
                                         "variance = forecast − budget (red: over budget)")
+                + charts
+                + self.heading("Projects")
                 + self.table(columns, rows, empty="No project in this scope.", font_pt=7))
 
     # -- Milestones ---------------------------------------------------------------------------
@@ -350,7 +354,7 @@ class PackHtml:
     def financials(self) -> str:
         d = self.data
         t = d.total
-        chart = self.image("finance", pack_charts.png(pack_charts.finance_figure(d)), 400)
+        chart = self.image("finance", pack_charts.budget_png(d), 520)
         return (self.title("Financials", "by programme and by department · rolled up as sums, indices from the sums")
                 + self.heading("By programme")
                 + self._finance_table("Programme", d.by_programme, "No programme",
