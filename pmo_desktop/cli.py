@@ -69,13 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"])
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
 
-    pack = sub.add_parser("export-pack", help="write the executive pack (an Excel workbook) for directors")
+    pack = sub.add_parser("export-pack", help="write the executive pack for directors (an Excel workbook or a PDF)")
     _add_database(pack)
-    pack.add_argument("out", type=Path, metavar="OUT.xlsx")
+    pack.add_argument("out", type=Path, metavar="OUT.xlsx|OUT.pdf")
     pack.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE",
                       help="the date the figures are taken at (YYYY-MM-DD; default today)")
     pack.add_argument("--scope", metavar="programme:NAME|department:NAME",
                       help="only this programme's or department's projects (default: the whole portfolio)")
+    pack.add_argument("--sections", metavar="NAME,NAME",
+                      help="the sections to include, comma-separated: Summary, Portfolio, Milestones, Financials, "
+                           "Resources, RAID, Governance, Notes (default: all)")
 
     check = sub.add_parser("check", help="check integrity, foreign keys, schema version and the audit chain, "
                                           "then count compliance exceptions (these do not fail the check)")
@@ -228,26 +231,46 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+def _pack_sections(text: str | None) -> tuple[str, ...]:
+    """The sections named on the command line, in the pack's order (case does not matter); all for none."""
+    from .reports.exec_pack import SECTIONS
+
+    if not text:
+        return SECTIONS
+    known = {name.lower(): name for name in SECTIONS}
+    wanted = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [part for part in wanted if part.lower() not in known]
+    if unknown or not wanted:
+        raise ValueError(f"--sections: {', '.join(unknown) or 'nothing'} is not a section of the pack; "
+                         f"choose from {', '.join(SECTIONS)}")
+    chosen = {known[part.lower()] for part in wanted}
+    return tuple(name for name in SECTIONS if name in chosen)
+
+
 def cmd_export_pack(args) -> int:
     from .reports.exec_pack import ExecPackError, write_exec_pack
     from .reports.pack_data import ScopeError, parse_scope
 
     suffix = args.out.suffix.lower()
-    if suffix == ".pdf":
-        print(f"error: PDF export is not available yet; write .xlsx (e.g. {args.out.with_suffix('.xlsx')})",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if suffix != ".xlsx":
-        print(f"error: {args.out} must end in .xlsx", file=sys.stderr)
+    if suffix not in (".xlsx", ".pdf"):
+        print(f"error: {args.out} must end in .xlsx (Excel workbook) or .pdf", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         scope = parse_scope(args.scope)
-    except ScopeError as exc:
+        sections = _pack_sections(args.sections)
+    except (ScopeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     db = _open(args)
     try:
-        result = write_exec_pack(db, args.out, as_of=args.as_of, scope=scope)
+        if suffix == ".pdf":
+            from .ui.pdf import write_pdf_pack
+
+            pdf = write_pdf_pack(db, args.out, as_of=args.as_of, scope=scope, sections=sections)
+            print(f"Executive pack written to {pdf.path} ({pdf.pages} pages: {', '.join(pdf.sections)}; "
+                  f"{pdf.seconds:.1f} s)")
+            return EXIT_OK
+        result = write_exec_pack(db, args.out, as_of=args.as_of, scope=scope, sections=sections)
     except (ScopeError, ExecPackError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
