@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 
 import pytest
 from openpyxl import load_workbook
@@ -100,3 +102,64 @@ def test_file_menu_export_pack_opens_the_dialog(qtbot, ctx):
     dialog = window.findChild(ExportPackDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.reject()
+
+
+def test_exports_the_workbook_and_the_pdf_under_one_name(dialog, qtbot, tmp_path, monkeypatch):
+    from pmo_desktop.ui.export.export_pack_dialog import FORMATS_KEY
+
+    offered = []
+    monkeypatch.setattr(ExportPackDialog, "offer_to_open", lambda self, *paths: offered.append(paths))
+    dialog.pdf_check.setChecked(True)
+    assert dialog.formats() == (".xlsx", ".pdf")
+    assert "PDF" in dialog.hint_label.text()
+    dialog.department_radio.setChecked(True)
+    dialog.department_combo.setCurrentText("Finance")
+    for name in ("Portfolio", "Milestones", "Financials", "Resources", "Governance", "Notes"):
+        dialog.section_checks[name].setChecked(False)
+    stem = "Executive pack Finance 2026-11-26"
+    assert [p.name for p in dialog.paths()] == [f"{stem}.xlsx", f"{stem}.pdf"]
+
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: bool(offered), timeout=120_000)
+
+    xlsx, pdf = tmp_path / f"{stem}.xlsx", tmp_path / f"{stem}.pdf"
+    assert offered == [(xlsx, pdf)] and dialog.result_path == xlsx
+    assert load_workbook(xlsx).sheetnames == ["Summary", "RAID"]
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().rstrip().endswith(b"%%EOF")
+    from PySide6.QtCore import QSettings
+
+    assert QSettings().value(FORMATS_KEY) == ".xlsx,.pdf"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "Department: Finance" in text and "Executive pack — RAID" in text
+        assert "Executive pack — Portfolio" not in text
+
+
+def test_pdf_alone_renames_the_suggested_file(dialog, tmp_path):
+    dialog.xlsx_check.setChecked(False)
+    dialog.pdf_check.setChecked(True)
+    assert dialog.path() == tmp_path / "Executive pack Portfolio 2026-11-26.pdf"
+    assert dialog.path_edit.text().endswith(".pdf")
+    dialog.pdf_check.setChecked(False)
+    assert dialog.path() is None and not dialog.export_button.isEnabled()
+
+
+def test_open_buttons_for_both_files(dialog, monkeypatch, tmp_path):
+    opened = []
+    monkeypatch.setattr(export_pack_dialog, "open_file", lambda path: opened.append(path) or True)
+    monkeypatch.setattr(QMessageBox, "clickedButton",
+                        lambda box: next(b for b in box.buttons() if b.text() == "&Open PDF"))
+    dialog.offer_to_open(tmp_path / "pack.xlsx", tmp_path / "pack.pdf")
+    assert opened == [tmp_path / "pack.pdf"]
+
+
+def test_cancel_during_the_pdf_writes_no_pdf(dialog, qtbot, tmp_path):
+    dialog.xlsx_check.setChecked(False)
+    dialog.pdf_check.setChecked(True)
+    task = dialog.start_export()
+    task.cancel()
+    qtbot.waitUntil(lambda: task.is_finished, timeout=60_000)
+    assert dialog.result_path is None
+    assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob(".*.partial"))
+    assert "nothing was written" in dialog.hint_label.text()

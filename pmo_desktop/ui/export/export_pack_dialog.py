@@ -1,9 +1,11 @@
-"""File > Export Pack…: choose scope, as-of period, sections and file; the pack is written in the background.
+"""File > Export Pack…: choose scope, as-of period, sections, formats and file; the pack is written in the background.
 
 The dialog reads the choices it offers (programmes, departments, reporting periods) from the
-office database, then hands ``reports.exec_pack.write_exec_pack`` to ``run_in_background`` with
-the task's ``Progress`` so that the progress dialog moves and Cancel stops the work (nothing is
-written then). When the pack is saved the user may open it, or its folder.
+office database, then hands the writers (``reports.exec_pack.write_exec_pack`` for the workbook,
+``ui.pdf.write_pdf_pack`` for the PDF, both when both are ticked, under the same name) to
+``run_in_background`` with the task's ``Progress`` so that the progress dialog moves and Cancel
+stops the work (the file being written is not written then). When the pack is saved the user
+may open it, or its folder.
 """
 
 from __future__ import annotations
@@ -33,13 +35,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...reports.exec_pack import SECTIONS, ExecPackError, PackResult, write_exec_pack
+from ...reports.exec_pack import SECTIONS, ExecPackError, write_exec_pack
 from ...reports.pack_data import Scope, ScopeError, report_periods, scope_names
 from ..context import AppContext
 from ..dialogs.error_dialog import open_folder, show_error
-from ..tasks import Task, run_in_background
+from ..pdf import write_pdf_pack
+from ..tasks import Progress, Task, run_in_background
 
 FOLDER_KEY = "export/pack_folder"
+FORMATS_KEY = "export/pack_formats"
+FORMATS = (".xlsx", ".pdf")
+_FORMAT_HINTS = {
+    ".xlsx": "an Excel workbook with native charts, tables and print setup",
+    ".pdf": "a PDF to read on screen or print (A4 landscape)",
+}
 _FORBIDDEN = '<>:"/\\|?*'
 
 
@@ -52,6 +61,22 @@ def _safe_name(text: str) -> str:
     return "".join("-" if ch in _FORBIDDEN else ch for ch in text).strip(" .")
 
 
+class _PartProgress:
+    """One file's share of the progress bar when the dialog writes several files in one task."""
+
+    def __init__(self, progress: Progress, index: int, count: int):
+        self.progress, self.index, self.count = progress, index, count
+
+    def report(self, done: int, total: int = 0, text: str | None = None) -> None:
+        if total <= 0:
+            self.progress.report(0, 0, text)
+        else:
+            self.progress.report(self.index * total + done, self.count * total, text)
+
+    def check(self) -> None:
+        self.progress.check()
+
+
 class ExportPackDialog(QDialog):
     """Choose what goes in the executive pack and where it is saved; Export writes it in the background."""
 
@@ -61,6 +86,7 @@ class ExportPackDialog(QDialog):
         self.today = today or dt.date.today()
         self.task: Task | None = None
         self.result_path: Path | None = None
+        self.result_paths: list[Path] = []
         self.setWindowTitle("Export Executive Pack")
         self.setObjectName("export_pack_dialog")
         names, periods = ctx.read(scope_names), ctx.read(report_periods)
@@ -123,6 +149,23 @@ class ExportPackDialog(QDialog):
             sections_grid.addWidget(check, i // 4, i % 4)
         layout.addWidget(sections_box)
 
+        formats_row = QHBoxLayout()
+        formats_row.addWidget(QLabel("Formats:", self))
+        stored = QSettings().value(FORMATS_KEY, ".xlsx", str).split(",")
+        self.xlsx_check = QCheckBox("Excel &workbook (.xlsx)", self)
+        self.xlsx_check.setObjectName("xlsx_check")
+        self.pdf_check = QCheckBox("P&DF (.pdf)", self)
+        self.pdf_check.setObjectName("pdf_check")
+        self.format_checks = {".xlsx": self.xlsx_check, ".pdf": self.pdf_check}
+        for suffix, check in self.format_checks.items():
+            check.setChecked(suffix in stored)
+            check.toggled.connect(self._on_format_toggled)
+            formats_row.addWidget(check)
+        if not self.formats():
+            self.xlsx_check.setChecked(True)
+        formats_row.addStretch(1)
+        layout.addLayout(formats_row)
+
         file_row = QHBoxLayout()
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("path_edit")
@@ -137,10 +180,11 @@ class ExportPackDialog(QDialog):
         file_row.itemAt(0).widget().setBuddy(self.path_edit)
         layout.addLayout(file_row)
 
-        self.hint_label = QLabel("An Excel workbook (.xlsx) with native charts, tables and print setup.", self)
+        self.hint_label = QLabel(self)
         self.hint_label.setObjectName("hint_label")
         self.hint_label.setWordWrap(True)
         layout.addWidget(self.hint_label)
+        self._show_format_hint()
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.export_button = self.buttons.addButton("&Export", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -173,12 +217,24 @@ class ExportPackDialog(QDialog):
     def sections(self) -> tuple[str, ...]:
         return tuple(name for name, check in self.section_checks.items() if check.isChecked())
 
-    def path(self) -> Path | None:
+    def formats(self) -> tuple[str, ...]:
+        """The chosen file kinds, ".xlsx" and/or ".pdf"."""
+        return tuple(suffix for suffix, check in self.format_checks.items() if check.isChecked())
+
+    def paths(self) -> list[Path]:
+        """One file per chosen format, all with the name typed (whatever its .xlsx or .pdf ending)."""
         text = self.path_edit.text().strip()
         if not text:
-            return None
+            return []
         path = Path(text).expanduser()
-        return path if path.suffix.lower() == ".xlsx" else path.with_name(path.name + ".xlsx")
+        if path.suffix.lower() in FORMATS:
+            path = path.with_suffix("")
+        return [path.with_name(path.name + suffix) for suffix in self.formats()]
+
+    def path(self) -> Path | None:
+        """The first file the export writes (the workbook when it is chosen)."""
+        paths = self.paths()
+        return paths[0] if paths else None
 
     def _folder(self) -> Path:
         stored = QSettings().value(FOLDER_KEY, "", str)
@@ -189,7 +245,7 @@ class ExportPackDialog(QDialog):
     def _suggested_name(self) -> str:
         scope = self.scope()
         what = "Portfolio" if scope is None else scope[1]
-        return _safe_name(f"Executive pack {what} {self.as_of():%Y-%m-%d}") + ".xlsx"
+        return _safe_name(f"Executive pack {what} {self.as_of():%Y-%m-%d}") + (self.formats() or (".xlsx",))[0]
 
     def _on_scope_changed(self, *_args) -> None:
         """Follow the choices with the suggested file name, unless the user typed their own."""
@@ -203,60 +259,93 @@ class ExportPackDialog(QDialog):
             self.path_edit.setProperty("suggested", suggestion)
         self._update_buttons()
 
+    def _on_format_toggled(self, *_args) -> None:
+        """Keep the typed name's ending in step with the formats, and say what will be written."""
+        current = self.path()
+        if current is not None:
+            suggested = self.path_edit.property("suggested") == self.path_edit.text()
+            self.path_edit.setText(str(current))
+            if suggested:
+                self.path_edit.setProperty("suggested", self.path_edit.text())
+        self._show_format_hint()
+        self._update_buttons()
+
+    def _show_format_hint(self) -> None:
+        hints = [_FORMAT_HINTS[suffix] for suffix in self.formats()]
+        text = " and ".join(hints) if hints else "choose a format"
+        self.hint_label.setText(text[0].upper() + text[1:] + ".")
+
     def _update_buttons(self, *_args) -> None:
         busy = self.task is not None and not self.task.is_finished
         self.export_button.setEnabled(not busy and bool(self.sections()) and self.path() is not None)
 
     def _on_browse_button_clicked(self) -> None:
         start = self.path() or (self._folder() / self._suggested_name())
-        name, _ = QFileDialog.getSaveFileName(self, "Save Executive Pack", str(start), "Excel workbook (*.xlsx)")
+        filters = "Excel workbook (*.xlsx);;PDF (*.pdf)" if start.suffix == ".xlsx" else \
+            "PDF (*.pdf);;Excel workbook (*.xlsx)"
+        name, _ = QFileDialog.getSaveFileName(self, "Save Executive Pack", str(start), filters)
         if name:
             self.path_edit.setText(name)
 
     # -- exporting ----------------------------------------------------------------------------
     def start_export(self) -> Task | None:
-        """Write the pack on a worker thread (progress dialog with Cancel); returns the task."""
-        path = self.path()
-        if path is None or not self.sections():
+        """Write the pack in each chosen format on a worker thread (progress dialog with Cancel); returns the task."""
+        paths = self.paths()
+        if not paths or not self.sections():
             return None
-        if not path.parent.is_dir():
+        if not paths[0].parent.is_dir():
             QMessageBox.warning(self, "Export Executive Pack",
-                                f"The folder {path.parent} does not exist. Choose another place for the pack.")
+                                f"The folder {paths[0].parent} does not exist. Choose another place for the pack.")
             return None
         db, as_of, scope, sections = self.ctx.db, self.as_of(), self.scope(), self.sections()
+        QSettings().setValue(FORMATS_KEY, ",".join(self.formats()))
+        written: list[Path] = []
+        self.result_paths = written
+
+        def work(progress: Progress) -> list[Path]:
+            for index, path in enumerate(paths):
+                part = _PartProgress(progress, index, len(paths))
+                writer = write_pdf_pack if path.suffix == ".pdf" else write_exec_pack
+                written.append(writer(db, path, as_of=as_of, scope=scope, sections=sections, progress=part).path)
+            return written
+
         self.hint_label.setText("Writing the executive pack…")
-        self.task = run_in_background(
-            lambda progress: write_exec_pack(db, path, as_of=as_of, scope=scope, sections=sections,
-                                             progress=progress),
-            on_done=self._on_done, on_error=self._on_failed, on_cancelled=self._on_cancelled,
-            progress="Writing the executive pack…", parent=self)
+        self.task = run_in_background(work, on_done=self._on_done, on_error=self._on_failed,
+                                      on_cancelled=self._on_cancelled, progress="Writing the executive pack…",
+                                      parent=self)
         self._update_buttons()
         return self.task
 
-    def _on_done(self, result: PackResult) -> None:
-        self.result_path = result.path
-        QSettings().setValue(FOLDER_KEY, str(result.path.parent))
-        self.hint_label.setText(f"Saved {result.path.name} in {result.seconds:.1f} s.")
+    def _on_done(self, paths: list[Path]) -> None:
+        self.result_path = paths[0]
+        QSettings().setValue(FOLDER_KEY, str(paths[0].parent))
+        self.hint_label.setText(f"Saved {' and '.join(p.name for p in paths)}.")
         self._update_buttons()
         self.accept()
-        self.offer_to_open(result.path)
+        self.offer_to_open(*paths)
 
-    def offer_to_open(self, path: Path) -> None:
-        """Ask whether to open the pack or its folder."""
+    def offer_to_open(self, path: Path, *more: Path) -> None:
+        """Ask whether to open the pack (each file, when both formats were written) or its folder."""
+        files = (path, *more)
         box = QMessageBox(QMessageBox.Icon.Information, "Executive pack saved",
-                          f"The executive pack was saved to\n{path}", QMessageBox.StandardButton.Close,
-                          self.parentWidget() or self)
-        open_button = box.addButton("&Open Pack", QMessageBox.ButtonRole.AcceptRole)
+                          "The executive pack was saved to\n" + "\n".join(map(str, files)),
+                          QMessageBox.StandardButton.Close, self.parentWidget() or self)
+        if more:
+            buttons = {box.addButton(f"&Open {'PDF' if f.suffix == '.pdf' else 'Workbook'}",
+                                     QMessageBox.ButtonRole.AcceptRole): f for f in files}
+        else:
+            buttons = {box.addButton("&Open Pack", QMessageBox.ButtonRole.AcceptRole): path}
         folder_button = box.addButton("Show in &Folder", QMessageBox.ButtonRole.ActionRole)
-        box.setDefaultButton(open_button)
+        box.setDefaultButton(next(iter(buttons)))
         box.exec()
-        if box.clickedButton() is open_button:
-            open_file(path)
-        elif box.clickedButton() is folder_button:
+        clicked = box.clickedButton()
+        if clicked in buttons:
+            open_file(buttons[clicked])
+        elif clicked is folder_button:
             open_folder(path.parent)
 
     def _on_failed(self, exc: BaseException) -> None:
-        self.hint_label.setText("The pack was not written.")
+        self.hint_label.setText(self._not_written("The pack was not written."))
         self._update_buttons()
         if isinstance(exc, ScopeError | ExecPackError):
             QMessageBox.warning(self, "Executive pack not written", str(exc))
@@ -264,8 +353,14 @@ class ExportPackDialog(QDialog):
             show_error(self, exc, title="Executive pack not written")
 
     def _on_cancelled(self) -> None:
-        self.hint_label.setText("Cancelled: nothing was written.")
+        self.hint_label.setText(self._not_written("Cancelled: nothing was written."))
         self._update_buttons()
+
+    def _not_written(self, text: str) -> str:
+        """``text``, or which file was saved before the next one stopped."""
+        if not self.result_paths:
+            return text
+        return f"Only {', '.join(p.name for p in self.result_paths)} was saved; the rest was not written."
 
 
 def export_pack(ctx: AppContext, parent: QWidget | None = None) -> ExportPackDialog:
