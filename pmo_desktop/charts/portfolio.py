@@ -399,7 +399,8 @@ def spi_cpi_quadrant_figure(kpis: Sequence[ProjectKpis], *, max_labels: int = 12
     avoid = _point_boxes(ax, [x for _k, x, _y in placed], [y for _k, _x, y in placed], 3.5)
     for x, y, ha, va, text in _QUADRANTS:
         label = ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=LABEL_SIZE - 0.5,
-                        color=NOTE_COLOUR, gid="quadrant", linespacing=1.1, zorder=2)
+                        color=NOTE_COLOUR, gid="quadrant", linespacing=1.1, zorder=5,
+                        bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0})
         avoid.append(_text_box(ax, label))
     furthest = sorted(points, key=lambda k: -math.hypot(k.spi - 1, k.cpi - 1))[:max_labels]  # type: ignore[operator]
     outliers = [k for k in furthest if _banded_out(k, thresholds)]
