@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 import time
 import traceback
@@ -126,6 +127,39 @@ def _step_exec_pack(state: SelfTestState) -> str:
     return f"{path.name} with {len(sheets)} sheets ({', '.join(sheets)}) in {result.seconds:.1f} s"
 
 
+def _step_pdf_pack(state: SelfTestState) -> str:
+    from .ui.pdf import write_pdf_pack
+
+    path = state.folder / "pack.pdf"
+    result = write_pdf_pack(state.db, path, as_of=state.today)
+    content = path.read_bytes()
+    if not content.startswith(b"%PDF-") or not content.rstrip().endswith(b"%%EOF"):
+        raise AssertionError(f"{path.name} is not a whole PDF ({len(content):,} bytes)")
+    if result.pages < 2 or len(re.findall(rb"/Type\s*/Page(?!s)", content)) != result.pages:
+        raise AssertionError(f"the PDF pack has {result.pages} pages; a cover and the sections need more")
+    with state.db.session() as session:
+        from .model.database import load_settings
+
+        office = load_settings(session).office_name
+    text = _pdf_text(path)
+    if text is not None and (office not in text or "Executive pack — Portfolio" not in text):
+        raise AssertionError("the PDF pack's text lacks the office name or the Portfolio section")
+    checked = "text checked with pdftotext" if text is not None else "pdftotext absent: text not checked"
+    return f"{path.name}: {result.pages} pages, {len(content) / 1e6:.1f} MB in {result.seconds:.1f} s; {checked}"
+
+
+def _pdf_text(path: Path) -> str | None:
+    """The PDF's text as poppler's pdftotext reads it (None when pdftotext is not installed)."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return None
+    return subprocess.run([tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True,
+                          timeout=120).stdout
+
+
 STEPS: list[tuple[str, Callable[[SelfTestState], str]]] = [
     ("database", _step_database),
     ("demo office", _step_demo),
@@ -134,6 +168,7 @@ STEPS: list[tuple[str, Callable[[SelfTestState], str]]] = [
     ("undo import", _step_undo_import),
     ("main window and charts", _step_main_window),
     ("executive pack (xlsx)", _step_exec_pack),
+    ("executive pack (pdf)", _step_pdf_pack),
 ]
 
 

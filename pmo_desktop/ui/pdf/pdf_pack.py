@@ -84,6 +84,9 @@ def _base_font(points: float) -> QFont:
     font.setStyleHint(QFont.StyleHint.SansSerif)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     font.setPointSizeF(points)
+    # No ligatures: "ffi" drawn as one glyph reads back as "ﬃ", and a search for "Office" would miss it.
+    for tag in ("liga", "clig"):
+        font.setFeature(QFont.Tag(tag), 0)
     return font
 
 
