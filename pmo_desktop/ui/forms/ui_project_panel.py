@@ -672,6 +672,43 @@ class Ui_ProjectPanel(object):
         self.reports_page_layout.addWidget(self.reports_hint)
 
         self.panel_tabs.addTab(self.reports_page, "")
+        self.scores_page = QWidget()
+        self.scores_page.setObjectName(u"scores_page")
+        self.scores_page_layout = QVBoxLayout(self.scores_page)
+        self.scores_page_layout.setSpacing(8)
+        self.scores_page_layout.setObjectName(u"scores_page_layout")
+        self.scores_page_layout.setContentsMargins(6, 6, 6, 6)
+        self.score_summary_label = QLabel(self.scores_page)
+        self.score_summary_label.setObjectName(u"score_summary_label")
+        self.score_summary_label.setWordWrap(True)
+        self.score_summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.scores_page_layout.addWidget(self.score_summary_label)
+
+        self.scores_grid = QGridLayout()
+        self.scores_grid.setObjectName(u"scores_grid")
+        self.scores_grid.setHorizontalSpacing(10)
+        self.scores_grid.setVerticalSpacing(6)
+
+        self.scores_page_layout.addLayout(self.scores_grid)
+
+        self.scores_error = QLabel(self.scores_page)
+        self.scores_error.setObjectName(u"scores_error")
+        self.scores_error.setWordWrap(True)
+
+        self.scores_page_layout.addWidget(self.scores_error)
+
+        self.scores_hint = QLabel(self.scores_page)
+        self.scores_hint.setObjectName(u"scores_hint")
+        self.scores_hint.setWordWrap(True)
+
+        self.scores_page_layout.addWidget(self.scores_hint)
+
+        self.scores_spacer = QSpacerItem(20, 40, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Expanding)
+
+        self.scores_page_layout.addItem(self.scores_spacer)
+
+        self.panel_tabs.addTab(self.scores_page, "")
 
         self.panel_layout.addWidget(self.panel_tabs)
 
@@ -878,6 +915,12 @@ class Ui_ProjectPanel(object):
         self.reports_hint.setText(QCoreApplication.translate("ProjectPanel", u"The latest six reports, newest first. Reports come in through Import.", None))
         self.reports_hint.setProperty(u"role", QCoreApplication.translate("ProjectPanel", u"hint", None))
         self.panel_tabs.setTabText(self.panel_tabs.indexOf(self.reports_page), QCoreApplication.translate("ProjectPanel", u"Status reports", None))
+        self.score_summary_label.setText(QCoreApplication.translate("ProjectPanel", u"Not scored yet", None))
+        self.scores_error.setText("")
+        self.scores_error.setProperty(u"role", QCoreApplication.translate("ProjectPanel", u"error", None))
+        self.scores_hint.setText(QCoreApplication.translate("ProjectPanel", u"Score each criterion from 0 to 5 in half steps. A change is saved at once and can be undone (Ctrl+Z). A criterion left unscored counts as 0 in the weighted score. Criteria and weights are edited under File > Strategic Criteria.", None))
+        self.scores_hint.setProperty(u"role", QCoreApplication.translate("ProjectPanel", u"hint", None))
+        self.panel_tabs.setTabText(self.panel_tabs.indexOf(self.scores_page), QCoreApplication.translate("ProjectPanel", u"Strategic score", None))
         self.new_button.setText(QCoreApplication.translate("ProjectPanel", u"New project", None))
 #if QT_CONFIG(tooltip)
         self.new_button.setToolTip(QCoreApplication.translate("ProjectPanel", u"Start a new project in this panel", None))

@@ -3,6 +3,10 @@
 Above the tabs, a compact grid shows the project's earned-value KPIs as of ``as_of`` (today
 unless set), with the RAG derived from them beside the reported one.
 
+The Strategic score tab has a score per criterion (0-5 in half steps, or not scored), the
+weighted score and the rank among proposals or active projects. A score is saved as soon as it
+changes, each change its own undoable command, as milestones are.
+
 The form is ``ui/project_panel.ui``. Field edits are saved together with Save (or Ctrl+S) as one
 undoable command; milestone edits are saved at once, each undoable on its own. Validation
 errors appear in red under the fields they concern; a save that finds the project changed by
@@ -21,6 +25,7 @@ from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QHeaderView,
     QLabel,
     QMessageBox,
@@ -32,6 +37,7 @@ from PySide6.QtWidgets import (
 from ...analytics.portfolio import ProjectKpis, Thresholds, project_kpis
 from ...model.enums import Methodology, MilestoneStatus, Rag, Stage
 from ...services import portfolio as svc
+from ...services import scoring
 from ...services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from ..context import AppContext
 from ..dialogs.conflict_dialog import ConflictAnswer
@@ -40,7 +46,7 @@ from ..dialogs.error_dialog import show_error
 from ..forms.ui_project_panel import Ui_ProjectPanel
 from ..models.row_table_model import Column, Kind, RowTableModel
 from ..theme import RAG_COLOURS, RAG_LABELS, rag_text_colour
-from . import commands
+from . import commands, scoring_commands
 from .editors import MoneySpinBox, OptionalDateEdit, OptionalSpinBox
 from .kpi_grid import ProjectKpiGrid
 from .milestone_dialog import MilestoneDialog
@@ -96,6 +102,42 @@ def display_value(key: str, value: Any, currency: str = "£") -> str:
     return str(value)
 
 
+class ScoreSpinBox(QDoubleSpinBox):
+    """A score from 0 to 5 in half steps, or "Not scored" (one step below 0)."""
+
+    NOT_SCORED = -scoring.SCORE_STEP
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setRange(self.NOT_SCORED, scoring.MAX_SCORE)
+        self.setSingleStep(scoring.SCORE_STEP)
+        self.setDecimals(1)
+        self.setSpecialValueText("Not scored")
+        self.setKeyboardTracking(False)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+
+    def score(self) -> float | None:
+        return None if self.value() <= self.NOT_SCORED else self.value()
+
+    def set_score(self, score: float | None) -> None:
+        self.setValue(self.NOT_SCORED if score is None else score)
+
+
+def score_summary(scoring_: scoring.ProjectScoring | None) -> str:
+    """The weighted score and rank in words."""
+    if scoring_ is None or not scoring_.scores:
+        return "No strategic criteria are set up: add them under File > Strategic Criteria."
+    if scoring_.weighted_score is None:
+        return "Not scored yet."
+    text = f"Weighted score {scoring_.weighted_score:.2f} of 5"
+    if scoring_.rank is not None:
+        group = "proposals" if scoring_.group == scoring.PROPOSAL else "active projects"
+        text += f" · rank {scoring_.rank} of {scoring_.group_size} {group}"
+    if scoring_.scored < len(scoring_.scores):
+        text += f" · {scoring_.scored} of {len(scoring_.scores)} criteria scored"
+    return text
+
+
 def rag_icon(rag: str | None, size: int = 12) -> QIcon:
     """A small square in the RAG colour (an empty icon for "not set")."""
     if rag not in RAG_COLOURS:
@@ -124,6 +166,8 @@ class ProjectPanel(QWidget):
         self._dirty = False
         self._shown_values: dict[str, Any] = {}
         self._title = ""
+        self._scoring: scoring.ProjectScoring | None = None
+        self._score_spins: dict[int, ScoreSpinBox] = {}
         #: The date the KPIs are figured at (None: today).
         self.as_of: dt.date | None = None
         self.kpi_grid = ProjectKpiGrid(self)
@@ -135,6 +179,7 @@ class ProjectPanel(QWidget):
         self._setup_reports()
         self._connect()
         self.set_currency(ctx.currency_symbol)
+        ctx.data_changed.connect(self._on_data_changed)
         # Nothing is read from the database until a project is shown (startup stays fast).
         self._show(None, fill_programmes=False)
 
@@ -321,6 +366,7 @@ class ProjectPanel(QWidget):
             self._set_values({key: values.get(key) for key in svc.PROJECT_FIELDS})
             self._show_milestones(details.milestones if details else ())
             self._show_reports(details.status_reports if details else ())
+            self._show_scoring(details.id if details else None)
         finally:
             self._loading = False
         self._shown_values = self.values()
@@ -661,6 +707,103 @@ class ProjectPanel(QWidget):
         if report.submitted_by:
             heading += f", submitted by {report.submitted_by}"
         self.ui.report_summary_text.setPlainText(f"{heading}\n\n{report.summary or 'No summary given.'}")
+
+    # -- strategic score ---------------------------------------------------------------------------
+    @property
+    def scoring(self) -> scoring.ProjectScoring | None:
+        """The shown project's scores as last read."""
+        return self._scoring
+
+    def score_spin(self, criterion_id: int) -> ScoreSpinBox:
+        return self._score_spins[criterion_id]
+
+    def _show_scoring(self, project_id: int | None) -> None:
+        self._scoring = None
+        if project_id is not None:
+            try:
+                self._scoring = self.ctx.read(scoring.project_scoring, project_id)
+            except NotFoundError:
+                self._scoring = None
+        ui = self.ui
+        ui.scores_error.clear()
+        ui.scores_error.setVisible(False)
+        ui.scores_page.setEnabled(self._scoring is not None)
+        self._build_score_rows(self._scoring.scores if self._scoring else ())
+        ui.score_summary_label.setText(score_summary(self._scoring) if project_id is not None
+                                       else "Save the project before scoring it.")
+        title = "Strategic score"
+        if self._scoring is not None and self._scoring.weighted_score is not None:
+            title += f" ({self._scoring.weighted_score:.1f})"
+        ui.panel_tabs.setTabText(ui.panel_tabs.indexOf(ui.scores_page), title)
+
+    def _build_score_rows(self, rows: tuple[scoring.CriterionScore, ...]) -> None:
+        grid = self.ui.scores_grid
+        same = [r.criterion_id for r in rows] == list(self._score_spins)
+        if not same:
+            while grid.count():
+                widget = grid.takeAt(0).widget()
+                if widget is not None:
+                    widget.deleteLater()
+            self._score_spins = {}
+        total = sum(r.weight for r in rows) or 0.0
+        for i, row in enumerate(rows):
+            share = f"{row.weight / total * 100:.0f}% of the weight" if total else "no weight"
+            tip = f"{row.description or row.name}\n\nWeight {row.weight:g} ({share})."
+            if not same:
+                name = QLabel(row.name, self.ui.scores_page)
+                weight = QLabel(share, self.ui.scores_page)
+                weight.setProperty("role", "hint")
+                spin = ScoreSpinBox(self.ui.scores_page)
+                spin.setObjectName(f"score_spin_{row.criterion_id}")
+                spin.valueChanged.connect(lambda _v, cid=row.criterion_id: self._on_score_changed(cid))
+                grid.addWidget(name, i, 0)
+                grid.addWidget(spin, i, 1)
+                grid.addWidget(weight, i, 2)
+                self._score_spins[row.criterion_id] = spin
+            spin = self._score_spins[row.criterion_id]
+            with QSignalBlocker(spin):
+                spin.set_score(row.score)
+            spin.setToolTip(tip)
+            label = grid.itemAtPosition(i, 0).widget()
+            label.setText(row.name)
+            label.setToolTip(tip)
+            grid.itemAtPosition(i, 2).widget().setText(share)
+        grid.setColumnStretch(2, 1)
+
+    def set_score(self, criterion_id: int, score: float | None) -> None:
+        """Put ``score`` in a criterion's box as if the user chose it (it saves at once)."""
+        self._score_spins[criterion_id].set_score(score)
+
+    def _on_score_changed(self, criterion_id: int) -> None:
+        current = self._scoring
+        if self._loading or current is None or self._details is None:
+            return
+        row = next(r for r in current.scores if r.criterion_id == criterion_id)
+        value = self._score_spins[criterion_id].score()
+        if value == row.score:
+            return
+        try:
+            # Saving tells the views through data_changed, which shows the new scores here.
+            scoring_commands.set_score(self.ctx, current.project_id, self._details.code, criterion_id, row.name,
+                                       value, {criterion_id: row.version})
+            return
+        except ValidationError as exc:
+            self.ui.scores_error.setText(str(exc))
+            self.ui.scores_error.setVisible(True)
+            return
+        except ConflictError:
+            QMessageBox.information(
+                self, "Score changed",
+                f"Someone else changed {self._details.code}'s score on {row.name} after you opened it. "
+                "The stored scores are shown now; change it again if you still want to.")
+        except ServiceError as exc:
+            show_error(self, exc)
+        self._show_scoring(current.project_id)
+
+    def _on_data_changed(self, entity: str) -> None:
+        # Undo and redo of score and criterion edits land here; project edits reload the whole panel.
+        if entity in ("project_score", "strategic_criterion", "*") and self._details is not None:
+            self._show_scoring(self._details.id)
 
     # -- buttons and state -------------------------------------------------------------------------
     def _on_editor_changed(self, *_args: Any) -> None:
