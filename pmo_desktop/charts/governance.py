@@ -79,14 +79,22 @@ def _shorten(text: str, limit: int) -> str:
 class HorizontalBars:
     """A clickable horizontal bar chart, longest bar's key first at the top; ``update`` redraws in place."""
 
-    def __init__(self, *, figsize: tuple[float, float] = (4.8, 3.2), dpi: float = 100, label_width: float = 0.45,
+    def __init__(self, *, figsize: tuple[float, float] = (4.8, 3.2), dpi: float = 100, label_inches: float = 1.9,
                  label_chars: int = 30):
-        margins = dict(left=label_width, right=0.93, bottom=0.1, top=0.88)
-        self.figure, self.axes, self.title = _figure(figsize, dpi, margins)
+        self.figure, self.axes, self.title = _figure(figsize, dpi, dict(right=0.93, bottom=0.1, top=0.88))
+        self.label_inches = label_inches
         self.label_chars = label_chars
         self.bars: list[Bar] = []
         self.patches: dict[str, Rectangle] = {}
         self.selected: str | None = None
+        self.fit_labels()
+        # Kept by the figure, so it survives the figure moving to a Qt canvas.
+        self.figure.canvas.mpl_connect("resize_event", lambda _event: self.fit_labels())
+
+    def fit_labels(self) -> None:
+        """Keep the bar labels' room a fixed width in inches, whatever the figure's width."""
+        width = self.figure.get_figwidth()
+        self.figure.subplots_adjust(left=min(self.label_inches / width, 0.6) if width else 0.45)
 
     def update(self, title: str, bars: Sequence[Bar], selected: str | None = None, *,
                empty_text: str = "Nothing to show") -> None:
@@ -143,6 +151,11 @@ def manager_bars(summary: ComplianceSummary, limit: int = 10) -> tuple[list[Bar]
     return [Bar(name, name, count) for name, count in items[:limit]], max(len(items) - limit, 0)
 
 
+def period_tick(label: str) -> str:
+    """A period's label on two lines ("Oct 2026" -> "Oct\n2026"), so that six fit a narrow chart."""
+    return label.replace(" ", "\n", 1)
+
+
 def _percent(value: float, _position=None) -> str:
     return f"{value:.0%}"
 
@@ -150,8 +163,8 @@ def _percent(value: float, _position=None) -> str:
 def reporting_trend_figure(rates: Sequence[ReportingRate], target: float, *, figsize: tuple[float, float] = (4.8, 3.2),
                            dpi: float = 100) -> Figure:
     """Share of expected status reports received per period, with the office's target as a dashed line."""
-    figure, ax, title = _figure(figsize, dpi, dict(left=0.13, right=0.96, bottom=0.14, top=0.86))
-    title.set_text(f"Reporting compliance by period (target {target:.0%}, dashed)")
+    figure, ax, title = _figure(figsize, dpi, dict(left=0.13, right=0.96, bottom=0.17, top=0.86))
+    title.set_text(f"Reporting compliance (target {target:.0%})")
     _style(ax, grid_axis="y")
     labels = [rate.label for rate in rates]
     values = [rate.rate if rate.rate is not None else math.nan for rate in rates]
@@ -166,7 +179,7 @@ def reporting_trend_figure(rates: Sequence[ReportingRate], target: float, *, fig
             ax.plot([x], [value], marker="o", markersize=6, color=colour, zorder=4)
             ax.annotate(f"{value:.0%}", (x, value), textcoords="offset points", xytext=(0, 7), ha="center",
                         fontsize=8, color=AXIS_TEXT)
-        ax.set_xticks(positions, labels)
+        ax.set_xticks(positions, [period_tick(label) for label in labels])
     ax.set_xlim(-0.5, max(len(rates) - 0.5, 0.5))
     ax.set_ylim(0, 1.12)
     ax.yaxis.set_major_formatter(FuncFormatter(_percent))
@@ -202,7 +215,7 @@ def period_columns_figure(periods: Sequence[PeriodFigures], value: Callable[[Per
     ``signed`` colours a column red above zero and green at or below (slip, cost variance);
     ``target`` draws a dashed line at that value.
     """
-    figure, ax, title_text = _figure(figsize, dpi, dict(left=0.14, right=0.97, bottom=0.14, top=0.84))
+    figure, ax, title_text = _figure(figsize, dpi, dict(left=0.14, right=0.97, bottom=0.17, top=0.84))
     title_text.set_text(title)
     _style(ax, grid_axis="y")
     positions = list(range(len(periods)))
@@ -211,7 +224,7 @@ def period_columns_figure(periods: Sequence[PeriodFigures], value: Callable[[Per
     span = max((abs(v) for v in shown), default=0) or 1
     for x, v in zip(positions, values, strict=True):
         if v is None:
-            ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7, color=MUTED_COLOUR)
+            ax.text(x, span * 0.04, "none", ha="center", va="bottom", fontsize=7, color=MUTED_COLOUR)
             continue
         colour = (BELOW_COLOUR if v > 0 else ABOVE_COLOUR) if signed else BAR_COLOUR
         ax.bar(x, v, width=0.65, color=colour, gid=f"period-{x}")
@@ -223,7 +236,7 @@ def period_columns_figure(periods: Sequence[PeriodFigures], value: Callable[[Per
     low = min(min(shown, default=0), 0)
     ax.set_ylim(low - span * 0.15 if low < 0 else 0, max(max(shown, default=0), target or 0, 0) + span * 0.2)
     ax.axhline(0, color=AXIS_TEXT, linewidth=0.6)
-    ax.set_xticks(positions, [p.label for p in periods], fontsize=8)
+    ax.set_xticks(positions, [period_tick(p.label) for p in periods], fontsize=8)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt(v)))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     return figure
@@ -232,7 +245,7 @@ def period_columns_figure(periods: Sequence[PeriodFigures], value: Callable[[Per
 def decisions_figure(periods: Sequence[PeriodFigures], *, figsize: tuple[float, float] = (4.0, 2.8),
                      dpi: float = 100) -> Figure:
     """Gate decisions per period, stacked by decision (approved at the bottom, rejected on top)."""
-    figure, ax, title = _figure(figsize, dpi, dict(left=0.1, right=0.97, bottom=0.26, top=0.84))
+    figure, ax, title = _figure(figsize, dpi, dict(left=0.1, right=0.97, bottom=0.29, top=0.84))
     title.set_text("Gate decisions by period")
     _style(ax, grid_axis="y")
     positions = list(range(len(periods)))
@@ -245,7 +258,7 @@ def decisions_figure(periods: Sequence[PeriodFigures], *, figsize: tuple[float, 
     top = max(bottoms, default=0) or 1
     for x, total in zip(positions, bottoms, strict=True):
         ax.text(x, total + top * 0.02, f"{total}", ha="center", va="bottom", fontsize=8, color=AXIS_TEXT)
-    ax.set_xticks(positions, [p.label for p in periods], fontsize=8)
+    ax.set_xticks(positions, [period_tick(p.label) for p in periods], fontsize=8)
     ax.set_ylim(0, top * 1.2)
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     figure.legend(loc="lower center", ncols=4, fontsize=7, frameon=False, bbox_to_anchor=(0.5, 0.0),

@@ -12,6 +12,7 @@ from dataclasses import replace  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QWidget  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from pmo_desktop.model import Gate, GateCondition, OfficeSettings, Project, StageChange  # noqa: E402
@@ -434,3 +435,111 @@ def test_find_goes_to_the_filter_of_the_section_on_screen(compliance_tab, qtbot)
     assert compliance_tab.filter_bar is compliance_tab.reviews_filter_bar
     section = _show_compliance(compliance_tab, qtbot)
     assert compliance_tab.filter_bar is section.filter_bar
+
+
+# -- health, scorecard and reminders --------------------------------------------------------------
+def _show(tab, section, qtbot):
+    tab.sections.setCurrentWidget(section)
+    qtbot.waitUntil(lambda: section.loaded)
+    return section
+
+
+def _press_bar(canvas, chart, key: str) -> None:
+    """Click the middle of ``key``'s bar as matplotlib sees a mouse press on the Qt canvas."""
+    from matplotlib.backend_bases import MouseEvent
+
+    canvas.draw_now()
+    patch = chart.patches[key]
+    x, y = patch.get_x() + patch.get_width() / 2, patch.get_y() + patch.get_height() / 2
+    px, py = chart.axes.transData.transform((x, y))
+    event = MouseEvent("button_press_event", canvas.canvas, px, py, button=1)
+    canvas.canvas.callbacks.process(event.name, event)
+
+
+def test_health_charts_count_by_rule_and_manager_and_a_click_filters_compliance(compliance_tab, qtbot):
+    from pmo_desktop.ui.governance.compliance_table_model import COL_MANAGER, COL_PROJECT
+
+    health = _show(compliance_tab, compliance_tab.dashboard, qtbot)
+    assert {b.key: b.value for b in health.rule_chart.bars} == {
+        "raid_overdue": 2, "missing_status_report": 1, "high_risk_without_owner": 1, "gate_conditions_overdue": 1}
+    assert [(b.label, b.value) for b in health.manager_chart.bars] == [("Priya Shah", 3), ("Sam Lee", 2)]
+    assert "5 exceptions" in health.headline.text() and "1 gate condition still open" in health.headline.text()
+
+    _press_bar(health.rule_canvas, health.rule_chart, "raid_overdue")
+    assert compliance_tab.sections.currentWidget() is compliance_tab.compliance
+    section = compliance_tab.compliance
+    qtbot.waitUntil(lambda: section.loaded)
+    assert section.rule_filter.currentData() == "raid_overdue"
+    assert _column(section, COL_PROJECT) == ["CMP-1", "CMP-2"]
+
+    compliance_tab.sections.setCurrentWidget(health)
+    _press_bar(health.manager_canvas, health.manager_chart, "Sam Lee")
+    assert section.chips[None].isChecked()  # the rule filter from before is cleared
+    assert set(_column(section, COL_MANAGER)) == {"Sam Lee"} and section.model.rowCount() == 2
+
+
+def test_decisions_log_lists_conditions_and_filters_by_state(compliance_tab, qtbot):
+    from pmo_desktop.ui.governance.dashboard_section import COL_CONDITION, COL_OWNER, COL_STATE
+
+    health = _show(compliance_tab, compliance_tab.dashboard, qtbot)
+    assert health.model.rowCount() == 1
+    row = [health.model.index(0, c).data() for c in (COL_CONDITION, COL_OWNER, COL_STATE)]
+    assert row == ["Benefits profile agreed", "CFO", "Overdue"]
+    health.filter_bar.set_choice(COL_STATE, "met")
+    assert health.model.rowCount() == 0
+    health.filter_bar.set_choice(COL_STATE, "overdue")
+    assert health.model.rowCount() == 1
+
+
+def test_scorecard_shows_success_tiles_and_trend_charts(compliance_tab, office, qtbot):
+    from decimal import Decimal
+
+    with office.transaction() as session:
+        session.add(Project(code="OLD-1", name="Finished early", stage="closed", baseline_end=dt.date(2026, 6, 30),
+                            actual_end=dt.date(2026, 6, 1), budget=Decimal(100), actual_cost=Decimal(90),
+                            benefits=Decimal(500)))
+        session.add(Project(code="OLD-2", name="Finished late", stage="closed", baseline_end=dt.date(2026, 6, 30),
+                            actual_end=dt.date(2026, 8, 1), budget=Decimal(100), actual_cost=Decimal(90)))
+    card = _show(compliance_tab, compliance_tab.scorecard, qtbot)
+    assert "50%" in card.tiles["success"].text() and "1 of 2 on time" in card.tiles["success"].text()
+    assert "100%" in card.tiles["on_budget"].text()
+    assert card.model.rowCount() == 2
+    assert all(canvas.figure is not None for canvas in card.canvases.values())
+    assert [p.label for p in card.card.periods][-1] == "Oct 2026"
+
+
+def test_reminders_dialog_shows_copies_and_saves_the_workbook(compliance_tab, qtbot, monkeypatch, tmp_path):
+    import openpyxl
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QFileDialog
+
+    from pmo_desktop.analytics.governance import reminders_text
+
+    section = _show_compliance(compliance_tab, qtbot)
+    qtbot.mouseClick(section.reminders_button, Qt.MouseButton.LeftButton)
+    dialog = section.findChild(QWidget, "reminders_dialog")
+    qtbot.waitUntil(dialog.isVisible)
+    expected = reminders_text(section.visible_exceptions(), COMPLIANCE_TODAY)
+    assert dialog.text.toPlainText() == expected
+    assert dialog.summary_label.text().startswith("4 items for 2 managers")
+
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == expected
+
+    target = tmp_path / "owed"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.saved_path == tmp_path / "owed.xlsx"
+    ws = openpyxl.load_workbook(dialog.saved_path)["By manager"]
+    assert (ws["A5"].value, ws["B5"].value) == ("Priya Shah", "2 items outstanding")
+    assert "Saved owed.xlsx" in dialog.status_label.text()
+    dialog.close()
+
+
+def test_reminders_dialog_with_nothing_owed_disables_copy_and_save(compliance_tab, qtbot):
+    section = _show_compliance(compliance_tab, qtbot)
+    section.show_rule("high_risk_without_owner")
+    dialog = section.open_reminders()
+    assert dialog.summary_label.text().startswith("Nothing to remind")
+    assert not dialog.copy_button.isEnabled() and not dialog.save_button.isEnabled()
+    dialog.close()

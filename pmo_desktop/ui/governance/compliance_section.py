@@ -3,7 +3,8 @@
 A strip at the top counts the exceptions per rule (click one to show only that rule) and gives the
 reporting compliance rate of the recent periods. Below it, a filterable table of exceptions and,
 beside it, the selected exception in full with what clears it. "Copy reminders" puts, per manager,
-the reports, RAID actions and gate conditions they owe on the clipboard, ready for an email.
+the reports, RAID actions and gate conditions they owe on the clipboard, ready for an email;
+"Reminders…" shows the same text with Copy and "Save workbook…".
 
 The section reads the database the first time it is shown, not when built, and afterwards
 whenever data or settings change while it is on screen (or when next shown, if they changed
@@ -45,6 +46,7 @@ from ..context import AppContext
 from ..theme import RAG_COLOURS
 from ..widgets.filter_bar import FilterBar
 from .compliance_table_model import COL_MANAGER, COL_RULE, RULE_COLOURS, ComplianceTableModel, model_rows
+from .reminders_dialog import RemindersDialog
 from .tables import record_table
 
 # Every entity a rule reads (and "*": an import, an undo, another database).
@@ -130,6 +132,10 @@ class ComplianceSection(QWidget):
         self.copy_button.setProperty("primary", True)
         self.copy_button.setToolTip("Copy, per manager, the missing status reports, overdue RAID actions and unmet "
                                     "gate conditions in the table, as plain text for an email")
+        self.reminders_button = QPushButton("Reminders…", self)
+        self.reminders_button.setObjectName("reminders_button")
+        self.reminders_button.setToolTip("Show, per manager, what they owe among the exceptions in the table, to "
+                                         "copy or save as a workbook")
         self.copy_status = QLabel(self)
         self.copy_status.setObjectName("copy_reminders_status")
         self.chips_box, self.chips = self._make_chips()
@@ -146,6 +152,7 @@ class ComplianceSection(QWidget):
         self.table.activated.connect(self._on_table_activated)
         self.filter_bar.filters_changed.connect(self._sync_chips)
         self.copy_button.clicked.connect(self.copy_reminders)
+        self.reminders_button.clicked.connect(self.open_reminders)
         ctx.data_changed.connect(self._on_ctx_data_changed)
         ctx.settings_changed.connect(self.refresh_when_shown)
 
@@ -188,6 +195,7 @@ class ComplianceSection(QWidget):
         top.addWidget(heading)
         top.addStretch(1)
         top.addWidget(self.copy_status)
+        top.addWidget(self.reminders_button)
         top.addWidget(self.copy_button)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -273,6 +281,18 @@ class ComplianceSection(QWidget):
         """Show only the exceptions of ``rule`` (None: every rule), as the chips and the rule filter do."""
         self.filter_bar.set_choice(COL_RULE, rule)
 
+    def show_manager(self, manager: str | None) -> None:
+        """Show only the exceptions of ``manager`` (None: every manager)."""
+        self.filter_bar.set_choice(COL_MANAGER, manager)
+
+    def show_only(self, *, rule: str | None = None, manager: str | None = None) -> None:
+        """Clear every filter, then show only ``rule``'s or ``manager``'s exceptions (the health charts' clicks)."""
+        self.filter_bar.clear()
+        if rule is not None:
+            self.show_rule(rule)
+        if manager is not None:
+            self.show_manager(manager)
+
     def _sync_chips(self) -> None:
         current = self.rule_filter.currentData()
         chip = self.chips.get(current if current in RULE_TITLES else None)
@@ -323,6 +343,12 @@ class ComplianceSection(QWidget):
     def visible_exceptions(self) -> list[ComplianceException]:
         """The exceptions the table shows now, in its order (filters and sort applied)."""
         return [self.exceptions[row[0]] for row in self.model.visible_rows()]
+
+    def open_reminders(self) -> RemindersDialog:
+        """Open the reminders dialog for the exceptions the table shows now."""
+        dialog = RemindersDialog(self.visible_exceptions(), self._today(), self)
+        dialog.open()
+        return dialog
 
     def copy_reminders(self) -> str:
         """Put the reminders for the exceptions shown on the clipboard; return the text copied."""

@@ -1,8 +1,11 @@
-"""The Governance tab: the gate reviews and decisions log with the review editor, and compliance.
+"""The Governance tab: the gate reviews with the review editor, health, compliance, scorecard and audit.
 
-The tab is a set of sections (``add_section``): the gate reviews first, then "Compliance" (the
-exceptions to the office's rules, ``ComplianceSection``). The section bar appears from two
-sections on, so later sections arrive without reshaping the earlier ones.
+The tab is a set of sections (``add_section``): the gate reviews first, then "Health" (charts of
+the exceptions, reporting and the gate pipeline, and the decisions log, ``DashboardSection``; a
+click on a bar shows those exceptions), "Compliance" (the exceptions to the office's rules,
+``ComplianceSection``), "Scorecard" (is the PMO delivering value, ``ScorecardSection``) and the
+audit trail. The section bar appears from two sections on, so later sections arrive without
+reshaping the earlier ones.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ...services import governance as gov
 from ..context import AppContext
 from ..governance.audit_section import AuditSection
 from ..governance.compliance_section import ComplianceSection
+from ..governance.dashboard_section import DashboardSection
 from ..governance.review_panel import GateReviewPanel
 from ..governance.review_table_model import (
     COL_DECISION,
@@ -35,6 +39,7 @@ from ..governance.review_table_model import (
     GateReviewTableModel,
     model_rows,
 )
+from ..governance.scorecard_section import ScorecardSection
 from ..governance.tables import record_table
 from ..widgets.filter_bar import FilterBar
 
@@ -108,8 +113,12 @@ class GovernanceTab(QWidget):
         self.sections.setDocumentMode(True)
         self.sections.setTabBarAutoHide(True)
         self.add_section(self._make_reviews_page(), "Gate reviews")
+        self.dashboard = DashboardSection(ctx, self, today=today)
+        self.add_section(self.dashboard, "Health")
         self.compliance = ComplianceSection(ctx, self, today=today)
         self.add_section(self.compliance, "Compliance")
+        self.scorecard = ScorecardSection(ctx, self, today=today)
+        self.add_section(self.scorecard, "Scorecard")
         self.audit = AuditSection(ctx, self)
         self.add_section(self.audit, "Audit trail")
         layout = QVBoxLayout(self)
@@ -118,6 +127,8 @@ class GovernanceTab(QWidget):
 
         # Selection, not the current index: a view sets a current row on focus alone, without selecting.
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.dashboard.rule_requested.connect(lambda rule: self.show_exceptions(rule=rule))
+        self.dashboard.manager_requested.connect(lambda manager: self.show_exceptions(manager=manager))
         self.panel.review_saved.connect(self.select_review)
         self.panel.review_shown.connect(self._on_panel_review_shown)
         ctx.data_changed.connect(self._on_ctx_data_changed)
@@ -179,7 +190,9 @@ class GovernanceTab(QWidget):
 
         The compliance and audit sections are re-read too when on screen, otherwise when next shown.
         """
+        self.dashboard.refresh_when_shown()
         self.compliance.refresh_when_shown()
+        self.scorecard.refresh_when_shown()
         self.audit.refresh_when_shown()
         current = self.panel.review_id
         self.model.set_rows(model_rows(self._ctx.read(gov.review_rows)))
@@ -188,6 +201,11 @@ class GovernanceTab(QWidget):
         if current is not None:
             self._select_quietly(current)
         self.panel.refresh_from_store()
+
+    def show_exceptions(self, *, rule: str | None = None, manager: str | None = None) -> None:
+        """Go to the Compliance section showing only ``rule``'s or ``manager``'s exceptions."""
+        self.sections.setCurrentWidget(self.compliance)
+        self.compliance.show_only(rule=rule, manager=manager)
 
     def select_review(self, review_id: int) -> None:
         """Select (and show in the editor) the review ``review_id`` if it passes the filters."""
