@@ -672,7 +672,8 @@ def _index_axes(ax: Axes, periods: Sequence[dt.date], spi: Sequence[float | None
     """SPI and CPI lines over the periods, a reference line at 1.0 and the red band shaded."""
     xs = range(len(periods))
     values = [v for v in (*spi, *cpi) if v is not None]
-    low, high = _index_limits(values, 0.4, 1.6)
+    # Wide bounds: a young project's SPI often starts far below 1 and must not be flattened onto the edge.
+    low, high = _index_limits(values, 0.0, 2.0)
     ax.set_ylim(low, high)
     ax.axhspan(low, thresholds.red_index, color=RAG_COLOURS["R"], alpha=0.07, lw=0, zorder=0)
     ax.axhspan(thresholds.red_index, thresholds.amber_index, color=RAG_COLOURS["A"], alpha=0.08, lw=0, zorder=0)

@@ -248,7 +248,7 @@ def test_portfolio_trend_stacks_rag_counts_and_draws_the_indices(periods):
     assert [sum(bars) for bars in zip(*(heights[g] for g in ("rag-G", "rag-A", "rag-R")), strict=True)] == [
         s.reports for s in summaries]
     spi = next(line for line in index_ax.lines if line.get_gid() == "spi")
-    assert list(spi.get_ydata()) == pytest.approx([min(max(s.spi, 0.4), 1.6) for s in summaries])
+    assert list(spi.get_ydata()) == pytest.approx([min(max(s.spi, 0.0), 2.0) for s in summaries])
     assert len([t for t in index_ax.get_xticklabels() if t.get_text()]) <= 12
 
 

@@ -193,7 +193,8 @@ class PortfolioChartsView(QWidget):
         key = self.current_chart()
         self.chart = None
         figure = getattr(self, f"_draw_{key}")(self._figsize())
-        self.hint_label.setText(HINTS.get(key, ""))
+        chosen = key == "project_trend" and self._selected is not None
+        self.hint_label.setText("" if chosen else HINTS.get(key, ""))
         self.canvas.set_figure(figure)
         self.canvas.setCursor(Qt.CursorShape.PointingHandCursor if self.chart is not None
                               else Qt.CursorShape.ArrowCursor)
