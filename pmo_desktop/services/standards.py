@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..model import Methodology, MethodologyStandard, Project, RaidKind, StandardMilestone, StandardRaidItem
+from ..model import (
+    Methodology,
+    MethodologyStandard,
+    Project,
+    RaidItem,
+    RaidKind,
+    StandardMilestone,
+    StandardRaidItem,
+)
 from ..model.base import utcnow
 from . import portfolio, raid
 from .base import flush_or_conflict
@@ -81,7 +89,11 @@ class CreatedProject:
     project_id: int
     code: str
     milestones: int
-    raid_items: int
+    raid_item_ids: tuple[int, ...]
+
+    @property
+    def raid_items(self) -> int:
+        return len(self.raid_item_ids)
 
 
 def methodology_label(value: str) -> str:
@@ -258,8 +270,22 @@ def create_project_from_standard(session: Session, new: NewProject, *, today: dt
             portfolio.add_milestone(session, project_id, {"name": name, "baseline_date": day, "forecast_date": day})
             milestones += 1
     owner = _text(new.manager)
-    for starter in standard.starter_raid:
+    raid_ids = tuple(
         raid.create_item(session, raid.RaidDraft(title=starter.title, project_id=project_id, kind=starter.kind,
-                                                 category=starter.category, owner=owner), today=today)
+                                                 category=starter.category, owner=owner), today=today).id
+        for starter in standard.starter_raid
+    )
     code = session.get(Project, project_id).code
-    return CreatedProject(project_id, code, milestones, len(standard.starter_raid))
+    return CreatedProject(project_id, code, milestones, raid_ids)
+
+
+def remove_created_project(session: Session, created: CreatedProject) -> None:
+    """Undo ``create_project_from_standard``: delete its starter RAID items, then the project.
+
+    Refused with a ``RuleError`` (nothing deleted) when the project has gathered other RAID items,
+    allocations, reviews and the like since: deleting it would lose them.
+    """
+    for item_id in created.raid_item_ids:
+        if session.get(RaidItem, item_id) is not None:
+            raid.delete_item(session, item_id, None)
+    portfolio.delete_project(session, created.project_id, None)

@@ -145,3 +145,31 @@ def test_create_project_needs_a_methodology(db):
     with pytest.raises(ValidationError) as caught, db.transaction() as session:
         st.create_project_from_standard(session, new)
     assert caught.value.for_field("methodology") == "Choose a methodology."
+
+
+def test_removing_a_created_project_takes_its_milestones_and_starter_raid(db):
+    new = st.NewProject("AGL-001", "Self-service", "Ana Diaz", D(2027, 1, 1), D(2027, 6, 30), "agile")
+    with db.transaction() as session:
+        created = st.create_project_from_standard(session, new, today=D(2026, 11, 26))
+    with db.transaction() as session:
+        st.remove_created_project(session, created)
+    with db.session() as session:
+        assert session.get(Project, created.project_id) is None
+        assert session.scalar(select(RaidItem.id).where(RaidItem.id.in_(created.raid_item_ids))) is None
+        assert session.scalar(select(Milestone.id).where(Milestone.project_id == created.project_id)) is None
+
+
+def test_removing_is_refused_once_the_project_has_more_raid(db):
+    from pmo_desktop.services import raid
+    from pmo_desktop.services.errors import RuleError
+
+    new = st.NewProject("AGL-002", "Case tool", "Ana Diaz", D(2027, 1, 1), D(2027, 6, 30), "agile")
+    with db.transaction() as session:
+        created = st.create_project_from_standard(session, new)
+    with db.transaction() as session:
+        raid.create_item(session, raid.RaidDraft(title="Vendor late", project_id=created.project_id))
+    with pytest.raises(RuleError, match="cannot be deleted"), db.transaction() as session:
+        st.remove_created_project(session, created)
+    with db.session() as session:
+        assert session.get(Project, created.project_id) is not None
+        assert len(session.scalars(select(RaidItem.id).where(RaidItem.project_id == created.project_id)).all()) == 4
