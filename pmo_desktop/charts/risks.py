@@ -241,7 +241,7 @@ class ExposureChart:
         """Draw ``rows`` (grouped ``by`` category or programme) with ``selected`` highlighted."""
         if by not in EXPOSURE_GROUPS:
             raise ValueError(f"Exposure is charted by category or programme, not {by!r}.")
-        self.rows, self.by, self.selected = list(rows), by, selected
+        self.rows, self.by, self.selected, self.currency = list(rows), by, selected, currency
         shown, self.has_other = fold_exposure(rows)
         self.keys = [row.key for row in shown]
         what = kinds_text(kinds)

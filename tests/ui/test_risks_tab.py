@@ -627,13 +627,13 @@ def test_heat_map_redraw_time_at_20000_items_is_measured(tab, capsys):
     rows = [base._replace(id=10_000 + n, likelihood=n % 5 + 1, impact=n // 5 % 5 + 1, kind="risk", status="open")
             for n in range(20_000)]
     tab.model.set_rows(rows)
-    tab.update_heat_map()
+    tab.update_charts()
     tab.heat_map_panel.chart.draw_now()
     timings = []
     for n in range(5):
         start = time.perf_counter()
         tab.filter_to_cell(n + 1, 5 - n)
-        tab.update_heat_map()
+        tab.update_charts()
         tab.heat_map_panel.chart.draw_now()
         timings.append(time.perf_counter() - start)
     assert tab.heat_map_panel.matrix.total == 20_000

@@ -64,9 +64,10 @@ DISPLAY_ORDER: tuple[str, ...] = (
 class RaidTableModel(RowTableModel):
     """RowTableModel over ``RaidRow`` tuples, with the register's own colours.
 
-    Besides the text and column filters it has two conditions of its own, combined into the row
-    predicate: "overdue only" and a heat-map cell (open items of some kinds at one likelihood and
-    impact). ``scope_rows()`` gives what every filter but the cell lets through: what the heat map counts.
+    Besides the text and column filters it has conditions of its own, combined into the row
+    predicate: "overdue only", a heat-map cell (open items of some kinds at one likelihood and
+    impact) and a chart bar (any condition on a row, e.g. a category's open risks).
+    ``scope_rows()`` gives what every filter but the cell and the bar lets through: what the charts count.
     """
 
     def __init__(self, parent=None, *, currency: str = "£", today: dt.date | None = None):
@@ -78,6 +79,7 @@ class RaidTableModel(RowTableModel):
         self._overdue_only = False
         self._cell: tuple[int, int] | None = None
         self._cell_kinds: frozenset[str] = frozenset()
+        self._bar: Callable[[RaidRow], bool] | None = None
 
     # -- the register's own filters ----------------------------------------------------------------
     @property
@@ -94,6 +96,11 @@ class RaidTableModel(RowTableModel):
         """The kinds the heat-map cell filter keeps."""
         return self._cell_kinds
 
+    @property
+    def bar(self) -> Callable[[RaidRow], bool] | None:
+        """The chart-bar condition the register is filtered by, if any."""
+        return self._bar
+
     def set_overdue_only(self, on: bool) -> None:
         """Show only items past their due date that are not closed (as of ``today``)."""
         self._overdue_only = on
@@ -105,17 +112,24 @@ class RaidTableModel(RowTableModel):
         self._cell_kinds = frozenset(kinds)
         self.set_predicate(self._combined_predicate())
 
+    def set_bar(self, condition: Callable[[RaidRow], bool] | None) -> None:
+        """Show only rows for which ``condition`` holds (a clicked chart bar); None clears it."""
+        self._bar = condition
+        self.set_predicate(self._combined_predicate())
+
     def clear_filters(self) -> None:
-        self._overdue_only, self._cell = False, None
+        self._overdue_only, self._cell, self._bar = False, None, None
         super().clear_filters()
 
     def _combined_predicate(self) -> Callable[[RaidRow], bool] | None:
-        if not self._overdue_only and self._cell is None:
+        if not self._overdue_only and self._cell is None and self._bar is None:
             return None
 
         def keep(row: RaidRow) -> bool:
             # Reads the cell at call time, so that scope_rows() can leave it out for a moment.
             if self._overdue_only and not is_overdue(row, self.today):
+                return False
+            if self._bar is not None and not self._bar(row):
                 return False
             cell = self._cell
             if cell is not None:
@@ -126,16 +140,16 @@ class RaidTableModel(RowTableModel):
         return keep
 
     def scope_rows(self) -> list[RaidRow]:
-        """The rows every filter except the heat-map cell lets through (unsorted when a cell is set)."""
-        if self._cell is None:
+        """The rows every filter except the heat-map cell and the chart bar lets through (unsorted when one is set)."""
+        if self._cell is None and self._bar is None:
             return self.visible_rows()
-        saved = self._view, self._sort_column, self._cell
-        self._sort_column, self._cell = None, None
+        saved = self._view, self._sort_column, self._cell, self._bar
+        self._sort_column, self._cell, self._bar = None, None, None
         try:
             self._rebuild_view()
             return self.visible_rows()
         finally:
-            self._view, self._sort_column, self._cell = saved
+            self._view, self._sort_column, self._cell, self._bar = saved
 
     def _column_ranks(self, column: int, descending: bool) -> list[int]:
         """The escalation column orders by level (portfolio above programme above project), then by score."""

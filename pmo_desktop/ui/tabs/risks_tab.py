@@ -2,8 +2,13 @@
 
 Nothing is read when the tab is built: it loads on first show, and data changes while it is hidden
 only mark it stale. The "Escalations" button counts the items the office's escalation rules would
-raise a level, and lists them with the rule that fired. The heat map counts what the register's filters let through (except its own
-cell), so it always describes the rows below it; clicking a cell filters the register to that cell.
+raise a level, and lists them with the rule that fired.
+
+The chart over the register is chosen in its panel: the heat map, exposure by category or programme,
+the trend per period, or ageing. The heat map, exposure and ageing count what the register's filters
+let through (except their own cell or bar), so they describe the rows below them; clicking a cell or a
+bar filters the register to it, shown as one removable chip. Only the chart on show is computed and
+drawn, and only while the tab is visible. "Dependencies…" opens the graph of dependencies between projects.
 """
 
 from __future__ import annotations
@@ -30,15 +35,16 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from ...analytics import risks as risk_analytics
-from ...analytics.risks import Matrix, RiskThresholds
+from ...analytics.risks import ExposureItem, ItemFacts, Matrix, RiskThresholds
 from ...model import RaidKind, RaidStatus
 from ...services import escalation, raid
-from ...services.raid import ScoreBand
+from ...services.raid import RaidRow, ScoreBand
 from ..context import AppContext
+from ..risks.charts_panel import AGEING, BY_CATEGORY, BY_PROGRAMME, HEAT_MAP, TREND, ChartsPanel
 from ..risks.commands import RaidCommands
+from ..risks.dependencies_view import DependenciesDialog
 from ..risks.detail_panel import RaidDetailPanel
 from ..risks.escalations_dialog import EscalationsDialog
-from ..risks.heat_map_panel import HeatMapPanel
 from ..risks.patterns_panel import PatternsPanel
 from ..risks.raid_table_model import COLUMN, DISPLAY_ORDER, RAID_COLUMNS, RaidTableModel
 from ..tasks import run_in_background
@@ -84,8 +90,10 @@ QToolButton#escalations_button[due="true"] { background: #fbe3b4; border-color: 
 QToolButton#escalations_button[due="true"]:hover { background: #f8d48f; }
 """
 
-HEAT_MAP_HEIGHT = 330
-"""The heat-map pane's starting height over the register."""
+CHARTS_HEIGHT = 372
+"""The chart pane's starting height over the register: the chooser, a chart and its hint."""
+
+NO_FACTS = ItemFacts(None, None, False)
 
 
 class RisksTab(QWidget):
@@ -104,7 +112,13 @@ class RisksTab(QWidget):
         self._patterns_generation = 0
         self._patterns_pending = False
         # Set when a redraw was skipped because the tab was hidden.
-        self._heat_map_dirty = False
+        self._charts_dirty = False
+        # Read when an exposure or trend chart first needs them after a refresh.
+        self._item_facts: dict[int, ItemFacts] | None = None
+        self._trends: dict[tuple[str, ...], list[risk_analytics.TrendPoint]] = {}
+        # The chart bar the register is filtered to: (chart, value) and the kinds it counted.
+        self._bar: tuple[str, object] | None = None
+        self._bar_kinds: tuple[str, ...] = ()
 
         self.model = RaidTableModel(self, today=today())  # currency and rows arrive with refresh()
         self.commands = RaidCommands(ctx)
@@ -122,17 +136,25 @@ class RisksTab(QWidget):
         self.escalations_due: list[escalation.Escalation] = []
         self.escalations_dialog: EscalationsDialog | None = None
         self._show_escalations_count()
-        self.heat_map_panel = HeatMapPanel(self)
-        self.heat_map_panel.setObjectName("heat_map_panel")
+        self.dependencies_button = QToolButton(self)
+        self.dependencies_button.setObjectName("dependencies_button")
+        self.dependencies_button.setText("Dependencies…")
+        self.dependencies_button.setToolTip("Show which projects depend on which, and where a dependency is late")
+        self.dependencies_button.setStyleSheet("QToolButton { padding: 4px 12px; border: 1px solid palette(mid);"
+                                               " border-radius: 5px; }")
+        self.dependencies_dialog: DependenciesDialog | None = None
+        self.charts_panel = ChartsPanel(self)
+        self.charts_panel.setObjectName("charts_panel")
+        self.heat_map_panel = self.charts_panel.heat_map_panel
         self.patterns_panel = PatternsPanel(self)
         self.patterns_panel.setObjectName("patterns_panel")
         self.panel = RaidDetailPanel(ctx, self.commands, self, today=today)
         self.panel.setObjectName("raid_detail_panel")
         # Filter and sort changes arrive in bursts (a reset, then a re-sort): redraw once after them.
-        self._heat_map_timer = QTimer(self)
-        self._heat_map_timer.setSingleShot(True)
-        self._heat_map_timer.setInterval(0)
-        self._heat_map_timer.timeout.connect(self.update_heat_map)
+        self._charts_timer = QTimer(self)
+        self._charts_timer.setSingleShot(True)
+        self._charts_timer.setInterval(0)
+        self._charts_timer.timeout.connect(self.update_charts)
         self._lay_out()
         self._connect()
         # Escalated items first (portfolio, then programme), each level by score, highest first.
@@ -206,7 +228,7 @@ class RisksTab(QWidget):
         clear = QToolButton(chip)
         clear.setObjectName("cell_clear_button")
         clear.setText("✕")
-        clear.setToolTip("Remove the heat-map filter")
+        clear.setToolTip("Remove the chart filter")
         clear.setCursor(Qt.CursorShape.PointingHandCursor)
         layout.addWidget(label)
         layout.addWidget(clear)
@@ -221,16 +243,18 @@ class RisksTab(QWidget):
         switch_row.addSpacing(12)
         switch_row.addWidget(self.cell_chip)
         switch_row.addStretch(1)
+        switch_row.addWidget(self.dependencies_button)
+        switch_row.addSpacing(8)
         switch_row.addWidget(self.escalations_button)
 
-        # Over the register: the heat map of what it shows, and the patterns across projects.
+        # Over the register: a chart of what it shows, and the patterns across projects.
         charts = QFrame(self)
         charts.setObjectName("risk_charts")
         charts.setFrameShape(QFrame.Shape.StyledPanel)
         charts_layout = QHBoxLayout(charts)
         charts_layout.setContentsMargins(8, 6, 8, 6)
         charts_layout.setSpacing(16)
-        charts_layout.addWidget(self.heat_map_panel)
+        charts_layout.addWidget(self.charts_panel)
         charts_layout.addWidget(self.patterns_panel, 1)
 
         self.register_splitter = QSplitter(Qt.Orientation.Vertical, self)
@@ -240,7 +264,7 @@ class RisksTab(QWidget):
         self.register_splitter.addWidget(self.table)
         self.register_splitter.setStretchFactor(0, 0)
         self.register_splitter.setStretchFactor(1, 1)
-        self.register_splitter.setSizes([HEAT_MAP_HEIGHT, 500])
+        self.register_splitter.setSizes([CHARTS_HEIGHT, 500])
 
         register = QWidget(self)
         register_layout = QVBoxLayout(register)
@@ -270,10 +294,13 @@ class RisksTab(QWidget):
         self.kind_group.idToggled.connect(self._on_kind_toggled)
         self.overdue_check.toggled.connect(self._on_overdue_toggled)
         self.filter_bar.clear_button.clicked.connect(self._on_filters_cleared)
-        self.model.modelReset.connect(self._heat_map_timer.start)
-        self.model.layoutChanged.connect(self._heat_map_timer.start)
+        self.model.modelReset.connect(self._charts_timer.start)
+        self.model.layoutChanged.connect(self._charts_timer.start)
         self.heat_map_panel.cell_clicked.connect(self._on_heat_map_panel_cell_clicked)
-        self.cell_clear_button.clicked.connect(self.clear_cell)
+        self.charts_panel.chart_changed.connect(self._on_charts_panel_chart_changed)
+        self.charts_panel.bar_clicked.connect(self._on_charts_panel_bar_clicked)
+        self.cell_clear_button.clicked.connect(self.clear_chart_filter)
+        self.dependencies_button.clicked.connect(self.show_dependencies)
         self.escalations_button.clicked.connect(self.show_escalations)
         self.patterns_panel.project_clicked.connect(self.filter_to_project)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
@@ -309,14 +336,17 @@ class RisksTab(QWidget):
         self._restore_selection(selected)
         self.panel.refresh()
         self._refresh_patterns()
-        self.update_heat_map()
+        self._item_facts, self._trends = None, {}
+        self.update_charts()
+        if self.dependencies_dialog is not None and self.dependencies_dialog.isVisible():
+            self.dependencies_dialog.view.refresh()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if self._stale:
             self.refresh()
-        elif self._heat_map_dirty:
-            self.update_heat_map()
+        elif self._charts_dirty:
+            self.update_charts()
 
     def _on_data_changed(self, entity: str) -> None:
         if entity not in REFRESH_ON:
@@ -394,7 +424,20 @@ class RisksTab(QWidget):
             return []
         return self.commands.escalate(due, today=self._today())
 
-    # -- heat map ----------------------------------------------------------------------------------
+    # -- dependencies ------------------------------------------------------------------------------
+    def show_dependencies(self) -> DependenciesDialog:
+        """Open the dependencies view (or bring it to the front), read afresh."""
+        if self.dependencies_dialog is None:
+            self.dependencies_dialog = DependenciesDialog(self.ctx, self, today=self._today)
+            self.dependencies_dialog.view.project_clicked.connect(self.filter_to_project)
+        dialog = self.dependencies_dialog
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        dialog.view.refresh()
+        return dialog
+
+    # -- charts ----------------------------------------------------------------------------------
     def heat_map_kinds(self) -> tuple[str, ...]:
         """The kinds the heat map counts: the kind switch's, or risks when it shows every kind."""
         return (self.current_kind() or RaidKind.RISK.value,)
@@ -412,18 +455,84 @@ class RisksTab(QWidget):
                  if row.kind in kinds and row.status != closed]
         return Matrix.from_pairs(pairs, self.thresholds(), kinds=kinds)
 
-    def update_heat_map(self) -> None:
-        """Redraw the heat map for the current scope (only once the tab has data and is on screen)."""
-        self._heat_map_timer.stop()
+    def update_charts(self) -> None:
+        """Redraw the chart on show for the current scope (only once the tab has data and is on screen)."""
+        self._charts_timer.stop()
         if not self._loaded or not self.isVisible():
-            self._heat_map_dirty = self._loaded
+            self._charts_dirty = self._loaded
             return
-        self._heat_map_dirty = False
-        matrix = self.heat_map_matrix()
-        self.heat_map_panel.show_matrix(matrix, matrix.thresholds, selected=self.model.cell)
+        self._charts_dirty = False
+        chart, kinds = self.charts_panel.current_chart(), self.heat_map_kinds()
+        selected = self._bar[1] if self._bar is not None and self._bar[0] == chart else None
+        if chart == HEAT_MAP:
+            matrix = self.heat_map_matrix()
+            self.heat_map_panel.show_matrix(matrix, matrix.thresholds, selected=self.model.cell)
+        elif chart in (BY_CATEGORY, BY_PROGRAMME):
+            self.charts_panel.show_exposure(chart, self.exposure_rows(chart), kinds=kinds,
+                                            currency=self.ctx.currency_symbol, selected=selected)
+        elif chart == TREND:
+            self.charts_panel.show_trend(self.trend_points(), kinds=kinds)
+        elif chart == AGEING:
+            open_buckets, review_buckets = self.ageing_buckets()
+            self.charts_panel.show_ageing(open_buckets, review_buckets, kinds=kinds, selected=selected)
+
+    def _on_charts_panel_chart_changed(self, _chart: str) -> None:
+        self.update_charts()
+
+    def chart_rows(self) -> list[RaidRow]:
+        """Open items of the charts' kinds among the rows the filters let through (cell and bar aside)."""
+        kinds, closed = self.heat_map_kinds(), RaidStatus.CLOSED.value
+        return [row for row in self.model.scope_rows() if row.kind in kinds and row.status != closed]
+
+    def _facts(self) -> dict[int, ItemFacts]:
+        if self._item_facts is None:
+            self._item_facts = self.ctx.read(risk_analytics.item_facts)
+        return self._item_facts
+
+    def _group_key(self, chart: str) -> Callable[[RaidRow], str]:
+        """The exposure key of a register row on the ``BY_CATEGORY`` or ``BY_PROGRAMME`` chart."""
+        facts = self._facts()
+        if chart == BY_CATEGORY:
+            return lambda row: risk_analytics.category_key(facts.get(row.id, NO_FACTS).category)
+        return lambda row: risk_analytics.programme_key(row.programme, facts.get(row.id, NO_FACTS).portfolio_level)
+
+    def exposure_rows(self, chart: str) -> list[risk_analytics.ExposureRow]:
+        """Exposure of the charted rows by category or programme (``chart`` is ``BY_CATEGORY`` or ``BY_PROGRAMME``)."""
+        facts, key = self._facts(), self._group_key(chart)
+        return risk_analytics.exposure_of(
+            ExposureItem(key(row), row.likelihood, row.impact, facts.get(row.id, NO_FACTS).cost_impact)
+            for row in self.chart_rows()
+        )
+
+    def trend_points(self) -> list[risk_analytics.TrendPoint]:
+        """Open items of the charts' kinds and their exposure per reporting period (read once per refresh)."""
+        kinds = self.heat_map_kinds()
+        if kinds not in self._trends:
+            today = self._today()
+
+            def read(session):
+                return risk_analytics.trend(session, risk_analytics.trend_periods(session, today), kinds=kinds)
+
+            self._trends[kinds] = self.ctx.read(read)
+        return self._trends[kinds]
+
+    def _age(self, series: str) -> Callable[[RaidRow], int | None]:
+        """Days open, or days since review, of a register row."""
+        if series == "open":
+            return lambda row: row.age_days
+        today = self._today()
+        return lambda row: risk_analytics.days_since_review(row.age_days, row.last_reviewed, today)
+
+    def ageing_buckets(self) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+        """(bucket, count) of the charted rows by days open, and by days since review."""
+        rows = self.chart_rows()
+        return tuple(risk_analytics.bucket_counts(map(self._age(series), rows)) for series in ("open", "review"))
 
     def filter_to_cell(self, likelihood: int, impact: int) -> None:
         """Show only the open items of the heat map's kinds at this likelihood and impact."""
+        if self._bar is not None:
+            self._bar = None
+            self.model.set_bar(None)
         self.model.set_cell((likelihood, impact), self.heat_map_kinds())
         kinds = risk_analytics.kinds_text(self.heat_map_kinds())
         self.cell_label.setText(f"L{likelihood} × I{impact} · open {kinds}")
@@ -436,6 +545,58 @@ class RisksTab(QWidget):
         """Remove the heat-map cell filter."""
         self.model.set_cell(None)
         self.cell_chip.hide()
+
+    def filter_to_bar(self, chart: str, value) -> None:
+        """Show only the open items of the charts' kinds under one bar of ``chart`` (in place of a cell)."""
+        kinds, closed = self.heat_map_kinds(), RaidStatus.CLOSED.value
+        if chart in (BY_CATEGORY, BY_PROGRAMME):
+            key = self._group_key(chart)
+            what = "Category" if chart == BY_CATEGORY else "Programme"
+            text, tip = f"{what}: {value}", f"{what} “{value}”, from the exposure chart"
+
+            def matches(row: RaidRow) -> bool:
+                return key(row) == value
+        elif chart == AGEING:
+            series, bucket = value
+            age = self._age(series)
+            text = f"Open {bucket}" if series == "open" else f"Not reviewed for {bucket}"
+            tip = f"{text}, from the ageing chart"
+
+            def matches(row: RaidRow) -> bool:
+                days = age(row)
+                return days is not None and risk_analytics.age_bucket(max(days, 0)) == bucket
+        else:
+            raise ValueError(f"The {chart!r} chart has no bars to filter by.")
+
+        def keep(row: RaidRow) -> bool:
+            return row.kind in kinds and row.status != closed and matches(row)
+
+        if self.model.cell is not None:
+            self.model.set_cell(None)
+        self._bar, self._bar_kinds = (chart, value), kinds
+        self.model.set_bar(keep)
+        self.cell_label.setText(f"{text} · open {risk_analytics.kinds_text(kinds)}")
+        self.cell_chip.setToolTip(tip)
+        self.cell_chip.show()
+
+    def clear_bar(self) -> None:
+        """Remove the chart-bar filter."""
+        self._bar = None
+        self.model.set_bar(None)
+        self.cell_chip.hide()
+
+    def clear_chart_filter(self) -> None:
+        """Remove the cell or bar filter shown on the chip."""
+        if self._bar is not None:
+            self.clear_bar()
+        self.clear_cell()
+
+    def _on_charts_panel_bar_clicked(self, chart: str, value) -> None:
+        # A second click on the chosen bar removes the filter, like a toggle.
+        if self._bar == (chart, value):
+            self.clear_bar()
+        else:
+            self.filter_to_bar(chart, value)
 
     def _on_heat_map_panel_cell_clicked(self, likelihood: int, impact: int) -> None:
         # A second click on the selected cell removes the filter, like a toggle.
@@ -493,6 +654,8 @@ class RisksTab(QWidget):
             if self.model.cell is not None and set(self.heat_map_kinds()) != self.model.cell_kinds:
                 # The cell was picked on another kind's heat map: it no longer describes what is shown.
                 self.clear_cell()
+            if self._bar is not None and self.heat_map_kinds() != self._bar_kinds:
+                self.clear_bar()
             self.model.set_column_filter(COLUMN["kind"], [kind] if kind else None)
 
     def _on_overdue_toggled(self, _checked: bool) -> None:
@@ -511,6 +674,7 @@ class RisksTab(QWidget):
         for widget in (self.kind_group, self.overdue_check):
             widget.blockSignals(False)
         self.cell_chip.hide()
+        self._bar = None
 
     def _clear_all_filters(self) -> None:
         self.filter_bar.clear()
