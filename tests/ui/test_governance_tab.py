@@ -543,3 +543,43 @@ def test_reminders_dialog_with_nothing_owed_disables_copy_and_save(compliance_ta
     assert dialog.summary_label.text().startswith("Nothing to remind")
     assert not dialog.copy_button.isEnabled() and not dialog.save_button.isEnabled()
     dialog.close()
+
+
+def test_new_project_from_methodology_previews_creates_and_undoes(tab, office, qtbot):
+    from pmo_desktop.model import Milestone, RaidItem
+
+    qtbot.mouseClick(tab.new_project_button, Qt.MouseButton.LeftButton)
+    dialog = tab.findChild(QWidget, "new_project_dialog")
+    qtbot.waitUntil(dialog.isVisible)
+    assert [dialog.methodology_combo.itemText(i) for i in range(dialog.methodology_combo.count())] == [
+        "Waterfall", "Agile", "Hybrid"]
+    dialog.methodology_combo.setCurrentIndex(dialog.methodology_combo.findData("agile"))
+    dialog.start_date.set_value(dt.date(2027, 1, 1))
+    dialog.end_date.set_value(dt.date(2027, 1, 11))
+    preview = dialog.preview.toPlainText()
+    assert "02 Jan 2027" in preview and "Discovery complete" in preview  # 10% of 10 days
+    assert "Product owner not available enough to steer the backlog" in preview
+
+    dialog.code_edit.setText("PRJ-101")  # taken
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert dialog.errors["code"].text() == "Code PRJ-101 is already used by 'Customer self-service portal'."
+    assert dialog.errors["name"].text() == "Enter the project's name."
+
+    dialog.code_edit.setText("PRJ-201")
+    dialog.name_edit.setText("Agile case management")
+    dialog.manager_edit.setText("Priya Shah")
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert (dialog.created.code, dialog.created.milestones, dialog.created.raid_items) == ("PRJ-201", 6, 3)
+    with office.session() as session:
+        project = session.scalar(select(Project).where(Project.code == "PRJ-201"))
+        assert (project.methodology, project.stage, project.manager) == ("agile", "idea", "Priya Shah")
+        assert session.scalar(select(Milestone.baseline_date).where(
+            Milestone.project_id == project.id, Milestone.name == "Service handover")) == dt.date(2027, 1, 11)
+        owners = session.scalars(select(RaidItem.owner).where(RaidItem.project_id == project.id)).all()
+    assert owners == ["Priya Shah"] * 3
+
+    tab._ctx.undo_stack.undo()
+    with office.session() as session:
+        assert session.scalar(select(Project.id).where(Project.code == "PRJ-201")) is None

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +31,7 @@ from ..context import AppContext
 from ..governance.audit_section import AuditSection
 from ..governance.compliance_section import ComplianceSection
 from ..governance.dashboard_section import DashboardSection
+from ..governance.new_project_dialog import NewProjectDialog
 from ..governance.review_panel import GateReviewPanel
 from ..governance.review_table_model import (
     COL_DECISION,
@@ -97,6 +99,7 @@ class GovernanceTab(QWidget):
         super().__init__(parent)
         self.setObjectName("governance_tab")
         self._ctx = ctx
+        self._today = today
         self._sized = False
         self.model = GateReviewTableModel(self)
         self.model.currency = ctx.currency_symbol
@@ -121,6 +124,12 @@ class GovernanceTab(QWidget):
         self.add_section(self.scorecard, "Scorecard")
         self.audit = AuditSection(ctx, self)
         self.add_section(self.audit, "Audit trail")
+        self.new_project_button = QToolButton(self)
+        self.new_project_button.setText("New Project from Methodology…")
+        self.new_project_button.setObjectName("new_project_button")
+        self.new_project_button.setToolTip("Start a project with its methodology's standard milestones and starter "
+                                           "RAID items")
+        self.sections.setCornerWidget(self.new_project_button, Qt.Corner.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.sections)
@@ -129,6 +138,7 @@ class GovernanceTab(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.dashboard.rule_requested.connect(lambda rule: self.show_exceptions(rule=rule))
         self.dashboard.manager_requested.connect(lambda manager: self.show_exceptions(manager=manager))
+        self.new_project_button.clicked.connect(self.open_new_project_dialog)
         self.panel.review_saved.connect(self.select_review)
         self.panel.review_shown.connect(self._on_panel_review_shown)
         ctx.data_changed.connect(self._on_ctx_data_changed)
@@ -201,6 +211,12 @@ class GovernanceTab(QWidget):
         if current is not None:
             self._select_quietly(current)
         self.panel.refresh_from_store()
+
+    def open_new_project_dialog(self) -> NewProjectDialog:
+        """Open "New Project from Methodology" (window-modal; the project appears when created)."""
+        dialog = NewProjectDialog(self._ctx, self, today=self._today)
+        dialog.open()
+        return dialog
 
     def show_exceptions(self, *, rule: str | None = None, manager: str | None = None) -> None:
         """Go to the Compliance section showing only ``rule``'s or ``manager``'s exceptions."""
