@@ -37,7 +37,10 @@ class RoadmapMilestone:
 
 @dataclass(frozen=True, slots=True)
 class RoadmapBar:
-    """One project's bar: baseline start to forecast end (or baseline end when no forecast is known)."""
+    """One project's bar: baseline start to forecast end (or baseline end when no forecast is known).
+
+    ``baseline_end`` is kept beside it so that the roadmap can mark how far the end has moved.
+    """
 
     project_id: int
     code: str
@@ -47,6 +50,7 @@ class RoadmapBar:
     end: dt.date
     rag: str | None
     milestones: tuple[RoadmapMilestone, ...] = ()
+    baseline_end: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,7 @@ def _bar(facts: ProjectFacts, milestones: list[RoadmapMilestone]) -> RoadmapBar 
     if facts.baseline_start is None or end is None:
         return None
     return RoadmapBar(facts.project_id, facts.code, facts.name, facts.programme, facts.baseline_start,
-                      max(end, facts.baseline_start), facts.reported_rag, tuple(milestones))
+                      max(end, facts.baseline_start), facts.reported_rag, tuple(milestones), facts.baseline_end)
 
 
 def roadmap_bars(session: Session, as_of: dt.date, project_ids: Iterable[int] | None = None) -> list[RoadmapBar]:

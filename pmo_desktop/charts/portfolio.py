@@ -48,6 +48,7 @@ SPI_COLOUR = "#1d3f73"
 CPI_COLOUR = "#c0632b"
 BUDGET_COLOURS = ("#8da9c4", "#1d3f73", "#f0ad4e")
 TODAY_COLOUR = "#b03a2e"
+BASELINE_COLOUR = "#5b21b6"
 AXIS_TEXT = "#4a4f57"
 GRID_COLOUR = "#e3e6ea"
 TITLE_COLOUR = "#1f2933"
@@ -475,8 +476,9 @@ class RoadmapChart:
 
     def __init__(self, bars: Sequence[RoadmapBar], today: dt.date, *, page: int = 0, per_page: int = ROADMAP_PAGE,
                  figsize: tuple[float, float] | None = None, dpi: float = 100, not_shown: int = 0,
-                 selected: int | None = None):
+                 selected: int | None = None, today_label: str = "Today"):
         self.selected = selected
+        self.today_label = today_label
         every = roadmap_rows(bars)
         self.pages = max(1, math.ceil(len(every) / per_page))
         self.page = min(max(page, 0), self.pages - 1)
@@ -517,6 +519,9 @@ class RoadmapChart:
             ax.barh(y, max(end - start, 1.0), left=start, height=0.62, zorder=2, gid=f"project-{bar.project_id}",
                     color=RAG_COLOURS.get(bar.rag or "", UNKNOWN_COLOUR), edgecolor=SELECTED_EDGE if chosen else "white",
                     linewidth=1.8 if chosen else 0.5)
+            if bar.baseline_end is not None and bar.baseline_end != bar.end:
+                ax.plot([date2num(bar.baseline_end)] * 2, [y - 0.42, y + 0.42], color=BASELINE_COLOUR,
+                        linewidth=1.6, zorder=3, gid="baseline-end", solid_capstyle="butt")
             if bar.milestones:
                 done = [date2num(m.date) for m in bar.milestones if m.achieved]
                 todo = [date2num(m.date) for m in bar.milestones if not m.achieved]
@@ -534,6 +539,7 @@ class RoadmapChart:
         ends = [date2num(r.bar.end) for r in rows if r.bar]
         starts = [date2num(r.bar.start) for r in rows if r.bar]
         milestone_days = [date2num(m.date) for r in rows if r.bar for m in r.bar.milestones]
+        milestone_days += [date2num(r.bar.baseline_end) for r in rows if r.bar and r.bar.baseline_end]
         now = date2num(today)
         low, high = min([*starts, *milestone_days, now]), max([*ends, *milestone_days, now])
         pad = max((high - low) * 0.02, 5)
@@ -542,14 +548,16 @@ class RoadmapChart:
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
         ax.axvline(now, color=TODAY_COLOUR, linewidth=1.2, linestyle="--", zorder=5, gid="today")
-        ax.annotate(f"Today {today:%d %b %Y}", (now, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+        ax.annotate(f"{self.today_label} {today:%d %b %Y}", (now, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
                     textcoords="offset points", ha="center", va="bottom", fontsize=LABEL_SIZE - 0.5,
                     color=TODAY_COLOUR, gid="today-label")
         handles = [Patch(color=RAG_COLOURS[r], label=RAG_WORDS[r]) for r in ("R", "A", "G")]
         handles += [Line2D([], [], marker="D", color="#1f2933", linestyle="", markersize=5, label="Milestone achieved"),
                     Line2D([], [], marker="D", markerfacecolor="white", markeredgecolor="#1f2933", linestyle="",
-                           markersize=5, label="Milestone to come")]
-        _bottom_legend(self.figure, ax, handles, ncol=5)
+                           markersize=5, label="Milestone to come"),
+                    Line2D([], [], marker="|", color=BASELINE_COLOUR, linestyle="", markersize=9,
+                           markeredgewidth=1.6, label="Baseline end")]
+        _bottom_legend(self.figure, ax, handles, ncol=6)
 
     def project_at(self, event) -> int | None:
         """The project whose row is under a mouse event over the axes (None elsewhere or on a heading)."""
@@ -576,14 +584,15 @@ def roadmap_page_of(bars: Sequence[RoadmapBar], project_id: int, per_page: int =
 
 def roadmap_figure(bars: Sequence[RoadmapBar], today: dt.date, *, page: int = 0, per_page: int = ROADMAP_PAGE,
                    figsize: tuple[float, float] | None = None, dpi: float = 100, not_shown: int = 0,
-                   selected: int | None = None) -> Figure:
+                   selected: int | None = None, today_label: str = "Today") -> Figure:
     """One page of the roadmap as a new Figure (``roadmap_pages`` says how many pages there are).
 
     Without ``figsize`` the figure is as tall as its rows need; ``not_shown`` counts the projects
-    left out for want of dates (said in the subtitle).
+    left out for want of dates (said in the subtitle); the dashed line at ``today`` is labelled
+    ``today_label`` ("As of" for a past period).
     """
     return RoadmapChart(bars, today, page=page, per_page=per_page, figsize=figsize, dpi=dpi,
-                        not_shown=not_shown, selected=selected).figure
+                        not_shown=not_shown, selected=selected, today_label=today_label).figure
 
 
 # -- bubble ----------------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ def test_charts_follow_the_as_of_period(tab, qtbot):
     figure = show_chart(tab, qtbot, "roadmap")
     today = next(line for line in figure.axes[0].lines if line.get_gid() == "today")
     assert today.get_xdata()[0] == pytest.approx(date2num(P1))
+    assert texts(figure, "today-label") == [f"As of {P1:%d %b %Y}"]
 
 
 def test_clicking_a_bubble_selects_its_project(tab, qtbot):

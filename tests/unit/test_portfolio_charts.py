@@ -58,7 +58,8 @@ def _bars(kpis, seed: int = 3) -> list[RoadmapBar]:
         end = start + dt.timedelta(days=rng.randint(60, 1000))
         milestones = tuple(RoadmapMilestone(f"M{j}", start + dt.timedelta(days=60 * j), start + dt.timedelta(
             days=60 * j) < TODAY) for j in range(1, rng.randint(1, 5)))
-        bars.append(RoadmapBar(k.project_id, k.code, k.name, k.programme, start, end, k.reported_rag, milestones))
+        bars.append(RoadmapBar(k.project_id, k.code, k.name, k.programme, start, end, k.reported_rag, milestones,
+                               end - dt.timedelta(days=rng.choice((0, 0, 30, 120)))))
     bars.sort(key=lambda b: (b.programme is None, b.programme or "", b.start, b.code))
     return bars
 
@@ -191,6 +192,8 @@ def test_roadmap_pages_stay_readable_and_group_by_programme(n):
     # Every project is on exactly one page.
     on_pages = [r.bar.project_id for p in range(pages) for r in charts.RoadmapChart(bars, TODAY, page=p).rows if r.bar]
     assert sorted(on_pages) == sorted(b.project_id for b in bars)
+    moved = sum(1 for r in chart.rows if r.bar and r.bar.baseline_end != r.bar.end)
+    assert len([line for line in chart.axes.lines if line.get_gid() == "baseline-end"]) == moved
     today = next(line for line in chart.axes.lines if line.get_gid() == "today")
     assert today.get_xdata()[0] == pytest.approx(charts.date2num(TODAY))
 

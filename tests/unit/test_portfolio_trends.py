@@ -22,6 +22,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from pmo_desktop.analytics.portfolio_charts import bubble_points, risk_exposure, roadmap_bars, weighted_scores
 from pmo_desktop.analytics.trends import portfolio_trend, project_trend
@@ -121,6 +122,7 @@ def test_roadmap_bars_run_from_baseline_start_to_forecast_end(db, office):
     # report gives none, so the bar then ends at the baseline end.
     assert earlier["B"].end == D(2026, 6, 30)
     assert by_code["B"].end == END
+    assert (earlier["B"].baseline_end, by_code["A"].baseline_end) == (END, END)
     design, build = by_code["B"].milestones
     assert (design.date, design.achieved) == (D(2026, 1, 25), True)
     assert (build.date, build.achieved) == (D(2026, 3, 20), False)
@@ -160,3 +162,29 @@ def test_weighted_scores_and_open_risk_exposure(db, office):
     assert now.get(office["A"]) == 26 and now.get(office["B"], 0) == 0
     assert (points["A"].score, points["A"].exposure, points["A"].budget, points["A"].rag) == (3.5, 26, 1000.0, "A")
     assert points["Q"].score is None and points["Q"].exposure == 0
+
+
+def test_the_trend_reads_two_queries_whatever_the_number_of_projects(db, office):
+    with db.transaction() as s:
+        for i in range(40):
+            project = Project(code=f"X-{i:02d}", name="Extra", budget=Decimal(100), baseline_start=START,
+                              baseline_end=END)
+            s.add(project)
+            s.flush()
+            s.add_all([StatusReport(project_id=project.id, period_end=period, rag="G", percent_complete=0.5,
+                                    actual_cost=Decimal(40)) for period in (P1, P2)])
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.session() as s:
+            first, second = portfolio_trend(s)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
+    assert (first.reports, second.reports) == (43, 43)
+    assert first.rag_counts["G"] == 41

@@ -237,7 +237,8 @@ class PortfolioChartsView(QWidget):
         bars = self.ctx.read(roadmap_bars, self.as_of, ids)
         per_page = roadmap_rows_per_page(figsize[1])
         chart = RoadmapChart(bars, self.as_of, page=self._page, per_page=per_page, figsize=figsize, dpi=DPI,
-                             not_shown=len(ids) - len(bars), selected=self._selected)
+                             not_shown=len(ids) - len(bars), selected=self._selected,
+                             today_label="Today" if self._as_of is None else "As of")
         self._page = chart.page
         self._show_paging(chart.pages)
         self._roadmap = (bars, per_page)
