@@ -110,3 +110,19 @@ def test_someone_else_saving_first_reloads_their_version(dialog, office, message
     assert "Someone else saved the Waterfall standard" in message_boxes.texts()
     assert dialog.description_edit.toPlainText() == "Theirs"
     assert stored(office, "waterfall").description == "Theirs"
+
+
+def test_file_menu_opens_the_library_and_new_project_dialogs(qtbot, office, monkeypatch):
+    from pmo_desktop.ui.governance.new_project_dialog import NewProjectDialog
+    from pmo_desktop.ui.main_window.main_window import MainWindow
+
+    opened = []
+    monkeypatch.setattr(StandardsDialog, "exec", lambda self: opened.append(self.windowTitle()) or 0)
+    monkeypatch.setattr(NewProjectDialog, "exec", lambda self: opened.append(self.windowTitle()) or 0)
+    window = MainWindow(AppContext(office))
+    qtbot.addWidget(window)
+    menu = [action.objectName() for action in window.file_menu.actions()]
+    assert {"action_standards_library", "action_new_project_from_methodology"} <= set(menu)
+    window.main_actions.standards_library.trigger()
+    window.main_actions.new_project_from_methodology.trigger()
+    assert opened == ["Standards Library", "New Project from Methodology"]

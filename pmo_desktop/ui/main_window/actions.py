@@ -68,6 +68,11 @@ class MainActions:
                                 "Every import into this database, with undo")
         self.undo_last_import = a(parent, "action_undo_last_import", "Undo &Last Import…",
                                   "Take the most recent import back out of the database")
+        self.new_project_from_methodology = a(
+            parent, "action_new_project_from_methodology", "New Project from &Methodology…",
+            "Start a project with its methodology's standard milestones and starter RAID items")
+        self.standards_library = a(parent, "action_standards_library", "Standar&ds Library…",
+                                   "Each methodology's standard milestones and starter RAID items")
         self.new_template = a(parent, "action_new_template", "New &Template…",
                               "Write the office's standard workbook for project managers to fill in",
                               icon_name="export")

@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addActions([a.backup_database, a.restore_backup])
         self.file_menu.addSeparator()
+        self.file_menu.addActions([a.new_project_from_methodology, a.standards_library])
+        self.file_menu.addSeparator()
         self.file_menu.addActions([a.import_spreadsheets, a.import_history, a.undo_last_import])
         self.file_menu.addAction(a.new_template)
         self.file_menu.addAction(a.export_table)
@@ -276,6 +278,8 @@ class MainWindow(QMainWindow):
         a.import_history.triggered.connect(self._on_import_history_triggered)
         a.undo_last_import.triggered.connect(self._on_undo_last_import_triggered)
         a.new_template.triggered.connect(self._on_new_template_triggered)
+        a.new_project_from_methodology.triggered.connect(self._on_new_project_from_methodology_triggered)
+        a.standards_library.triggered.connect(self._on_standards_library_triggered)
         a.export_table.triggered.connect(self.export_current_table)
         a.export_pack.triggered.connect(self._on_export_pack_triggered)
         a.quit.triggered.connect(self.close)
@@ -582,6 +586,21 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.ctx, self)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.statusBar().showMessage("Office settings saved", 5000)
+
+    def _on_new_project_from_methodology_triggered(self) -> None:
+        from ..governance.new_project_dialog import NewProjectDialog
+
+        dialog = NewProjectDialog(self.ctx, self)
+        if dialog.exec() == NewProjectDialog.DialogCode.Accepted and dialog.created is not None:
+            created = dialog.created
+            self.statusBar().showMessage(
+                f"Project {created.code} created with {created.milestones} milestones and {created.raid_items} "
+                "starter RAID items", 8000)
+
+    def _on_standards_library_triggered(self) -> None:
+        from ..dialogs.standards_dialog import StandardsDialog
+
+        StandardsDialog(self.ctx, self).exec()
 
     def _on_about_triggered(self) -> None:
         AboutDialog(self.ctx.db.display_url, self).exec()
