@@ -88,7 +88,7 @@ class DependencyChart:
                  figsize: tuple[float, float] = (9.0, 6.0), dpi: float = 100):
         self.figure = Figure(figsize=figsize, dpi=dpi, facecolor="white")
         # Fixed margins: the title above, the legend below.
-        self.axes = self.figure.add_axes((0.01, 0.1, 0.98, 0.82))
+        self.axes = self.figure.add_axes((0.01, 0.13, 0.98, 0.79))
         self.title = self.figure.text(0.5, 0.975, "", ha="center", va="top", fontsize=10, fontweight="bold",
                                       color=TITLE_COLOUR)
         self.boxes: dict[str, FancyBboxPatch] = {}
@@ -178,7 +178,7 @@ class DependencyChart:
             Line2D([], [], color=EDGE_COLOUR, linewidth=1.8, label="Depends on"),
             Line2D([], [], color=EDGE_COLOUR, linewidth=1.4, linestyle="--", label="Closes a cycle"),
         ]
-        self.figure.legend(handles=handles, loc="lower center", ncols=len(handles), fontsize=7, frameon=False,
+        self.figure.legend(handles=handles, loc="lower center", ncols=4, fontsize=7, frameon=False,
                            bbox_to_anchor=(0.5, 0.005), handlelength=1.6, columnspacing=1.2)
 
     def node_at(self, axes: Axes | None, x: float | None, y: float | None) -> str | None:

@@ -403,7 +403,10 @@ class AgeingChart:
         ax.set_ylim(0, max(max(self.buckets[s].values(), default=0) for s in self.buckets) * 1.18 or 1)
         ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.set_ylabel("Open items", fontsize=8, color=AXIS_TEXT)
-        ax.legend(handles=handles, loc="upper right", fontsize=7.5, frameon=False)
+        # In the title's row, clear of the bars however tall they are.
+        self.figure.legends.clear()
+        self.figure.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.99, 0.99), fontsize=7.5,
+                           frameon=False)
 
     def bar_at(self, axes: Axes | None, x: float | None) -> tuple[str, str] | None:
         """(series, bucket label) of the bar under data x (left half of a bucket: days open)."""

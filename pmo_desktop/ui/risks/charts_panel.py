@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -52,8 +53,10 @@ CHART_SIZE = (600, 300)
 
 _HINTS = {
     HEAT_MAP: "Click a cell to filter the register.",
-    BY_CATEGORY: "Open items of the kind shown, in the register's filters. Click a bar to filter the register.",
-    BY_PROGRAMME: "Open items of the kind shown, in the register's filters. Click a bar to filter the register.",
+    BY_CATEGORY: "Open items of the kind chosen (risks under All) in the register's filters. Click a bar to "
+                 "filter the register.",
+    BY_PROGRAMME: "Open items of the kind chosen (risks under All) in the register's filters. Click a bar to "
+                  "filter the register.",
     TREND: "Every project, from the audit history: the register's filters other than the kind do not apply.",
     AGEING: "Days since raised, and since the last review (or since raised when never reviewed). Click a bar to "
             "filter the register.",
@@ -73,6 +76,11 @@ class ChartsPanel(QWidget):
         self.chooser.setToolTip("Which chart to show over the register")
         for key, text in CHART_CHOICES:
             self.chooser.addItem(text, key)
+        # The dependency graph needs a window of its own; its button sits with the chart choices.
+        self.dependencies_button = QToolButton(self)
+        self.dependencies_button.setObjectName("dependencies_button")
+        self.dependencies_button.setText("Dependencies…")
+        self.dependencies_button.setToolTip("Show which projects depend on which, and where a dependency is late")
         self.hint = QLabel(self)
         self.hint.setObjectName("chart_hint")
         self.hint.setWordWrap(True)
@@ -98,6 +106,7 @@ class ChartsPanel(QWidget):
         top.addWidget(QLabel("Chart:", self))
         top.addWidget(self.chooser)
         top.addStretch(1)
+        top.addWidget(self.dependencies_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)

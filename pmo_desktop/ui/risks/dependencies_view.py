@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ...charts.dependencies import DependencyChart
 
 LATE_TEXT = "#c0392b"
-LIST_HEADERS = ("Ref", "Dependent", "Depends on", "Why late")
+LIST_HEADERS = ("Ref", "Project", "Depends on", "Late because")
 
 
 class DependenciesView(QWidget):
@@ -86,6 +86,7 @@ class DependenciesView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([760, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -153,11 +154,12 @@ class DependenciesView(QWidget):
         assert graph is not None
         self.list.clear()
         for dependency in sorted(graph.dependencies, key=lambda d: (not d.late, d.source, d.ref)):
-            on = dependency.target + (f" — {dependency.milestone}" if dependency.milestone else "")
-            row = QTreeWidgetItem([dependency.ref, dependency.source, on, dependency.reason or ""])
+            row = QTreeWidgetItem([dependency.ref, dependency.source, dependency.target, dependency.reason or ""])
+            row.setToolTip(0, dependency.title)
             row.setToolTip(1, graph.nodes[dependency.source].name)
-            row.setToolTip(2, graph.nodes[dependency.target].name)
-            row.setToolTip(3, dependency.title)
+            milestone = f", milestone “{dependency.milestone}”" if dependency.milestone else ""
+            row.setToolTip(2, graph.nodes[dependency.target].name + milestone)
+            row.setToolTip(3, dependency.reason or "")
             row.setData(0, Qt.ItemDataRole.UserRole, dependency.item_id)
             if dependency.late:
                 for column in range(len(LIST_HEADERS)):

@@ -95,6 +95,9 @@ CHARTS_HEIGHT = 372
 
 NO_FACTS = ItemFacts(None, None, False)
 
+CHIP_CHARS = 22
+"""A bar's name is shortened to this on the filter chip (the tooltip has it whole)."""
+
 
 class RisksTab(QWidget):
     """Heat map and patterns over the register on the left, the selected item's panel on the right."""
@@ -136,16 +139,11 @@ class RisksTab(QWidget):
         self.escalations_due: list[escalation.Escalation] = []
         self.escalations_dialog: EscalationsDialog | None = None
         self._show_escalations_count()
-        self.dependencies_button = QToolButton(self)
-        self.dependencies_button.setObjectName("dependencies_button")
-        self.dependencies_button.setText("Dependencies…")
-        self.dependencies_button.setToolTip("Show which projects depend on which, and where a dependency is late")
-        self.dependencies_button.setStyleSheet("QToolButton { padding: 4px 12px; border: 1px solid palette(mid);"
-                                               " border-radius: 5px; }")
         self.dependencies_dialog: DependenciesDialog | None = None
         self.charts_panel = ChartsPanel(self)
         self.charts_panel.setObjectName("charts_panel")
         self.heat_map_panel = self.charts_panel.heat_map_panel
+        self.dependencies_button = self.charts_panel.dependencies_button
         self.patterns_panel = PatternsPanel(self)
         self.patterns_panel.setObjectName("patterns_panel")
         self.panel = RaidDetailPanel(ctx, self.commands, self, today=today)
@@ -243,8 +241,6 @@ class RisksTab(QWidget):
         switch_row.addSpacing(12)
         switch_row.addWidget(self.cell_chip)
         switch_row.addStretch(1)
-        switch_row.addWidget(self.dependencies_button)
-        switch_row.addSpacing(8)
         switch_row.addWidget(self.escalations_button)
 
         # Over the register: a chart of what it shows, and the patterns across projects.
@@ -552,15 +548,15 @@ class RisksTab(QWidget):
         if chart in (BY_CATEGORY, BY_PROGRAMME):
             key = self._group_key(chart)
             what = "Category" if chart == BY_CATEGORY else "Programme"
-            text, tip = f"{what}: {value}", f"{what} “{value}”, from the exposure chart"
+            text, tip = value, f"{what} “{value}”, from the exposure chart"
 
             def matches(row: RaidRow) -> bool:
                 return key(row) == value
         elif chart == AGEING:
             series, bucket = value
             age = self._age(series)
-            text = f"Open {bucket}" if series == "open" else f"Not reviewed for {bucket}"
-            tip = f"{text}, from the ageing chart"
+            text = f"Open {bucket}" if series == "open" else f"Unreviewed {bucket}"
+            tip = f"{'Open' if series == 'open' else 'Not reviewed for'} {bucket}, from the ageing chart"
 
             def matches(row: RaidRow) -> bool:
                 days = age(row)
@@ -575,6 +571,7 @@ class RisksTab(QWidget):
             self.model.set_cell(None)
         self._bar, self._bar_kinds = (chart, value), kinds
         self.model.set_bar(keep)
+        text = text if len(text) <= CHIP_CHARS else text[: CHIP_CHARS - 1].rstrip() + "…"
         self.cell_label.setText(f"{text} · open {risk_analytics.kinds_text(kinds)}")
         self.cell_chip.setToolTip(tip)
         self.cell_chip.show()
