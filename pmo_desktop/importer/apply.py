@@ -274,6 +274,21 @@ def _scalar_defaults(table: Table) -> dict[str, Any]:
             if c.default is not None and c.default.is_scalar and c.name not in BOOKKEEPING}
 
 
+def _chosen_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
+    """Ids for ``count`` new rows of ``table`` on SQLite, the ones SQLite itself would give; None elsewhere.
+
+    With the ids known, the rows go in as one plain executemany: asking for them back in order
+    (``RETURNING`` sorted by parameter) makes SQLAlchemy send SQLite one INSERT per row, three
+    times slower at 50,000 rows. The write transaction is IMMEDIATE, so no other writer can take
+    an id in between; the tables have no AUTOINCREMENT, so SQLite's own choice is the largest id
+    plus one, which is what this gives. Other databases keep their sequences and ``RETURNING``.
+    """
+    if conn.dialect.name != "sqlite":
+        return None
+    first = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
+    return list(range(first, first + count))
+
+
 def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` in one executemany and audit each; return their new ids in order.
 
@@ -290,8 +305,14 @@ def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: lis
     if "version" in table.c:
         template["version"] = 1
     params = [{**template, **{k: v for k, v in row.items() if v is not None or k not in defaults}} for row in rows]
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = list(audited_execute(conn, statement, params, (), context).scalars())
+    ids = _chosen_ids(conn, table, len(params))
+    if ids is None:
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(audited_execute(conn, statement, params, (), context).scalars())
+    else:
+        for param, row_id in zip(params, ids, strict=True):
+            param["id"] = row_id
+        audited_execute(conn, insert(table), params, (), context)
     entity = _entity(table)
     native = JSON_NATIVE
     records = [
