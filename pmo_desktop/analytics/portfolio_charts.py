@@ -6,7 +6,9 @@
 - ``weighted_scores``: each project's strategic score, sum(score x weight) / sum(weight) over the
   criteria it was scored on, in one aggregate query.
 - ``risk_exposure``: each project's open risks, summed likelihood x impact (now, or as they stood
-  at the end of a past day, replayed from the audit trail as the risk matrix does).
+  at the end of a past day, replayed from the audit trail as the risk matrix does; when the trail
+  starts after that day, as in a database filled in one go, the items as they stand now that had
+  been raised by then stand in for it).
 - ``bubble_points``: score, exposure, budget and reported RAG per project, for the bubble chart.
 """
 
@@ -17,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..model import Milestone, ProjectScore, RaidItem, StrategicCriterion
@@ -130,12 +132,19 @@ def weighted_scores(session: Session, project_ids: Iterable[int] | None = None) 
 
 def risk_exposure(session: Session, as_of: dt.date | None = None,
                   project_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """Each project's open risks as summed likelihood x impact, now or at the end of ``as_of``."""
+    """Each project's open risks as summed likelihood x impact, now or at the end of ``as_of``.
+
+    A past day is replayed from the audit trail; when the trail holds nothing about RAID items by
+    then, the items as they stand now that were raised on or before ``as_of`` (or have no raised date)
+    are counted instead.
+    """
     ids = _ids(project_ids)
     wanted = None if ids is None else set(ids)
-    if as_of is not None:
+    states = _raid_states_at(session, as_of) if as_of is not None else {}
+    # Only an insert replays an item's kind: without one by then, the trail does not reach back that far.
+    if any("kind" in state for state in states.values()):
         totals: dict[int, int] = defaultdict(int)
-        for state in _raid_states_at(session, as_of).values():
+        for state in states.values():
             project_id, likelihood, impact = state.get("project_id"), state.get("likelihood"), state.get("impact")
             if (state.get("kind") != RaidKind.RISK or state.get("status") == RaidStatus.CLOSED
                     or project_id is None or likelihood is None or impact is None):
@@ -152,6 +161,8 @@ def risk_exposure(session: Session, as_of: dt.date | None = None,
     )
     if ids is not None:
         query = query.where(item.c.project_id.in_(ids))
+    if as_of is not None:
+        query = query.where(or_(item.c.raised.is_(None), item.c.raised <= as_of))
     return {pid: int(total or 0) for pid, total in session.execute(query)}
 
 

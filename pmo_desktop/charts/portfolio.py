@@ -599,6 +599,8 @@ def roadmap_figure(bars: Sequence[RoadmapBar], today: dt.date, *, page: int = 0,
 
 BUBBLE_AREA = (24.0, 1400.0)
 """Smallest and largest bubble area in points²: the largest budget gets the largest bubble."""
+_CROWD = 60
+"""Past this many bubbles the largest area shrinks (with the square root of the count) so the chart stays legible."""
 
 
 class BubbleChart:
@@ -627,13 +629,14 @@ class BubbleChart:
         ax, shown = self.axes, self.points
         largest = max((p.budget or 0.0) for p in shown) or 1.0
         small, big = BUBBLE_AREA
+        big = max(small * 10, big * min(1.0, math.sqrt(_CROWD / len(shown))))
         self.sizes = [small + (big - small) * (p.budget or 0.0) / largest for p in shown]
         colours = [RAG_COLOURS.get(p.rag or "", UNKNOWN_COLOUR) for p in shown]
         edges = [SELECTED_EDGE if p.project_id == selected else "white" for p in shown]
         widths = [2.2 if p.project_id == selected else 0.7 for p in shown]
         # Largest first so that small bubbles sit on top and stay clickable.
         self.collection = ax.scatter([p.exposure for p in shown], [p.score for p in shown], s=self.sizes,
-                                     c=colours, alpha=0.78, edgecolors=edges, linewidths=widths, zorder=3,
+                                     c=colours, alpha=0.78 if len(shown) <= _CROWD else 0.6, edgecolors=edges, linewidths=widths, zorder=3,
                                      gid="bubbles", picker=True)
         top = max(p.exposure for p in shown)
         ax.set_xlim(-max(top * 0.06, 1.5), top * 1.08 + 2)

@@ -142,7 +142,8 @@ def test_weighted_scores_and_open_risk_exposure(db, office):
         ])
         a, b = office["A"], office["B"]
         s.add_all([
-            RaidItem(project_id=a, scope_key=str(a), ref="R-1", title="Supplier", likelihood=4, impact=5),
+            RaidItem(project_id=a, scope_key=str(a), ref="R-1", title="Supplier", likelihood=4, impact=5,
+                     raised=D(2026, 1, 10)),
             RaidItem(project_id=a, scope_key=str(a), ref="R-2", title="Skills", likelihood=2, impact=3),
             RaidItem(project_id=a, scope_key=str(a), ref="R-3", title="Closed", likelihood=5, impact=5,
                      status="closed"),
@@ -154,12 +155,15 @@ def test_weighted_scores_and_open_risk_exposure(db, office):
         scores = weighted_scores(s)
         exposure = risk_exposure(s)
         now = risk_exposure(s, dt.date.today())
+        # The audit trail starts today: for an earlier day the items raised by then stand in.
+        before_the_trail = risk_exposure(s, D(2026, 1, 5))
         points = {p.code: p for p in bubble_points(s, P2)}
     # (4 x 3 + 2 x 1) / (3 + 1) = 3.5; B only on Fit; C only on a weightless criterion: no score.
     assert scores == {office["A"]: pytest.approx(3.5), office["B"]: pytest.approx(5.0)}
     # Open risks only: 4 x 5 + 2 x 3 (the closed risk, the issue and the unscored risk add nothing).
     assert exposure == {office["A"]: 26, office["B"]: 0}
     assert now.get(office["A"]) == 26 and now.get(office["B"], 0) == 0
+    assert before_the_trail == {office["A"]: 6, office["B"]: 0}  # R-1 was raised on 10 Jan
     assert (points["A"].score, points["A"].exposure, points["A"].budget, points["A"].rag) == (3.5, 26, 1000.0, "A")
     assert points["Q"].score is None and points["Q"].exposure == 0
 
