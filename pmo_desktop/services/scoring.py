@@ -173,6 +173,12 @@ def delete_criterion(session: Session, criterion_id: int, expected_version: int 
     return snapshot
 
 
+def scores_on(session: Session, criterion_id: int) -> int:
+    """How many projects are scored on the criterion (what deleting it would remove)."""
+    return session.scalar(select(func.count()).select_from(ProjectScore)
+                          .where(ProjectScore.criterion_id == criterion_id)) or 0
+
+
 def restore_criterion(session: Session, snapshot: CriterionSnapshot) -> int:
     """Re-create a deleted criterion and its scores (scores of projects deleted since are skipped)."""
     values = snapshot.criterion

@@ -1,0 +1,142 @@
+"""The scenario planner: toggles and live totals, suggest, save, compare, approve moving stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from pmo_desktop.model import OfficeSettings, Project
+from pmo_desktop.services import portfolio, scenarios, scoring
+from pmo_desktop.ui.portfolio.scenario_planner import CandidateModel, ScenarioPlanner
+
+D = dt.date
+
+
+@pytest.fixture
+def office(ctx):
+    """Three proposals and one planned project, all costed wholly in the current fiscal year."""
+    year = ctx.read(scenarios.current_fiscal_year)
+    first = D(year, 4, 1)
+
+    def seed(session):
+        session.get(OfficeSettings, 1).pmo_type = "controlling"
+        ids = {}
+        for code, stage, budget, score in (("P1", "idea", 400_000, 4.0), ("P2", "business_case", 300_000, 3.5),
+                                           ("P3", "idea", 300_000, 3.0), ("P4", "planning", 200_000, 1.0)):
+            ids[code] = portfolio.create_project(session, {
+                "code": code, "name": f"Project {code}", "stage": stage, "budget": budget,
+                "baseline_start": first, "baseline_end": first.replace(month=12)})
+            scoring.set_scores(session, ids[code], {c.id: score for c in scoring.criteria(session)})
+        scenario_id = scenarios.create_scenario(session, {"name": "Base", "budget_cap": 700_000,
+                                                          "fiscal_year": year})
+        return ids, scenario_id
+
+    ids, scenario_id = ctx.write(seed)
+    return ids, scenario_id
+
+
+def _planner(qtbot, ctx) -> ScenarioPlanner:
+    planner = ScenarioPlanner(ctx)
+    qtbot.addWidget(planner)
+    planner.show()
+    return planner
+
+
+def _tick(planner, project_id, column=CandidateModel.IN, checked=True):
+    row = planner.model.row_of(project_id)
+    planner.model.setData(planner.model.index(row, column),
+                          (Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked).value,
+                          Qt.ItemDataRole.CheckStateRole)
+
+
+def test_toggles_update_totals_live_and_save(qtbot, ctx, office):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    assert planner.scenario_id == scenario_id
+    _tick(planner, ids["P1"])
+    _tick(planner, ids["P2"])
+    totals = planner.current_totals()
+    assert totals.cost == Decimal("700000.00") and totals.score == pytest.approx(7.5)
+    assert "£0 left" in planner.totals_label.text()
+    _tick(planner, ids["P3"])
+    assert planner.current_totals().over_cap and "£300k over" in planner.totals_label.text()
+    assert planner.is_dirty and not planner.approve_button.isEnabled()
+    _tick(planner, ids["P3"], checked=False)
+    assert planner.save()
+    stored = ctx.read(scenarios.scenario_view, scenario_id)
+    assert {e.candidate.code for e in stored.entries if e.included} == {"P1", "P2"}
+    assert not planner.is_dirty
+
+
+def test_suggest_keeps_pins_and_explains(qtbot, ctx, office):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P4"])
+    _tick(planner, ids["P4"], CandidateModel.PIN)
+    result = planner.suggest()
+    # P4 pinned in (200k) leaves 500k: P1 (400k, 4.0) alone beats P2 or P3 (3.5, 3.0), and P2 + P3 is 600k.
+    assert planner.model.included() == {ids["P4"], ids["P1"]}
+    assert set(result.chosen) == {ids["P1"], ids["P4"]}
+    text = planner.explanation.toPlainText()
+    assert text.startswith("Chosen 2 of 4 candidates") and "P4: Pinned in." in text and "Left out:" in text
+    reason_column = planner.model.index(planner.model.row_of(ids["P2"]), CandidateModel.REASON)
+    assert "over the cap" in planner.model.data(reason_column)
+    assert planner.save()
+    assert {e.candidate.code for e in ctx.read(scenarios.scenario_view, scenario_id).entries if e.included} == {
+        "P1", "P4"}
+
+
+def test_approve_moves_the_chosen_proposals(qtbot, ctx, office, message_boxes):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P1"])
+    _tick(planner, ids["P2"])
+    _tick(planner, ids["P4"])
+    assert planner.save()
+    message_boxes.answer = QMessageBox.StandardButton.Yes
+    approval = planner.approve()
+    assert {m.code for m in approval.moves} == {"P1", "P2"}
+    with ctx.db.session() as session:
+        stages = {code: session.get(Project, pid).stage for code, pid in ids.items()}
+    assert stages == {"P1": "business_case", "P2": "approved", "P3": "idea", "P4": "planning"}
+    assert "Proposals moving to their next stage: P1, P2" in message_boxes.texts()
+    assert "✓ approved" in planner.scenario_list.currentItem().text()
+    assert planner.model.read_only and not planner.suggest_button.isEnabled()
+    assert not planner.model.flags(planner.model.index(0, CandidateModel.IN)) & Qt.ItemFlag.ItemIsUserCheckable
+
+
+def test_approve_cancelled_changes_nothing(qtbot, ctx, office, message_boxes):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P1"])
+    planner.save()
+    message_boxes.answer = QMessageBox.StandardButton.Cancel
+    assert planner.approve() is None
+    assert not ctx.read(scenarios.get_scenario, scenario_id).approved
+
+
+def test_new_copy_and_compare(qtbot, ctx, office, monkeypatch):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P1"])
+    planner.save()
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Lean", True)))
+    lean = planner.copy_scenario()
+    assert planner.scenario_id == lean and planner.model.included() == {ids["P1"]}
+    _tick(planner, ids["P1"], checked=False)
+    _tick(planner, ids["P3"])
+    planner.save()
+    planner.scenario_list.selectAll()
+    dialog = planner.compare()
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    assert headers == ["Base", "Lean"]
+    rows = {table.verticalHeaderItem(r).text(): r for r in range(table.rowCount())}
+    assert table.item(rows["Weighted score"], 0).text() == "4.00"
+    assert table.item(rows["Weighted score"], 1).text() == "3.00"
+    assert table.item(rows["P1"], 0).text() == "✓ in" and table.item(rows["P1"], 1).text() == ""
