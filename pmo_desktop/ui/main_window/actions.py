@@ -86,6 +86,8 @@ class MainActions:
         self.settings = a(parent, "action_settings", "Office &Settings…",
                           "PMO type, reporting cadence, currency and RAG and risk thresholds",
                           shortcuts=[Key.Preferences, "Ctrl+,"], icon_name="settings")
+        self.criteria = a(parent, "action_criteria", "Strategic &Criteria…",
+                          "The criteria projects are scored on, and their weights")
         self.quit = a(parent, "action_quit", "&Quit", "Close PMO Desktop", shortcuts=[Key.Quit, "Ctrl+Q"],
                       icon_name="quit")
         self.quit.setMenuRole(QAction.MenuRole.QuitRole)

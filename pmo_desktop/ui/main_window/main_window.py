@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(a.export_pack)
         self.file_menu.addSeparator()
         self.file_menu.addAction(a.settings)
+        self.file_menu.addAction(a.criteria)
         self.file_menu.addSeparator()
         self.file_menu.addAction(a.quit)
 
@@ -274,6 +275,7 @@ class MainWindow(QMainWindow):
         a.backup_database.triggered.connect(self._on_backup_database_triggered)
         a.restore_backup.triggered.connect(self._on_restore_backup_triggered)
         a.settings.triggered.connect(self._on_settings_triggered)
+        a.criteria.triggered.connect(self._on_criteria_triggered)
         a.import_spreadsheets.triggered.connect(lambda: self.open_import_wizard())
         a.import_history.triggered.connect(self._on_import_history_triggered)
         a.undo_last_import.triggered.connect(self._on_undo_last_import_triggered)
@@ -586,6 +588,13 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.ctx, self)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.statusBar().showMessage("Office settings saved", 5000)
+
+    def _on_criteria_triggered(self) -> None:
+        from ..dialogs.criteria_dialog import CriteriaDialog
+
+        dialog = CriteriaDialog(self.ctx, self)
+        dialog.exec()
+        dialog.deleteLater()  # it follows data changes while it lives
 
     def _on_new_project_from_methodology_triggered(self) -> None:
         from ..governance.new_project_dialog import NewProjectDialog

@@ -265,7 +265,15 @@ class PortfolioTab(QWidget):
         self.changes_button.setToolTip("RAG moves, slips, cost movements, new and closed projects and "
                                        "escalations between two reporting periods")
         self.changes_dialog: ChangesDialog | None = None
-        for widget in (self.as_of_label, self.as_of_combo, self.changes_button):
+        self.ranking_button = QPushButton("Ranking", bar)
+        self.ranking_button.setObjectName("portfolio_ranking")
+        self.ranking_button.setToolTip("Proposals and active projects ranked by weighted strategic score")
+        self.scenarios_button = QPushButton("Scenarios", bar)
+        self.scenarios_button.setObjectName("portfolio_scenarios")
+        self.scenarios_button.setToolTip("Choose the proposals to fund under a budget cap, compare and approve")
+        self.ranking_view = self.scenario_planner = None
+        for widget in (self.as_of_label, self.as_of_combo, self.changes_button, self.ranking_button,
+                       self.scenarios_button):
             bar.layout().addWidget(widget)
 
     def _connect(self) -> None:
@@ -279,6 +287,8 @@ class PortfolioTab(QWidget):
         self.as_of_combo.currentIndexChanged.connect(
             lambda _i: self.set_as_of(self.as_of_combo.currentData()))
         self.changes_button.clicked.connect(self.show_changes)
+        self.ranking_button.clicked.connect(self.show_ranking)
+        self.scenarios_button.clicked.connect(self.show_scenarios)
         self.charts.project_clicked.connect(self.select_project)
         self.table.selectionModel().currentRowChanged.connect(
             lambda current, _previous: self.charts.set_selected(self.model.row_id(current.row())))
@@ -338,6 +348,31 @@ class PortfolioTab(QWidget):
         self.changes_dialog.show()
         self.changes_dialog.raise_()
         return self.changes_dialog
+
+    def show_ranking(self):
+        """Open (or raise) the ranking window; double-clicking a row selects its project here."""
+        from ..portfolio.ranking_view import RankingView  # loaded on first use, like the planner
+
+        if self.ranking_view is None:
+            self.ranking_view = RankingView(self.ctx, self)
+            self.ranking_view.project_chosen.connect(self.select_project)
+        else:
+            self.ranking_view.refresh()
+        self.ranking_view.show()
+        self.ranking_view.raise_()
+        return self.ranking_view
+
+    def show_scenarios(self):
+        """Open (or raise) the scenario planner."""
+        from ..portfolio.scenario_planner import ScenarioPlanner  # brings numpy: load on first use
+
+        if self.scenario_planner is None:
+            self.scenario_planner = ScenarioPlanner(self.ctx, self)
+        elif not self.scenario_planner.is_dirty:
+            self.scenario_planner.refresh()
+        self.scenario_planner.show()
+        self.scenario_planner.raise_()
+        return self.scenario_planner
 
     @property
     def is_stale(self) -> bool:
