@@ -100,9 +100,9 @@ def text_size(text: str, fontsize: float, dpi: float, weight: str = "normal") ->
     return width * scale, height * scale
 
 
-def _text_inches(texts: Sequence[str], fontsize: float) -> float:
+def _text_inches(texts: Sequence[str], fontsize: float, weight: str = "normal") -> float:
     """The widest of ``texts`` in inches."""
-    return max((text_size(t, fontsize, 72)[0] for t in texts), default=0.0) / 72
+    return max((text_size(t, fontsize, 72, weight)[0] for t in texts), default=0.0) / 72
 
 
 def _new_figure(figsize: tuple[float, float], dpi: float) -> Figure:
@@ -500,7 +500,8 @@ class RoadmapChart:
             subtitle += f"; {not_shown:,} without a start or end date not shown"
         _title(self.figure, "Roadmap: baseline start to forecast end", subtitle)
         labels = [r.label for r in rows]
-        _margins(self.figure, left=_text_inches(labels, LABEL_SIZE) + 0.2, right=0.2, top=0.62, bottom=0.62)
+        # Measured in bold: headings and the selected project's label are drawn bold.
+        _margins(self.figure, left=_text_inches(labels, LABEL_SIZE, "bold") + 0.2, right=0.2, top=0.62, bottom=0.62)
         self.axes = self.figure.add_subplot()
         _style(self.axes, grid="x")
         if not shown:

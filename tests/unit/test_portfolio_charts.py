@@ -184,8 +184,10 @@ def test_roadmap_pages_stay_readable_and_group_by_programme(n):
     pages = charts.roadmap_pages(bars)
     rows = charts.roadmap_rows(bars)
     assert pages == -(-len(rows) // charts.ROADMAP_PAGE)
-    chart = charts.RoadmapChart(bars, TODAY, page=pages - 1)
+    chart = charts.RoadmapChart(bars, TODAY, page=pages - 1, selected=bars[-1].project_id)
     assert_readable(chart.figure)
+    bold = [t.get_text() for t in chart.axes.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert bold[-1].startswith(bars[-1].code)
     subtitle = next(t.get_text() for t in chart.figure.texts if t.get_gid() == "subtitle")
     assert f"page {pages} of {pages}" in subtitle
     assert len(chart.rows) <= charts.ROADMAP_PAGE + 1
