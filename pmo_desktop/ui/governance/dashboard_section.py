@@ -30,7 +30,7 @@ from .compliance_section import WATCHED
 from .compliance_table_model import RULE_COLOURS
 from .tables import record_table
 
-CHART_MIN_SIZE = (300, 230)
+CHART_MIN_SIZE = (240, 120)
 MANAGERS_SHOWN = 10
 DECISION_LABELS = {d.value: d.label for d in Decision}
 STATE_COLOURS = {"met": "#5cb85c", "open": "#2f6fbd", "overdue": "#d9534f"}

@@ -24,13 +24,13 @@ from ..widgets.chart_canvas import ChartCanvas
 from .compliance_section import WATCHED
 from .tables import record_table
 
-CHART_MIN_SIZE = (300, 210)
+CHART_MIN_SIZE = (240, 90)
 # Data that moves a scorecard figure besides the compliance rules' own: people and their allocations.
 SCORECARD_WATCHED = WATCHED | {"allocation", "person", "absence", "holiday"}
 
 OUTCOME_COLUMNS = (
     Column("code", "Project", Kind.TEXT, 66),
-    Column("name", "Closed project", Kind.TEXT, 112),
+    Column("name", "Closed project", Kind.TEXT, 100),
     Column("closed_on", "Closed", Kind.DATE, 84),
     Column("slip", "Late", Kind.INT, 50, tooltip="Days the actual (or forecast) end fell after the baseline end"),
     Column("on_time", "On time", Kind.BOOL, 66),
@@ -86,7 +86,7 @@ class ScorecardSection(QWidget):
         tile.setTextFormat(Qt.TextFormat.RichText)
         tile.setAlignment(Qt.AlignmentFlag.AlignCenter)
         tile.setFrameShape(QFrame.Shape.StyledPanel)
-        tile.setMinimumHeight(88)
+        tile.setMinimumHeight(72)
         tile.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         return tile
 
