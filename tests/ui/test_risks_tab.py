@@ -12,7 +12,7 @@ from decimal import Decimal  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from pmo_desktop.model import Milestone, Programme, Project, RaidItem  # noqa: E402
 from pmo_desktop.model.database import open_database  # noqa: E402
@@ -704,3 +704,208 @@ def test_escalation_writes_an_audit_note_with_the_rule(tab, db):
             AuditEvent.entity == "raid_item", AuditEvent.entity_id == item_id)
             .order_by(AuditEvent.id.desc())).first()
     assert note == "Escalated R-001 to programme: score 25 ≥ 20"
+
+
+# -- the chart chooser and the dependencies view ---------------------------------------------------------------
+
+def shown_chart(tab, key: str):
+    """Choose chart ``key`` and return it once drawn (the redraw after a switch runs at once)."""
+    from PySide6.QtWidgets import QApplication
+
+    tab.charts_panel.set_current_chart(key)
+    QApplication.processEvents()
+    return tab.charts_panel.charts[key]
+
+
+def click_bar(tab, qtbot, key: str, axes, x: float, y: float) -> None:
+    """Click a point of a bar chart's canvas given in ``axes`` data coordinates, as a user would."""
+    from PySide6.QtCore import QPoint
+
+    canvas = tab.charts_panel.canvases[key].canvas
+    canvas.draw()
+    px, py = axes.transData.transform((x, y))
+    ratio = canvas.device_pixel_ratio
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(int(px / ratio), int(canvas.height() - py / ratio)))
+
+
+def test_switching_charts_shows_one_chart_at_a_time_and_the_heat_map_comes_back(tab):
+    assert tab.charts_panel.current_chart() == "heat_map"
+    assert [tab.charts_panel.chooser.itemText(i) for i in range(tab.charts_panel.chooser.count())] == [
+        "Heat map", "Exposure by category", "Exposure by programme", "Trend per period", "Ageing"]
+    assert tab.charts_panel.charts == {}  # nothing but the heat map drawn yet
+    shown_chart(tab, "category")
+    assert tab.charts_panel.stack.currentWidget() is tab.charts_panel.canvases["category"]
+    assert set(tab.charts_panel.charts) == {"category"}
+    tab.charts_panel.set_current_chart("heat_map")
+    assert tab.charts_panel.stack.currentWidget() is tab.heat_map_panel
+
+
+def test_exposure_by_category_sums_the_open_risks_in_the_register(tab):
+    chart = shown_chart(tab, "category")
+    # Open risks: Resourcing 2x2 (cost 10,000), 4x3 (15,000) and 4x4 (15,000): scores 4 + 12 + 16,
+    # expected value (10,000 x 2 + 15,000 x 4 + 15,000 x 4) / 5 = 28,000.
+    assert [(r.key, r.count, r.score_total, r.emv) for r in chart.rows][:2] == [
+        ("Resourcing", 3, 32, Decimal("28000.00")), ("Quality", 1, 9, Decimal("3000.00"))]
+    assert chart.keys == ["Resourcing", "Supply", "Data", "Financial", "Quality", "Technical"]
+    assert chart.title.get_text() == "Exposure of open risks by category"
+    tab.filter_bar.set_choice(COLUMN["project"], "DCX-017")
+    chart = shown_chart(tab, "category")
+    assert [(r.key, r.score_total) for r in chart.rows] == [("Resourcing", 4), ("Technical", 8)]
+
+
+def test_clicking_a_category_bar_filters_the_register_with_the_chip_and_again_removes_it(tab, qtbot):
+    chart = shown_chart(tab, "category")
+    click_bar(tab, qtbot, "category", chart.score_axes, 2, chart.keys.index("Resourcing"))
+    assert set(visible(tab, "title")) == {"Key mobile developer leaves", "Finance team cannot release experts for testing",
+                                          "Portfolio over-commits the architecture team"}
+    assert tab.cell_chip.isVisible() and tab.cell_label.text() == "Resourcing · open risks"
+    # The chart still counts every category, with the chosen bar darker.
+    chart = shown_chart(tab, "category")
+    assert len(chart.keys) == 6 and chart.selected == "Resourcing"
+    tab.charts_panel.bar_clicked.emit("category", "Resourcing")
+    assert tab.model.rowCount() == len(ITEMS) and not tab.cell_chip.isVisible()
+
+
+def test_a_programme_bar_and_a_heat_map_cell_replace_each_other_on_the_one_chip(tab, qtbot):
+    chart = shown_chart(tab, "programme")
+    assert [(r.key, r.count, r.score_total) for r in chart.rows] == [
+        ("Finance Transformation", 2, 27), ("Portfolio", 1, 16), ("Digital Customer", 4, 41), ("No programme", 1, 10)]
+    click_bar(tab, qtbot, "programme", chart.emv_axes, 100, chart.keys.index("Portfolio"))
+    assert visible(tab, "title") == ["Portfolio over-commits the architecture team"]
+    tab.filter_to_cell(2, 4)
+    assert visible(tab, "title") == ["App store review rejects the release"]
+    assert tab.model.bar is None and tab.cell_label.text() == "L2 × I4 · open risks"
+    tab.filter_to_bar("programme", "Finance Transformation")
+    assert tab.model.cell is None and set(visible(tab, "title")) == {
+        "Data migration corrupts historic invoices", "Finance team cannot release experts for testing"}
+    qtbot.mouseClick(tab.cell_clear_button, Qt.MouseButton.LeftButton)
+    assert tab.model.rowCount() == len(ITEMS) and not tab.cell_chip.isVisible()
+
+
+def test_a_bar_is_dropped_when_the_kind_changes_and_by_clear_filters(tab, qtbot):
+    tab.filter_to_bar("category", "Technical")
+    assert visible(tab, "title") == ["App store review rejects the release"]
+    tab.set_kind("dependency")
+    assert tab.model.bar is None and not tab.cell_chip.isVisible()
+    chart = shown_chart(tab, "category")
+    assert chart.title.get_text() == "Exposure of open dependencies by category"
+    tab.filter_to_bar("category", "Technical")
+    assert visible(tab, "title") == ["Portal login needs the billing API"]
+    qtbot.mouseClick(tab.filter_bar.clear_button, Qt.MouseButton.LeftButton)
+    assert tab.model.bar is None and not tab.cell_chip.isVisible() and tab.model.rowCount() == len(ITEMS)
+
+
+def test_ageing_counts_days_open_and_since_review_and_a_bar_filters(tab, qtbot):
+    chart = shown_chart(tab, "ageing")
+    # Open risks were raised 10, 17, 45, 52, 66, 87, 101 and 115 days ago; three never reviewed.
+    assert chart.buckets["open"] == {"0–30 days": 2, "31–60 days": 2, "61–90 days": 2, "91–180 days": 2,
+                                     "Over 180 days": 0}
+    assert chart.buckets["review"] == chart.buckets["open"]
+    click_bar(tab, qtbot, "ageing", chart.axes, 1 - 0.2, 1)  # left bar of 31-60: days open
+    assert set(visible(tab, "title")) == {"App store review rejects the release", "Key mobile developer leaves"}
+    assert tab.cell_label.text() == "Open 31–60 days · open risks"
+    tab.filter_to_bar("ageing", ("review", "61–90 days"))
+    assert set(visible(tab, "title")) == {"Data migration corrupts historic invoices",
+                                          "Finance team cannot release experts for testing"}
+
+
+def test_trend_counts_open_items_per_period_and_follows_the_kind(tab):
+    chart = shown_chart(tab, "trend")
+    points = {p.period_end: p for p in chart.points}
+    assert chart.points[-1].period_end == TODAY and len(chart.points) == 12
+    # Every risk was recorded after these dates: each counts from the day it was raised, and the one
+    # closed today (1 x 3, raised 73 days ago) until today. The 4 x 5 risk was raised 10 days ago.
+    assert (points[TODAY].open, points[TODAY].score_total) == (8, 94)
+    assert (points[dt.date(2026, 2, 28)].open, points[dt.date(2026, 2, 28)].score_total) == (8, 94 - 20 + 3)
+    # 31 January: only those raised 42 or more days ago: 2x4, 2x2, 3x5, 1x3, 4x3, 2x5 and 4x4.
+    assert (points[dt.date(2026, 1, 31)].open, points[dt.date(2026, 1, 31)].score_total) == (7, 68)
+    tab.set_kind("issue")
+    chart = shown_chart(tab, "trend")
+    assert chart.points[-1].open == 4 and chart.title.get_text() == "Open issues and exposure per period"
+
+
+def test_charts_wait_while_the_tab_is_hidden(tab, ctx, db):
+    shown_chart(tab, "category")
+    tab.hide()
+    add_item(ctx, project_ids(db), "FIN-008", "Another resourcing gap", 5, 5)
+    assert tab.charts_panel.charts["category"].row("Resourcing").score_total == 32
+    tab.show()
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    assert tab.charts_panel.charts["category"].row("Uncategorised").score_total == 25
+
+
+def test_the_dependencies_view_shows_the_dependency_and_a_click_filters_to_the_project(tab, qtbot):
+    dialog = tab.show_dependencies()
+    qtbot.addWidget(dialog)
+    view = dialog.view
+    assert dialog.isVisible()
+    assert [(d.ref, d.source, d.target, d.late) for d in view.graph.dependencies] == [
+        ("D-001", "DCX-014", "FIN-003", False)]
+    assert view.list.topLevelItemCount() == 1 and view.list.topLevelItem(0).text(2) == "FIN-003"
+    assert set(view.chart.boxes) == {"DCX-014", "FIN-003"}
+    view.project_clicked.emit("DCX-014")
+    assert set(visible(tab, "project")) == {"DCX-014"}
+    dialog.close()
+
+
+def test_the_dependencies_view_on_the_demo_office(qapp, qtbot, tmp_path):
+    """The graph of the demo's dependencies: late ones red, a programme filter, a click on a box (screenshots kept
+    in PMO_SCREENSHOT_DIR when set)."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QPoint
+
+    from pmo_desktop.charts.dependencies import LATE_COLOUR
+    from pmo_desktop.demo import build_demo
+
+    db = open_database(f"sqlite:///{tmp_path / 'demo.db'}", backup=False)
+    today = dt.date(2026, 11, 26)
+    build_demo(db, today=today)
+    context = AppContext(db)
+    try:
+        widget = RisksTab(context, today=lambda: today)
+        qtbot.addWidget(widget)
+        widget.resize(1440, 787)
+        widget.show()
+        dialog = widget.show_dependencies()
+        qtbot.addWidget(dialog)
+        qapp.processEvents()
+        view = dialog.view
+        graph = view.graph
+        with db.session() as session:
+            open_dependencies = session.scalar(select(func.count()).select_from(RaidItem).where(
+                RaidItem.kind == "dependency", RaidItem.status != "closed", RaidItem.project_id.is_not(None),
+                RaidItem.depends_on_project_id.is_not(None), RaidItem.project_id != RaidItem.depends_on_project_id))
+        assert len(graph.dependencies) == open_dependencies > 10 and graph.late_count > 0
+        assert view.list.topLevelItemCount() == open_dependencies
+        from matplotlib.colors import to_hex
+
+        red = {key for key, arrow in view.chart.arrows.items() if to_hex(arrow.get_edgecolor()) == LATE_COLOUR}
+        assert red == {edge.key for edge in graph.edges if edge.late}
+        folder = Path(os.environ.get("PMO_SCREENSHOT_DIR") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        assert dialog.grab().save(str(folder / "dependencies_view.png"))
+
+        code = next(iter(graph.nodes))
+        canvas = view.canvas.canvas
+        canvas.draw()
+        x, y = view.chart.axes.transData.transform(view.chart.placement.centres[code])
+        ratio = canvas.device_pixel_ratio
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton,
+                         pos=QPoint(int(x / ratio), int(canvas.height() - y / ratio)))
+        assert view.selected == code and widget.project_filter.currentData() in (code, None)
+
+        programme = "Finance Transformation"
+        view.set_programme(programme)
+        assert view.graph.programme == programme and len(view.graph.nodes) < len(graph.nodes)
+        assert all(programme in (view.graph.nodes[e.source].programme, view.graph.nodes[e.target].programme)
+                   for e in view.graph.edges)
+        for key in ("category", "programme", "trend", "ageing"):
+            widget.charts_panel.set_current_chart(key)
+            qapp.processEvents()
+            assert widget.grab().save(str(folder / f"risks_tab_{key}.png"))
+        dialog.close()
+    finally:
+        db.dispose()
