@@ -47,11 +47,9 @@ from ..theme import RAG_COLOURS
 from ..widgets.filter_bar import FilterBar
 from .compliance_table_model import COL_MANAGER, COL_RULE, RULE_COLOURS, ComplianceTableModel, model_rows
 from .reminders_dialog import RemindersDialog
+from .section import LazySection
 from .tables import record_table
 
-# Every entity a rule reads (and "*": an import, an undo, another database).
-WATCHED = frozenset({"*", "project", "status_report", "raid_item", "milestone", "gate", "gate_review",
-                     "gate_condition", "stage_change"})
 CHIP_COLUMNS = 5
 DETAIL_WIDTH = 330
 
@@ -101,7 +99,7 @@ def detail_html(e: ComplianceException) -> str:
     )
 
 
-class ComplianceSection(QWidget):
+class ComplianceSection(LazySection):
     """Compliance exceptions with counts by rule, reporting rates, a detail box and reminders.
 
     ``project_requested(project_id)`` is emitted on double-click or Enter on an exception of a
@@ -112,12 +110,9 @@ class ComplianceSection(QWidget):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  *, today: Callable[[], dt.date] = dt.date.today):
-        super().__init__(parent)
+        super().__init__(ctx, parent)
         self.setObjectName("compliance_section")
-        self._ctx = ctx
         self._today = today
-        self._loaded = False
-        self._stale = True
         self.exceptions: list[ComplianceException] = []
         self.summary: ComplianceSummary | None = None
 
@@ -153,8 +148,6 @@ class ComplianceSection(QWidget):
         self.filter_bar.filters_changed.connect(self._sync_chips)
         self.copy_button.clicked.connect(self.copy_reminders)
         self.reminders_button.clicked.connect(self.open_reminders)
-        ctx.data_changed.connect(self._on_ctx_data_changed)
-        ctx.settings_changed.connect(self.refresh_when_shown)
 
     # -- building ------------------------------------------------------------------------------
     def _make_table(self) -> QTableView:
@@ -219,16 +212,9 @@ class ComplianceSection(QWidget):
 
     # -- loading -------------------------------------------------------------------------------
     def showEvent(self, event) -> None:
-        super().showEvent(event)
         if not self._loaded:
             self.splitter.setSizes([max(self.width() - DETAIL_WIDTH, 400), DETAIL_WIDTH])
-        if self._stale:
-            self.refresh()
-
-    @property
-    def loaded(self) -> bool:
-        """Whether the section has read the database yet (it does so when first shown)."""
-        return self._loaded
+        super().showEvent(event)
 
     def refresh(self) -> None:
         """Run the rules again (keeping filters, sort and the selected exception where it still is)."""
@@ -241,7 +227,7 @@ class ComplianceSection(QWidget):
             return found, compliance.compliance_summary(session, today, settings, found)
 
         self.exceptions, self.summary = self._ctx.read(read)
-        self._loaded, self._stale = True, False
+        self._mark_loaded()
         self.model.set_rows(model_rows(self.exceptions))
         self.filter_bar.refresh_choices()
         self.filter_bar.update_count()
@@ -249,16 +235,6 @@ class ComplianceSection(QWidget):
         self._sync_chips()
         self.copy_status.clear()
         self._reselect(selected)
-
-    def refresh_when_shown(self) -> None:
-        """Refresh now if on screen (and loaded before), otherwise the next time the section is shown."""
-        self._stale = True
-        if self._loaded and self.isVisible():
-            self.refresh()
-
-    def _on_ctx_data_changed(self, entity: str) -> None:
-        if entity in WATCHED:
-            self.refresh_when_shown()
 
     def _update_strip(self) -> None:
         summary = self.summary

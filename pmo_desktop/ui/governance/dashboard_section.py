@@ -26,8 +26,8 @@ from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
 from ..widgets.chart_canvas import ChartCanvas
 from ..widgets.filter_bar import FilterBar
-from .compliance_section import WATCHED
 from .compliance_table_model import RULE_COLOURS
+from .section import LazySection
 from .tables import record_table
 
 CHART_MIN_SIZE = (240, 120)
@@ -74,7 +74,7 @@ class DecisionLogModel(RowTableModel):
         return super().data(index, role)
 
 
-class DashboardSection(QWidget):
+class DashboardSection(LazySection):
     """Health charts over the compliance exceptions and the decisions log.
 
     ``rule_requested(rule)`` and ``manager_requested(manager)`` are emitted when a bar is clicked,
@@ -86,12 +86,9 @@ class DashboardSection(QWidget):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  *, today: Callable[[], dt.date] = dt.date.today):
-        super().__init__(parent)
+        super().__init__(ctx, parent)
         self.setObjectName("dashboard_section")
-        self._ctx = ctx
         self._today = today
-        self._loaded = False
-        self._stale = True
         self.summary: compliance.ComplianceSummary | None = None
         self.entries: list[DecisionEntry] = []
         self.rule_chart = None  # charts.governance.HorizontalBars once loaded
@@ -119,8 +116,6 @@ class DashboardSection(QWidget):
         self.rule_canvas.moved.connect(lambda event: self._show_bar_tip(self.rule_chart, self.rule_canvas, event))
         self.manager_canvas.moved.connect(
             lambda event: self._show_bar_tip(self.manager_chart, self.manager_canvas, event))
-        ctx.data_changed.connect(self._on_ctx_data_changed)
-        ctx.settings_changed.connect(self.refresh_when_shown)
 
     # -- building ------------------------------------------------------------------------------
     def _canvas(self, name: str, *, clickable: bool = False) -> ChartCanvas:
@@ -150,16 +145,6 @@ class DashboardSection(QWidget):
         layout.addWidget(self.table, 1)
 
     # -- loading -------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
-    @property
-    def loaded(self) -> bool:
-        """Whether the section has read the database yet (it does so when first shown)."""
-        return self._loaded
-
     def refresh(self) -> None:
         """Read the exceptions, rates, pipeline and decisions again and redraw."""
         today = self._today()
@@ -171,22 +156,12 @@ class DashboardSection(QWidget):
                     compliance.stage_pipeline(session), compliance.decision_log(session, today))
 
         self.summary, pipeline, self.entries = self._ctx.read(read)
-        self._loaded, self._stale = True, False
+        self._mark_loaded()
         self.headline.setText(self._headline(today))
         self._draw(pipeline)
         self.model.set_rows(log_rows(self.entries))
         self.filter_bar.refresh_choices()
         self.filter_bar.update_count()
-
-    def refresh_when_shown(self) -> None:
-        """Refresh now if on screen (and loaded before), otherwise the next time the section is shown."""
-        self._stale = True
-        if self._loaded and self.isVisible():
-            self.refresh()
-
-    def _on_ctx_data_changed(self, entity: str) -> None:
-        if entity in WATCHED:
-            self.refresh_when_shown()
 
     def _headline(self, today: dt.date) -> str:
         summary = self.summary

@@ -21,7 +21,7 @@ from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
 from ..theme import RAG_COLOURS
 from ..widgets.chart_canvas import ChartCanvas
-from .compliance_section import WATCHED
+from .section import WATCHED, LazySection
 from .tables import record_table
 
 CHART_MIN_SIZE = (240, 90)
@@ -59,17 +59,16 @@ def tile_html(title: str, rate: float | None, detail: str) -> str:
             f"<div style='color:gray'>{detail}</div>")
 
 
-class ScorecardSection(QWidget):
+class ScorecardSection(LazySection):
     """Success of closed projects and the trends of the recent periods."""
+
+    watched = SCORECARD_WATCHED
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  *, today: Callable[[], dt.date] = dt.date.today):
-        super().__init__(parent)
+        super().__init__(ctx, parent)
         self.setObjectName("scorecard_section")
-        self._ctx = ctx
         self._today = today
-        self._loaded = False
-        self._stale = True
         self.card: sc.Scorecard | None = None
         self.tiles = {key: self._tile(key) for key in ("success", "on_time", "on_budget", "benefits")}
         self.canvases = {key: self._canvas(key) for key in ("slip", "cost", "decisions", "reporting", "utilisation")}
@@ -77,8 +76,6 @@ class ScorecardSection(QWidget):
         self.table = record_table(self, self.model, "outcome_table", sort_column=2,
                                   sort_order=Qt.SortOrder.DescendingOrder, stretch_last=True)
         self._lay_out()
-        ctx.data_changed.connect(self._on_ctx_data_changed)
-        ctx.settings_changed.connect(self.refresh_when_shown)
 
     def _tile(self, key: str) -> QLabel:
         tile = QLabel(self)
@@ -127,33 +124,15 @@ class ScorecardSection(QWidget):
         layout.addLayout(grid, 1)
 
     # -- loading -------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
-    @property
-    def loaded(self) -> bool:
-        return self._loaded
-
     def refresh(self) -> None:
         """Work the scorecard out again and redraw it."""
         today = self._today()
         settings = self._ctx.settings
         self.card = self._ctx.read(sc.scorecard, today, settings)
-        self._loaded, self._stale = True, False
+        self._mark_loaded()
         self._fill_tiles(self.card)
         self._draw(self.card)
         self.model.set_rows(outcome_rows(self.card.outcomes))
-
-    def refresh_when_shown(self) -> None:
-        self._stale = True
-        if self._loaded and self.isVisible():
-            self.refresh()
-
-    def _on_ctx_data_changed(self, entity: str) -> None:
-        if entity in SCORECARD_WATCHED:
-            self.refresh_when_shown()
 
     def _fill_tiles(self, card: sc.Scorecard) -> None:
         s = card.success
