@@ -194,3 +194,35 @@ def test_the_roadmap_pages_when_the_rows_do_not_fit(tab, qtbot):
     tab.select_project(tab.ids["DIG-001"])
     qtbot.waitUntil(lambda: not view.is_stale and view.page_label.text() == "Page 1 of 2")
     assert view.chart.row_of(tab.ids["DIG-001"]) is not None
+
+
+def test_rag_by_stage_counts_the_reported_or_the_derived_rag(tab, qtbot):
+    figure = show_chart(tab, qtbot, "rag_by_stage")
+    assert texts(figure, "title") == ["Projects by stage and reported RAG"]
+    assert tab.charts.rag_choice.isVisible()
+    tab.charts.rag_choice.setCurrentIndex(tab.charts.rag_choice.findData("derived"))
+    qtbot.waitUntil(lambda: texts(tab.charts.canvas.figure, "title") == ["Projects by stage and derived RAG"])
+    show_chart(tab, qtbot, "roadmap")
+    assert not tab.charts.rag_choice.isVisible()
+
+
+def test_save_image_writes_the_chart_shown_as_png(tab, qtbot, tmp_path, monkeypatch, message_boxes):
+    from PySide6.QtWidgets import QFileDialog
+
+    show_chart(tab, qtbot, "portfolio_trend")
+    asked = []
+
+    def ask(parent, caption, suggested, filters):
+        asked.append(suggested)
+        return str(tmp_path / "trend"), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(ask))
+    saved = tab.charts.save_image()
+    assert saved == tmp_path / "trend.png"
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert asked[0].endswith("Portfolio trend " + dt.date.today().strftime("%d %b %Y") + ".png")
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *args: (str(tmp_path / "missing" / "chart.png"), "")))
+    assert tab.charts.save_image() is None
+    assert "could not be saved" in message_boxes.texts() and "missing" in message_boxes.texts()

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QToolButton,
     QToolTip,
@@ -31,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from ...analytics.portfolio import ProjectKpis, Thresholds
 from ..context import AppContext
+from ..dialogs.error_dialog import show_error
 from ..widgets.chart_canvas import ChartCanvas
 
 CHARTS: tuple[tuple[str, str], ...] = (
@@ -54,6 +58,8 @@ TREND_PERIODS = 24
 """At most this many reporting periods in the trend charts (the latest ones)."""
 
 DPI = 100
+SAVE_DPI = 200
+"""Resolution of a saved chart image: sharp on a slide or in a document."""
 _RESIZE_DELAY_MS = 120
 
 
@@ -78,6 +84,8 @@ class PortfolioChartsView(QWidget):
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw_if_stale)
         self.choice.currentIndexChanged.connect(self._on_choice_changed)
+        self.rag_choice.currentIndexChanged.connect(lambda _i: self._redraw_when_seen())
+        self.save_button.clicked.connect(self.save_image)
         self.previous_button.clicked.connect(lambda: self._turn_page(-1))
         self.next_button.clicked.connect(lambda: self._turn_page(1))
         self.canvas.pressed.connect(self._on_canvas_pressed)
@@ -97,10 +105,21 @@ class PortfolioChartsView(QWidget):
         self.next_button.setObjectName("portfolio_chart_next")
         self.next_button.setArrowType(Qt.ArrowType.RightArrow)
         self.next_button.setToolTip("Next page of the roadmap")
+        self.rag_choice = QComboBox(self)
+        self.rag_choice.setObjectName("portfolio_chart_rag")
+        self.rag_choice.setToolTip("Count the RAG the project managers reported, or the RAG derived from SPI, "
+                                   "CPI and slip")
+        self.rag_choice.addItem("Reported RAG", "reported")
+        self.rag_choice.addItem("Derived RAG", "derived")
+        self.save_button = QPushButton("Save image…", self)
+        self.save_button.setObjectName("portfolio_chart_save")
+        self.save_button.setToolTip("Save the chart shown as a PNG image (for a slide or a report)")
         self.page_label = QLabel(self)
         self.page_label.setObjectName("portfolio_chart_page")
         self.hint_label = QLabel(self)
         self.hint_label.setProperty("role", "hint")
+        # The hint gives way (cut short) rather than widen the table side of the tab.
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.canvas = ChartCanvas(self)
         self.canvas.setObjectName("portfolio_chart_canvas")
         self.canvas.setMinimumHeight(240)
@@ -111,12 +130,14 @@ class PortfolioChartsView(QWidget):
         bar.setSpacing(6)
         bar.addWidget(QLabel("Chart:", self))
         bar.addWidget(self.choice)
+        bar.addWidget(self.rag_choice)
         bar.addSpacing(8)
         bar.addWidget(self.previous_button)
         bar.addWidget(self.page_label)
         bar.addWidget(self.next_button)
         bar.addSpacing(8)
         bar.addWidget(self.hint_label, 1)
+        bar.addWidget(self.save_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.setSpacing(4)
@@ -195,6 +216,7 @@ class PortfolioChartsView(QWidget):
         figure = getattr(self, f"_draw_{key}")(self._figsize())
         chosen = key == "project_trend" and self._selected is not None
         self.hint_label.setText("" if chosen else HINTS.get(key, ""))
+        self.rag_choice.setVisible(key == "rag_by_stage")
         self.canvas.set_figure(figure)
         self.canvas.setCursor(Qt.CursorShape.PointingHandCursor if self.chart is not None
                               else Qt.CursorShape.ArrowCursor)
@@ -215,7 +237,7 @@ class PortfolioChartsView(QWidget):
         from ...charts.portfolio import rag_by_stage_figure
 
         self._show_paging(1)
-        return rag_by_stage_figure(self._kpis, figsize=figsize, dpi=DPI)
+        return rag_by_stage_figure(self._kpis, which=self.rag_choice.currentData(), figsize=figsize, dpi=DPI)
 
     def _draw_budget_by_programme(self, figsize):
         from ...charts.portfolio import budget_by_programme_figure
@@ -272,6 +294,30 @@ class PortfolioChartsView(QWidget):
         if self._selected is not None:
             trend = self.ctx.read(project_trend, self._selected, until=self.as_of, last=TREND_PERIODS)
         return project_trend_figure(trend, thresholds=self._thresholds(), figsize=figsize, dpi=DPI)
+
+    # -- saving -------------------------------------------------------------------------------------
+    def suggested_file_name(self) -> str:
+        """ "Portfolio trend 31 Oct 2026.png": the chart's words and the as-of date."""
+        words = self.choice.currentText().replace("'", "")
+        return f"{words} {self.as_of:%d %b %Y}.png"
+
+    def save_image(self) -> Path | None:
+        """Ask for a file name and save the chart shown there as a PNG (None when cancelled or failed)."""
+        figure = self.canvas.figure
+        if figure is None:
+            return None
+        name, _ = QFileDialog.getSaveFileName(self, "Save Chart Image", str(Path.home() / self.suggested_file_name()),
+                                              "PNG image (*.png)")
+        if not name:
+            return None
+        path = Path(name) if Path(name).suffix.lower() == ".png" else Path(name + ".png")
+        try:
+            figure.savefig(path, dpi=SAVE_DPI, format="png")
+        except OSError as exc:
+            show_error(self, OSError(f"The chart could not be saved to {path}: {exc.strerror or exc}. "
+                                     "Choose another folder or file name."), title="Chart not saved")
+            return None
+        return path
 
     # -- roadmap pages ------------------------------------------------------------------------------
     def _show_paging(self, pages: int) -> None:
