@@ -76,6 +76,8 @@ class PortfolioChartsView(QWidget):
         self._as_of: dt.date | None = None
         self._selected: int | None = None
         self._page = 0
+        self._pages = 1
+        self._roadmap: tuple[list, int] | None = None  # the bars drawn and rows per page, to find a project's page
         self._stale = True
         self.chart: Any = None  # the RoadmapChart or BubbleChart drawn, for hit-testing
         self._build()
@@ -338,7 +340,7 @@ class PortfolioChartsView(QWidget):
         """Show the roadmap page that holds ``project_id``'s bar, if it is not on the page shown."""
         from ...charts.portfolio import roadmap_page_of
 
-        if not hasattr(self, "_roadmap") or (self.chart is not None and self.chart.row_of(project_id) is not None):
+        if self._roadmap is None or (self.chart is not None and self.chart.row_of(project_id) is not None):
             return
         bars, per_page = self._roadmap
         page = roadmap_page_of(bars, project_id, per_page)
