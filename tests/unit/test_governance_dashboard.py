@@ -135,3 +135,14 @@ def test_decisions_stack_by_decision_per_period():
     assert bars["decisions-approved_with_conditions"] == (3, 0)
     assert bars["decisions-deferred"] == (3, 1)
     assert [t.get_text() for t in figure.axes[0].texts] == ["4"]
+
+
+def test_bar_labels_keep_their_width_when_the_figure_is_resized():
+    from matplotlib.backend_bases import ResizeEvent
+
+    chart = charts.HorizontalBars(figsize=(4.0, 3.0), label_inches=2.0)
+    assert chart.figure.subplotpars.left == pytest.approx(0.5)
+    canvas = FigureCanvasAgg(chart.figure)
+    chart.figure.set_size_inches(8.0, 3.0)
+    ResizeEvent("resize_event", canvas)._process()
+    assert chart.figure.subplotpars.left == pytest.approx(0.25)
