@@ -82,7 +82,8 @@ def test_suggest_keeps_pins_and_explains(qtbot, ctx, office):
     assert planner.model.included() == {ids["P4"], ids["P1"]}
     assert set(result.chosen) == {ids["P1"], ids["P4"]}
     text = planner.explanation.toPlainText()
-    assert text.startswith("Chosen 2 of 4 candidates") and "P4: Pinned in." in text and "Left out:" in text
+    assert text.startswith("Chosen 2 of 4 candidates") and "P4: Pinned in." in text
+    assert text.index("P2: Left out: over the cap") < text.index("P1: Chosen")
     reason_column = planner.model.index(planner.model.row_of(ids["P2"]), CandidateModel.REASON)
     assert "over the cap" in planner.model.data(reason_column)
     assert planner.save()
@@ -140,3 +141,18 @@ def test_new_copy_and_compare(qtbot, ctx, office, monkeypatch):
     assert table.item(rows["Weighted score"], 0).text() == "4.00"
     assert table.item(rows["Weighted score"], 1).text() == "3.00"
     assert table.item(rows["P1"], 0).text() == "✓ in" and table.item(rows["P1"], 1).text() == ""
+
+
+def test_portfolio_tab_buttons_open_ranking_and_planner(qtbot, ctx, office):
+    from pmo_desktop.ui.tabs.portfolio_tab import PortfolioTab
+
+    ids, scenario_id = office
+    tab = PortfolioTab(ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    tab.ranking_button.click()
+    assert tab.ranking_view.isVisible() and tab.ranking_view.model.row_tuple(0)[3] == "P1"
+    tab.ranking_view.project_chosen.emit(ids["P2"])
+    assert tab.panel.project_id == ids["P2"]
+    tab.scenarios_button.click()
+    assert tab.scenario_planner.isVisible() and tab.scenario_planner.scenario_id == scenario_id

@@ -40,19 +40,19 @@ def _scored_tooltip(row: tuple) -> str | None:
 
 
 RANKING_COLUMNS: tuple[Column, ...] = (
-    Column("rank", "Rank", Kind.INT, width=50, tooltip="Rank within proposals or within active projects"),
-    Column("group", "Group", width=80, labels=_GROUP_LABELS),
+    Column("rank", "Rank", Kind.INT, width=62, tooltip="Rank within proposals or within active projects"),
+    Column("group", "Group", width=76, labels=_GROUP_LABELS),
     Column("code", "Code", width=85),
     Column("name", "Name", width=240),
     Column("stage", "Stage", width=100, labels=STAGE_LABELS),
-    Column("programme", "Programme", width=160),
+    Column("programme", "Programme", width=170),
     Column("weighted_score", "Score", Kind.NUMBER, width=60, decimals=2,
            tooltip="Weighted strategic score, 0 to 5: sum of score × weight over the sum of every weight"),
-    Column("scored", "Scored", Kind.INT, width=58, describe=_scored_tooltip,
+    Column("scored", "Scored", Kind.INT, width=66, describe=_scored_tooltip,
            tooltip="How many criteria the project is scored on"),
-    Column("criteria", "Criteria", Kind.INT, width=58),
+    Column("criteria", "Criteria", Kind.INT, width=70),
     Column("budget", "Budget", Kind.MONEY, width=110),
-    Column("value", "Score per million", Kind.NUMBER, width=110, decimals=2,
+    Column("value", "Score per million", Kind.NUMBER, width=135, decimals=2,
            tooltip="Weighted score per million of budget: value for money"),
     Column("rag", "RAG", Kind.RAG, width=60),
 )
@@ -91,7 +91,7 @@ class RankingView(QDialog):
         self._build()
         self.ctx.data_changed.connect(self._on_data_changed)
         self.ctx.settings_changed.connect(self.refresh)
-        self.resize(1120, 640)
+        self.resize(1280, 660)
         self.refresh()
 
     def _build(self) -> None:

@@ -68,7 +68,7 @@ class CandidateModel(QAbstractTableModel):
     IN, PIN, CODE, NAME, STAGE, COST, SCORE, VALUE, BENEFITS, REASON = range(10)
     HEADERS = ("In", "Pin", "Code", "Name", "Stage", "Cost in year", "Score", "Score per million",
                "Benefits", "Suggest says")
-    WIDTHS = (36, 36, 80, 220, 95, 105, 55, 110, 95, 320)
+    WIDTHS = (36, 36, 80, 210, 95, 105, 55, 135, 100, 260)
     TOOLTIPS = {
         IN: "Tick to fund the project in this scenario",
         PIN: "A pinned project stays in (or out) when Suggest runs",
@@ -278,7 +278,9 @@ class ComparisonDialog(QDialog):
                 table.setItem(len(figures) + offset, col, item)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        vertical = table.verticalHeader()
+        vertical.setDefaultSectionSize(vertical.fontMetrics().height() + 12)
+        table.setCurrentCell(-1, -1)
 
 
 # -- the planner ------------------------------------------------------------------------------------
@@ -370,12 +372,20 @@ class ScenarioPlanner(QDialog):
         self.totals_label.setTextFormat(Qt.TextFormat.RichText)
         self.roles_table = QTableWidget(0, 6, self)
         self.roles_table.setObjectName("scenario_roles")
-        self.roles_table.setHorizontalHeaderLabels(
-            ["Role", "Available (h)", "Committed elsewhere (h)", "Added by scenario (h)", "Remaining (h)", "Load"])
+        self.roles_table.setHorizontalHeaderLabels(["Role", "Available", "Committed", "Scenario", "Left", "Load"])
+        for col, tip in enumerate(("", "Hours the role's people can work in the year",
+                                   "Hours already allocated to projects outside the scenario",
+                                   "Hours the projects ticked In demand or have allocated",
+                                   "Available minus committed minus scenario (negative: short)",
+                                   "Committed and scenario hours as a share of those available")):
+            if tip:
+                self.roles_table.horizontalHeaderItem(col).setToolTip(tip)
         self.roles_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.roles_table.verticalHeader().hide()
         self.roles_table.verticalHeader().setDefaultSectionSize(self.roles_table.fontMetrics().height() + 8)
-        self.roles_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        roles_header = self.roles_table.horizontalHeader()
+        roles_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        roles_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.roles_table.setToolTip("Hours over the fiscal year: each role's capacity net of holidays and absences, "
                                     "work on projects outside the scenario, and the demand and allocations of "
                                     "the projects ticked In")
@@ -384,7 +394,7 @@ class ScenarioPlanner(QDialog):
         self.explanation.setReadOnly(True)
         self.explanation.setPlaceholderText("Suggest fills the scenario with the highest weighted score that fits "
                                             "the cap, keeping pinned projects, and explains each choice here.")
-        roles_box = QGroupBox("Demand per role against capacity", self)
+        roles_box = QGroupBox("Demand per role against capacity (hours in the fiscal year)", self)
         roles_layout = QVBoxLayout(roles_box)
         roles_layout.addWidget(self.roles_table)
         explain_box = QGroupBox("Suggestion", self)
@@ -588,11 +598,10 @@ class ScenarioPlanner(QDialog):
         self.suggestion = result
         self.model.set_states({pid: svc.EntryState(pid in chosen, s.pinned) for pid, s in states.items()},
                               {r.project_id: r.text for r in result.reasons})
+        # What was left out (and why) first: that is what a reader questions.
         lines = [result.summary, *result.warnings, ""]
-        lines += [f"{r.code}: {r.text}" for r in result.reasons if r.included]
-        left_out = [r for r in result.reasons if not r.included]
-        if left_out:
-            lines += ["", "Left out:"] + [f"{r.code}: {r.text}" for r in left_out]
+        lines += [f"{r.code}: {r.text}" for r in result.reasons if not r.included]
+        lines += [""] + [f"{r.code}: {r.text}" for r in result.reasons if r.included]
         self.explanation.setPlainText("\n".join(lines))
         return result
 

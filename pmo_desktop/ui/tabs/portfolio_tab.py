@@ -21,6 +21,7 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -238,8 +239,27 @@ class PortfolioTab(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.summary_label)
+        layout.addLayout(self._summary_row())
         layout.addWidget(self.splitter, 1)
+
+    def _summary_row(self) -> QHBoxLayout:
+        """The roll-up line, with the Ranking and Scenarios buttons at its right.
+
+        They sit here rather than in the filter bar, which has no width to spare at 1440 px.
+        """
+        self.ranking_button = QPushButton("Ranking", self)
+        self.ranking_button.setObjectName("portfolio_ranking")
+        self.ranking_button.setToolTip("Proposals and active projects ranked by weighted strategic score")
+        self.scenarios_button = QPushButton("Scenarios", self)
+        self.scenarios_button.setObjectName("portfolio_scenarios")
+        self.scenarios_button.setToolTip("Choose the proposals to fund under a budget cap, compare and approve")
+        self.ranking_view = self.scenario_planner = None
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.summary_label, 1)
+        row.addWidget(self.ranking_button)
+        row.addWidget(self.scenarios_button)
+        return row
 
     def _add_filters(self) -> None:
         bar = self.filter_bar
@@ -265,15 +285,7 @@ class PortfolioTab(QWidget):
         self.changes_button.setToolTip("RAG moves, slips, cost movements, new and closed projects and "
                                        "escalations between two reporting periods")
         self.changes_dialog: ChangesDialog | None = None
-        self.ranking_button = QPushButton("Ranking", bar)
-        self.ranking_button.setObjectName("portfolio_ranking")
-        self.ranking_button.setToolTip("Proposals and active projects ranked by weighted strategic score")
-        self.scenarios_button = QPushButton("Scenarios", bar)
-        self.scenarios_button.setObjectName("portfolio_scenarios")
-        self.scenarios_button.setToolTip("Choose the proposals to fund under a budget cap, compare and approve")
-        self.ranking_view = self.scenario_planner = None
-        for widget in (self.as_of_label, self.as_of_combo, self.changes_button, self.ranking_button,
-                       self.scenarios_button):
+        for widget in (self.as_of_label, self.as_of_combo, self.changes_button):
             bar.layout().addWidget(widget)
 
     def _connect(self) -> None:
