@@ -125,7 +125,8 @@ class _Pages:
         layout = self.document.documentLayout()
         while block.isValid():
             if block.blockFormat().headingLevel() == 1 and block.text() in SECTIONS:
-                page = int(layout.blockBoundingRect(block).top() // self.body.height())
+                # The bottom edge: the top may lie in the margin left on the page before the break.
+                page = int(layout.blockBoundingRect(block).bottom() // self.body.height())
                 starts.append((page, block.text()))
             block = block.next()
         return starts

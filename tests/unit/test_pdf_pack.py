@@ -1,0 +1,393 @@
+"""The executive pack as PDF: the pages a director reads show the analytics' numbers, as typed, within the page.
+
+The PDF is read back with poppler's ``pdftotext`` (an independent reader): its text per page
+(pages are separated by form feeds) and, for the overflow check, every word's box.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from pmo_desktop.analytics.governance import compliance_exceptions
+from pmo_desktop.analytics.portfolio import Thresholds, portfolio_kpis, portfolio_total
+from pmo_desktop.cli import main
+from pmo_desktop.model.database import load_settings, open_database
+from pmo_desktop.reports.exec_pack import SECTIONS, kpi_tiles, short_money
+from pmo_desktop.reports.pack_data import OVER_ALLOCATED_MIN_WEEKS, ScopeError, gather_pack
+from pmo_desktop.services.portfolio import create_project
+from pmo_desktop.services.raid import RaidDraft, create_item
+from pmo_desktop.ui.pdf import PdfPackError, pdf_pack, write_pdf_pack
+
+TODAY = dt.date(2026, 11, 26)
+NASTY_NAMES = ('=HYPERLINK("http://example.com/x","click me")', "+1", "@x", "-2+3", "=1+1", "<b>bold</b> & co")
+NASTY_MANAGER = "=cmd|' /C calc'!A0"
+LONG_TITLE = "Unbroken" + "X" * 280
+A4_LANDSCAPE = (841.89, 595.28)
+MARGIN_PT = 12 / 25.4 * 72
+HEADER_BOTTOM_PT = 44.0  # the running header lies above this line, the body below it
+FOOTER_TOP_PT = 556.0  # and the footer below this one
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                     reason="pdftotext (poppler-utils) is not installed")
+
+
+def pdf_pages(path, *, layout: bool = False) -> list[str]:
+    """The text of each page: block by block in reading order, or (``layout``) as laid out on the page."""
+    command = ["pdftotext", *(["-layout"] if layout else []), str(path), "-"]
+    text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def squeezed(text: str) -> str:
+    """``text`` without whitespace, so that a value wrapped over two lines of a cell still matches."""
+    return re.sub(r"\s+", "", text)
+
+
+def page_words(path, folder) -> list[list[tuple[float, float, float, float, str]]]:
+    """Every word of each page with its box (x0, y0, x1, y1 in points from the top left)."""
+    out = folder / f"{path.stem}-words.html"
+    subprocess.run(["pdftotext", "-bbox", str(path), str(out)], check=True)
+    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", out.read_text(encoding="utf-8")))
+    pages = []
+    for page in root.iter(f"{XHTML}page"):
+        pages.append([(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")),
+                       w.text or "") for w in page.iter(f"{XHTML}word")])
+    return pages
+
+
+def bands(path, folder) -> list[tuple[list[str], list[str]]]:
+    """Each page's running header and footer: the words above and below the body, left to right.
+
+    Qt also draws, clipped out of sight, the last table row of a page above the next page's body;
+    pdftotext reads such words too, so the checks look for the header's words in order among them.
+    """
+    result = []
+    for words in page_words(path, folder):
+        header = sorted(w for w in words if w[3] <= HEADER_BOTTOM_PT)
+        footer = sorted(w for w in words if w[1] >= FOOTER_TOP_PT)
+        result.append(([w[4] for w in header], [w[4] for w in footer]))
+    return result
+
+
+def shows(words: list[str], text: str) -> bool:
+    """True when the words of ``text`` appear in ``words`` in order (other words may come between)."""
+    remaining = iter(words)
+    return all(any(word == seen for seen in remaining) for word in text.split())
+
+
+def section_pages(pages: list[str], headers, section: str) -> list[str]:
+    """The pages whose running header names ``section``."""
+    return [page for page, (header, _) in zip(pages, headers, strict=True)
+            if shows(header, f"Executive pack — {section}")]
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """The demo office, plus projects named like formulas or markup and a risk with a very long title."""
+    from pmo_desktop.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("pdfpack")
+    db = open_database(f"sqlite:///{folder / 'office.db'}", backup=False)
+    build_demo(db, today=TODAY)
+    with db.transaction() as session:
+        ids = []
+        for i, name in enumerate(NASTY_NAMES, start=1):
+            ids.append(create_project(session, {"code": f"ZZ-{i:03d}", "name": name, "programme": "Data Platform",
+                                                "manager": NASTY_MANAGER, "stage": "Execution",
+                                                "budget": 1000 * i}))
+        create_item(session, RaidDraft(title=LONG_TITLE, project_id=ids[0], likelihood=5, impact=5, owner="Ann Lee"),
+                    today=TODAY)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def pack(office, tmp_path_factory):
+    path = tmp_path_factory.mktemp("out") / "pack.pdf"
+    return write_pdf_pack(office, path, as_of=TODAY)
+
+
+@pytest.fixture(scope="module")
+def pages(pack):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return pdf_pages(pack.path)
+
+
+@pytest.fixture(scope="module")
+def headers(pack, tmp_path_factory):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return bands(pack.path, tmp_path_factory.mktemp("words"))
+
+
+@pytest.fixture(scope="module")
+def laid_out(pack):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return pdf_pages(pack.path, layout=True)
+
+
+def test_the_pdf_is_whole_and_names_its_pages(pack):
+    content = pack.path.read_bytes()
+    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", content)) == pack.pages > len(SECTIONS)
+    assert pack.sections == SECTIONS
+    assert not list(pack.path.parent.glob(".*.partial"))
+
+
+@needs_pdftotext
+def test_a_cover_then_every_section_with_header_and_page_numbers(pack, pages, headers, office):
+    assert len(pages) == len(headers) == pack.pages
+    with office.session() as session:
+        office_name = load_settings(session).office_name
+    cover = pages[0]
+    assert "Executive pack" in cover and office_name in cover
+    assert "Whole portfolio · as of 26 November 2026" in cover
+    assert f"generated {dt.date.today():%d %B %Y}" in cover
+    firsts = [next(i for i, (header, _) in enumerate(headers) if shows(header, f"Executive pack — {name}"))
+              for name in SECTIONS]
+    assert firsts == sorted(firsts) and firsts[0] == 1, "sections follow the cover in the workbook's order"
+    assert headers[0][0] == [], "the cover has no running header"
+    for number, (header, footer) in enumerate(headers, start=1):
+        assert footer[-4:] == ["Page", f"{number}", "of", f"{pack.pages}"]
+        assert shows(footer, "PMO Desktop · generated") and shows(footer, "Whole portfolio · as of 26 Nov 2026")
+        if number > 1:
+            assert shows(header, f"{office_name} Executive pack — Whole portfolio · as of 26 Nov 2026")
+
+
+def tile_values(summary: str, labels: list[str]) -> dict[str, str]:
+    """Each tile's figure: a row of five labels is followed, in reading order, by its five figures."""
+    lines = [line.strip() for line in summary.splitlines() if line.strip()]
+    values = {}
+    for first in range(0, len(labels), 5):
+        row = labels[first:first + 5]
+        at = lines.index(row[0])
+        assert lines[at:at + len(row)] == row
+        values.update(zip(row, lines[at + len(row):at + 2 * len(row)], strict=True))
+    return values
+
+
+@needs_pdftotext
+def test_kpi_tiles_equal_the_analytics(office, pages, headers):
+    with office.session() as session:
+        kpis = portfolio_kpis(session, TODAY, Thresholds.from_settings(load_settings(session)))
+        data = gather_pack(session, as_of=TODAY)
+        exceptions = compliance_exceptions(session, TODAY, load_settings(session))
+    total = portfolio_total(kpis)
+    summary = "\n".join(section_pages(pages, headers, "Summary"))
+    tiles = tile_values(summary, [tile.label for tile in kpi_tiles(data)])
+    persistent = sum(1 for row in data.people if row.over_weeks >= OVER_ALLOCATED_MIN_WEEKS)
+    assert persistent < sum(1 for row in data.people if row.over_weeks)
+    assert tiles == {
+        "Projects": f"{len(kpis)}",
+        "Budget (BAC)": short_money(total.bac, data),
+        "Forecast (EAC)": short_money(total.eac, data),
+        "SPI (schedule)": f"{total.spi:.2f}",
+        "CPI (cost)": f"{total.cpi:.2f}",
+        "Milestones hit": f"{total.milestone_hit_rate:.0%}",
+        "Over-allocated people": f"{persistent}",
+        "Open high risks": f"{data.open_high_risks}",
+        "Compliance rate": f"{data.compliance_rate:.0%}",
+        "RAG changes": f"{len(data.changes.moves)}",
+    }
+    flat = " ".join(summary.split())
+    assert f"{OVER_ALLOCATED_MIN_WEEKS}+ of the next" in flat
+    assert f"{len(exceptions)} exceptions" in flat
+
+
+@needs_pdftotext
+def test_portfolio_rows_equal_the_analytics(office, laid_out, headers):
+    with office.session() as session:
+        kpis = portfolio_kpis(session, TODAY, Thresholds.from_settings(load_settings(session)))
+        symbol = load_settings(session).currency_symbol.strip()
+    lines = [line for page in section_pages(laid_out, headers, "Portfolio") for line in page.splitlines()]
+    for k in kpis:
+        row = next((line for line in lines if line.strip().startswith(k.code + " ")), None)
+        assert row is not None, f"{k.code} is not in the Portfolio table"
+        if k.bac:
+            assert f"{symbol}{k.bac:,.0f}" in row, (k.code, row)
+        if k.spi is not None:
+            assert f"{k.spi:.2f}" in row
+
+
+@needs_pdftotext
+def test_header_row_repeats_on_each_page_of_a_long_table(pack, tmp_path, headers):
+    """On every page a long table runs onto, its column titles come first, above the rows."""
+    words = page_words(pack.path, tmp_path)
+
+    def continuation_pages(section: str):
+        pages = [w for w, (header, _) in zip(words, headers, strict=True)
+                 if shows(header, f"Executive pack — {section}")]
+        return pages[1:]  # the first page of a section opens with its title, then the table's header
+
+    def titles_at_the_top(page) -> set[str]:
+        body = [w for w in page if w[1] > HEADER_BOTTOM_PT and w[3] < FOOTER_TOP_PT]
+        top = min(w[1] for w in body)
+        return {w[4] for w in body if w[1] <= top + 20}
+
+    portfolio = continuation_pages("Portfolio")
+    assert len(portfolio) >= 2, "the demo's portfolio table runs over several pages"
+    for page in portfolio:
+        assert {"Code", "Project", "Programme", "Stage", "Manager", "Reported", "Derived", "Budget", "Variance",
+                "SPI", "CPI"} <= titles_at_the_top(page)
+        code_y = max(w[3] for w in page if w[4] == "Code")
+        rows = [w for w in page if re.fullmatch(r"[A-Z]{2,3}-\d{3}", w[4])]
+        assert rows and min(w[1] for w in rows) > code_y
+    governance = continuation_pages("Governance")
+    assert len(governance) >= 2
+    for page in governance:
+        titles = titles_at_the_top(page)
+        assert ({"Rule", "Project", "Name", "Manager", "Since", "Detail"} <= titles
+                or {"Date", "Project", "Name", "Gate", "Decision", "Conditions"} <= titles), titles
+
+
+@needs_pdftotext
+def test_text_from_data_prints_as_typed(pack, pages):
+    flat = squeezed(" ".join(pages))
+    for name in (*NASTY_NAMES, NASTY_MANAGER):
+        assert squeezed(name) in flat, name
+    content = pack.path.read_bytes()
+    for action in (b"/JavaScript", b"/Launch", b"/URI", b"/EmbeddedFile"):
+        assert action not in content
+
+
+@needs_pdftotext
+def test_nothing_runs_off_the_page(pack, tmp_path):
+    """Every word (the 288-character unbroken title too) lies inside the page margins."""
+    out = tmp_path / "words.html"
+    subprocess.run(["pdftotext", "-bbox", str(pack.path), str(out)], check=True)
+    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", out.read_text(encoding="utf-8")))
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    width, height = A4_LANDSCAPE
+    words = 0
+    for page in root.iter("{http://www.w3.org/1999/xhtml}page"):
+        assert abs(float(page.get("width")) - width) < 1 and abs(float(page.get("height")) - height) < 1
+        for word in page.findall("x:word", ns):
+            words += 1
+            x0, x1 = float(word.get("xMin")), float(word.get("xMax"))
+            y0, y1 = float(word.get("yMin")), float(word.get("yMax"))
+            assert x0 >= MARGIN_PT - 1 and x1 <= width - MARGIN_PT + 1, (word.text, x0, x1)
+            assert y0 >= 0 and y1 <= height, (word.text, y0, y1)
+    assert words > 5_000
+    assert squeezed(LONG_TITLE) in squeezed(" ".join(pdf_pages(pack.path)))
+
+
+@needs_pdftotext
+def test_sections_and_scope_choose_what_is_printed(office, tmp_path):
+    result = write_pdf_pack(office, tmp_path / "raid.pdf", as_of=TODAY, scope=("programme", "data platform"),
+                            sections=("RAID", "Summary"))
+    assert result.sections == ("Summary", "RAID") and result.scope == ("programme", "Data Platform")
+    pages = pdf_pages(result.path)
+    headers = bands(result.path, tmp_path)
+    assert [name for name in SECTIONS if section_pages(pages, headers, name)] == ["Summary", "RAID"]
+    assert shows(headers[1][0], "Programme: Data Platform · as of 26 Nov 2026")
+    raid = "\n".join(section_pages(pages, headers, "RAID"))
+    assert set(re.findall(r"\b([A-Z]{2,3})-\d{3}\b", raid)) == {"DAT", "ZZ"}
+
+
+def test_unknown_scope_bad_names_and_sections_are_refused(office, tmp_path):
+    with pytest.raises(ScopeError):
+        write_pdf_pack(office, tmp_path / "x.pdf", as_of=TODAY, scope=("programme", "Nope"))
+    with pytest.raises(PdfPackError, match=r"\.pdf"):
+        write_pdf_pack(office, tmp_path / "x.xlsx", as_of=TODAY)
+    with pytest.raises(PdfPackError, match="does not exist"):
+        write_pdf_pack(office, tmp_path / "missing" / "x.pdf", as_of=TODAY)
+    with pytest.raises(PdfPackError, match="Choose pack sections"):
+        write_pdf_pack(office, tmp_path / "x.pdf", as_of=TODAY, sections=("Risks",))
+    assert not list(tmp_path.iterdir())
+
+
+class Cancelled(Exception):  # noqa: N818 - as ui.tasks names it
+    pass
+
+
+class _CancelAt:
+    """A progress whose Cancel is pressed at its ``at``-th check (reading, laying out, or printing pages)."""
+
+    def __init__(self, at: int):
+        self.at, self.checks = at, 0
+
+    def report(self, done: int, total: int = 0, text: str | None = None) -> None:
+        assert 0 <= done <= total
+
+    def check(self) -> None:
+        self.checks += 1
+        if self.checks >= self.at:
+            raise Cancelled()
+
+
+@pytest.mark.parametrize("at", [2, 8, 20])
+def test_cancel_writes_nothing(office, tmp_path, at):
+    target = tmp_path / "pack.pdf"
+    target.write_bytes(b"%PDF-previous")
+    with pytest.raises(Cancelled):
+        write_pdf_pack(office, target, as_of=TODAY, progress=_CancelAt(at))
+    assert target.read_bytes() == b"%PDF-previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.pdf"]
+
+
+def test_a_full_disk_mid_write_leaves_the_previous_file_and_no_partial(office, tmp_path, monkeypatch):
+    target = tmp_path / "pack.pdf"
+    target.write_bytes(b"%PDF-previous")
+    real_open = open
+    written = []
+
+    class FillingFile:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, chunk):
+            if written:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            written.append(len(chunk))
+            return self.handle.write(chunk[: len(chunk) // 2])
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    monkeypatch.setattr(pdf_pack, "CHUNK", 64 * 1024)
+    monkeypatch.setattr(pdf_pack, "open", lambda *a, **k: FillingFile(real_open(*a, **k)), raising=False)
+    with pytest.raises(PdfPackError, match="disk is full") as caught:
+        write_pdf_pack(office, target, as_of=TODAY, sections=("Summary",))
+    assert "nothing was left behind" in str(caught.value)
+    assert written, "the write failed part-way through, not before it began"
+    assert target.read_bytes() == b"%PDF-previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.pdf"]
+
+
+def test_cli_export_pack_pdf(office, tmp_path, capsys):
+    url = str(office.engine.url)
+    out = tmp_path / "pack.pdf"
+    assert main(["export-pack", "--database", url, str(out), "--as-of", "2026-10-31", "--sections",
+                 "summary,RAID"]) == 0
+    printed = capsys.readouterr().out
+    assert f"Executive pack written to {out}" in printed and "Summary, RAID" in printed
+    assert out.read_bytes().startswith(b"%PDF-")
+
+    assert main(["export-pack", "--database", url, str(tmp_path / "pack.docx")]) == 2
+    assert "must end in .xlsx" in capsys.readouterr().err
+    assert main(["export-pack", "--database", url, str(out), "--sections", "Risks"]) == 2
+    assert "Risks is not a section" in capsys.readouterr().err
+    assert main(["export-pack", "--database", url, str(out), "--scope", "programme:Nope"]) == 2
+    assert "no programme named 'Nope'" in capsys.readouterr().err
+    (tmp_path / "taken.pdf").mkdir()  # a folder where the file should go: the rename cannot replace it
+    assert main(["export-pack", "--database", url, str(tmp_path / "taken.pdf")]) == 2
+    assert "Cannot write" in capsys.readouterr().err
+    assert main(["export-pack", "--database", url, str(tmp_path / "missing" / "pack.pdf")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not list(tmp_path.glob(".*.partial"))
