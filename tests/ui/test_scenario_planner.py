@@ -156,3 +156,17 @@ def test_portfolio_tab_buttons_open_ranking_and_planner(qtbot, ctx, office):
     assert tab.panel.project_id == ids["P2"]
     tab.scenarios_button.click()
     assert tab.scenario_planner.isVisible() and tab.scenario_planner.scenario_id == scenario_id
+
+
+def test_notes_and_new_candidates(qtbot, ctx, office):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    planner.notes_edit.setText("Assumes the grant")
+    planner.notes_edit.textEdited.emit("Assumes the grant")
+    assert planner.is_dirty and planner.save()
+    assert ctx.read(scenarios.get_scenario, scenario_id).notes == "Assumes the grant"
+    late = ctx.write(portfolio.create_project, {"code": "P5", "name": "Late idea", "stage": "idea"})
+    assert planner.add_candidates() == 1
+    row = planner.model.row_of(late)
+    assert row is not None and not planner.model.states[late].included
+    assert planner.add_candidates() == 0

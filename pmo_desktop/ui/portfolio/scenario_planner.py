@@ -336,6 +336,12 @@ class ScenarioPlanner(QDialog):
         self.year_spin.setObjectName("scenario_year")
         self.year_spin.setRange(2000, 2100)
         self.year_label = QLabel(self)
+        self.notes_edit = QLineEdit(self)
+        self.notes_edit.setObjectName("scenario_notes")
+        self.notes_edit.setPlaceholderText("What this scenario assumes, for whoever compares it later")
+        self.add_button = QPushButton("Add new candidates", self)
+        self.add_button.setToolTip("List the projects at idea, business case, approved or planning that this "
+                                   "scenario does not list yet (they start out)")
         self.state_label = QLabel(self)
         self.state_label.setWordWrap(True)
         header = QFormLayout()
@@ -348,6 +354,7 @@ class ScenarioPlanner(QDialog):
         cap_row.addWidget(self.year_label)
         cap_row.addStretch(1)
         header.addRow("Budget cap:", cap_row)
+        header.addRow("Notes:", self.notes_edit)
         header.addRow("", self.state_label)
 
         self.table = QTableView(self)
@@ -415,6 +422,7 @@ class ScenarioPlanner(QDialog):
         self.close_button = QPushButton("Close", self)
         buttons = QHBoxLayout()
         buttons.addWidget(self.suggest_button)
+        buttons.addWidget(self.add_button)
         buttons.addStretch(1)
         for button in (self.revert_button, self.save_button, self.approve_button, self.close_button):
             buttons.addWidget(button)
@@ -456,6 +464,8 @@ class ScenarioPlanner(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.model.states_changed.connect(self._on_edited)
         self.name_edit.textEdited.connect(lambda _t: self._on_edited())
+        self.notes_edit.textEdited.connect(lambda _t: self._on_edited())
+        self.add_button.clicked.connect(self.add_candidates)
         self.cap_spin.valueChanged.connect(lambda _v: self._on_edited())
         self.year_spin.valueChanged.connect(lambda _v: self._on_year_changed())
         self.ctx.data_changed.connect(self._on_data_changed)
@@ -498,6 +508,7 @@ class ScenarioPlanner(QDialog):
             self.model.currency = self.ctx.currency_symbol
             self.model.set_entries(view.entries if view else (), read_only=bool(view and view.scenario.approved))
             self.name_edit.setText(view.scenario.name if view else "")
+            self.notes_edit.setText(view.scenario.notes or "" if view else "")
             self.cap_spin.set_amount(view.scenario.budget_cap if view else None)
             self.year_spin.setValue(view.fiscal_year if view else 2000)
             self.explanation.clear()
@@ -517,6 +528,7 @@ class ScenarioPlanner(QDialog):
         view = self.view
         stored = {e.project_id: svc.EntryState(e.included, e.pinned) for e in view.entries}
         return (stored != self.model.states or self.name_edit.text().strip() != view.scenario.name
+                or (self.notes_edit.text().strip() or None) != view.scenario.notes
                 or self.cap_spin.amount() != view.scenario.budget_cap or self.year_spin.value() != view.fiscal_year)
 
     def _on_year_changed(self) -> None:
@@ -542,7 +554,8 @@ class ScenarioPlanner(QDialog):
     def _update_figures(self) -> None:
         view = self.view
         editable = view is not None and not view.scenario.approved
-        for widget in (self.name_edit, self.cap_spin, self.year_spin, self.suggest_button):
+        for widget in (self.name_edit, self.notes_edit, self.cap_spin, self.year_spin, self.suggest_button,
+                       self.add_button):
             widget.setEnabled(editable)
         self.approve_button.setEnabled(editable and not self._dirty)
         self.copy_button.setEnabled(view is not None)
@@ -611,7 +624,7 @@ class ScenarioPlanner(QDialog):
         if view is None or view.scenario.approved:
             return False
         changes = {"name": self.name_edit.text(), "budget_cap": self.cap_spin.amount(),
-                   "fiscal_year": self.year_spin.value()}
+                   "fiscal_year": self.year_spin.value(), "notes": self.notes_edit.text()}
         states = dict(self.model.states)
 
         def write(session) -> int:
@@ -632,6 +645,25 @@ class ScenarioPlanner(QDialog):
         self.refresh(view.scenario.id)
         self.model.reasons = reasons
         return True
+
+    def add_candidates(self) -> int:
+        """List the candidate-stage projects the scenario lacks (saved at once); return how many were added."""
+        if self.view is None or self.view.scenario.approved or not self._confirm_leave():
+            return 0
+        view = self.view
+        listed = {e.project_id for e in view.entries}
+        new = [row[0] for row in self.ctx.read(svc.candidate_projects, listed)]
+        if not new:
+            QMessageBox.information(self, "Add new candidates", "Every project at idea, business case, approved "
+                                    "or planning is already listed in this scenario.")
+            return 0
+        try:
+            self.ctx.write(svc.add_candidates, view.scenario.id, new, view.scenario.version, entity="scenario")
+        except ServiceError as exc:
+            show_error(self, exc)
+            return 0
+        self.refresh(view.scenario.id)
+        return len(new)
 
     def new_scenario(self) -> int | None:
         name, ok = QInputDialog.getText(self, "New scenario", "Name of the new scenario:")
