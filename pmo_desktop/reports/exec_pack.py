@@ -18,6 +18,7 @@ Rules the writer keeps:
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -961,6 +962,15 @@ def build_workbook(data: PackData, sections: Sequence[str] = ALL, *, db_label: s
     return wb, rows
 
 
+def save_error_message(target: Path, exc: OSError) -> str:
+    """Why ``target`` could not be saved, in words, and what to do (a full disk is named as such)."""
+    if exc.errno == errno.ENOSPC:
+        return (f"The disk is full: {target} was not saved (nothing was left behind). Free some space, or "
+                "choose another drive, and export again.")
+    return (f"Cannot write {target}: {exc.strerror or exc}. Check the folder exists, that you may write there, "
+            "and that the file is not open in another program.")
+
+
 def save_atomically(wb: Workbook, path: Path) -> None:
     """Save to ``.name.partial`` beside ``path``, then rename over it: never a half-written file."""
     tmp = path.with_name(f".{path.name}.partial")
@@ -1012,6 +1022,5 @@ def write_exec_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope
     try:
         save_atomically(wb, target)
     except OSError as exc:
-        raise ExecPackError(f"Cannot write {target}: {exc.strerror or exc}. Check the folder exists, that you "
-                            "may write there, and that the file is not open in Excel.") from exc
+        raise ExecPackError(save_error_message(target, exc)) from exc
     return PackResult(target, tuple(wb.sheetnames), rows, data.scope, as_of, time.perf_counter() - started)

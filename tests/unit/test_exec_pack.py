@@ -262,7 +262,7 @@ def test_a_failed_save_leaves_the_previous_file_whole(office, tmp_path, monkeypa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(exec_pack.Workbook, "save", broken_save)
-    with pytest.raises(ExecPackError, match="No space left"):
+    with pytest.raises(ExecPackError, match="The disk is full"):
         write_exec_pack(office, target, as_of=TODAY, sections=("Summary",))
     assert target.read_bytes() == b"previous pack"
     assert [p.name for p in tmp_path.iterdir()] == ["pack.xlsx"]

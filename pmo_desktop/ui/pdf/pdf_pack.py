@@ -17,7 +17,6 @@ and renamed over it: the target is the previous file or the whole new pack, neve
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import sys
 import time
@@ -40,7 +39,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
-from ...reports.exec_pack import ALL, SECTIONS, ExecPackError, ProgressLike
+from ...reports.exec_pack import ALL, SECTIONS, ExecPackError, ProgressLike, save_error_message
 from ...reports.pack_data import PackData, Scope, gather_pack
 from .pack_html import GREY, NAVY, RULE, PackHtml
 
@@ -230,15 +229,6 @@ def write_atomically(target: Path, content: bytes) -> None:
         raise PdfPackError(save_error_message(target, exc)) from exc
     finally:
         temp.unlink(missing_ok=True)
-
-
-def save_error_message(target: Path, exc: OSError) -> str:
-    """Why ``target`` could not be saved, in words, and what to do."""
-    if exc.errno == errno.ENOSPC:
-        return (f"The disk is full: {target} was not saved (nothing was left behind). Free some space, or "
-                "choose another drive, and export again.")
-    return (f"Cannot write {target}: {exc.strerror or exc}. Check the folder exists, that you may write there, "
-            "and that the file is not open in a PDF reader.")
 
 
 def write_pdf_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope: Scope = None,
