@@ -457,13 +457,13 @@ def trend(session: Session, periods: Sequence[dt.date], *, kinds: Sequence[str] 
         select(AuditEvent.at, AuditEvent.entity_id, AuditEvent.action, AuditEvent.changes)
         .where(AuditEvent.entity == RAID_ENTITY).order_by(AuditEvent.id)
     ).all()
-    first: dict[int, dict] = {}
+    first: dict[int, _TrendFacts] = {}
     for _at, entity_id, action, changes in events:
         if action == AuditAction.INSERT and entity_id not in first:
-            first[entity_id] = {name: after for name, (_before, after) in (changes or {}).items()}
+            first[entity_id] = _TrendFacts.of({name: after for name, (_before, after) in (changes or {}).items()})
 
     states: dict[int, dict] = {}
-    deleted: set[int] = set()
+    recorded: dict[int, _TrendFacts] = {}
     points: list[TrendPoint] = []
     position = 0
     for period_end in ends:
@@ -473,47 +473,67 @@ def trend(session: Session, periods: Sequence[dt.date], *, kinds: Sequence[str] 
             position += 1
             if action == AuditAction.DELETE:
                 states.pop(entity_id, None)
-                deleted.add(entity_id)
+                recorded[entity_id] = _DELETED
                 continue
             state = {} if action == AuditAction.INSERT else states.setdefault(entity_id, {})
             for name, (_before, after) in (changes or {}).items():
                 state[name] = after
             states[entity_id] = state
-            deleted.discard(entity_id)
-        known = [(state, True) for state in states.values()]
-        known += [(state, False) for entity_id, state in first.items() if entity_id not in states
-                  and entity_id not in deleted]
-        points.append(_trend_point(period_end, [
-            state for state, recorded in known
-            if state.get("kind") in kinds and _open_at(state, period_end, recorded=recorded)
-        ]))
+            recorded[entity_id] = _TrendFacts.of(state)
+        count, scores, weighted = 0, 0, Decimal(0)
+        for facts, is_recorded in _trend_facts(first, recorded):
+            if facts.kind in kinds and facts.open_at(period_end, recorded=is_recorded):
+                count += 1
+                if facts.likelihood is not None and facts.impact is not None:
+                    scores += facts.likelihood * facts.impact
+                if facts.cost is not None and facts.likelihood is not None:
+                    weighted += facts.cost * facts.likelihood
+        points.append(TrendPoint(period_end, count, scores, _expected_value(weighted if weighted else None)))
     return points
 
 
-def _open_at(state: dict, period_end: dt.date, *, recorded: bool) -> bool:
-    """Whether an item with these (audited) fields was open at the end of ``period_end``.
+class _TrendFacts(NamedTuple):
+    """The fields of an audited item state that the trend reads, parsed once."""
 
-    ``recorded``: the fields are as they stood then; otherwise they are the first ones recorded
-    after it, and the item counts only from a known raised date.
-    """
-    raised = _as_date(state.get("raised"))
-    if (raised is None and not recorded) or (raised is not None and raised > period_end):
-        return False
-    closed_on = _as_date(state.get("closed_on"))
-    if closed_on is not None:
-        return closed_on > period_end
-    return state.get("status") != RaidStatus.CLOSED
+    kind: str | None
+    raised: dt.date | None
+    closed_on: dt.date | None
+    closed: bool
+    likelihood: int | None
+    impact: int | None
+    cost: Decimal | None
+
+    @classmethod
+    def of(cls, state: dict) -> _TrendFacts:
+        cost = state.get("cost_impact")
+        return cls(state.get("kind"), _as_date(state.get("raised")), _as_date(state.get("closed_on")),
+                   state.get("status") == RaidStatus.CLOSED, state.get("likelihood"), state.get("impact"),
+                   None if cost is None else Decimal(str(cost)))
+
+    def open_at(self, period_end: dt.date, *, recorded: bool) -> bool:
+        """Whether the item was open at the end of ``period_end``.
+
+        ``recorded``: these are its fields as they stood then; otherwise they are the first ones
+        recorded after it, and the item counts only from a known raised date.
+        """
+        if (self.raised is None and not recorded) or (self.raised is not None and self.raised > period_end):
+            return False
+        if self.closed_on is not None:
+            return self.closed_on > period_end
+        return not self.closed
 
 
-def _trend_point(period_end: dt.date, states: Sequence[dict]) -> TrendPoint:
-    rows = exposure_of(
-        ExposureItem("", state.get("likelihood"), state.get("impact"),
-                     None if state.get("cost_impact") is None else Decimal(str(state["cost_impact"])))
-        for state in states
-    )
-    if not rows:
-        return TrendPoint(period_end, 0, 0, Decimal("0.00"))
-    return TrendPoint(period_end, rows[0].count, rows[0].score_total, rows[0].emv)
+_DELETED = _TrendFacts(None, None, None, True, None, None, None)
+"""The state of a deleted item: of no kind, so never counted."""
+
+
+def _trend_facts(first: dict[int, _TrendFacts], recorded: dict[int, _TrendFacts]):
+    """Each item's facts at a period end and whether they were recorded by then (else: first recorded later)."""
+    for facts in recorded.values():
+        yield facts, True
+    for entity_id, facts in first.items():
+        if entity_id not in recorded:
+            yield facts, False
 
 
 def _as_date(value) -> dt.date | None:
