@@ -297,8 +297,10 @@ def test_cli_export_pack(office, tmp_path, capsys):
     out = tmp_path / "pack.xlsx"
     assert main(["export-pack", str(out), "--as-of", "2026-11-26", "--database", url]) == 0
     assert out.exists() and "Executive pack written" in capsys.readouterr().out
-    assert main(["export-pack", str(tmp_path / "pack.pdf"), "--database", url]) == 2
-    assert "PDF export is not available yet; write .xlsx" in capsys.readouterr().err
+    assert main(["export-pack", str(tmp_path / "pack.txt"), "--database", url]) == 2
+    assert "must end in .xlsx (Excel workbook) or .pdf" in capsys.readouterr().err
+    assert main(["export-pack", str(out), "--sections", "Summary,Notes", "--database", url]) == 0
+    assert "(Summary " in capsys.readouterr().out and load_workbook(out).sheetnames == ["Summary", "Notes"]
     assert main(["export-pack", str(out), "--scope", "programme:Nope", "--database", url]) == 2
     assert "no programme named 'Nope'" in capsys.readouterr().err
     assert main(["export-pack", str(tmp_path / "nowhere" / "p.xlsx"), "--database", url]) == 2
