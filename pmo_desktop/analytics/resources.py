@@ -325,6 +325,11 @@ def _people(session: Session, person_ids: Collection[int] | None) -> list[_Perso
             for pid, name, role, team, capacity, active in session.execute(query)]
 
 
+def people_count(session: Session) -> int:
+    """How many people the office records: at most the rows of the heat map (cheap, to size the work)."""
+    return session.scalar(select(func.count()).select_from(Person.__table__)) or 0
+
+
 def holidays_between(session: Session, first: dt.date, last: dt.date) -> frozenset[dt.date]:
     """The office's public holidays from ``first`` to ``last``."""
     return frozenset(session.scalars(select(Holiday.day).where(Holiday.day >= first, Holiday.day <= last)))

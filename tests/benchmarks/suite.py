@@ -76,6 +76,7 @@ class Suite:
         self.section("table filter and sort", self.table)
         self.section("analytics queries", self.analytics)
         self.section("export pack", self.export)
+        self.section("heat map widget", self.heat_map)
         if self.profile:
             self.section("profiles", self.profiles)
         return self.results
@@ -236,6 +237,19 @@ class Suite:
             note=f"write_exec_pack end to end (read, lay out, save; {pack['bytes'] / 2**20:.1f} MiB); peak RSS "
                  f"{pack['peak_rss_mib']:.0f} MiB against {plain['peak_rss_mib']:.0f} MiB for the write-only "
                  "process (which also built the pack once to take its values)"))
+
+    # -- heat map widget ---------------------------------------------------------------------
+    def heat_map(self) -> None:
+        d = self.child("heatmap", self.dataset.url(), self.runs).data
+        size = f"{d['rows']:,} people x {d['weeks']} weeks"
+        self.results.append(Result(
+            f"heat map first show: {size}, computed in the background and painted", _ms(d["first_show_s"]), MS,
+            "SELECT count(*), sum(hours_per_week) FROM allocation", _ms(d["baseline_s"]), runs=d["runs"],
+            note=f"HeatMapPane.refresh() to the figures painted; the GUI thread's longest stall meanwhile "
+                 f"{_ms(d['stall_s']):.0f} ms (a 5 ms timer's largest gap)"))
+        self.results.append(Result(
+            f"heat map redraw: {size}, scrolled and repainted", _ms(d["redraw_s"]), MS, target=200,
+            runs=d["runs"], note=f"{d['visible_cells']:,} cells visible at 1400 x 800; only those are painted"))
 
     # -- profiles ----------------------------------------------------------------------------
     def profiles(self) -> None:

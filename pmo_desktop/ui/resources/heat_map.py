@@ -7,13 +7,17 @@ of weeks), a summary of over-allocation, bench and unfilled demand, and a legend
 
 The pane computes its figures on ``refresh()`` (the tab calls it when first shown) and, after an
 edit that names the people it touched (``note_change``), re-reads only those people's rows and
-keeps the order, so the cell the user clicked stays under the mouse.
+keeps the order, so the cell the user clicked stays under the mouse. A large map (from
+``BACKGROUND_CELLS`` person-weeks: 1,000 people x 52 weeks take a second or more) is computed on a
+worker thread while the view shows a busy state and the window stays responsive; a small one is
+computed at once, where a busy state would only flash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Callable, Collection, Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
@@ -28,10 +32,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ...analytics import resources as an
 from ...services.resources import format_day
 from ..context import AppContext
+from ..tasks import Task, run_in_background
 from ..theme import UTILISATION_BANDS
 from .people_model import band_of
 
@@ -42,6 +48,8 @@ MIN_CELL_WIDTH = 34
 MAX_CELL_WIDTH = 64
 #: The ranges offered: weeks from this week on.
 RANGES = (12, 26, 52)
+#: People x weeks from which the figures are computed in the background (100 people x 52 weeks).
+BACKGROUND_CELLS = 5_000
 GROUP_LABELS = {"person": "People", "role": "Roles", "team": "Teams"}
 BAND_LABELS = ("Under 60%", "60–90%", "90–105%", "Over 105%")
 _CELL_TEXT = QColor("#1f1f1f")  # every band fill is light enough for dark text, in either palette
@@ -77,6 +85,7 @@ class HeatMapView(QAbstractScrollArea):
         self._selected: int | str | None = None
         self._current: tuple[int, int] | None = None  # the keyboard's cell (row, week)
         self._band_colours = [QColor(colour) for _low, colour in UTILISATION_BANDS]
+        self._busy_text = ""
         self.tooltip_provider: TooltipProvider | None = None
         self.viewport().setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -114,6 +123,15 @@ class HeatMapView(QAbstractScrollArea):
                 self._rows[at] = row
         self._update_scroll_bars()
         self.viewport().update()
+
+    def set_busy(self, text: str) -> None:
+        """Show ``text`` over the cells while new figures are computed ("" when they are in)."""
+        self._busy_text = text
+        self.viewport().update()
+
+    @property
+    def busy_text(self) -> str:
+        return self._busy_text
 
     def rows(self) -> list[an.UtilisationRow]:
         return list(self._rows)
@@ -215,11 +233,28 @@ class HeatMapView(QAbstractScrollArea):
         if self._rows:
             over = "weeks over" if isinstance(self._rows[0].key, int) else "person-weeks over"
             painter.drawText(corner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignRight, over)
+        if self._busy_text:
+            self._paint_busy(painter, palette)
         painter.end()
+
+    def _paint_busy(self, painter: QPainter, palette: QPalette) -> None:
+        """The figures shown (if any) veiled, and what is being computed in a box in the middle."""
+        area = self.viewport().rect().adjusted(0, HEADER_HEIGHT, 0, 0)
+        veil = QColor(palette.color(QPalette.ColorRole.Base))
+        veil.setAlpha(170)
+        painter.fillRect(area, veil)
+        metrics = QFontMetrics(self.font())
+        box = metrics.boundingRect(self._busy_text).adjusted(-16, -10, 16, 10)
+        box.moveCenter(area.center())
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.setBrush(palette.color(QPalette.ColorRole.Window))
+        painter.drawRoundedRect(box, 6, 6)
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._busy_text)
 
     def _corner_text(self) -> str:
         if not self._rows:
-            return "Nothing to show"
+            return "Computing…" if self._busy_text else "Nothing to show"
         noun = "people" if isinstance(self._rows[0].key, int) else "groups"
         return f"{len(self._rows):,} {noun}"
 
@@ -233,22 +268,30 @@ class HeatMapView(QAbstractScrollArea):
                      self.viewport().height() - HEADER_HEIGHT)
         painter.save()
         painter.setClipRect(clip)
+        # Geometry once per paint, and a cell's look once per distinct utilisation: a full
+        # viewport is over a thousand cells, most of them sharing a few dozen values.
+        width = self.cell_width()
+        left, top = LABEL_WIDTH - self.horizontalScrollBar().value(), HEADER_HEIGHT - self.verticalScrollBar().value()
+        xs = [(w, left + w * width) for w in weeks]
+        looks: dict[float | None, tuple[int | None, str]] = {}
+        centre = Qt.AlignmentFlag.AlignCenter
         for r in rows:
             row = self._rows[r]
-            for w in weeks:
-                rect = self.cell_rect(r, w).adjusted(0, 0, -1, -1)  # a 1 px gap shows the grid
+            y = top + r * ROW_HEIGHT
+            painter.setPen(_CELL_TEXT)  # the outlines below change it
+            for w, x in xs:
+                rect = QRect(x, y, width - 1, ROW_HEIGHT - 1)  # a 1 px gap shows the grid
                 level = row.utilisation(w)
-                band = band_of(level)
+                look = looks.get(level)
+                if look is None:
+                    look = looks[level] = self._cell_look(level, metrics, width - 1)
+                band, text = look
                 if band is None:
                     painter.fillRect(rect, _AWAY if row.available[w] <= 0 and row.capacity > 0 else grid)
                     continue
                 painter.fillRect(rect, self._band_colours[band])
-                text = format_percent(level)
-                if metrics.horizontalAdvance(text) + 4 > rect.width():
-                    text = text.rstrip("%")  # "117" where "117%" does not fit
-                if metrics.horizontalAdvance(text) + 4 <= rect.width():
-                    painter.setPen(_CELL_TEXT)
-                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                if text:
+                    painter.drawText(rect, centre, text)
             if self._current is not None and self._current[0] == r and self._current[1] in weeks \
                     and self.hasFocus():
                 painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Text), 2, Qt.PenStyle.DotLine))
@@ -260,6 +303,17 @@ class HeatMapView(QAbstractScrollArea):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawRect(QRect(first.topLeft(), last.bottomRight()).adjusted(1, 1, -1, -1))
         painter.restore()
+
+    @staticmethod
+    def _cell_look(level: float | None, metrics: QFontMetrics, width: int) -> tuple[int | None, str]:
+        """A cell's band and the text that fits in it ("117%", else "117", else nothing)."""
+        band = band_of(level)
+        if band is None:
+            return None, ""
+        text = format_percent(level)
+        if metrics.horizontalAdvance(text) + 4 > width:
+            text = text.rstrip("%")  # "117" where "117%" does not fit
+        return band, text if metrics.horizontalAdvance(text) + 4 <= width else ""
 
     def _paint_row_labels(self, painter: QPainter, palette: QPalette, rows: range) -> None:
         painter.save()
@@ -471,6 +525,8 @@ class HeatMapPane(QWidget):
         self._pending: set[int] | None = None  # people an edit touched, None when unknown
         self._dirty = True
         self._tooltips: dict[tuple[int, int], str] = {}
+        self._task: Task | None = None  # the background computation under way
+        self._generation = 0  # only the latest computation's figures are shown
         self.last_compute_seconds = 0.0
         #: The day the range starts from; None follows the clock (a fixed day suits demos and tests).
         self.fixed_today: dt.date | None = None
@@ -556,26 +612,70 @@ class HeatMapPane(QWidget):
         self._dirty = True
         self._pending = None
 
+    @property
+    def is_busy(self) -> bool:
+        """True while figures are being computed in the background."""
+        return self._task is not None
+
     # -- computing ----------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Compute the heat map: only the people ``note_change`` named, when that is enough."""
-        import time
+        """Compute the heat map: only the people ``note_change`` named, when that is enough.
 
+        A full computation of a large map runs in the background (see the module docstring);
+        ``is_busy`` is True until its figures are shown.
+        """
         started = time.perf_counter()
         self._tooltips.clear()
         pending, self._pending = self._pending, None
-        if pending is not None and not self._dirty and self.group == "person" and self.figures is not None:
+        if (pending is not None and not self._dirty and not self.is_busy and self.group == "person"
+                and self.figures is not None):
             mondays, rows, _holidays = self.ctx.read(an.person_rows, self.figures.mondays[0], self.weeks, pending)
             changed = {row.key for row in rows}
             self.view.replace_rows(rows)
             for person_id in pending - changed:
                 self._drop_row(person_id)
             self._update_summary_counts()
-        else:
-            self.figures = self.ctx.read(an.utilisation, self.today, self.weeks, group=self.group)
-            self.view.set_figures(self.figures.rows, self.figures.mondays, self.figures.holidays, self.today)
-            self._show_summary(self.figures)
-        self._dirty = False
+            self._dirty = False
+            self.last_compute_seconds = time.perf_counter() - started
+            return
+        today, weeks, group = self.today, self.weeks, self.group
+        self._generation += 1
+        self._dirty = False  # a change from now on marks it again, and its refresh supersedes this one
+        if self.ctx.read(an.people_count) * weeks < BACKGROUND_CELLS:
+            self._show_figures(self.ctx.read(an.utilisation, today, weeks, group=group), started)
+            return
+        generation, db = self._generation, self.ctx.db
+
+        def compute() -> an.Utilisation:
+            with db.session() as session:
+                return an.utilisation(session, today, weeks, group=group)
+
+        noun = GROUP_LABELS[group].lower()
+        self.view.set_busy(f"Computing utilisation by week for {noun}…")
+        self.summary_label.setText(f"Computing the next {weeks} weeks…")
+        self._task = run_in_background(
+            compute, on_done=lambda figures: self._on_computed(generation, figures, started),
+            on_error=lambda exc: self._on_compute_failed(generation, exc), parent=self)
+
+    def _on_computed(self, generation: int, figures: an.Utilisation, started: float) -> None:
+        if not isValid(self) or generation != self._generation:
+            return  # a later refresh (another range or grouping, an edit) is under way
+        self._task = None
+        self.view.set_busy("")
+        self._show_figures(figures, started)
+
+    def _on_compute_failed(self, generation: int, exc: BaseException) -> None:
+        if not isValid(self) or generation != self._generation:
+            return
+        self._task = None
+        self.view.set_busy("")
+        self.summary_label.setText("The utilisation could not be computed.")
+        self.ctx.error_raised.emit(exc)
+
+    def _show_figures(self, figures: an.Utilisation, started: float) -> None:
+        self.figures = figures
+        self.view.set_figures(figures.rows, figures.mondays, figures.holidays, self.today)
+        self._show_summary(figures)
         self.last_compute_seconds = time.perf_counter() - started
 
     def _drop_row(self, key: int) -> None:
@@ -628,7 +728,7 @@ class HeatMapPane(QWidget):
     # -- slots --------------------------------------------------------------------------------
     def _on_controls_changed(self, _index: int) -> None:
         self.mark_dirty()
-        if self.figures is not None:  # not before the first show
+        if self.figures is not None or self.is_busy:  # not before the first show
             self.refresh()
 
     def _on_view_cell_clicked(self, key, week: int) -> None:
