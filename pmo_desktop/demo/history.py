@@ -7,8 +7,8 @@ services a coordinator uses (ORM updates, ``record_review``, ``apply_escalations
 own transaction whose audit context carries a date inside the last complete reporting period:
 
 - a few milestones of projects in execution slip by two to six weeks;
-- projects in the closing stage that have finished pass their closure gate (an approved review,
-  which moves them to closed);
+- projects in the closing stage that have finished pass their closure gate about a week after
+  their handover (an approved review, which moves them to closed);
 - a few open items that the office's escalation rules catch are escalated.
 
 Only the projects of this build are touched (``codes``), choices come from the build's seeded
@@ -23,11 +23,12 @@ import random
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..model.audit import AuditContext, AuditHead, get_audit_context, set_audit_context
 from ..model.database import Database
 from ..model.enums import AuditSource, Decision, Stage
+from ..model.governance import GateReview, StageChange
 from ..model.portfolio import Milestone, Project
 from ..services import governance
 from ..services.errors import ServiceError
@@ -81,10 +82,10 @@ def replay_recent_history(db: Database, today: dt.date, codes: Collection[str], 
     history = History(last_period(today))
     if not codes:
         return history
-    days = sorted(_day_in(history.period, rng) for _ in range(SLIPS + CLOSURES + ESCALATIONS))
+    days = sorted(_day_in(history.period, rng) for _ in range(SLIPS + 1))
     before = _event_count(db)
     _slip_milestones(db, codes, history, rng, days[:SLIPS])
-    _close_finished(db, codes, history, rng, days[SLIPS:SLIPS + CLOSURES])
+    _close_finished(db, codes, history, rng)
     _escalate(db, codes, history, rng, days[-1])
     history.events = _event_count(db) - before
     return history
@@ -120,19 +121,30 @@ def _slip_milestones(db: Database, codes: Collection[str], history: History, rng
         history.slipped.append(f"{code}: {name}")
 
 
-def _close_finished(db: Database, codes: Collection[str], history: History, rng: random.Random,
-                    days: list[dt.date]) -> None:
+def _close_finished(db: Database, codes: Collection[str], history: History, rng: random.Random) -> None:
+    last_move = (select(StageChange.project_id, func.max(StageChange.changed_on).label("on"))
+                 .group_by(StageChange.project_id).subquery())
+    last_review = (select(GateReview.project_id, func.max(GateReview.review_date).label("on"))
+                   .group_by(GateReview.project_id).subquery())
     with db.session() as session:
         candidates = session.execute(
-            select(Project.id, Project.code, Project.sponsor)
+            select(Project.id, Project.code, Project.sponsor, last_move.c.on, last_review.c.on)
+            .outerjoin(last_move, last_move.c.project_id == Project.id)
+            .outerjoin(last_review, last_review.c.project_id == Project.id)
             .where(Project.code.in_(list(codes)), Project.stage == Stage.CLOSING.value,
                    Project.percent_complete >= 0.9)
             .order_by(Project.percent_complete.desc(), Project.code)
         ).all()
     closed = 0
-    for (project_id, code, sponsor), day in zip(candidates, days * len(candidates), strict=False):
-        if closed == len(days):
+    for project_id, code, sponsor, moved_on, reviewed_on in candidates:
+        if closed == CLOSURES:
             break
+        entered = max(moved_on or history.period[0], reviewed_on or history.period[0])
+        day = entered + dt.timedelta(days=rng.randint(4, 8))  # a week or so after the handover
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        if not history.period[0] < day <= history.period[1]:
+            continue
         try:
             with db.transaction() as session:
                 _dated(session, day, rng, f"Closure review of {code}")
