@@ -708,12 +708,14 @@ def test_escalation_writes_an_audit_note_with_the_rule(tab, db):
 
 # -- the chart chooser and the dependencies view ---------------------------------------------------------------
 
-def shown_chart(tab, key: str):
-    """Choose chart ``key`` and return it once drawn (the redraw after a switch runs at once)."""
+def shown_chart(tab, key: str, qtbot=None):
+    """Choose chart ``key`` and return it once drawn (the trend's data is read in the background first)."""
     from PySide6.QtWidgets import QApplication
 
     tab.charts_panel.set_current_chart(key)
     QApplication.processEvents()
+    if qtbot is not None:
+        qtbot.waitUntil(lambda: not tab.trend_pending, timeout=10_000)
     return tab.charts_panel.charts[key]
 
 
@@ -809,8 +811,8 @@ def test_ageing_counts_days_open_and_since_review_and_a_bar_filters(tab, qtbot):
                                           "Finance team cannot release experts for testing"}
 
 
-def test_trend_counts_open_items_per_period_and_follows_the_kind(tab):
-    chart = shown_chart(tab, "trend")
+def test_trend_counts_open_items_per_period_and_follows_the_kind(tab, qtbot):
+    chart = shown_chart(tab, "trend", qtbot)
     points = {p.period_end: p for p in chart.points}
     assert chart.points[-1].period_end == TODAY and len(chart.points) == 12
     # Every risk was recorded after these dates: each counts from the day it was raised, and the one
@@ -820,7 +822,9 @@ def test_trend_counts_open_items_per_period_and_follows_the_kind(tab):
     # 31 January: only those raised 42 or more days ago: 2x4, 2x2, 3x5, 1x3, 4x3, 2x5 and 4x4.
     assert (points[dt.date(2026, 1, 31)].open, points[dt.date(2026, 1, 31)].score_total) == (7, 68)
     tab.set_kind("issue")
-    chart = shown_chart(tab, "trend")
+    tab.update_charts()  # the redraw the switch queued: the answer can only arrive through the event loop
+    assert tab.trend_pending and tab.charts_panel.hint.text() == "Reading the history of the open issues…"
+    chart = shown_chart(tab, "trend", qtbot)
     assert chart.points[-1].open == 4 and chart.title.get_text() == "Open issues and exposure per period"
 
 
@@ -903,9 +907,10 @@ def test_the_dependencies_view_on_the_demo_office(qapp, qtbot, tmp_path):
         assert all(programme in (view.graph.nodes[e.source].programme, view.graph.nodes[e.target].programme)
                    for e in view.graph.edges)
         for key in ("category", "programme", "trend", "ageing"):
-            widget.charts_panel.set_current_chart(key)
+            shown_chart(widget, key, qtbot)
             qapp.processEvents()
             assert widget.grab().save(str(folder / f"risks_tab_{key}.png"))
+        qtbot.waitUntil(lambda: not widget.patterns_pending, timeout=10_000)
         dialog.close()
     finally:
         db.dispose()

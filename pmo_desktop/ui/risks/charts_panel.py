@@ -143,6 +143,10 @@ class ChartsPanel(QWidget):
         self.hint.setText(_HINTS[key])
         self.hint.setFixedWidth(self.stack.width())
 
+    def set_hint(self, text: str | None) -> None:
+        """Say ``text`` under the chart (e.g. that its data is being read); None: the chart's usual hint."""
+        self.hint.setText(_HINTS[self.current_chart()] if text is None else text)
+
     # -- drawing -----------------------------------------------------------------------------------
     def show_exposure(self, key: str, rows: Sequence[ExposureRow], *, kinds: Sequence[str], currency: str,
                       selected: str | None = None) -> ExposureChart:
