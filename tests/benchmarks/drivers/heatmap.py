@@ -30,7 +30,7 @@ TICK_MS = 5
 
 
 def main(url: str, runs: int, shots: Path | None) -> dict:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from sqlalchemy import text
 
     from pmo_desktop.model.database import open_database
@@ -70,8 +70,8 @@ def main(url: str, runs: int, shots: Path | None) -> dict:
         pane.refresh()
         if shot and shots is not None:
             pane.grab().save(str(shots / "heat-map-busy.png"))
-        while pane.is_busy:
-            app.processEvents()
+        while pane.is_busy:  # an idle event loop: it sleeps until the timer or the result wakes it
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         pane.view.viewport().grab()
         elapsed = time.perf_counter() - started
         timer.stop()
