@@ -295,8 +295,23 @@ def _on_after_flush(session: Session, flush_context) -> None:
             record = _update_record(obj)
             if record is not None:
                 records.append(record)
-    records.extend(session.info.pop("_pending_delete_records", []))
+    deletes = session.info.pop("_pending_delete_records", [])
+    records.extend(deletes)
+    records.extend(_orphan_delete_records(flush_context, {(r.entity, r.entity_id) for r in deletes}))
     write_audit_records(conn, get_audit_context(session), records)
+
+
+def _orphan_delete_records(flush_context, described: set[tuple[str, int | None]]) -> list[AuditRecord]:
+    """Rows the flush deleted that ``session.deleted`` did not list before it: delete-orphans.
+
+    A child removed from a ``delete-orphan`` collection is only found to be an orphan inside the
+    flush; the unit of work's states say which rows it deleted. Their values are still loaded.
+    """
+    found = [state.obj() for state, (is_delete, list_only) in flush_context.states.items()
+             if is_delete and not list_only]
+    orphans = [o for o in found if o is not None and _is_audited(o)
+               and (_entity_name(o), o.id) not in described]
+    return [_delete_record(o) for o in sorted(orphans, key=lambda o: (o.__tablename__, o.id or 0))]
 
 
 def _on_after_rollback(session: Session) -> None:

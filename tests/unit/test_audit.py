@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from pmo_desktop.model import (
     AuditBypassError,
     AuditEvent,
+    Milestone,
     Person,
     Programme,
     Project,
@@ -51,6 +52,23 @@ def test_insert_update_delete_each_leave_an_event_with_before_and_after(any_db):
     assert events[1].changes == {"budget": ["100.00", "250.50"], "rag": [None, "A"]}
     assert events[2].changes["code"] == ["A-1", None]
     assert all(e.entity_id == events[0].entity_id for e in events)
+
+
+def test_children_deleted_by_cascade_or_as_orphans_leave_delete_events(any_db):
+    with any_db.transaction() as session:
+        project = Project(code="A-2", name="Parent", stage="planning")
+        project.milestones = [Milestone(name=f"M{i}", baseline_date=dt.date(2027, 1, i)) for i in (1, 2, 3)]
+        session.add(project)
+    with any_db.transaction() as session:  # removed from the collection: a delete-orphan
+        project = session.scalar(select(Project).where(Project.code == "A-2"))
+        project.milestones.remove(next(m for m in project.milestones if m.name == "M2"))
+    with any_db.transaction() as session:  # the parent deleted: its children go with it
+        session.delete(session.scalar(select(Project).where(Project.code == "A-2")))
+    deletes = [e for e in _events(any_db, "milestone") if e.action == "delete"]
+    assert [e.changes["name"][0] for e in deletes] == ["M2", "M1", "M3"]
+    assert [e.action for e in _events(any_db, "project")] == ["insert", "delete"]
+    with any_db.engine.connect() as conn:
+        assert verify_chain(conn)[1] is None
 
 
 def test_events_name_the_user_and_the_source(db):
