@@ -12,7 +12,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-SUBCOMMANDS = ("demo", "import", "undo-import", "history", "export-pack", "template", "check")  # for --help
+SUBCOMMANDS = ("demo", "import", "datamap", "undo-import", "history", "template", "export-pack", "check",
+               "escalate", "reminders")  # for --help; the test keeps it equal to the CLI's commands
 _OPTIONS_WITH_VALUE = ("--database",)
 
 

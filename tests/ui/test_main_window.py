@@ -324,6 +324,14 @@ def test_subcommands_go_to_the_cli_with_the_database_option_moved(monkeypatch):
     assert seen == [["check", "--database", "x.db"]]
 
 
+def test_help_lists_every_command_of_the_cli():
+    from pmo_desktop import __main__ as entry
+    from pmo_desktop import cli
+
+    commands = next(a for a in cli.build_parser()._actions if a.dest == "command").choices
+    assert sorted(entry.SUBCOMMANDS) == sorted(commands)
+
+
 def test_no_crash_dialog_logs_to_stderr_instead(qtbot, monkeypatch, capsys):
     from pmo_desktop.ui import app as app_module
     from pmo_desktop.ui.dialogs.error_dialog import ErrorDialog
