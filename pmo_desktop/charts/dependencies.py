@@ -37,6 +37,8 @@ LAYER_GAP = 1.1
 """Room between layers for the arrows, in columns."""
 ROW_POINTS = 20
 """A row needs this many points of height to hold a readable label."""
+MAX_PROJECTS = 150
+"""More projects than this make a graph nobody can read (and slow to draw): a programme must be chosen."""
 MIN_COLUMNS = 5.0
 MIN_ROWS = 10.0
 """A small graph is drawn at the scale of one this size, centred, so that its boxes do not balloon."""
@@ -104,9 +106,12 @@ class DependencyChart:
         self.boxes, self.arrows = {}, {}
         self.title.set_text(graph_title(graph))
         self._draw_legend()
-        if not graph.nodes:
-            ax.text(0.5, 0.5, "No open dependencies between projects", ha="center", va="center", fontsize=9,
-                    color=MUTED_TEXT, transform=ax.transAxes)
+        if not graph.nodes or len(graph.nodes) > MAX_PROJECTS:
+            message = ("No open dependencies between projects" if not graph.nodes else
+                       f"{len(graph.nodes):,} projects have open dependencies: too many to draw legibly.\n"
+                       "Choose a programme to see its projects and the projects they depend on.")
+            ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=9, color=MUTED_TEXT,
+                    transform=ax.transAxes, linespacing=1.6)
             self.layout, self.placement = None, Placement({}, 0, 0)
             return
         self.layout = layered_layout(list(graph.nodes), [edge.key for edge in graph.edges],

@@ -198,25 +198,30 @@ def _say_nothing(ax: Axes, text: str) -> None:
 # -- exposure by category or programme ---------------------------------------------------------------------
 
 MAX_BARS = 10
-"""At most this many categories or programmes get a bar; the rest share an "Other" bar."""
+"""At most this many categories or programmes get a bar; the rest are summed in a note under the chart."""
 
-OTHER_PREFIX = "Other"
 EXPOSURE_GROUPS: tuple[str, ...] = ("category", "programme")
 """What exposure can be charted by (project exposure has too many bars to read)."""
 
 
-def fold_exposure(rows: Sequence[ExposureRow], limit: int = MAX_BARS) -> tuple[list[ExposureRow], bool]:
-    """``rows`` by score total, highest first; past ``limit``, the rest summed into one "Other (n)" row.
+def fold_exposure(rows: Sequence[ExposureRow], limit: int = MAX_BARS) -> tuple[list[ExposureRow], ExposureRow | None]:
+    """The ``limit`` rows with the highest score total, highest first, and the sum of the rest (None: no rest).
 
-    Returns the rows to draw and whether the last one is that "Other" row.
+    The rest is not a bar: summed over hundreds of programmes it would dwarf every bar shown.
     """
     ordered = sorted(rows, key=lambda r: (-r.score_total, -r.emv, r.key))
     if len(ordered) <= limit:
-        return ordered, False
-    kept, rest = ordered[: limit - 1], ordered[limit - 1:]
-    other = ExposureRow(f"{OTHER_PREFIX} ({len(rest)})", sum(r.count for r in rest), sum(r.score_total for r in rest),
-                        sum((r.emv for r in rest), Decimal("0.00")), sum(r.costed for r in rest))
-    return [*kept, other], True
+        return ordered, None
+    kept, rest = ordered[:limit], ordered[limit:]
+    return kept, ExposureRow(f"{len(rest):,} more", sum(r.count for r in rest), sum(r.score_total for r in rest),
+                             sum((r.emv for r in rest), Decimal("0.00")), sum(r.costed for r in rest))
+
+
+def _rest_note(rest: ExposureRow, by: str, currency: str) -> str:
+    """ "Not shown: 292 more programmes, 6,120 open items, score total 66,621, expected value £113.3m"."""
+    noun = "categories" if by == "category" else "programmes"
+    note = f"Not shown: {rest.key} {noun}, {rest.count:,} open items, score total {rest.score_total:,}"
+    return note + (f", expected value {money_text(rest.emv, currency)}" if rest.costed else "")
 
 
 class ExposureChart:
@@ -230,10 +235,10 @@ class ExposureChart:
                  dpi: float = 100):
         self.figure, self.title = _new_figure(figsize, dpi, {})
         # Fixed axes boxes: names on the left, the two bar panels side by side.
-        self.score_axes = self.figure.add_axes((0.27, 0.1, 0.34, 0.74))
-        self.emv_axes = self.figure.add_axes((0.64, 0.1, 0.33, 0.74), sharey=self.score_axes)
+        self.score_axes = self.figure.add_axes((0.27, 0.15, 0.34, 0.69))
+        self.emv_axes = self.figure.add_axes((0.64, 0.15, 0.33, 0.69), sharey=self.score_axes)
+        self.note = self.figure.text(0.01, 0.01, "", ha="left", va="bottom", fontsize=7.5, color=MUTED_TEXT)
         self.keys: list[str] = []
-        self.has_other = False
         self.update(rows, by=by, kinds=kinds, currency=currency, selected=selected)
 
     def update(self, rows: Sequence[ExposureRow], *, by: str = "category", kinds: Sequence[str] = ("risk",),
@@ -242,8 +247,9 @@ class ExposureChart:
         if by not in EXPOSURE_GROUPS:
             raise ValueError(f"Exposure is charted by category or programme, not {by!r}.")
         self.rows, self.by, self.selected, self.currency = list(rows), by, selected, currency
-        shown, self.has_other = fold_exposure(rows)
+        shown, rest = fold_exposure(rows)
         self.keys = [row.key for row in shown]
+        self.note.set_text("" if rest is None else _rest_note(rest, by, currency))
         what = kinds_text(kinds)
         self.title.set_text(f"Exposure of open {what} by {by}")
         for ax in (self.score_axes, self.emv_axes):
@@ -280,11 +286,11 @@ class ExposureChart:
                                color=MUTED_TEXT, transform=self.emv_axes.transAxes)
 
     def key_at(self, axes: Axes | None, y: float | None) -> str | None:
-        """The category or programme whose bar row is at data height ``y`` on either panel (None for "Other")."""
+        """The category or programme whose bar row is at data height ``y`` on either panel."""
         if axes not in (self.score_axes, self.emv_axes) or y is None or not self.keys:
             return None
         index = round(y)
-        if not 0 <= index < len(self.keys) or (self.has_other and index == len(self.keys) - 1):
+        if not 0 <= index < len(self.keys):
             return None
         return self.keys[index]
 

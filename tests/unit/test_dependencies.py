@@ -25,6 +25,7 @@ from pmo_desktop.charts.dependencies import (
     BOX_WIDTH,
     EDGE_COLOUR,
     LATE_COLOUR,
+    MAX_PROJECTS,
     RAG_FILLS,
     DependencyChart,
     graph_title,
@@ -217,10 +218,12 @@ def test_a_tall_layer_is_split_into_staggered_columns_whose_boxes_never_overlap(
         assert abs(ax_ - bx) >= BOX_WIDTH or abs(ay - by) >= BOX_HEIGHT
 
 
-def test_hundreds_of_projects_draw_with_every_code_inside_its_own_box():
-    rags = {f"P{n:03}": "GAR"[n % 3] for n in range(300)}
-    edges = {(f"P{n:03}", f"P{(n * 7 + 3) % 300:03}"): n % 5 == 0 for n in range(300) if (n * 7 + 3) % 300 != n}
+def test_a_hundred_and_fifty_projects_draw_with_every_code_inside_its_own_box():
+    rags = {f"P{n:03}": "GAR"[n % 3] for n in range(MAX_PROJECTS)}
+    edges = {(f"P{n:03}", f"P{(n * 7 + 3) % MAX_PROJECTS:03}"): n % 5 == 0 for n in range(MAX_PROJECTS)
+             if (n * 7 + 3) % MAX_PROJECTS != n}
     chart = DependencyChart(graph_of(edges, rags), figsize=(11, 7))
+    assert len(chart.boxes) == MAX_PROJECTS and len(chart.arrows) == len(edges)
     renderer = FigureCanvasAgg(chart.figure).get_renderer()
     chart.figure.draw(renderer)
     boxes = {code: box.get_window_extent(renderer) for code, box in chart.boxes.items()}
@@ -241,3 +244,13 @@ def test_an_empty_graph_says_so():
     chart = DependencyChart(DependencyGraph({}, ()))
     assert [t.get_text() for t in chart.axes.texts] == ["No open dependencies between projects"]
     assert graph_title(DependencyGraph({}, (), programme="Beta")) == "Open dependencies: 0 between 0 projects · Beta"
+
+
+def test_past_the_limit_the_chart_asks_for_a_programme_instead_of_drawing():
+    rags = {f"P{n:03}": "G" for n in range(MAX_PROJECTS + 1)}
+    chart = DependencyChart(graph_of({(f"P{n:03}", "P000"): False for n in range(1, MAX_PROJECTS + 1)}, rags))
+    assert chart.boxes == {} and chart.arrows == {}
+    (text,) = chart.axes.texts
+    assert text.get_text().startswith(f"{MAX_PROJECTS + 1} projects have open dependencies")
+    assert "Choose a programme" in text.get_text()
+    assert chart.node_at(chart.axes, 0.5, 0.5) is None

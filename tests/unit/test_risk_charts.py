@@ -168,14 +168,17 @@ def test_a_click_on_either_panel_names_the_bar_row():
     assert chart.row("Technical").score_total == 9
 
 
-def test_past_ten_groups_the_smallest_share_an_other_bar_that_is_not_clickable():
-    rows = [ExposureRow(f"Cat {n:02}", 1, 100 - n, Decimal(n), 1) for n in range(14)]
-    shown, has_other = fold_exposure(rows)
-    assert has_other and len(shown) == MAX_BARS
-    assert shown[-1] == ExposureRow("Other (5)", 5, sum(100 - n for n in range(9, 14)),
-                                    Decimal(sum(range(9, 14))), 5)
-    chart = ExposureChart(rows)
-    assert chart.key_at(chart.score_axes, 8) == "Cat 08" and chart.key_at(chart.score_axes, 9) is None
+def test_past_ten_groups_the_rest_are_summed_in_a_note_not_a_bar():
+    rows = [ExposureRow(f"Cat {n:02}", 1, 100 - n, Decimal(n * 1000), 1) for n in range(14)]
+    shown, rest = fold_exposure(rows)
+    assert [r.key for r in shown] == [f"Cat {n:02}" for n in range(MAX_BARS)]
+    assert rest == ExposureRow("4 more", 4, sum(100 - n for n in range(10, 14)), Decimal(sum(range(10, 14)) * 1000), 4)
+    chart = ExposureChart(rows, by="category")
+    assert chart.key_at(chart.score_axes, 9) == "Cat 09" and chart.key_at(chart.score_axes, 10) is None
+    assert chart.note.get_text() == ("Not shown: 4 more categories, 4 open items, score total 354, "
+                                     "expected value £46k")
+    assert fold_exposure(rows[:3]) == (rows[:3], None)
+    assert ExposureChart(rows[:3]).note.get_text() == ""
 
 
 def test_exposure_of_twenty_thousand_items_draws_ten_bars_a_panel():
@@ -183,7 +186,10 @@ def test_exposure_of_twenty_thousand_items_draws_ten_bars_a_panel():
     chart = ExposureChart(exposure_of(items))
     FigureCanvasAgg(chart.figure).draw()
     assert len(chart.score_axes.patches) == len(chart.emv_axes.patches) == MAX_BARS
-    assert sum(b.get_width() for b in chart.score_axes.patches) == sum(r.score_total for r in exposure_of(items))
+    _shown, rest = fold_exposure(chart.rows)
+    assert rest.key == "30 more" and rest.count == 20_000 * 30 // 40
+    assert (sum(b.get_width() for b in chart.score_axes.patches) + rest.score_total
+            == sum(r.score_total for r in exposure_of(items)))
 
 
 def test_an_empty_exposure_says_so():

@@ -143,10 +143,10 @@ class DependenciesView(QWidget):
         graph = self.graph
         assert graph is not None
         count = len(graph.dependencies)
-        text = (f"{count} open {'dependency' if count == 1 else 'dependencies'} between {len(graph.nodes)} projects; "
-                f"<span style='color:{LATE_TEXT}; font-weight:600'>{graph.late_count} late</span>")
+        text = (f"{count:,} open {'dependency' if count == 1 else 'dependencies'} between {len(graph.nodes):,} "
+                f"projects; <span style='color:{LATE_TEXT}; font-weight:600'>{graph.late_count:,} late</span>")
         if graph.portfolio_level:
-            text += f"; {graph.portfolio_level} at portfolio level (no arrow)"
+            text += f"; {graph.portfolio_level:,} at portfolio level (no arrow)"
         self.summary.setText(text + ". Click a project to show its items in the register.")
 
     def _fill_list(self) -> None:
