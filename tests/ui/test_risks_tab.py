@@ -914,3 +914,25 @@ def test_the_dependencies_view_on_the_demo_office(qapp, qtbot, tmp_path):
         dialog.close()
     finally:
         db.dispose()
+
+
+def test_a_category_bar_filter_takes_in_an_item_saved_after_it(tab, ctx, db):
+    tab.filter_to_bar("category", "Resourcing")
+    assert len(visible(tab, "title")) == 3
+    ctx.write(raid.create_item, raid.RaidDraft(
+        project_id=project_ids(db)["FIN-003"], kind="risk", title="Testers pulled onto another release",
+        likelihood=3, impact=3, category="Resourcing", raised=TODAY), today=TODAY, entity="raid_item")
+    assert "Testers pulled onto another release" in visible(tab, "title") and len(visible(tab, "title")) == 4
+    assert tab.cell_chip.isVisible()
+
+
+def test_bar_tooltips_give_the_figures(tab):
+    chart = shown_chart(tab, "category")
+    assert tab.charts_panel.bar_text("category", "Resourcing") == (
+        "Resourcing: 3 open, score total 32, expected value £28k. Click to filter the register.")
+    assert chart.row("Supply").costed == 0
+    assert tab.charts_panel.bar_text("category", "Supply") == (
+        "Supply: 1 open, score total 20. Click to filter the register.")
+    shown_chart(tab, "ageing")
+    assert tab.charts_panel.bar_text("ageing", ("review", "61–90 days")) == (
+        "2 items not reviewed for 61–90 days. Click to filter the register.")

@@ -94,6 +94,7 @@ CHARTS_HEIGHT = 372
 """The chart pane's starting height over the register: the chooser, a chart and its hint."""
 
 NO_FACTS = ItemFacts(None, None, False)
+"""The facts of an item read after the facts were (it shows as uncategorised until the next refresh)."""
 
 CHIP_CHARS = 22
 """A bar's name is shortened to this on the filter chip (the tooltip has it whole)."""
@@ -326,6 +327,10 @@ class RisksTab(QWidget):
         self.model.today = today
         self.model.currency = self.ctx.currency_symbol
         selected = self.selected_id()
+        # Before the rows: a bar filter on category reads the facts afresh when the new rows are filtered.
+        self._item_facts, self._trends = None, {}
+        self._trend_generation += 1
+        self._trend_pending = None
         self.model.set_rows(self.ctx.read(raid.raid_rows, today))
         self.escalations_due = self.ctx.read(escalation.escalations_due, today)
         self._show_escalations_count()
@@ -335,9 +340,6 @@ class RisksTab(QWidget):
         self._restore_selection(selected)
         self.panel.refresh()
         self._refresh_patterns()
-        self._item_facts, self._trends = None, {}
-        self._trend_generation += 1
-        self._trend_pending = None
         self.update_charts()
         if self.dependencies_dialog is not None and self.dependencies_dialog.isVisible():
             self.dependencies_dialog.view.refresh()
@@ -495,11 +497,14 @@ class RisksTab(QWidget):
         return self._item_facts
 
     def _group_key(self, chart: str) -> Callable[[RaidRow], str]:
-        """The exposure key of a register row on the ``BY_CATEGORY`` or ``BY_PROGRAMME`` chart."""
-        facts = self._facts()
+        """The exposure key of a register row on the ``BY_CATEGORY`` or ``BY_PROGRAMME`` chart.
+
+        The facts are looked up at each call, not captured: a bar filter keeps working after a refresh.
+        """
         if chart == BY_CATEGORY:
-            return lambda row: risk_analytics.category_key(facts.get(row.id, NO_FACTS).category)
-        return lambda row: risk_analytics.programme_key(row.programme, facts.get(row.id, NO_FACTS).portfolio_level)
+            return lambda row: risk_analytics.category_key(self._facts().get(row.id, NO_FACTS).category)
+        return lambda row: risk_analytics.programme_key(row.programme,
+                                                        self._facts().get(row.id, NO_FACTS).portfolio_level)
 
     def exposure_rows(self, chart: str) -> list[risk_analytics.ExposureRow]:
         """Exposure of the charted rows by category or programme (``chart`` is ``BY_CATEGORY`` or ``BY_PROGRAMME``)."""
