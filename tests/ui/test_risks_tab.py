@@ -851,6 +851,9 @@ def test_the_dependencies_view_shows_the_dependency_and_a_click_filters_to_the_p
     assert set(view.chart.boxes) == {"DCX-014", "FIN-003"}
     view.project_clicked.emit("DCX-014")
     assert set(visible(tab, "project")) == {"DCX-014"}
+    view.list.itemActivated.emit(view.list.topLevelItem(0), 0)
+    assert tab.panel.current_id == view.graph.dependencies[0].item_id
+    assert tab.model.row_tuple(tab.table.currentIndex().row()).title == "Portal login needs the billing API"
     dialog.close()
 
 

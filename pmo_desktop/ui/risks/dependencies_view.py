@@ -3,7 +3,8 @@
 A graph of the projects in open dependencies (``charts.dependencies``) with a programme filter, and
 beside it the dependencies themselves, late ones first, with the reason. Hovering a project box says
 what it depends on and what depends on it; clicking it emits ``project_clicked(code)``, which the
-Risks tab answers by filtering the register to that project. The graph is laid out again when the
+Risks tab answers by filtering the register to that project. Double-clicking (or Enter on) a
+dependency in the list emits ``item_activated(id)``: the tab opens that item. The graph is laid out again when the
 window is resized, so that its labels keep fitting their boxes.
 """
 
@@ -45,6 +46,7 @@ class DependenciesView(QWidget):
     """Programme filter, the graph, and the list of dependencies; reads the graph through ``ctx``."""
 
     project_clicked = Signal(str)
+    item_activated = Signal(int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  *, today: Callable[[], dt.date] = dt.date.today):
@@ -98,6 +100,7 @@ class DependenciesView(QWidget):
         self._relayout_timer.setInterval(150)
         self._relayout_timer.timeout.connect(self._draw)
         self.programme_filter.currentIndexChanged.connect(self._on_programme_filter_current_index_changed)
+        self.list.itemActivated.connect(self._on_list_item_activated)
         self.canvas.pressed.connect(self._on_canvas_pressed)
         self.canvas.moved.connect(self._on_canvas_moved)
 
@@ -147,7 +150,8 @@ class DependenciesView(QWidget):
                 f"projects; <span style='color:{LATE_TEXT}; font-weight:600'>{graph.late_count:,} late</span>")
         if graph.portfolio_level:
             text += f"; {graph.portfolio_level:,} at portfolio level (no arrow)"
-        self.summary.setText(text + ". Click a project to show its items in the register.")
+        self.summary.setText(text + ". Click a project to show its items in the register; double-click a "
+                             "dependency to open it.")
 
     def _fill_list(self) -> None:
         graph = self.graph
@@ -165,6 +169,9 @@ class DependenciesView(QWidget):
                 for column in range(len(LIST_HEADERS)):
                     row.setForeground(column, Qt.GlobalColor.darkRed)
             self.list.addTopLevelItem(row)
+
+    def _on_list_item_activated(self, row: QTreeWidgetItem, _column: int = 0) -> None:
+        self.item_activated.emit(row.data(0, Qt.ItemDataRole.UserRole))
 
     # -- drawing ---------------------------------------------------------------------------------
     def _draw(self) -> None:

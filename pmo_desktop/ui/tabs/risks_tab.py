@@ -433,6 +433,7 @@ class RisksTab(QWidget):
         if self.dependencies_dialog is None:
             self.dependencies_dialog = DependenciesDialog(self.ctx, self, today=self._today)
             self.dependencies_dialog.view.project_clicked.connect(self.filter_to_project)
+            self.dependencies_dialog.view.item_activated.connect(self._on_open_item)
         dialog = self.dependencies_dialog
         dialog.show()
         dialog.raise_()
