@@ -391,3 +391,14 @@ def test_cli_export_pack_pdf(office, tmp_path, capsys):
     assert main(["export-pack", "--database", url, str(tmp_path / "missing" / "pack.pdf")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not list(tmp_path.glob(".*.partial"))
+
+
+@needs_pdftotext
+def test_an_empty_office_gets_a_pdf_that_says_so(db, tmp_path):
+    result = write_pdf_pack(db, tmp_path / "empty.pdf", as_of=TODAY)
+    text = squeezed(" ".join(pdf_pages(result.path)))
+    assert result.pages > len(SECTIONS)  # the cover, then each section from a new page
+    for sentence in ("No project in this scope.", "Fewer than two reporting periods are on record",
+                     "No milestone is overdue.", "No open RAID item in this scope.",
+                     "No compliance exception: every enabled rule is met.", "Nobody is over-allocated"):
+        assert squeezed(sentence) in text, sentence
