@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
@@ -441,8 +441,11 @@ def trend_periods(session: Session, today: dt.date, count: int = 12) -> list[dt.
     return [*sorted(before), today]
 
 
-def trend(session: Session, periods: Sequence[dt.date], *, kinds: Sequence[str] = ("risk",)) -> list[TrendPoint]:
+def trend(session: Session, periods: Sequence[dt.date], *, kinds: Sequence[str] = ("risk",),
+          project: str | None = None) -> list[TrendPoint]:
     """Open ``kinds`` and their exposure at the end of each period (one query over the audit history).
+
+    ``project``: only that project's items (by code; ``PORTFOLIO_LABEL`` for the portfolio-level ones).
 
     An item's fields at a period end are replayed from the audit history, as ``risk_matrix`` does for
     one date. An item recorded later (an import of an older log, say) counts from the date it was
@@ -453,6 +456,7 @@ def trend(session: Session, periods: Sequence[dt.date], *, kinds: Sequence[str] 
     ends = sorted(set(periods))
     if not ends:
         return []
+    in_project = _project_test(session, project)
     events = session.execute(
         select(AuditEvent.at, AuditEvent.entity_id, AuditEvent.action, AuditEvent.changes)
         .where(AuditEvent.entity == RAID_ENTITY).order_by(AuditEvent.id)
@@ -482,7 +486,7 @@ def trend(session: Session, periods: Sequence[dt.date], *, kinds: Sequence[str] 
             recorded[entity_id] = _TrendFacts.of(state)
         count, scores, weighted = 0, 0, Decimal(0)
         for facts, is_recorded in _trend_facts(first, recorded):
-            if facts.kind in kinds and facts.open_at(period_end, recorded=is_recorded):
+            if facts.kind in kinds and in_project(facts.project_id) and facts.open_at(period_end, recorded=is_recorded):
                 count += 1
                 if facts.likelihood is not None and facts.impact is not None:
                     scores += facts.likelihood * facts.impact
@@ -496,6 +500,7 @@ class _TrendFacts(NamedTuple):
     """The fields of an audited item state that the trend reads, parsed once."""
 
     kind: str | None
+    project_id: int | None
     raised: dt.date | None
     closed_on: dt.date | None
     closed: bool
@@ -506,7 +511,8 @@ class _TrendFacts(NamedTuple):
     @classmethod
     def of(cls, state: dict) -> _TrendFacts:
         cost = state.get("cost_impact")
-        return cls(state.get("kind"), _as_date(state.get("raised")), _as_date(state.get("closed_on")),
+        return cls(state.get("kind"), state.get("project_id"), _as_date(state.get("raised")),
+                   _as_date(state.get("closed_on")),
                    state.get("status") == RaidStatus.CLOSED, state.get("likelihood"), state.get("impact"),
                    None if cost is None else Decimal(str(cost)))
 
@@ -523,8 +529,18 @@ class _TrendFacts(NamedTuple):
         return not self.closed
 
 
-_DELETED = _TrendFacts(None, None, None, True, None, None, None)
+_DELETED = _TrendFacts(None, None, None, None, True, None, None, None)
 """The state of a deleted item: of no kind, so never counted."""
+
+
+def _project_test(session: Session, project: str | None) -> Callable[[int | None], bool]:
+    """Whether an item's project id is in scope: any (``project`` None), the portfolio, or one project's."""
+    if project is None:
+        return lambda _project_id: True
+    if project == PORTFOLIO_LABEL:
+        return lambda project_id: project_id is None
+    wanted = session.scalar(select(Project.id).where(Project.code == project))
+    return lambda project_id: project_id is not None and project_id == wanted
 
 
 def _trend_facts(first: dict[int, _TrendFacts], recorded: dict[int, _TrendFacts]):

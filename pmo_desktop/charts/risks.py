@@ -311,19 +311,20 @@ def period_label(period_end: dt.date, *, first: bool, last: bool) -> str:
 class TrendChart:
     """Open items per period as bars (left axis) and their exposure (score total) as a line (right axis)."""
 
-    def __init__(self, points: Sequence[TrendPoint], *, kinds: Sequence[str] = ("risk",),
+    def __init__(self, points: Sequence[TrendPoint], *, kinds: Sequence[str] = ("risk",), project: str | None = None,
                  figsize: tuple[float, float] = (6.4, 3.0), dpi: float = 100):
         self.figure, self.title = _new_figure(figsize, dpi, {"left": 0.09, "right": 0.9, "bottom": 0.25,
                                                              "top": 0.86})
         self.axes = self.figure.add_subplot()
         self.line_axes = self.axes.twinx()
-        self.update(points, kinds=kinds)
+        self.update(points, kinds=kinds, project=project)
 
-    def update(self, points: Sequence[TrendPoint], *, kinds: Sequence[str] = ("risk",)) -> None:
-        """Draw ``points``, oldest on the left."""
+    def update(self, points: Sequence[TrendPoint], *, kinds: Sequence[str] = ("risk",),
+               project: str | None = None) -> None:
+        """Draw ``points``, oldest on the left; the title names ``project`` when the points are one project's."""
         self.points = list(points)
         what = kinds_text(kinds)
-        self.title.set_text(f"Open {what} and exposure per period")
+        self.title.set_text(f"Open {what} and exposure per period" + (f" · {project}" if project else ""))
         self.axes.clear()
         self.line_axes.clear()
         if not points:

@@ -826,6 +826,12 @@ def test_trend_counts_open_items_per_period_and_follows_the_kind(tab, qtbot):
     assert tab.trend_pending and tab.charts_panel.hint.text() == "Reading the history of the open issues…"
     chart = shown_chart(tab, "trend", qtbot)
     assert chart.points[-1].open == 4 and chart.title.get_text() == "Open issues and exposure per period"
+    # The project filter applies too: FIN-003 has one open risk (3 x 5) and one closed today (1 x 3).
+    tab.set_kind("risk")
+    tab.filter_bar.set_choice(COLUMN["project"], "FIN-003")
+    chart = shown_chart(tab, "trend", qtbot)
+    assert [(p.open, p.score_total) for p in chart.points[-2:]] == [(2, 18), (1, 15)]
+    assert chart.title.get_text() == "Open risks and exposure per period · FIN-003"
 
 
 def test_charts_wait_while_the_tab_is_hidden(tab, ctx, db):

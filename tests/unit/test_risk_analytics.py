@@ -384,3 +384,19 @@ def test_trend_periods_are_the_latest_reporting_periods_then_today(office):
         # The report for the period ending today is not "before today": today is the last point anyway.
         assert trend_periods(session, TODAY, 3) == [D(2026, 1, 31), D(2026, 2, 28), TODAY]
         assert trend_periods(session, TODAY, 1) == [TODAY]
+
+
+def test_trend_of_one_project_or_of_the_portfolio_level_items(office):
+    with office.session() as session:
+        project_a = trend(session, [TODAY], project="A")
+        portfolio = trend(session, [TODAY], project=PORTFOLIO_LABEL)
+        everything = trend(session, [TODAY])
+        unknown = trend(session, [TODAY], project="ZZZ")
+    # A: R-001 4x5 costing 10,000 (R-005 is closed); the portfolio: R-001 4x5 costing 3,000.
+    assert project_a == [TrendPoint(TODAY, 1, 20, Decimal("8000.00"))]
+    assert portfolio == [TrendPoint(TODAY, 1, 20, Decimal("2400.00"))]
+    # Every open risk: 20 + 20 + 6 + 1 + 20 + 8, costed ones (L x cost / 5). The unscored one has no
+    # raised date and was recorded after TODAY: nothing says it was open then.
+    assert everything == [TrendPoint(TODAY, 6, 75, Decimal("8000.00") + Decimal("4000.00") + Decimal("400.00")
+                                     + Decimal("2400.00") + Decimal("1600.00"))]
+    assert unknown == [TrendPoint(TODAY, 0, 0, Decimal("0.00"))]

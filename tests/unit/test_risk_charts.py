@@ -207,6 +207,8 @@ def test_trend_bars_count_open_items_and_the_line_follows_exposure():
     assert list(line.get_ydata()) == [40, 75, 61, 90]
     assert [t.get_text() for t in chart.axes.get_xticklabels()] == ["Dec\n2025", "Jan\n2026", "Feb", "Today"]
     assert chart.title.get_text() == "Open issues and exposure per period"
+    chart.update(points[:1], kinds=("risk",), project="FIN-003")
+    assert chart.title.get_text() == "Open risks and exposure per period · FIN-003"
     assert chart.line_axes.yaxis.get_label_position() == "right"
 
 

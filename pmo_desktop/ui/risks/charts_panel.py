@@ -57,7 +57,7 @@ _HINTS = {
                  "filter the register.",
     BY_PROGRAMME: "Open items of the kind chosen (risks under All) in the register's filters. Click a bar to "
                   "filter the register.",
-    TREND: "Every project, from the audit history: the register's filters other than the kind do not apply.",
+    TREND: "From the audit history: the kind and the project filter apply, the register's other filters do not.",
     AGEING: "Days since raised, and since the last review (or since raised when never reviewed). Click a bar to "
             "filter the register.",
 }
@@ -163,16 +163,16 @@ class ChartsPanel(QWidget):
             self.canvases[key].draw_idle()
         return chart
 
-    def show_trend(self, points: Sequence[TrendPoint], *, kinds: Sequence[str]) -> TrendChart:
-        """Draw the open items and exposure per period."""
+    def show_trend(self, points: Sequence[TrendPoint], *, kinds: Sequence[str], project: str | None = None) -> TrendChart:
+        """Draw the open items and exposure per period (of one project when ``project`` is given)."""
         chart = self.charts.get(TREND)
         if chart is None:
             from ...charts.risks import TrendChart
 
-            chart = TrendChart(points, kinds=kinds, **_figure_size())
+            chart = TrendChart(points, kinds=kinds, project=project, **_figure_size())
             self._set_chart(TREND, chart)
         else:
-            chart.update(points, kinds=kinds)
+            chart.update(points, kinds=kinds, project=project)
             self.canvases[TREND].draw_idle()
         return chart
 

@@ -96,6 +96,9 @@ CHARTS_HEIGHT = 372
 NO_FACTS = ItemFacts(None, None, False)
 """The facts of an item read after the facts were (it shows as uncategorised until the next refresh)."""
 
+TrendScope = tuple[tuple[str, ...], str | None]
+"""What a trend counts: the kinds, and one project's code (None: every project)."""
+
 CHIP_CHARS = 22
 """A bar's name is shortened to this on the filter chip (the tooltip has it whole)."""
 
@@ -120,9 +123,10 @@ class RisksTab(QWidget):
         # Read when an exposure or trend chart first needs them after a refresh.
         self._item_facts: dict[int, ItemFacts] | None = None
         # The trend replays the audit history (about 1.2 s at 20,000 items): read in the background.
-        self._trends: dict[tuple[str, ...], list[risk_analytics.TrendPoint]] = {}
+        # Keyed by (kinds, project code or None).
+        self._trends: dict[TrendScope, list[risk_analytics.TrendPoint]] = {}
         self._trend_generation = 0
-        self._trend_pending: tuple[str, ...] | None = None
+        self._trend_pending: TrendScope | None = None
         # The chart bar the register is filtered to: (chart, value) and the kinds it counted.
         self._bar: tuple[str, object] | None = None
         self._bar_kinds: tuple[str, ...] = ()
@@ -475,11 +479,12 @@ class RisksTab(QWidget):
             self.charts_panel.show_exposure(chart, self.exposure_rows(chart), kinds=kinds,
                                             currency=self.ctx.currency_symbol, selected=selected)
         elif chart == TREND:
-            points = self._trends.get(kinds)
+            scope = kinds, self.chosen_project()
+            points = self._trends.get(scope)
             if points is None:
-                self._read_trend(kinds)
+                self._read_trend(scope)
             else:
-                self.charts_panel.show_trend(points, kinds=kinds)
+                self.charts_panel.show_trend(points, kinds=kinds, project=scope[1])
         elif chart == AGEING:
             open_buckets, review_buckets = self.ageing_buckets()
             self.charts_panel.show_ageing(open_buckets, review_buckets, kinds=kinds, selected=selected)
@@ -520,27 +525,34 @@ class RisksTab(QWidget):
         """Whether the trend is being read (it arrives from a background task)."""
         return self._trend_pending is not None
 
-    def _read_trend(self, kinds: tuple[str, ...]) -> None:
-        """Read the open items and exposure per period of ``kinds`` on a worker thread, with its own session."""
-        if self._trend_pending == kinds:
+    def chosen_project(self) -> str | None:
+        """The project code the register's project filter shows, or None for every project."""
+        code = self.project_filter.currentData()
+        return code if isinstance(code, str) else None
+
+    def _read_trend(self, scope: TrendScope) -> None:
+        """Read the open items and exposure per period in ``scope`` on a worker thread, with its own session."""
+        if self._trend_pending == scope:
             return
         self._trend_generation += 1
         generation, db, today = self._trend_generation, self.ctx.db, self._today()
-        self._trend_pending = kinds
+        kinds, project = scope
+        self._trend_pending = scope
         self.charts_panel.set_hint(f"Reading the history of the open {risk_analytics.kinds_text(kinds)}…")
 
         def read() -> list[risk_analytics.TrendPoint]:
             with db.session() as session:
-                return risk_analytics.trend(session, risk_analytics.trend_periods(session, today), kinds=kinds)
+                periods = risk_analytics.trend_periods(session, today)
+                return risk_analytics.trend(session, periods, kinds=kinds, project=project)
 
-        run_in_background(read, on_done=lambda points: self._on_trend_read(generation, kinds, points),
+        run_in_background(read, on_done=lambda points: self._on_trend_read(generation, scope, points),
                           on_error=lambda exc: self._on_trend_failed(generation, exc), parent=self)
 
-    def _on_trend_read(self, generation: int, kinds: tuple[str, ...], points) -> None:
+    def _on_trend_read(self, generation: int, scope: TrendScope, points) -> None:
         if not isValid(self) or generation != self._trend_generation:
             return  # the tab is gone, or the data changed since
         self._trend_pending = None
-        self._trends[kinds] = points
+        self._trends[scope] = points
         self.charts_panel.set_hint(None)
         if self.charts_panel.current_chart() == TREND:
             self.update_charts()
