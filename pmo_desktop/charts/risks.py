@@ -346,7 +346,8 @@ class TrendChart:
         self.axes.set_ylim(0, max(max(p.open for p in points), 1) * 1.18)
         self.axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
         self.axes.set_ylabel("Open items", fontsize=8, color=AXIS_TEXT)
-        self.line_axes.set_ylim(0, max(max(p.score_total for p in points), 1) * 1.18)
+        # More headroom than the bars': the line runs through the bars, clear of their count labels.
+        self.line_axes.set_ylim(0, max(max(p.score_total for p in points), 1) * 1.5)
         self.line_axes.yaxis.set_major_locator(MaxNLocator(5, integer=True))
         self.line_axes.tick_params(length=0, labelsize=8, labelcolor=LINE_COLOUR)
         # clear() puts the twin's labels back on the left: move them to the right again.
