@@ -855,6 +855,8 @@ def test_the_dependencies_view_shows_the_dependency_and_a_click_filters_to_the_p
         ("D-001", "DCX-014", "FIN-003", False)]
     assert view.list.topLevelItemCount() == 1 and view.list.topLevelItem(0).text(2) == "FIN-003"
     assert set(view.chart.boxes) == {"DCX-014", "FIN-003"}
+    assert view.node_text("DCX-014") == "DCX-014 — Customer portal\nDigital Customer · RAG not set\nDepends on: FIN-003"
+    assert view.node_text("FIN-003").endswith("Depended on by: DCX-014")
     view.project_clicked.emit("DCX-014")
     assert set(visible(tab, "project")) == {"DCX-014"}
     view.list.itemActivated.emit(view.list.topLevelItem(0), 0)
