@@ -962,6 +962,43 @@ def build_workbook(data: PackData, sections: Sequence[str] = ALL, *, db_label: s
     return wb, rows
 
 
+GATHER_STEPS = ("Reading the portfolio…", "Reading utilisation…", "Reading the RAID log…", "Checking compliance…",
+                "Reading decisions and history…")
+"""The steps ``gather_pack`` announces, in order."""
+
+
+class PackSteps:
+    """Turns the pack's named steps into progress reports, checking for Cancel at each.
+
+    Called with a step's text ("Reading utilisation…", a section name, "Saving…"); a section name
+    reads as "<verb> <section>…". ``check()`` looks for Cancel between steps (e.g. page by page).
+    """
+
+    def __init__(self, progress: ProgressLike | None, sections: Sequence[str], verb: str, closing: Sequence[str]):
+        self.progress, self.verb = progress, verb
+        self.steps = [*GATHER_STEPS, *(f"{verb} {s}…" for s in SECTIONS if s in sections), *closing]
+        self.done = 0
+
+    def __call__(self, text: str) -> None:
+        if self.progress is None:
+            return
+        self.progress.check()
+        if text in SECTIONS:
+            text = f"{self.verb} {text}…"
+        if text in self.steps:
+            self.done = max(self.done, self.steps.index(text))
+        self.progress.report(self.done, len(self.steps), text)
+
+    def check(self) -> None:
+        if self.progress is not None:
+            self.progress.check()
+
+
+def database_label(db) -> str:
+    """The database's file name (not its full path, which may name the user) or its server address."""
+    return db.path.name if getattr(db, "path", None) is not None else getattr(db, "display_url", "")
+
+
 def save_error_message(target: Path, exc: OSError) -> str:
     """Why ``target`` could not be saved, in words, and what to do (a full disk is named as such)."""
     if exc.errno == errno.ENOSPC:
@@ -998,26 +1035,10 @@ def write_exec_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope
     if not target.parent.is_dir():
         raise ExecPackError(f"The folder {target.parent} does not exist: choose another place for the pack.")
     as_of = as_of or dt.date.today()
-    steps = ["Reading the portfolio…", "Reading utilisation…", "Reading the RAID log…", "Checking compliance…",
-             "Reading decisions and history…", *(f"Writing {s}…" for s in SECTIONS if s in sections), "Saving…"]
-    done = 0
-
-    def tick(text: str) -> None:
-        nonlocal done
-        if progress is None:
-            return
-        progress.check()
-        if text in SECTIONS:
-            text = f"Writing {text}…"
-        if text in steps:
-            done = max(done, steps.index(text))
-        progress.report(done, len(steps), text)
-
+    tick = PackSteps(progress, sections, "Writing", ("Saving…",))
     with db.session() as session:
         data = gather_pack(session, as_of=as_of, scope=scope, step=tick)
-    # The database's file name (not its full path, which may name the user) or its server address.
-    db_label = db.path.name if getattr(db, "path", None) is not None else getattr(db, "display_url", "")
-    wb, rows = build_workbook(data, sections, db_label=db_label, tick=tick)
+    wb, rows = build_workbook(data, sections, db_label=database_label(db), tick=tick)
     tick("Saving…")
     try:
         save_atomically(wb, target)

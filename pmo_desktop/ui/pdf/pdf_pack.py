@@ -39,7 +39,15 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
-from ...reports.exec_pack import ALL, SECTIONS, ExecPackError, ProgressLike, save_error_message
+from ...reports.exec_pack import (
+    ALL,
+    SECTIONS,
+    ExecPackError,
+    PackSteps,
+    ProgressLike,
+    database_label,
+    save_error_message,
+)
 from ...reports.pack_data import PackData, Scope, gather_pack
 from .pack_html import GREY, NAVY, RULE, PackHtml
 
@@ -71,10 +79,16 @@ class PdfPackResult:
 
 
 def ensure_gui_application() -> None:
-    """Start a QGuiApplication on the offscreen platform when the process has no Qt application yet."""
+    """Start a Qt application on the offscreen platform when the process has none yet.
+
+    It is a QApplication (a QGuiApplication that also allows widgets), so that a process which
+    prints a pack first and opens a window later (the self-test, a test run) can still do both.
+    """
     global _app
     if QGuiApplication.instance() is None:
-        _app = QGuiApplication([sys.argv[0] if sys.argv else "pmo-desktop", "-platform", "offscreen"])
+        from PySide6.QtWidgets import QApplication
+
+        _app = QApplication([sys.argv[0] if sys.argv else "pmo-desktop", "-platform", "offscreen"])
 
 
 def _base_font(points: float) -> QFont:
@@ -251,28 +265,14 @@ def write_pdf_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope:
                            + (f", not {', '.join(unknown)}." if unknown else "."))
     as_of = as_of or dt.date.today()
     chosen = tuple(s for s in SECTIONS if s in sections)
-    steps = ["Reading the portfolio…", "Reading utilisation…", "Reading the RAID log…", "Checking compliance…",
-             "Reading decisions and history…", *(f"Laying out {s}…" for s in chosen), "Printing pages…", "Saving…"]
-
-    def tick(text: str) -> None:
-        if progress is None:
-            return
-        progress.check()
-        if text in SECTIONS:
-            text = f"Laying out {text}…"
-        progress.report(steps.index(text) if text in steps else 0, len(steps), text)
-
-    def check() -> None:
-        if progress is not None:
-            progress.check()
-
+    tick = PackSteps(progress, chosen, "Laying out", ("Printing pages…", "Saving…"))
     with db.session() as session:
         data = gather_pack(session, as_of=as_of, scope=scope, step=tick)
-    db_label = db.path.name if getattr(db, "path", None) is not None else getattr(db, "display_url", "")
     generated = dt.datetime.now()
-    html, images = build_html(data, chosen, generated=generated, unit=96 / 72, db_label=db_label, tick=tick)
+    html, images = build_html(data, chosen, generated=generated, unit=96 / 72, db_label=database_label(db),
+                              tick=tick)
     tick("Printing pages…")
-    content, pages = render_pdf(html, images, data, generated=generated, check=check)
+    content, pages = render_pdf(html, images, data, generated=generated, check=tick.check)
     tick("Saving…")
     write_atomically(target, content)
     return PdfPackResult(target, chosen, pages, data.scope, as_of, time.perf_counter() - started)
