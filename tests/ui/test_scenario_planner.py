@@ -170,3 +170,17 @@ def test_notes_and_new_candidates(qtbot, ctx, office):
     row = planner.model.row_of(late)
     assert row is not None and not planner.model.states[late].included
     assert planner.add_candidates() == 0
+    tip = planner.model.data(planner.model.index(row, CandidateModel.NAME), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "Late idea\n\nNo resource demand or allocations in the year."
+
+
+def test_another_fiscal_year_recosts_the_candidates(qtbot, ctx, office):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P1"])
+    year = planner.year_spin.value()
+    planner.year_spin.setValue(year + 1)  # every baseline lies in the year before
+    assert planner.model.included() == {ids["P1"]}
+    assert planner.current_totals().cost == Decimal(0)
+    assert planner.save()
+    assert ctx.read(scenarios.get_scenario, scenario_id).fiscal_year == year + 1

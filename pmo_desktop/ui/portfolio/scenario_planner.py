@@ -87,10 +87,14 @@ class CandidateModel(QAbstractTableModel):
         self.reasons: dict[int, str] = {}
         self.read_only = False
         self.currency = "£"
+        #: Hours per role each candidate adds, by project id (for the Name tooltip).
+        self.hours: dict[int, dict[str, float]] = {}
 
-    def set_entries(self, entries: Sequence[svc.Entry], read_only: bool) -> None:
+    def set_entries(self, entries: Sequence[svc.Entry], read_only: bool,
+                    hours: dict[int, dict[str, float]] | None = None) -> None:
         self.beginResetModel()
         self._entries = list(entries)
+        self.hours = dict(hours or {})
         self.states = {e.project_id: svc.EntryState(e.included, e.pinned) for e in entries}
         self.reasons = {}
         self.read_only = read_only
@@ -159,11 +163,18 @@ class CandidateModel(QAbstractTableModel):
                 return f"{c.cost_note[0].upper()}{c.cost_note[1:]}."
             if column == self.REASON:
                 return self.reasons.get(entry.project_id)
-            if column == self.NAME:
-                return c.name
+            if column in (self.CODE, self.NAME):
+                return self._name_tooltip(c)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.COST and c.cost_note:
             return QBrush(QColor("#8a6d3b"))
         return None
+
+    def _name_tooltip(self, c: an.Candidate) -> str:
+        hours = self.hours.get(c.project_id)
+        if not hours:
+            return f"{c.name}\n\nNo resource demand or allocations in the year."
+        roles = ", ".join(f"{role} {h:,.0f} h" for role, h in sorted(hours.items(), key=lambda item: -item[1]))
+        return f"{c.name}\n\nAdds in the year: {roles}"
 
     def _text(self, c: an.Candidate, column: int) -> str:
         if column == self.CODE:
@@ -506,7 +517,8 @@ class ScenarioPlanner(QDialog):
         try:
             view = self.view
             self.model.currency = self.ctx.currency_symbol
-            self.model.set_entries(view.entries if view else (), read_only=bool(view and view.scenario.approved))
+            self.model.set_entries(view.entries if view else (), read_only=bool(view and view.scenario.approved),
+                                   hours=view.resources.added if view else None)
             self.name_edit.setText(view.scenario.name if view else "")
             self.notes_edit.setText(view.scenario.notes or "" if view else "")
             self.cap_spin.set_amount(view.scenario.budget_cap if view else None)
@@ -540,7 +552,8 @@ class ScenarioPlanner(QDialog):
         self.view = self.ctx.read(_view_for_year, self.view.scenario.id, year)
         self._loading = True
         try:
-            self.model.set_entries(self.view.entries, read_only=self.view.scenario.approved)
+            self.model.set_entries(self.view.entries, read_only=self.view.scenario.approved,
+                                   hours=self.view.resources.added)
             self.model.states = {pid: states.get(pid, s) for pid, s in self.model.states.items()}
         finally:
             self._loading = False
