@@ -86,6 +86,26 @@ def cost_in_year(budget: Decimal | None, start: dt.date | None, end: dt.date | N
     return (Decimal(budget) * inside / months).quantize(Decimal("0.01"))
 
 
+def cost_by_year(chosen: Sequence[Candidate], first_year: int, years: int,
+                 start_month: int) -> list[tuple[int, Decimal]]:
+    """Each fiscal year from ``first_year`` on, and what ``chosen`` cost in it, by the same spread.
+
+    A project without baseline dates counts whole in ``first_year`` only (as in the scenario's
+    own year), so that the years add up to no more than the budgets.
+    """
+    result = []
+    for year in range(first_year, first_year + years):
+        first, last = fiscal_year_bounds(year, start_month)
+        total = Decimal(0)
+        for c in chosen:
+            if c.baseline_start is None or c.baseline_end is None:
+                total += Decimal(c.budget or 0) if year == first_year else Decimal(0)
+            else:
+                total += cost_in_year(c.budget, c.baseline_start, c.baseline_end, first, last)
+        result.append((year, total))
+    return result
+
+
 # -- candidates -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,10 @@ class ScenarioView:
     def loads(self, included: Collection[int] | None = None) -> list[an.RoleLoad]:
         return self.resources.loads(c.project_id for c in self.chosen(included))
 
+    def cost_by_year(self, included: Collection[int] | None = None, years: int = 3) -> list[tuple[int, Decimal]]:
+        """Cost of the projects in, in the scenario's fiscal year and the ones after it."""
+        return an.cost_by_year(self.chosen(included), self.fiscal_year, years, self.start_month)
+
 
 @dataclass(frozen=True, slots=True)
 class EntryState:
@@ -142,6 +146,8 @@ class Comparison:
     included: frozenset[int]
     short_roles: tuple[an.RoleLoad, ...]
     codes: dict[int, str]
+    #: Cost of the projects in, per fiscal year from the scenario's own.
+    years: tuple[tuple[int, Decimal], ...] = ()
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -379,7 +385,8 @@ def compare(session: Session, scenario_ids: Sequence[int], today: dt.date | None
         included = frozenset(e.project_id for e in view.entries if e.included)
         result.append(Comparison(view.scenario, view.fiscal_year_label, view.totals(included), included,
                                  tuple(r for r in view.loads(included) if r.short),
-                                 {e.project_id: e.candidate.code for e in view.entries}))
+                                 {e.project_id: e.candidate.code for e in view.entries},
+                                 tuple(view.cost_by_year(included))))
     return result
 
 

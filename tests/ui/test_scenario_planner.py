@@ -62,6 +62,8 @@ def test_toggles_update_totals_live_and_save(qtbot, ctx, office):
     totals = planner.current_totals()
     assert totals.cost == Decimal("700000.00") and totals.score == pytest.approx(7.5)
     assert "£0 left" in planner.totals_label.text()
+    label = planner.view.fiscal_year_label
+    assert f"Cost by fiscal year: {label} £700k · " in planner.totals_label.text()
     _tick(planner, ids["P3"])
     assert planner.current_totals().over_cap and "£300k over" in planner.totals_label.text()
     assert planner.is_dirty and not planner.approve_button.isEnabled()

@@ -111,3 +111,11 @@ def test_role_loads_add_up_per_role():
     assert loads["Tester"].available == 0 and loads["Tester"].load is None
     assert loads["Analyst"].remaining == 500.0
     assert [r.role for r in base.loads([1, 2])][0] == "Developer"
+
+
+def test_cost_by_year_spreads_over_the_years_and_counts_undated_once():
+    dated = Candidate(1, "P01", "A", "idea", Decimal(240_000), Decimal(0), None, 3.0, D(2026, 10, 1), D(2027, 9, 30))
+    undated = _candidate(2, 100, 2.0)
+    years = an.cost_by_year([dated, undated], 2026, 3, 4)
+    # 12 months: Oct 2026 - Mar 2027 (6) in FY2026, Apr - Sep 2027 (6) in FY2027.
+    assert years == [(2026, Decimal("220000.00")), (2027, Decimal("120000.00")), (2028, Decimal("0.00"))]

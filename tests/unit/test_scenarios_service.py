@@ -132,6 +132,7 @@ def test_compare_two_scenarios(office):
         base, lean = scenarios.compare(session, [scenario_id, other])
     assert base.included == {ids["P1"]} and lean.included == {ids["P2"]}
     assert base.totals.cost == Decimal("400000.00") and lean.totals.score == pytest.approx(3.5)
+    assert base.years == ((2026, Decimal("400000.00")), (2027, Decimal(0)), (2028, Decimal(0)))
     with pytest.raises(ValidationError), db.session() as session:
         scenarios.compare(session, [scenario_id])
 

@@ -260,6 +260,7 @@ class ComparisonDialog(QDialog):
             ("Budget cap", [money(c.scenario.budget_cap) for c in comparisons]),
             ("Cost in year", [money(c.totals.cost) for c in comparisons]),
             ("Headroom", [money(c.totals.headroom) for c in comparisons]),
+            ("Cost the year after", [money(c.years[1][1]) if len(c.years) > 1 else "–" for c in comparisons]),
             ("Weighted score", [f"{c.totals.score:.2f}" for c in comparisons]),
             ("Benefits", [money(c.totals.benefits) for c in comparisons]),
             ("Projects in", [str(c.totals.projects) for c in comparisons]),
@@ -587,7 +588,9 @@ class ScenarioPlanner(QDialog):
                                      "Copy it to plan further.")
         else:
             self.state_label.setText("Unsaved changes" if self._dirty else f"Saved · version {s.version}")
-        self.totals_label.setText(totals_text(self.current_totals(), self.ctx.currency_symbol))
+        self.totals_label.setText(totals_text(self.current_totals(), self.ctx.currency_symbol)
+                                  + "<br>" + years_text(view.cost_by_year(self.model.included()), view.start_month,
+                                                        self.ctx.currency_symbol))
         self._show_roles(view.resources.loads(self.model.included()))
 
     def _show_roles(self, loads: list[an.RoleLoad]) -> None:
@@ -816,6 +819,12 @@ def _view_for_year(session, scenario_id: int, fiscal_year: int) -> svc.ScenarioV
     entries = tuple(svc.Entry(cands[e.project_id], e.included, e.pinned) for e in view.entries)
     return svc.ScenarioView(view.scenario, fiscal_year, view.start_month, entries,
                             an.resource_base(session, ids, fiscal_year, view.start_month))
+
+
+def years_text(years: Sequence[tuple[int, Decimal]], start_month: int, currency: str) -> str:
+    """Cost per fiscal year of the projects in, from the scenario's own year."""
+    parts = [f"{an.fiscal_year_label(year, start_month)} {compact_money(float(cost), currency)}" for year, cost in years]
+    return "Cost by fiscal year: " + " · ".join(parts)
 
 
 def totals_text(totals: an.ScenarioTotals, currency: str) -> str:
