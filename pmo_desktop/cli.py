@@ -68,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_database(template)
     template.add_argument("kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"])
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
+    template.add_argument("--methodology", metavar="NAME",
+                          help="pre-fill a milestones or RAID template with this methodology's standard milestones "
+                               "or starter RAID items (e.g. agile)")
+    template.add_argument("--project", metavar="CODE", help="the project code written on every pre-filled row")
+    template.add_argument("--start", type=dt.date.fromisoformat, metavar="DATE",
+                          help="baseline start the standard milestones are laid out from (YYYY-MM-DD; default: the "
+                               "project's)")
+    template.add_argument("--end", type=dt.date.fromisoformat, metavar="DATE",
+                          help="baseline end the standard milestones are laid out up to (YYYY-MM-DD; default: the "
+                               "project's)")
 
     pack = sub.add_parser("export-pack", help="write the executive pack for directors (an Excel workbook or a PDF)")
     _add_database(pack)
@@ -212,8 +222,13 @@ def cmd_history(args) -> int:
     return EXIT_OK
 
 
+_TEMPLATE_OPTIONS = {"methodology": "--methodology", "baseline_start": "--start", "baseline_end": "--end"}
+"""The option of ``template`` that a pre-fill field comes from, for the messages."""
+
+
 def cmd_template(args) -> int:
-    from .reports.templates import template_lists, write_template
+    from .reports.templates import template_lists, template_project, write_template
+    from .services.errors import ValidationError
 
     if args.out.suffix.lower() != ".xlsx":
         print(f"error: {args.out} must end in .xlsx", file=sys.stderr)
@@ -221,9 +236,24 @@ def cmd_template(args) -> int:
     db = _open(args)
     with db.session() as session:
         lists = template_lists(session)
+        project = template_project(session, args.project) if args.project else None
         office = db.settings().office_name
+    start, end, existing_raid = args.start, args.end, ()
+    if project is not None:
+        existing_raid = project.raid_items
+        if args.kind == "milestones" and start is None and end is None:
+            start, end = project.baseline_start, project.baseline_end
+    elif args.project:
+        print(f"warning: the office has no project {args.project} yet: import its project row before this "
+              "template, or its rows will be rejected", file=sys.stderr)
     try:
-        write_template(args.kind, args.out, lists=lists, office_name=office)
+        write_template(args.kind, args.out, lists=lists, methodology=args.methodology,
+                       project_code=project.code if project is not None else args.project,
+                       baseline_start=start, baseline_end=end, existing_raid=existing_raid, office_name=office)
+    except ValidationError as exc:
+        for error in exc.errors:
+            print(f"error: {_TEMPLATE_OPTIONS.get(error.field, error.field)}: {error.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -2,6 +2,10 @@
 
 A project manager fills the "Data" sheet; the importer finds the hidden marker sheet and maps
 the columns by the canonical field names stored there, so our own templates need no mapping.
+A milestones or RAID template can start from a methodology of the office's standards library:
+its standard milestones (laid out across the baseline dates as a project created from the
+methodology gets them) or its starter RAID items come pre-filled, so the manager completes
+rows rather than starting from a blank sheet.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..importer.fields import FieldSpec, FieldType, Kind, fields_for
@@ -26,10 +33,16 @@ from ..importer.marker import (
     MARKER_TEXT,
     TEMPLATE_VERSION,
 )
+from ..model import Methodology, Project, RaidItem, RaidKind
 from ..services import lookups
+from ..services.errors import FieldError, ValidationError
+from ..services.raid import REF_PREFIXES
+from ..services.standards import StandardInfo, milestone_dates, standards
 
 INPUT_ROWS = 1000
 TEMPLATE_KINDS = ("projects", "status", "raid", "milestones", "people", "allocations")
+STANDARD_KINDS = ("milestones", "raid")
+"""The templates a methodology's standard can pre-fill."""
 
 _ACRONYMS = {"rag": "RAG", "id": "ID"}
 _HEADER_LABELS = {
@@ -48,7 +61,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "raid_status": ("Open", "In progress", "Closed"),
     "escalation": ("Project", "Programme", "Portfolio"),
     "likelihood": ("1 - Very low", "2 - Low", "3 - Medium", "4 - High", "5 - Very high"),
-    "methodology": ("Waterfall", "Agile", "Hybrid"),
+    "methodology": tuple(m.label for m in Methodology),
     "response": ("Avoid", "Reduce", "Transfer", "Accept", "Share", "Exploit"),
 }
 
@@ -69,17 +82,49 @@ _KEY_FILL = PatternFill("solid", fgColor="833C0B")
 
 @dataclass(frozen=True, slots=True)
 class TemplateLists:
-    """Values from the office database offered as dropdowns (optional)."""
+    """Values from the office database offered as dropdowns (optional), and its standards library."""
 
     project_codes: Sequence[str] = ()
     people: Sequence[str] = ()
     programmes: Sequence[str] = ()
+    standards: Sequence[StandardInfo] = ()
+    """The methodologies a milestones or RAID template can be pre-filled from."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingRaidItem:
+    """A RAID item the project already has: a starter item of the same kind and title keeps its ref."""
+
+    kind: str
+    ref: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateProject:
+    """What a pre-filled template takes from a stored project: its baseline dates and RAID refs."""
+
+    code: str
+    baseline_start: dt.date | None
+    baseline_end: dt.date | None
+    raid_items: tuple[ExistingRaidItem, ...]
 
 
 def template_lists(session: Session) -> TemplateLists:
-    """Dropdown values for the templates, from the office database."""
+    """Dropdown values for the templates and the standards library, from the office database."""
     return TemplateLists(lookups.project_codes(session), lookups.people_names(session),
-                         lookups.programme_names(session))
+                         lookups.programme_names(session), standards(session))
+
+
+def template_project(session: Session, code: str) -> TemplateProject | None:
+    """The stored project ``code`` (case as typed or stored), or None when the office has no such project."""
+    project = session.scalar(select(Project).where(func.lower(Project.code) == code.strip().lower()))
+    if project is None:
+        return None
+    items = session.execute(select(RaidItem.kind, RaidItem.ref, RaidItem.title)
+                            .where(RaidItem.project_id == project.id).order_by(RaidItem.id)).all()
+    return TemplateProject(project.code, project.baseline_start, project.baseline_end,
+                           tuple(ExistingRaidItem(*item) for item in items))
 
 
 def header_label(spec: FieldSpec) -> str:
@@ -163,7 +208,119 @@ def _write_lists(wb: Workbook, specs: Sequence[FieldSpec], lists: TemplateLists)
     return ranges
 
 
-def _write_instructions(wb: Workbook, kind: Kind, specs: Sequence[FieldSpec], office: str) -> None:
+@dataclass(frozen=True, slots=True)
+class _Prefill:
+    """The rows a methodology's standard puts on the Data sheet, and the note that says so."""
+
+    rows: list[dict[str, Any]]
+    note: list[str]
+
+
+def _find_standard(methodology: str, known: Sequence[StandardInfo]) -> StandardInfo:
+    wanted = methodology.strip().casefold()
+    for standard in known:
+        if wanted in (standard.methodology.casefold(), standard.label.casefold()):
+            return standard
+    if not known:
+        message = (f"'{methodology}' is not in the office's standards library, which is empty: add the "
+                   "methodologies in File > Standards Library.")
+    else:
+        message = (f"'{methodology}' is not in the office's standards library; choose one of: "
+                   f"{', '.join(s.methodology for s in known)}.")
+    raise ValidationError(FieldError("methodology", message))
+
+
+def _check_prefill(kind: Kind, methodology: str | None, project_code: str | None,
+                   start: dt.date | None, end: dt.date | None) -> None:
+    errors = []
+    if methodology is None:
+        if project_code or start or end:
+            errors.append(FieldError("methodology", "Choose the methodology whose standard the project code and "
+                                                    "baseline dates pre-fill."))
+    elif kind.value not in STANDARD_KINDS:
+        errors.append(FieldError("methodology", "Only the milestones and RAID templates are pre-filled from a "
+                                                "methodology's standard."))
+    if kind is Kind.RAID and (start or end):
+        errors.append(FieldError("baseline_start", "The baseline dates lay out milestones; a RAID template "
+                                                   "has no use for them."))
+    elif (start is None) != (end is None):
+        missing = "baseline_end" if end is None else "baseline_start"
+        errors.append(FieldError(missing, "Give both baseline dates (or neither, to leave the milestone "
+                                          "dates for the manager)."))
+    elif start and end and end < start:
+        errors.append(FieldError("baseline_end", f"The baseline end {end:%d/%m/%Y} is before the baseline "
+                                                 f"start {start:%d/%m/%Y}."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _milestone_prefill(standard: StandardInfo, project_code: str | None,
+                       start: dt.date | None, end: dt.date | None) -> _Prefill:
+    dates = dict(milestone_dates(start, end, standard.milestones)) if start and end else {}
+    rows = [{"project": project_code, "name": m.name, "baseline": dates.get(m.name),
+             "forecast": dates.get(m.name)} for m in standard.milestones]
+    where = (f"laid out from the baseline start {start:%d/%m/%Y} to the baseline end {end:%d/%m/%Y}"
+             if start and end else "without dates: enter each milestone's baseline date")
+    return _Prefill(rows, [f"Its {len(rows)} standard milestones are filled in, {where}.",
+                           "Complete the forecast, status and owner of each, and add the project's own milestones "
+                           "below them."])
+
+
+def _starter_refs(standard: StandardInfo, existing: Sequence[ExistingRaidItem]) -> list[str]:
+    """Each starter item's ref: the one an item of the same kind and title already has, else the next free one.
+
+    On a project without RAID items these are the refs creating the project from the methodology
+    gives (R-001, A-001, ...), so the template's rows are recognised as those items on import.
+    """
+    kept = {(item.kind, item.title.strip().casefold()): item.ref for item in existing}
+    last: dict[str, int] = {}
+    for item in existing:
+        prefix, _, number = item.ref.partition("-")
+        if number.isdigit():
+            last[prefix.upper()] = max(last.get(prefix.upper(), 0), int(number))
+    refs = []
+    for starter in standard.starter_raid:
+        ref = kept.get((starter.kind, starter.title.strip().casefold()))
+        if ref is None:
+            prefix = REF_PREFIXES.get(RaidKind(starter.kind), "X")
+            last[prefix] = last.get(prefix, 0) + 1
+            ref = f"{prefix}-{last[prefix]:03d}"
+        refs.append(ref)
+    return refs
+
+
+def _raid_prefill(standard: StandardInfo, project_code: str | None,
+                  existing: Sequence[ExistingRaidItem]) -> _Prefill:
+    refs = _starter_refs(standard, existing)
+    rows = [{"project": project_code, "ref": ref, "kind": RaidKind(item.kind).label, "title": item.title,
+             "category": item.category} for ref, item in zip(refs, standard.starter_raid, strict=True)]
+    return _Prefill(rows, [f"Its {len(rows)} starter RAID items are filled in.",
+                           "Complete the owner, likelihood, impact and mitigation of each, and add the project's "
+                           "own risks, assumptions, issues and dependencies below them."])
+
+
+def _prefill(kind: Kind, standard: StandardInfo, project_code: str | None, start: dt.date | None,
+             end: dt.date | None, existing: Sequence[ExistingRaidItem]) -> _Prefill:
+    found = (_milestone_prefill(standard, project_code, start, end) if kind is Kind.MILESTONES
+             else _raid_prefill(standard, project_code, existing))
+    lead = f"Pre-filled from the office's {standard.label} standard"
+    lead += f" for project {project_code}." if project_code else "; enter the project code on every row."
+    return _Prefill(found.rows, [lead, *found.note])
+
+
+def _write_rows(data: Worksheet, specs: Sequence[FieldSpec], rows: Sequence[dict[str, Any]]) -> None:
+    for offset, values in enumerate(rows, start=2):
+        for column, spec in enumerate(specs, start=1):
+            value = values.get(spec.name)
+            if value is None:
+                continue
+            cell = data.cell(row=offset, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text from the library stays text, even when it starts with "="
+
+
+def _write_instructions(wb: Workbook, kind: Kind, specs: Sequence[FieldSpec], office: str,
+                        note: Sequence[str] = ()) -> None:
     sheet = wb.create_sheet("Instructions", 0)
     sheet["A1"] = f"{office}: {kind.value.capitalize()} template"
     sheet["A1"].font = Font(size=14, bold=True, color="1F4E79")
@@ -175,9 +332,15 @@ def _write_instructions(wb: Workbook, kind: Kind, specs: Sequence[FieldSpec], of
     ]
     for row, line in enumerate(lines, start=3):
         sheet.cell(row=row, column=1, value=line)
-    sheet.cell(row=8, column=1, value="Field").font = Font(bold=True)
-    sheet.cell(row=8, column=2, value="What to enter").font = Font(bold=True)
-    for row, spec in enumerate(specs, start=9):
+    table_row = 3 + len(lines) + 1
+    if note:
+        sheet.cell(row=table_row, column=1, value="Standard").font = Font(bold=True, color="833C0B")
+        for row, line in enumerate(note, start=table_row + 1):
+            sheet.cell(row=row, column=1, value=line).data_type = "s"
+        table_row += len(note) + 2
+    sheet.cell(row=table_row, column=1, value="Field").font = Font(bold=True)
+    sheet.cell(row=table_row, column=2, value="What to enter").font = Font(bold=True)
+    for row, spec in enumerate(specs, start=table_row + 1):
         sheet.cell(row=row, column=1, value=header_label(spec)).data_type = "s"
         choices = _choices_for(spec)
         hint = ("One of: " + ", ".join(choices)) if choices else _HINTS.get(spec.type, "Text.")
@@ -200,9 +363,26 @@ def _write_marker(wb: Workbook, kind: Kind, specs: Sequence[FieldSpec]) -> None:
 
 
 def write_template(kind: str, path: str | Path, *, lists: TemplateLists = TemplateLists(),
+                   methodology: str | None = None, project_code: str | None = None,
+                   baseline_start: dt.date | None = None, baseline_end: dt.date | None = None,
+                   existing_raid: Sequence[ExistingRaidItem] = (),
                    office_name: str = "PMO", today: dt.date | None = None) -> Path:
-    """Write the office's template for ``kind`` to ``path`` (written whole, or not at all)."""
+    """Write the office's template for ``kind`` to ``path`` (written whole, or not at all).
+
+    With ``methodology`` (a name or label from ``lists.standards``), a milestones or RAID template
+    comes pre-filled with that standard's milestones or starter RAID items, on ``project_code``
+    when given; milestones are dated across both baseline dates when given. ``existing_raid`` are
+    the project's RAID items (see ``template_project``), so that pre-filled refs never take over
+    another item. Raises ``ValidationError`` naming the field (nothing written) when these do not fit.
+    """
     kind_enum = Kind(kind)
+    methodology = (methodology or "").strip() or None
+    project_code = (project_code or "").strip() or None
+    _check_prefill(kind_enum, methodology, project_code, baseline_start, baseline_end)
+    prefill = None
+    if methodology is not None:
+        standard = _find_standard(methodology, lists.standards)
+        prefill = _prefill(kind_enum, standard, project_code, baseline_start, baseline_end, existing_raid)
     specs = [s for s in fields_for(kind_enum) if s.name != "task"]
     wb = Workbook()
     data = wb.active
@@ -228,10 +408,12 @@ def write_template(kind: str, path: str | Path, *, lists: TemplateLists = Templa
         if number_format:
             for row in range(2, INPUT_ROWS + 2):
                 data.cell(row=row, column=column).number_format = number_format
+    if prefill is not None:
+        _write_rows(data, specs, prefill.rows)
     data.freeze_panes = "A2"
     data.row_dimensions[1].height = 32
     data.auto_filter.ref = f"A1:{get_column_letter(len(specs))}1"
-    _write_instructions(wb, kind_enum, specs, office_name)
+    _write_instructions(wb, kind_enum, specs, office_name, prefill.note if prefill is not None else ())
     wb.active = wb.sheetnames.index(DATA_SHEET)
     _write_marker(wb, kind_enum, specs)
     wb.properties.title = f"{office_name} {kind_enum.value} template"
