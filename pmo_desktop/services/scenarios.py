@@ -188,6 +188,30 @@ def scenario_view(session: Session, scenario_id: int, today: dt.date | None = No
                         an.resource_base(session, stored, year, start_month))
 
 
+@dataclass(frozen=True, slots=True)
+class ScenarioState:
+    """A scenario's editable fields and entry states, as stored: what a save changes (for undo)."""
+
+    values: dict[str, Any]
+    states: dict[int, EntryState]
+
+
+def scenario_state(session: Session, scenario_id: int) -> ScenarioState:
+    """The scenario's name, cap, year and notes, and each candidate's In and Pin."""
+    summary = get_scenario(session, scenario_id)
+    states = {pid: EntryState(bool(inc), bool(pin)) for pid, inc, pin in session.execute(
+        select(ScenarioProject.project_id, ScenarioProject.included, ScenarioProject.pinned)
+        .where(ScenarioProject.scenario_id == scenario_id))}
+    return ScenarioState({key: getattr(summary, key) for key in SCENARIO_LABELS}, states)
+
+
+def save_state(session: Session, scenario_id: int, values: Mapping[str, Any], states: Mapping[int, EntryState],
+               expected_version: int | None) -> int:
+    """Set the fields and the entry states in one go (the planner's Save); return the new version."""
+    version = update_scenario(session, scenario_id, values, expected_version)
+    return set_entries(session, scenario_id, states, version)
+
+
 def candidate_projects(session: Session, exclude: Collection[int] = ()) -> list[tuple[int, str, str, str]]:
     """(id, code, name, stage) of projects that may be added to a scenario, by code."""
     query = (select(Project.id, Project.code, Project.name, Project.stage)

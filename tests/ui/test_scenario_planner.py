@@ -72,6 +72,11 @@ def test_toggles_update_totals_live_and_save(qtbot, ctx, office):
     stored = ctx.read(scenarios.scenario_view, scenario_id)
     assert {e.candidate.code for e in stored.entries if e.included} == {"P1", "P2"}
     assert not planner.is_dirty
+    ctx.undo_stack.undo()
+    assert not any(e.included for e in ctx.read(scenarios.scenario_view, scenario_id).entries)
+    assert planner.model.included() == set()
+    ctx.undo_stack.redo()
+    assert planner.model.included() == {ids["P1"], ids["P2"]}
 
 
 def test_suggest_keeps_pins_and_explains(qtbot, ctx, office):
@@ -186,3 +191,19 @@ def test_another_fiscal_year_recosts_the_candidates(qtbot, ctx, office):
     assert planner.current_totals().cost == Decimal(0)
     assert planner.save()
     assert ctx.read(scenarios.get_scenario, scenario_id).fiscal_year == year + 1
+
+
+def test_undo_of_a_save_is_refused_when_someone_saved_since(qtbot, ctx, office):
+    from pmo_desktop.services.scenarios import EntryState
+
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P1"])
+    assert planner.save()
+    errors = []
+    ctx.error_raised.connect(errors.append)
+    ctx.write(scenarios.set_entries, scenario_id, {ids["P3"]: EntryState(True)}, None, entity="scenario")
+    ctx.undo_stack.undo()
+    assert errors and "changed by someone else" in str(errors[0])
+    included = {e.candidate.code for e in ctx.read(scenarios.scenario_view, scenario_id).entries if e.included}
+    assert included == {"P1", "P3"}

@@ -7,7 +7,8 @@ pinned project stays as it is when Suggest runs). Under them, live totals agains
 each role's hours over the year against its capacity (``analytics.scenarios``).
 
 Ticking boxes, Suggest and the header fields only change what is on screen; Save writes them in
-one audited transaction (a scenario someone else saved meanwhile is a conflict: reload). Approve
+one audited transaction, undoable with Edit > Undo (a scenario someone else saved meanwhile is a
+conflict: reload). Approve
 asks for confirmation, then approves the saved scenario through ``services.scenarios.approve``,
 which moves the chosen proposals to their next stage under the office's governance rules. An
 approved scenario is shown read-only.
@@ -51,6 +52,7 @@ from ...services import scenarios as svc
 from ...services.errors import ConflictError, ServiceError, ValidationError
 from ..context import AppContext
 from ..dialogs.error_dialog import show_error
+from ..undo import run_undoable
 from .editors import MoneySpinBox
 from .kpi_grid import compact_money
 from .project_panel import STAGE_LABELS
@@ -641,14 +643,8 @@ class ScenarioPlanner(QDialog):
             return False
         changes = {"name": self.name_edit.text(), "budget_cap": self.cap_spin.amount(),
                    "fiscal_year": self.year_spin.value(), "notes": self.notes_edit.text()}
-        states = dict(self.model.states)
-
-        def write(session) -> int:
-            version = svc.update_scenario(session, view.scenario.id, changes, view.scenario.version)
-            return svc.set_entries(session, view.scenario.id, states, version)
-
         try:
-            self.ctx.write(write, entity="scenario")
+            save_scenario(self.ctx, view.scenario.id, changes, dict(self.model.states), view.scenario.version)
         except ConflictError as exc:
             QMessageBox.information(self, "Scenario changed",
                                     f"{exc} Its stored version is shown now; make your changes again.")
@@ -807,6 +803,38 @@ class ScenarioPlanner(QDialog):
         # Someone else's edits (or undo elsewhere) show when nothing here is unsaved.
         if entity in _REFRESH_ON and self.isVisible() and not self._dirty:
             self.refresh()
+
+
+def save_scenario(ctx: AppContext, scenario_id: int, values: dict[str, Any], states: dict[int, svc.EntryState],
+                  expected_version: int) -> None:
+    """Save the planner's fields and boxes as one undoable command (undo puts the stored ones back).
+
+    An undo or redo first checks that the scenario is still as this command left it; if someone
+    else saved it since, it raises ConflictError and the undo stack drops the command.
+    """
+    first = [expected_version]
+    saved: list[svc.ScenarioState] = []
+
+    def do(session) -> svc.ScenarioState:
+        before = svc.scenario_state(session, scenario_id)
+        if not first:
+            _expect(session, scenario_id, before, saved[0] if saved else None)
+        svc.save_state(session, scenario_id, values, states, first.pop() if first else None)
+        saved[:] = [svc.scenario_state(session, scenario_id)]
+        return before
+
+    def undo(session, before: svc.ScenarioState) -> None:
+        current = svc.scenario_state(session, scenario_id)
+        _expect(session, scenario_id, current, saved[0])
+        svc.save_state(session, scenario_id, before.values, before.states, None)
+        saved[:] = [before]
+
+    run_undoable(ctx, f"Save scenario {values.get('name') or ''}".strip(), do, undo, entity="scenario")
+
+
+def _expect(session, scenario_id: int, current: svc.ScenarioState, wanted: svc.ScenarioState | None) -> None:
+    if wanted is not None and current != wanted:
+        raise ConflictError("scenario", scenario_id, {}, {"name": current.values.get("name")})
 
 
 def _view_for_year(session, scenario_id: int, fiscal_year: int) -> svc.ScenarioView:
