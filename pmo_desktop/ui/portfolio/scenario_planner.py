@@ -57,8 +57,14 @@ from .editors import MoneySpinBox
 from .kpi_grid import compact_money
 from .project_panel import STAGE_LABELS
 
-SHORT_COLOUR = "#c0392b"
-OK_COLOUR = "#2e7d32"
+SHORT_COLOURS = ("#c0392b", "#ff7b6b")  # on a light, and on a dark palette
+OK_COLOURS = ("#2e7d32", "#7bc67e")
+
+
+def _colours(widget: QWidget) -> tuple[str, str]:
+    """The (short, ok) text colours that read on the widget's palette."""
+    dark = widget.palette().window().color().lightness() < 128
+    return SHORT_COLOURS[dark], OK_COLOURS[dark]
 _REFRESH_ON = frozenset({"scenario", "scenario_project", "project", "project_score", "strategic_criterion", "*"})
 
 
@@ -283,7 +289,7 @@ class ComparisonDialog(QDialog):
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if _name == "Headroom" and comparisons[col].totals.over_cap:
-                    item.setForeground(QBrush(QColor(SHORT_COLOUR)))
+                    item.setForeground(QBrush(QColor(_colours(self)[0])))
                 table.setItem(row, col, item)
         for offset, (project_id, _code) in enumerate(projects):
             for col, c in enumerate(comparisons):
@@ -590,7 +596,7 @@ class ScenarioPlanner(QDialog):
                                      "Copy it to plan further.")
         else:
             self.state_label.setText("Unsaved changes" if self._dirty else f"Saved · version {s.version}")
-        self.totals_label.setText(totals_text(self.current_totals(), self.ctx.currency_symbol)
+        self.totals_label.setText(totals_text(self.current_totals(), self.ctx.currency_symbol, _colours(self))
                                   + "<br>" + years_text(view.cost_by_year(self.model.included()), view.start_month,
                                                         self.ctx.currency_symbol))
         self._show_roles(view.resources.loads(self.model.included()))
@@ -607,7 +613,7 @@ class ScenarioPlanner(QDialog):
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if load.short and col in (4, 5):
-                    item.setForeground(QBrush(QColor(SHORT_COLOUR)))
+                    item.setForeground(QBrush(QColor(_colours(self)[0])))
                     item.setToolTip(f"{load.role} is {-load.remaining:,.0f} hours short over the year")
                 table.setItem(row, col, item)
 
@@ -855,8 +861,9 @@ def years_text(years: Sequence[tuple[int, Decimal]], start_month: int, currency:
     return "Cost by fiscal year: " + " · ".join(parts)
 
 
-def totals_text(totals: an.ScenarioTotals, currency: str) -> str:
-    """The live totals line: cost against the cap, score, benefits, projects."""
+def totals_text(totals: an.ScenarioTotals, currency: str,
+                colours: tuple[str, str] = (SHORT_COLOURS[0], OK_COLOURS[0])) -> str:
+    """The live totals line: cost against the cap, score, benefits, projects; ``colours`` are (over, left)."""
     def money(value: Decimal) -> str:
         return compact_money(float(value), currency)
 
@@ -864,7 +871,7 @@ def totals_text(totals: an.ScenarioTotals, currency: str) -> str:
     if totals.cap is None:
         parts.append(f"cost in year <b>{money(totals.cost)}</b> (no cap set)")
     else:
-        colour = SHORT_COLOUR if totals.over_cap else OK_COLOUR
+        colour = colours[0] if totals.over_cap else colours[1]
         word = "over" if totals.over_cap else "left"
         parts.append(f"cost in year <b>{money(totals.cost)}</b> of the {money(totals.cap)} cap "
                      f"(<span style='color:{colour}'>{money(abs(totals.headroom))} {word}</span>)")
