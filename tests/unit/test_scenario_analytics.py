@@ -119,3 +119,21 @@ def test_cost_by_year_spreads_over_the_years_and_counts_undated_once():
     years = an.cost_by_year([dated, undated], 2026, 3, 4)
     # 12 months: Oct 2026 - Mar 2027 (6) in FY2026, Apr - Sep 2027 (6) in FY2027.
     assert years == [(2026, Decimal("220000.00")), (2027, Decimal("120000.00")), (2028, Decimal("0.00"))]
+
+
+def test_knapsack_matches_brute_force_on_small_random_cases():
+    import itertools
+    import random
+    rng = random.Random(11)
+    for _ in range(300):
+        n = rng.randint(1, 8)
+        costs = [rng.randint(0, 12) for _ in range(n)]
+        values = [rng.randint(0, 6) for _ in range(n)]
+        cap = rng.randint(0, 30)
+        best = max(
+            ((sum(values[i] for i in s), -sum(costs[i] for i in s))
+             for r in range(n + 1) for s in itertools.combinations(range(n), r)
+             if sum(costs[i] for i in s) <= cap),
+        )
+        chosen = an.knapsack(costs, values, cap)
+        assert (sum(values[i] for i in chosen), -sum(costs[i] for i in chosen)) == best, (costs, values, cap)
