@@ -460,8 +460,10 @@ def suggest(cands: Sequence[Candidate], cap: Decimal, pinned_in: Collection[int]
     lowest_kept = min((c.value_per_cost for c in chosen if c.project_id not in pinned_in
                        and c.value_per_cost is not None), default=None)
     left = max(room, 0) - sum(thousands_up(pool[i].year_cost) for i in picks)
-    reasons = tuple(_reason(c, chosen_ids, pinned_in, pinned_out, left, lowest_kept, currency) for c in cands)
     result_totals = totals(chosen, cap)
+    left_money = max(cap - result_totals.cost, Decimal(0))
+    reasons = tuple(_reason(c, chosen_ids, pinned_in, pinned_out, left, left_money, lowest_kept, currency)
+                    for c in cands)
     summary = (f"Chosen {len(chosen)} of {len(cands)} candidates: {_money(result_totals.cost, currency)} of the "
                f"{_money(cap, currency)} cap, weighted score {result_totals.score:.2f}.")
     if forced:
@@ -475,7 +477,7 @@ def _value(candidate: Candidate) -> int:
 
 
 def _reason(c: Candidate, chosen: set[int], pinned_in: Collection[int], pinned_out: Collection[int],
-            left_k: int, lowest_kept: float | None, currency: str) -> Reason:
+            left_k: int, left_money: Decimal, lowest_kept: float | None, currency: str) -> Reason:
     if c.project_id in pinned_in:
         return Reason(c.project_id, c.code, True, "Pinned in.")
     if c.project_id in pinned_out:
@@ -490,7 +492,7 @@ def _reason(c: Candidate, chosen: set[int], pinned_in: Collection[int], pinned_o
         return Reason(c.project_id, c.code, False, "Left out: not scored, so it adds nothing to the score.")
     if thousands_up(c.year_cost) > left_k:
         text = (f"Left out: over the cap. It costs {_money(c.year_cost, currency)} in the year and only "
-                f"{_money(Decimal(left_k) * THOUSAND, currency)} is left")
+                f"{_money(left_money, currency)} is left")
         if lowest_kept is not None and c.value_per_cost is not None and c.value_per_cost < lowest_kept:
             text += "; it also scores less per cost than every chosen project"
         elif lowest_kept is not None:
