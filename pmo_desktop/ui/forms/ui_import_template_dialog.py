@@ -16,15 +16,17 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QImage, QKeySequence, QLinearGradient, QPainter,
     QPalette, QPixmap, QRadialGradient, QTransform)
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QComboBox,
-    QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
-    QLabel, QLineEdit, QPushButton, QSizePolicy,
-    QSpacerItem, QVBoxLayout, QWidget)
+    QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+    QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QSizePolicy, QSpacerItem, QVBoxLayout, QWidget)
+
+from pmo_desktop.ui.portfolio.editors import OptionalDateEdit
 
 class Ui_ImportTemplateDialog(object):
     def setupUi(self, import_template_dialog):
         if not import_template_dialog.objectName():
             import_template_dialog.setObjectName(u"import_template_dialog")
-        import_template_dialog.resize(600, 300)
+        import_template_dialog.resize(640, 450)
         self.main_layout = QVBoxLayout(import_template_dialog)
         self.main_layout.setSpacing(12)
         self.main_layout.setObjectName(u"main_layout")
@@ -83,6 +85,72 @@ class Ui_ImportTemplateDialog(object):
 
         self.main_layout.addLayout(self.form_layout)
 
+        self.standard_group = QGroupBox(import_template_dialog)
+        self.standard_group.setObjectName(u"standard_group")
+        self.standard_layout = QFormLayout(self.standard_group)
+        self.standard_layout.setObjectName(u"standard_layout")
+        self.standard_layout.setHorizontalSpacing(12)
+        self.standard_layout.setVerticalSpacing(8)
+        self.methodology_label = QLabel(self.standard_group)
+        self.methodology_label.setObjectName(u"methodology_label")
+
+        self.standard_layout.setWidget(0, QFormLayout.ItemRole.LabelRole, self.methodology_label)
+
+        self.methodology_combo = QComboBox(self.standard_group)
+        self.methodology_combo.setObjectName(u"methodology_combo")
+
+        self.standard_layout.setWidget(0, QFormLayout.ItemRole.FieldRole, self.methodology_combo)
+
+        self.project_label = QLabel(self.standard_group)
+        self.project_label.setObjectName(u"project_label")
+
+        self.standard_layout.setWidget(1, QFormLayout.ItemRole.LabelRole, self.project_label)
+
+        self.project_combo = QComboBox(self.standard_group)
+        self.project_combo.setObjectName(u"project_combo")
+        self.project_combo.setEditable(True)
+
+        self.standard_layout.setWidget(1, QFormLayout.ItemRole.FieldRole, self.project_combo)
+
+        self.dates_label = QLabel(self.standard_group)
+        self.dates_label.setObjectName(u"dates_label")
+
+        self.standard_layout.setWidget(2, QFormLayout.ItemRole.LabelRole, self.dates_label)
+
+        self.dates_layout = QHBoxLayout()
+        self.dates_layout.setSpacing(8)
+        self.dates_layout.setObjectName(u"dates_layout")
+        self.start_date = OptionalDateEdit(self.standard_group)
+        self.start_date.setObjectName(u"start_date")
+
+        self.dates_layout.addWidget(self.start_date)
+
+        self.to_label = QLabel(self.standard_group)
+        self.to_label.setObjectName(u"to_label")
+
+        self.dates_layout.addWidget(self.to_label)
+
+        self.end_date = OptionalDateEdit(self.standard_group)
+        self.end_date.setObjectName(u"end_date")
+
+        self.dates_layout.addWidget(self.end_date)
+
+        self.dates_spacer = QSpacerItem(10, 10, QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+
+        self.dates_layout.addItem(self.dates_spacer)
+
+
+        self.standard_layout.setLayout(2, QFormLayout.ItemRole.FieldRole, self.dates_layout)
+
+        self.standard_hint_label = QLabel(self.standard_group)
+        self.standard_hint_label.setObjectName(u"standard_hint_label")
+        self.standard_hint_label.setWordWrap(True)
+
+        self.standard_layout.setWidget(3, QFormLayout.ItemRole.FieldRole, self.standard_hint_label)
+
+
+        self.main_layout.addWidget(self.standard_group)
+
         self.error_label = QLabel(import_template_dialog)
         self.error_label.setObjectName(u"error_label")
         self.error_label.setWordWrap(True)
@@ -102,6 +170,9 @@ class Ui_ImportTemplateDialog(object):
 #if QT_CONFIG(shortcut)
         self.kind_label.setBuddy(self.kind_combo)
         self.path_label.setBuddy(self.path_edit)
+        self.methodology_label.setBuddy(self.methodology_combo)
+        self.project_label.setBuddy(self.project_combo)
+        self.dates_label.setBuddy(self.start_date)
 #endif // QT_CONFIG(shortcut)
 
         self.retranslateUi(import_template_dialog)
@@ -118,6 +189,24 @@ class Ui_ImportTemplateDialog(object):
         self.path_label.setText(QCoreApplication.translate("ImportTemplateDialog", u"&Save as:", None))
         self.browse_button.setText(QCoreApplication.translate("ImportTemplateDialog", u"&Browse\u2026", None))
         self.lists_check.setText(QCoreApplication.translate("ImportTemplateDialog", u"Offer this office's project codes, people and programmes as drop-down lists", None))
+        self.standard_group.setTitle(QCoreApplication.translate("ImportTemplateDialog", u"Pre-fill from the standards library", None))
+        self.methodology_label.setText(QCoreApplication.translate("ImportTemplateDialog", u"&Methodology:", None))
+#if QT_CONFIG(tooltip)
+        self.methodology_combo.setToolTip(QCoreApplication.translate("ImportTemplateDialog", u"The methodology whose standard milestones or starter RAID items the template starts with", None))
+#endif // QT_CONFIG(tooltip)
+        self.project_label.setText(QCoreApplication.translate("ImportTemplateDialog", u"&Project:", None))
+#if QT_CONFIG(tooltip)
+        self.project_combo.setToolTip(QCoreApplication.translate("ImportTemplateDialog", u"The project code written on every pre-filled row (optional: the manager can enter it)", None))
+#endif // QT_CONFIG(tooltip)
+        self.dates_label.setText(QCoreApplication.translate("ImportTemplateDialog", u"Baseline &dates:", None))
+#if QT_CONFIG(tooltip)
+        self.start_date.setToolTip(QCoreApplication.translate("ImportTemplateDialog", u"The baseline start the standard milestones are laid out from (optional)", None))
+#endif // QT_CONFIG(tooltip)
+        self.to_label.setText(QCoreApplication.translate("ImportTemplateDialog", u"to", None))
+#if QT_CONFIG(tooltip)
+        self.end_date.setToolTip(QCoreApplication.translate("ImportTemplateDialog", u"The baseline end the standard milestones are laid out up to (optional)", None))
+#endif // QT_CONFIG(tooltip)
+        self.standard_hint_label.setProperty(u"role", QCoreApplication.translate("ImportTemplateDialog", u"hint", None))
         self.error_label.setProperty(u"role", QCoreApplication.translate("ImportTemplateDialog", u"error", None))
     # retranslateUi
 

@@ -1,14 +1,33 @@
-"""File > New Template: write the office's standard workbook for one kind of sheet."""
+"""File > New Template: write the office's standard workbook for one kind of sheet.
+
+A milestones or RAID template can start from a methodology of the standards library: its
+standard milestones (dated across the baseline dates when given; a chosen project's own dates
+by default) or its starter RAID items come pre-filled, on the chosen project's code.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QWidget
 
 from ...importer.fields import Kind, fields_for
-from ...reports.templates import TEMPLATE_KINDS, TemplateLists, header_label, template_lists, write_template
+from ...model.enums import RaidKind
+from ...reports.templates import (
+    STANDARD_KINDS,
+    TEMPLATE_KINDS,
+    TemplateLists,
+    TemplateProject,
+    header_label,
+    template_lists,
+    template_project,
+    write_template,
+)
+from ...services import lookups
+from ...services.errors import ValidationError
+from ...services.standards import StandardInfo, milestone_dates, standards
 from ..context import AppContext
 from ..dialogs.error_dialog import show_error
 from ..forms.ui_import_template_dialog import Ui_ImportTemplateDialog
@@ -23,7 +42,11 @@ FILE_NAMES = {
 
 
 class TemplateDialog(QDialog):
-    """Pick a kind and where to save; the template is written with the office's drop-down lists."""
+    """Pick a kind and where to save; the template is written with the office's drop-down lists.
+
+    For milestones and RAID, a methodology (and optionally a project and baseline dates) pre-fills
+    the template from the standards library.
+    """
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, folder: Path | None = None):
         super().__init__(parent)
@@ -36,9 +59,22 @@ class TemplateDialog(QDialog):
             QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
         for kind in TEMPLATE_KINDS:
             self.ui.kind_combo.addItem(KIND_LABELS.get(kind, kind), kind)
+        self._standards: dict[str, StandardInfo] = {s.methodology: s for s in ctx.read(standards)}
+        self._project: TemplateProject | None = None
+        self.ui.methodology_combo.addItem("None: a blank template", None)
+        for standard in self._standards.values():
+            self.ui.methodology_combo.addItem(standard.label, standard.methodology)
+        self.ui.project_combo.addItem("")
+        self.ui.project_combo.addItems(ctx.read(lookups.project_codes))
+        self.ui.project_combo.lineEdit().setPlaceholderText("Optional: the project every row is for")
+        self.ui.project_combo.setCurrentIndex(0)
         self.save_button = self.ui.button_box.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setProperty("primary", True)
         self.ui.kind_combo.currentIndexChanged.connect(self._on_kind_combo_current_index_changed)
+        self.ui.methodology_combo.currentIndexChanged.connect(self._update_standard)
+        self.ui.project_combo.currentTextChanged.connect(self._on_project_combo_current_text_changed)
+        self.ui.start_date.dateChanged.connect(self._update_standard)
+        self.ui.end_date.dateChanged.connect(self._update_standard)
         self.ui.path_edit.textChanged.connect(self._on_path_edit_text_changed)
         self.ui.browse_button.clicked.connect(self._on_browse_button_clicked)
         self.ui.button_box.accepted.connect(self._on_button_box_accepted)
@@ -49,6 +85,21 @@ class TemplateDialog(QDialog):
     def kind(self) -> str:
         return self.ui.kind_combo.currentData()
 
+    @property
+    def methodology(self) -> str | None:
+        """The methodology the template is pre-filled from (None: a blank template, or a kind it cannot fill)."""
+        return self.ui.methodology_combo.currentData() if self.kind in STANDARD_KINDS else None
+
+    @property
+    def project_code(self) -> str | None:
+        return self.ui.project_combo.currentText().strip() or None
+
+    def baseline_dates(self) -> tuple[dt.date | None, dt.date | None]:
+        """The dates the milestones are laid out across (none for a RAID template)."""
+        if self.kind != Kind.MILESTONES.value:
+            return None, None
+        return self.ui.start_date.value(), self.ui.end_date.value()
+
     def _on_kind_combo_current_index_changed(self, _index: int) -> None:
         specs = [spec for spec in fields_for(Kind(self.kind)) if spec.name != "task"]
         self.ui.fields_label.setText("Columns: " + ", ".join(header_label(spec) for spec in specs))
@@ -56,6 +107,50 @@ class TemplateDialog(QDialog):
         if current is None or current.name in FILE_NAMES.values():
             folder = current.parent if current is not None else self._folder
             self.ui.path_edit.setText(str(folder / FILE_NAMES[self.kind]))
+        self.ui.standard_group.setVisible(self.kind in STANDARD_KINDS)
+        self._update_standard()
+
+    def _on_project_combo_current_text_changed(self, text: str) -> None:
+        """A stored project brings its own baseline dates (the coordinator can still change them)."""
+        previous = self._project
+        self._project = self.ctx.read(template_project, text) if text.strip() else None
+        dates = (self.ui.start_date.value(), self.ui.end_date.value())
+        untouched = dates == (None, None) or (
+            previous is not None and dates == (previous.baseline_start, previous.baseline_end))
+        if untouched:
+            new = self._project
+            self.ui.start_date.set_value(new.baseline_start if new is not None else None)
+            self.ui.end_date.set_value(new.baseline_end if new is not None else None)
+        self._update_standard()
+
+    def _update_standard(self, *_args) -> None:
+        """Enable what the methodology needs and say what the template will start with."""
+        self.ui.error_label.clear()
+        standard = self._standards.get(self.methodology) if self.methodology else None
+        is_milestones = self.kind == Kind.MILESTONES.value
+        self.ui.project_combo.setEnabled(standard is not None)
+        self.ui.standard_layout.setRowVisible(self.ui.dates_layout, is_milestones)
+        for widget in (self.ui.start_date, self.ui.end_date):
+            widget.setEnabled(standard is not None)
+        self.ui.standard_hint_label.setText(self._standard_hint(standard))
+
+    def _standard_hint(self, standard: StandardInfo | None) -> str:
+        if not self._standards:
+            return "The office's standards library is empty: add methodologies in File > Standards Library."
+        if standard is None:
+            return "Choose a methodology to start the template with its standard rows."
+        if self.kind == Kind.RAID.value:
+            kinds = ", ".join(RaidKind(item.kind).label.lower() for item in standard.starter_raid)
+            return (f"Starts with the {len(standard.starter_raid)} starter RAID items of the {standard.label} "
+                    f"standard ({kinds}).")
+        start, end = self.baseline_dates()
+        if start and end and end >= start:
+            dated = milestone_dates(start, end, standard.milestones)
+            first, last = dated[0][1], dated[-1][1]
+            return (f"Starts with the {len(dated)} standard milestones of the {standard.label} standard, "
+                    f"dated {first:%d %b %Y} to {last:%d %b %Y}.")
+        return (f"Starts with the {len(standard.milestones)} standard milestones of the {standard.label} "
+                "standard, undated: enter both baseline dates to date them.")
 
     def _on_path_edit_text_changed(self, text: str) -> None:
         self.ui.error_label.clear()
@@ -76,12 +171,22 @@ class TemplateDialog(QDialog):
         if not path.parent.is_dir():
             self.ui.error_label.setText(f"The folder {path.parent} does not exist; choose another with Browse.")
             return
-        kind = self.kind
-        lists = self.ctx.read(template_lists) if self.ui.lists_check.isChecked() else TemplateLists()
+        kind, methodology, project_code = self.kind, self.methodology, self.project_code
+        start, end = self.baseline_dates()
+        project = self.ctx.read(template_project, project_code) if methodology and project_code else None
+        existing_raid = project.raid_items if project is not None else ()
+        if project is not None:
+            project_code = project.code
+        lists = (self.ctx.read(template_lists) if self.ui.lists_check.isChecked()
+                 else TemplateLists(standards=tuple(self._standards.values())))
         office = self.ctx.settings.office_name or "PMO"
         self.save_button.setEnabled(False)
         self.writing = True
-        run_in_background(lambda: write_template(kind, path, lists=lists, office_name=office),
+        run_in_background(lambda: write_template(kind, path, lists=lists, methodology=methodology,
+                                                 project_code=project_code if methodology else None,
+                                                 baseline_start=start if methodology else None,
+                                                 baseline_end=end if methodology else None,
+                                                 existing_raid=existing_raid, office_name=office),
                           on_done=self._on_written, on_error=self._on_write_failed,
                           progress="Writing the template…", parent=self)
 
@@ -98,6 +203,9 @@ class TemplateDialog(QDialog):
     def _on_write_failed(self, exc: BaseException) -> None:
         self.writing = False
         self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
+            self.ui.error_label.setText(" ".join(error.message for error in exc.errors))
+            return
         if isinstance(exc, OSError):
             self.ui.error_label.setText(f"The template could not be saved to {self.target_path()}: "
                                         f"{exc.strerror or exc}. Close it in Excel or choose another name.")
