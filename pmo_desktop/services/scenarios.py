@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from ..analytics import scenarios as an
 from ..model import GateCriterionResult, GateReview, PmoType, Project, Scenario, ScenarioProject, Stage
-from ..model.audit import get_audit_context, jsonable
+from ..model.audit import get_audit_context
 from ..model.base import utcnow
 from ..model.database import load_settings
 from ..model.enums import Decision
@@ -492,8 +492,3 @@ def _latest_results(session: Session, project_id: int, gate_id: int) -> tuple[go
     rows = session.scalars(select(GateCriterionResult).where(GateCriterionResult.review_id == review_id)
                            .order_by(GateCriterionResult.criterion_id))
     return tuple(governance.CriterionResultInput(r.criterion_id, r.met, r.evidence) for r in rows)
-
-
-def conflict_values(scenario: ScenarioSummary) -> dict[str, Any]:
-    """A scenario's editable fields as a conflict dialog compares them."""
-    return {key: jsonable(getattr(scenario, key)) for key in SCENARIO_LABELS}

@@ -409,10 +409,3 @@ def set_scores(session: Session, project_id: int, scores: Mapping[int, Any],
             row.score = value
     flush_or_conflict(session, project)
     return before
-
-
-def score_versions(session: Session, project_id: int) -> dict[int, int | None]:
-    """Criterion id -> the version of the project's stored score (None: not scored)."""
-    stored = {cid: version for cid, version in session.execute(
-        select(ProjectScore.criterion_id, ProjectScore.version).where(ProjectScore.project_id == project_id))}
-    return {cid: stored.get(cid) for cid in session.scalars(select(StrategicCriterion.id))}

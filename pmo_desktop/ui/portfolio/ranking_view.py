@@ -28,7 +28,6 @@ from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
 from .project_panel import STAGE_LABELS
 
-_GROUP_LABELS = {scoring.PROPOSAL: "Proposal", scoring.ACTIVE: "Active"}
 _REFRESH_ON = frozenset({"project", "project_score", "strategic_criterion", "*"})
 
 
@@ -41,7 +40,7 @@ def _scored_tooltip(row: tuple) -> str | None:
 
 RANKING_COLUMNS: tuple[Column, ...] = (
     Column("rank", "Rank", Kind.INT, width=62, tooltip="Rank within proposals or within active projects"),
-    Column("group", "Group", width=76, labels=_GROUP_LABELS),
+    Column("group", "Group", width=76, labels=scoring.GROUP_LABELS),
     Column("code", "Code", width=85),
     Column("name", "Name", width=240),
     Column("stage", "Stage", width=100, labels=STAGE_LABELS),
