@@ -174,6 +174,22 @@ def _validation_for(spec: FieldSpec, list_ranges: dict[str, str]) -> DataValidat
     return dv
 
 
+def _column_width(spec: FieldSpec) -> int:
+    if spec.type is not FieldType.TEXT:
+        return 16
+    if spec.name in ("summary", "achievements", "next_steps", "issues", "description", "mitigation"):
+        return 40
+    return 32 if spec.name in ("name", "title") else 16
+
+
+def _fit_to_width(sheet: Worksheet) -> None:
+    """Printed (or saved as PDF) landscape, as wide as one page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def _number_format(spec: FieldSpec) -> str | None:
     return {
         FieldType.DATE: "dd/mm/yyyy",
@@ -349,6 +365,7 @@ def _write_instructions(wb: Workbook, kind: Kind, specs: Sequence[FieldSpec], of
         sheet.cell(row=row, column=2, value=hint).data_type = "s"
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 90
+    _fit_to_width(sheet)
 
 
 def _write_marker(wb: Workbook, kind: Kind, specs: Sequence[FieldSpec]) -> None:
@@ -397,9 +414,7 @@ def write_template(kind: str, path: str | Path, *, lists: TemplateLists = Templa
         if hint:
             cell.comment = Comment(hint, "PMO")
         letter = get_column_letter(column)
-        width = 40 if spec.type is FieldType.TEXT and spec.name in ("summary", "achievements", "next_steps",
-                                                                     "issues", "description", "mitigation") else 16
-        data.column_dimensions[letter].width = width
+        data.column_dimensions[letter].width = _column_width(spec)
         validation = _validation_for(spec, list_ranges)
         if validation is not None:
             validation.add(f"{letter}2:{letter}{INPUT_ROWS + 1}")
@@ -412,6 +427,7 @@ def write_template(kind: str, path: str | Path, *, lists: TemplateLists = Templa
         _write_rows(data, specs, prefill.rows)
     data.freeze_panes = "A2"
     data.row_dimensions[1].height = 32
+    _fit_to_width(data)
     data.auto_filter.ref = f"A1:{get_column_letter(len(specs))}1"
     _write_instructions(wb, kind_enum, specs, office_name, prefill.note if prefill is not None else ())
     wb.active = wb.sheetnames.index(DATA_SHEET)
