@@ -117,7 +117,7 @@ def template_lists(session: Session) -> TemplateLists:
 
 
 def template_project(session: Session, code: str) -> TemplateProject | None:
-    """The stored project ``code`` (case as typed or stored), or None when the office has no such project."""
+    """The stored project whose code is ``code`` (in any case), or None when the office has no such project."""
     project = session.scalar(select(Project).where(func.lower(Project.code) == code.strip().lower()))
     if project is None:
         return None
