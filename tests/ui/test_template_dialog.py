@@ -82,3 +82,12 @@ def test_dates_out_of_order_are_refused_in_the_dialog(qtbot, dialog):
     assert "is before the baseline start" in dialog.ui.error_label.text()
     assert dialog.written is None and not dialog.target_path().exists()
     assert dialog.save_button.isEnabled()
+
+
+def test_a_project_the_office_does_not_have_is_pointed_out(dialog):
+    _choose(dialog.ui.kind_combo, "raid")
+    _choose(dialog.ui.methodology_combo, "agile")
+    dialog.ui.project_combo.setCurrentText("NEW-999")
+    assert "The office has no project NEW-999 yet" in dialog.ui.standard_hint_label.text()
+    dialog.ui.project_combo.setCurrentText("tpl-020")
+    assert "no project" not in dialog.ui.standard_hint_label.text()

@@ -132,7 +132,11 @@ class TemplateDialog(QDialog):
         self.ui.standard_layout.setRowVisible(self.ui.dates_layout, is_milestones)
         for widget in (self.ui.start_date, self.ui.end_date):
             widget.setEnabled(standard is not None)
-        self.ui.standard_hint_label.setText(self._standard_hint(standard))
+        hint = self._standard_hint(standard)
+        if standard is not None and self.project_code and self._project is None:
+            hint += (f" The office has no project {self.project_code} yet: import its project row first, or the "
+                     "template's rows will be rejected.")
+        self.ui.standard_hint_label.setText(hint)
 
     def _standard_hint(self, standard: StandardInfo | None) -> str:
         if not self._standards:
