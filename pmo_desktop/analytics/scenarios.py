@@ -21,14 +21,17 @@ bounds fixes most candidates first and a numpy dynamic programme over cost settl
 Measured here on the shared 2-core machine, 2,000 candidates costing 50k to 5m under a cap of
 70% of their total (3.5 million thousands): 0.02-0.07 s with scores unrelated to cost, as
 weighted scores are; the same run with values proportional to cost (the hard case for the
-reduction) took 5 s with costs in steps of 5k and 52 s in steps of 1k.
+reduction) took 5 s with costs in steps of 5k and 52 s in steps of 1k. So that a caller can run
+it in the background, ``suggest`` and ``knapsack`` take a ``stop`` callback, asked between the
+items of the dynamic programme (a few milliseconds apart at worst), which gives up by raising
+``Cancelled``, and a ``report`` callback told how many of those items are done.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import reduce
@@ -45,6 +48,15 @@ from .resources import WORKING_DAYS, holidays_between, person_rows, roll_up, wee
 THOUSAND = Decimal(1000)
 #: Weighted scores are compared as whole ten-thousandths, so that equal sums are equal exactly.
 SCORE_SCALE = 10_000
+
+#: Asked between steps of Suggest: True means give up (``Cancelled``).
+StopFn = Callable[[], bool]
+#: Told ``(done, total)`` steps of Suggest as they finish.
+ReportFn = Callable[[int, int], None]
+
+
+class Cancelled(Exception):  # noqa: N818 - reads as "raise Cancelled"
+    """Suggest gave up because its ``stop`` callback asked it to; nothing was chosen."""
 
 
 # -- the fiscal year --------------------------------------------------------------------------------
@@ -342,11 +354,14 @@ def thousands_down(amount: Decimal) -> int:
     return int((Decimal(amount) / THOUSAND).to_integral_value(rounding=ROUND_FLOOR))
 
 
-def knapsack(costs: Sequence[int], values: Sequence[int], capacity: int) -> list[int]:
+def knapsack(costs: Sequence[int], values: Sequence[int], capacity: int, *, stop: StopFn | None = None,
+             report: ReportFn | None = None) -> list[int]:
     """Indices of the items maximising the summed value with summed cost at most ``capacity``.
 
     Exact 0/1 knapsack. Costs and values are non-negative whole numbers. Of the best sets, the
-    cheapest is returned; among equally cheap ones, the one keeping earlier items.
+    cheapest is returned; among equally cheap ones, the one keeping earlier items. ``stop`` is
+    asked before each item of the dynamic programme (True raises ``Cancelled``); ``report`` is
+    told how many of its items are done, of how many.
 
     Before the dynamic programme, the classic reduction fixes every item whose other choice
     cannot reach the value of the greedy solution even in the linear relaxation (Dantzig's
@@ -360,7 +375,8 @@ def knapsack(costs: Sequence[int], values: Sequence[int], capacity: int) -> list
     live = [i for i in range(n) if 0 < costs[i] <= capacity and values[i] > 0]
     fixed_in, core = _reduce(live, costs, values, capacity)
     room = capacity - sum(costs[i] for i in fixed_in)
-    picked = [core[k] for k in _dynamic_programme([costs[i] for i in core], [values[i] for i in core], room)]
+    picked = [core[k] for k in _dynamic_programme([costs[i] for i in core], [values[i] for i in core], room,
+                                                  stop, report)]
     return sorted(free + fixed_in + picked)
 
 
@@ -403,9 +419,11 @@ def _reduce(items: list[int], costs: Sequence[int], values: Sequence[int], capac
     return fixed_in, [i for i in items if i not in fixed]
 
 
-def _dynamic_programme(costs: Sequence[int], values: Sequence[int], capacity: int) -> list[int]:
+def _dynamic_programme(costs: Sequence[int], values: Sequence[int], capacity: int, stop: StopFn | None = None,
+                       report: ReportFn | None = None) -> list[int]:
     """The exact 0/1 dynamic programme over cost (see ``knapsack``) on items of positive cost and value."""
     n = len(costs)
+    _check(stop)
     if n == 0 or capacity <= 0:
         return []
     unit = reduce(math.gcd, costs)
@@ -414,6 +432,9 @@ def _dynamic_programme(costs: Sequence[int], values: Sequence[int], capacity: in
     kept = np.zeros((n, (size + 8) // 8), dtype=np.uint8)
     # Later items first, so that backtracking from the last table decides the earliest items first.
     for i in range(n - 1, -1, -1):
+        _check(stop)
+        if report is not None:
+            report(n - 1 - i, n)
         c, v = costs[i] // unit, values[i]
         if c > size:
             continue
@@ -434,15 +455,23 @@ def _dynamic_programme(costs: Sequence[int], values: Sequence[int], capacity: in
     return chosen
 
 
+def _check(stop: StopFn | None) -> None:
+    if stop is not None and stop():
+        raise Cancelled()
+
+
 def _bit(row: np.ndarray, index: int) -> bool:
     return bool(row[index >> 3] & (0x80 >> (index & 7)))
 
 
 def suggest(cands: Sequence[Candidate], cap: Decimal, pinned_in: Collection[int] = (),
-            pinned_out: Collection[int] = (), currency: str = "£") -> Suggestion:
+            pinned_out: Collection[int] = (), currency: str = "£", *, stop: StopFn | None = None,
+            report: ReportFn | None = None) -> Suggestion:
     """The set of ``cands`` with the highest weighted score whose cost in the year fits ``cap``.
 
     ``pinned_in`` are always chosen (their cost comes off the cap first), ``pinned_out`` never.
+    ``stop`` and ``report`` are handed to ``knapsack``: Suggest can be cancelled (``Cancelled``)
+    and followed while it runs.
     """
     forced = [c for c in cands if c.project_id in pinned_in]
     pool = [c for c in cands if c.project_id not in pinned_in and c.project_id not in pinned_out]
@@ -453,8 +482,8 @@ def suggest(cands: Sequence[Candidate], cap: Decimal, pinned_in: Collection[int]
     if pins_over:
         warnings.append(f"The pinned projects alone cost {_money(sum((c.year_cost for c in forced), Decimal(0)), currency)}, "
                         f"more than the cap of {_money(cap, currency)}: unpin some, or raise the cap.")
-    picks = knapsack([thousands_up(c.year_cost) for c in pool],
-                     [_value(c) for c in pool], room) if not pins_over else []
+    picks = knapsack([thousands_up(c.year_cost) for c in pool], [_value(c) for c in pool], room,
+                     stop=stop, report=report) if not pins_over else []
     chosen_ids = {c.project_id for c in forced} | {pool[i].project_id for i in picks}
     chosen = [c for c in cands if c.project_id in chosen_ids]
     lowest_kept = min((c.value_per_cost for c in chosen if c.project_id not in pinned_in

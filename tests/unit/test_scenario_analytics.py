@@ -103,6 +103,42 @@ def test_knapsack_at_two_thousand_candidates_stays_under_the_cap():
     assert all(costs[i] > left or values[i] == 0 for i in set(range(2000)) - set(chosen))
 
 
+def _hard_case(n: int = 40) -> tuple[list[int], list[int], int]:
+    """Values proportional to cost: the reduction fixes nothing, so every item goes to the programme."""
+    import random
+    rng = random.Random(3)
+    costs = [rng.randrange(50, 500) for _ in range(n)]
+    return costs, [c * 10 for c in costs], sum(costs) * 7 // 10
+
+
+def test_knapsack_reports_progress_and_stops_when_asked():
+    costs, values, cap = _hard_case()
+    reports: list[tuple[int, int]] = []
+    an.knapsack(costs, values, cap, report=lambda done, total: reports.append((done, total)))
+    total = reports[0][1]
+    assert total > 1 and reports == [(done, total) for done in range(total)]
+
+    asked = []
+
+    def stop() -> bool:
+        asked.append(True)
+        return len(asked) > 3
+
+    reports.clear()
+    with pytest.raises(an.Cancelled):
+        an.knapsack(costs, values, cap, stop=stop, report=lambda done, total: reports.append((done, total)))
+    # Stopped at the fourth question: the check before the table, then two items done.
+    assert reports == [(0, total), (1, total)]
+
+
+def test_suggest_cancelled_chooses_nothing():
+    costs, values, cap = _hard_case()
+    cands = [_candidate(i + 1, cost, value / 1000) for i, (cost, value) in enumerate(zip(costs, values, strict=True))]
+    with pytest.raises(an.Cancelled):
+        an.suggest(cands, Decimal(cap * 1000), stop=lambda: True)
+    assert an.suggest(cands, Decimal(cap * 1000), stop=lambda: False).chosen
+
+
 def test_role_loads_add_up_per_role():
     base = an.ResourceBase(available={"Developer": 1000.0, "Analyst": 500.0}, committed={"Developer": 700.0},
                            added={1: {"Developer": 200.0}, 2: {"Developer": 300.0, "Tester": 40.0}})
