@@ -15,6 +15,11 @@ through governance, in the same transaction as the approval itself:
   gate criteria have not been met at such a review, the whole approval is refused with a message
   naming the projects and criteria: the gate review comes first, in the Governance tab.
 
+An approval can be withdrawn (``withdraw_approval``, the undo of ``approve``): the stage moves and
+gate reviews it made are taken back and the scenario is editable again, in one transaction. It is
+refused when any moved project, or a review the approval recorded, has changed since (its
+version moved on), because putting the stage back would then overwrite someone else's work.
+
 An approved scenario is read-only: every change to it is refused with a RuleError (copy it to
 plan further). Every write goes through the ORM session, so it is audited; changes to a scenario
 or its entries bump the scenario's version, so two coordinators editing one scenario get a
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,7 +38,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..analytics import scenarios as an
-from ..model import GateCriterionResult, GateReview, PmoType, Project, Scenario, ScenarioProject, Stage
+from ..model import (
+    GateCriterionResult,
+    GateReview,
+    PmoType,
+    Project,
+    Scenario,
+    ScenarioProject,
+    Stage,
+    StageChange,
+)
 from ..model.audit import get_audit_context
 from ..model.base import utcnow
 from ..model.database import load_settings
@@ -125,6 +139,11 @@ class StageMove:
     from_stage: str
     to_stage: str
     review_id: int | None
+    #: The stored move (a hand change, or the review's own move).
+    stage_change_id: int | None = None
+    #: The project's and the review's versions right after the approval (for its undo).
+    project_version: int | None = None
+    review_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +379,41 @@ def add_candidates(session: Session, scenario_id: int, project_ids: Collection[i
     return _touch(session, scenario)
 
 
+def remove_candidates(session: Session, scenario_id: int, project_ids: Collection[int],
+                      expected_version: int | None) -> tuple[dict[int, EntryState], int]:
+    """Take projects off the scenario's candidates; return their In and Pin (to put them back) and the version.
+
+    Projects already gone from the list are passed over; when none of them is listed any longer,
+    NotFoundError (someone else removed them).
+    """
+    scenario = _editable(session, scenario_id, expected_version)
+    entries = session.scalars(select(ScenarioProject).where(ScenarioProject.scenario_id == scenario_id,
+                                                            ScenarioProject.project_id.in_(list(project_ids))))
+    removed: dict[int, EntryState] = {}
+    for entry in entries:
+        removed[entry.project_id] = EntryState(bool(entry.included), bool(entry.pinned))
+        session.delete(entry)
+    if not removed:
+        raise NotFoundError("Those projects are no longer candidates of this scenario: open it again.")
+    return removed, _touch(session, scenario)
+
+
+def restore_candidates(session: Session, scenario_id: int, states: Mapping[int, EntryState],
+                       expected_version: int | None) -> int:
+    """Put removed candidates back with their In and Pin (the undo of ``remove_candidates``); return the version."""
+    scenario = _editable(session, scenario_id, expected_version)
+    listed = set(session.scalars(select(ScenarioProject.project_id).where(ScenarioProject.scenario_id == scenario_id)))
+    known = set(session.scalars(select(Project.id).where(Project.id.in_(list(states)))))
+    gone = [pid for pid in states if pid not in known]
+    if gone:
+        raise NotFoundError("Some of those projects have been deleted since, so they cannot be candidates again.")
+    for project_id, state in states.items():
+        if project_id not in listed:
+            session.add(ScenarioProject(scenario_id=scenario_id, project_id=project_id, included=bool(state.included),
+                                        pinned=bool(state.pinned)))
+    return _touch(session, scenario)
+
+
 def set_entries(session: Session, scenario_id: int, states: Mapping[int, EntryState],
                 expected_version: int | None) -> int:
     """Set which candidates are in and which are pinned; return the scenario's new version."""
@@ -438,13 +492,61 @@ def approve(session: Session, scenario_id: int, expected_version: int | None, ap
         for project_id, code, stage, version in proposals:
             gate = governance.next_gate(session, project_id)
             to_stage = gate.to_stage if gate is not None else _next_stage(stage)
-            governance.change_stage_by_hand(session, project_id, to_stage, reason, version, pmo)
-            moves.append(StageMove(project_id, code, stage, to_stage, None))
+            change = governance.change_stage_by_hand(session, project_id, to_stage, reason, version, pmo)
+            moves.append(StageMove(project_id, code, stage, to_stage, None, change.stage_change_id))
     scenario.approved = True
     scenario.approved_by = approver
     scenario.approved_at = utcnow()
     flush_or_conflict(session, scenario)
-    return Approval(scenario.id, scenario.version, tuple(moves))
+    return Approval(scenario.id, scenario.version, tuple(_with_versions(session, m) for m in moves))
+
+
+def _with_versions(session: Session, move: StageMove) -> StageMove:
+    project = session.get(Project, move.project_id)
+    review = session.get(GateReview, move.review_id) if move.review_id is not None else None
+    return replace(move, project_version=project.version if project is not None else None,
+                   review_version=review.version if review is not None else None)
+
+
+def withdraw_approval(session: Session, approval: Approval) -> int:
+    """Undo ``approve``: take back its stage moves and gate reviews, make the scenario editable; return its version.
+
+    Refused (RuleError, nothing changed) when a moved project or a recorded review has changed
+    since the approval, and (ConflictError) when the scenario itself has.
+    """
+    scenario = session.get(Scenario, approval.scenario_id, populate_existing=True)
+    if scenario is None:
+        raise ConflictError("scenario", approval.scenario_id, {}, {}, deleted=True)
+    if not scenario.approved or scenario.version != approval.version:
+        raise ConflictError("scenario", scenario.id, {}, {"name": scenario.name})
+    changed = [move.code for move in approval.moves if _changed_since(session, move)]
+    if changed:
+        raise RuleError(
+            f"The approval of '{scenario.name}' cannot be undone: {', '.join(changed)} changed after it "
+            "(stage, figures or gate review), and taking the approval back would overwrite that. Move "
+            "their stages back by hand in the Governance tab if they should go back."
+        )
+    for move in reversed(approval.moves):
+        if move.review_id is not None:
+            governance.delete_review(session, move.review_id, move.review_version)
+        elif move.stage_change_id is not None:
+            governance.undo_stage_change(session, move.stage_change_id)
+    scenario.approved = False
+    scenario.approved_by = None
+    scenario.approved_at = None
+    flush_or_conflict(session, scenario)
+    return scenario.version
+
+
+def _changed_since(session: Session, move: StageMove) -> bool:
+    """Whether the project (or the review) the approval moved is no longer as the approval left it."""
+    project = session.get(Project, move.project_id, populate_existing=True)
+    if project is None or project.version != move.project_version or project.stage != move.to_stage:
+        return True
+    if move.review_id is not None:
+        review = session.get(GateReview, move.review_id, populate_existing=True)
+        return review is None or review.version != move.review_version
+    return move.stage_change_id is None or session.get(StageChange, move.stage_change_id) is None
 
 
 def _next_stage(stage: str) -> str:
@@ -478,7 +580,8 @@ def _approve_through_reviews(session: Session, proposals: Sequence, approver: st
             project_id=project_id, gate_id=gate.id, review_date=today, decision=Decision.APPROVED.value,
             decided_by=approver, reviewers="Portfolio board", notes=reason, results=results,
         ))
-        moves.append(StageMove(project_id, code, stage, gate.to_stage, outcome.review_id))
+        change_id = outcome.stage_change.id if outcome.stage_change is not None else None
+        moves.append(StageMove(project_id, code, stage, gate.to_stage, outcome.review_id, change_id))
     return moves
 
 

@@ -219,3 +219,90 @@ def test_directive_office_records_an_approved_review(office):
     with db.session() as session:
         review = session.get(GateReview, approval.moves[0].review_id)
     assert review.decision == "approved" and review.decided_by == "Board chair"
+
+
+def test_remove_candidates_and_put_them_back(office):
+    db, ids, scenario_id = office
+    with db.transaction() as session:
+        version = scenarios.set_entries(session, scenario_id, {ids["P3"]: EntryState(True, True)}, None)
+    with db.transaction() as session:
+        removed, after = scenarios.remove_candidates(session, scenario_id, [ids["P3"], ids["P4"]], version)
+    assert removed == {ids["P3"]: EntryState(True, True), ids["P4"]: EntryState(False, False)}
+    assert after > version
+    with db.session() as session:
+        view = scenarios.scenario_view(session, scenario_id)
+        deletes = session.scalars(select(AuditEvent).where(AuditEvent.entity == "scenario_project",
+                                                           AuditEvent.action == "delete")).all()
+    assert [e.candidate.code for e in view.entries] == ["P1", "P2"]
+    assert len(deletes) == 2
+    with pytest.raises(ConflictError), db.transaction() as session:
+        scenarios.remove_candidates(session, scenario_id, [ids["P1"]], version)
+    with db.transaction() as session:
+        scenarios.restore_candidates(session, scenario_id, removed, after)
+    with db.session() as session:
+        entries = {e.candidate.code: e for e in scenarios.scenario_view(session, scenario_id).entries}
+    assert list(entries) == ["P1", "P2", "P3", "P4"]
+    assert entries["P3"].included and entries["P3"].pinned and not entries["P4"].included
+
+
+def test_remove_candidates_refused_on_an_approved_scenario(office):
+    db, ids, scenario_id = office
+    _approve(db, scenario_id)
+    with pytest.raises(RuleError, match="read-only"), db.transaction() as session:
+        scenarios.remove_candidates(session, scenario_id, [ids["P1"]], None)
+    with db.session() as session:
+        assert len(scenarios.scenario_view(session, scenario_id).entries) == 4
+
+
+def test_withdraw_approval_moves_the_stages_back(office):
+    db, ids, scenario_id = office
+    _set_pmo(db, "controlling")
+    with db.transaction() as session:
+        scenarios.set_entries(session, scenario_id, {ids["P1"]: EntryState(True), ids["P2"]: EntryState(True)}, None)
+    approval = _approve(db, scenario_id)
+    with db.transaction() as session:
+        version = scenarios.withdraw_approval(session, approval)
+    assert _stage(db, ids["P1"]) == "idea" and _stage(db, ids["P2"]) == "business_case"
+    with db.session() as session:
+        stored = session.get(Scenario, scenario_id)
+        moves = session.scalars(select(StageChange)).all()
+        withdrawn = session.scalars(select(AuditEvent).where(AuditEvent.entity == "stage_change",
+                                                             AuditEvent.action == "delete")).all()
+    assert not stored.approved and stored.approved_by is None and stored.version == version
+    assert moves == [] and len(withdrawn) == 2
+    # Editable again, and approvable again.
+    assert {m.code for m in _approve(db, scenario_id).moves} == {"P1", "P2"}
+
+
+def test_withdraw_approval_removes_the_gate_reviews_it_recorded(office):
+    db, ids, scenario_id = office
+    _set_pmo(db, "directive")
+    with db.transaction() as session:
+        gate = governance.next_gate(session, ids["P1"])
+        results = tuple(governance.CriterionResultInput(c.id, True, "Board paper") for c in gate.criteria)
+        earlier = governance.record_review(session, governance.ReviewValues(
+            ids["P1"], gate.id, D(2026, 11, 1), "deferred", results=results)).review_id
+        scenarios.set_entries(session, scenario_id, {ids["P1"]: EntryState(True)}, None)
+    approval = _approve(db, scenario_id)
+    with db.transaction() as session:
+        scenarios.withdraw_approval(session, approval)
+    assert _stage(db, ids["P1"]) == "idea"
+    with db.session() as session:
+        reviews = session.scalars(select(GateReview.id)).all()
+    assert reviews == [earlier]
+
+
+def test_withdraw_approval_refused_when_a_moved_project_changed_since(office):
+    db, ids, scenario_id = office
+    _set_pmo(db, "supportive")
+    with db.transaction() as session:
+        scenarios.set_entries(session, scenario_id, {ids["P1"]: EntryState(True), ids["P2"]: EntryState(True)}, None)
+    approval = _approve(db, scenario_id)
+    with db.transaction() as session:
+        portfolio.update_project(session, ids["P2"], {"description": "Rescoped by the sponsor"}, None)
+    with pytest.raises(RuleError) as info, db.transaction() as session:
+        scenarios.withdraw_approval(session, approval)
+    assert "cannot be undone: P2 changed" in str(info.value)
+    assert _stage(db, ids["P1"]) == "business_case" and _stage(db, ids["P2"]) == "approved"
+    with db.session() as session:
+        assert session.get(Scenario, scenario_id).approved
