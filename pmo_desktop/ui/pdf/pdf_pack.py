@@ -20,7 +20,7 @@ import datetime as dt
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +35,12 @@ from PySide6.QtGui import (
     QPainter,
     QPdfWriter,
     QPen,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
+    QTextFrame,
     QTextOption,
+    QTextTable,
 )
 
 from ...reports.exec_pack import (
@@ -120,6 +124,67 @@ def build_html(data: PackData, sections: Sequence[str], *, generated: dt.datetim
     return "".join(parts), pack.images
 
 
+def _tables(frame: QTextFrame) -> Iterator[QTextTable]:
+    """Every table in ``frame``, nested ones included, in document order."""
+    for child in frame.childFrames():
+        if isinstance(child, QTextTable):
+            yield child
+        yield from _tables(child)
+
+
+def _page_of(layout, cell, page_height: float, *, last: bool = False) -> int:
+    """The page on which ``cell``'s text starts (or, ``last``, ends)."""
+    cursor = cell.lastCursorPosition() if last else cell.firstCursorPosition()
+    rect = layout.blockBoundingRect(cursor.block())
+    return int((rect.bottom() - 0.5) // page_height) if last else int(rect.top() // page_height)
+
+
+def _row_breaks(layout, table: QTextTable, row: int, page_height: float) -> bool:
+    """True when a cell of ``row`` ends on another page than the row starts."""
+    start = _page_of(layout, table.cellAt(row, 0), page_height)
+    return any(_page_of(layout, table.cellAt(row, column), page_height, last=True) != start
+               for column in range(table.columns()))
+
+
+def _break_before(document: QTextDocument, table: QTextTable, row: int) -> None:
+    """Start ``row`` on a new page: the row above it ends its page (one edit, so one relayout).
+
+    A break after the row above, not before this one: a cell that breaks before itself is moved
+    twice (once by the table, once by its block) and leaves a page with nothing but the header.
+    """
+    edit = QTextCursor(document)
+    edit.beginEditBlock()
+    for column in range(table.columns()):
+        cursor = table.cellAt(row - 1, column).lastCursorPosition()
+        block = cursor.blockFormat()
+        block.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysAfter)
+        cursor.setBlockFormat(block)
+    edit.endEditBlock()
+
+
+def keep_rows_whole(document: QTextDocument, page_height: float) -> int:
+    """Start each table row that would break across pages on the next page instead; returns how many moved.
+
+    Qt breaks a row between the lines of its cells, and then draws the whole cell on both pages
+    (clipped): the words of its first part would also sit, unseen, above the next page's body,
+    where search and copy in a PDF reader still find them. A row moved whole has none. Only the
+    last row that starts on each page can break, so only those are looked at closely.
+    """
+    layout = document.documentLayout()
+    document.pageCount()  # lays the whole document out first: edits to a lazily laid-out part leave stale pages
+    moved = 0
+    for table in _tables(document.rootFrame()):
+        rows = table.rows()
+        for row in range(table.format().headerRowCount() + 1, rows):
+            if row + 1 < rows and (_page_of(layout, table.cellAt(row + 1, 0), page_height)
+                                   == _page_of(layout, table.cellAt(row, 0), page_height)):
+                continue
+            if _row_breaks(layout, table, row, page_height):
+                _break_before(document, table, row)
+                moved += 1
+    return moved
+
+
 class _Pages:
     """Prints a laid-out document page by page with the pack's header and footer."""
 
@@ -130,6 +195,7 @@ class _Pages:
         self.width, self.height = float(page.width()), float(page.height())
         self.body = QRectF(0, HEADER_PT * self.unit, self.width, self.height - (HEADER_PT + FOOTER_PT) * self.unit)
         document.setPageSize(QSizeF(self.body.width(), self.body.height()))
+        keep_rows_whole(document, self.body.height())
 
     def section_starts(self) -> list[tuple[int, str]]:
         """(page, section title) for each section's first page, from where its title was laid out."""
