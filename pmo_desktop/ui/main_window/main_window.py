@@ -49,10 +49,7 @@ from ...paths import backup_dir
 from ...services.backups import BackupCheck
 from ...services.backups import restore as restore_database
 from ..context import AppContext
-from ..dialogs.about_dialog import AboutDialog
 from ..dialogs.error_dialog import open_folder, show_error
-from ..dialogs.restore_dialog import RestoreDialog
-from ..dialogs.settings_dialog import SettingsDialog
 from ..icons import app_icon
 from ..tasks import run_in_background, wait_for_background_work
 from .actions import MainActions, tab_action
@@ -514,6 +511,8 @@ class MainWindow(QMainWindow):
 
     def _on_restore_backup_triggered(self) -> None:
         """File > Restore from Backup: choose and check a backup in the dialog, then restore it."""
+        from ..dialogs.restore_dialog import RestoreDialog  # dialogs load when first opened, not at start
+
         path = self.ctx.db.path
         if path is None:
             return
@@ -585,6 +584,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_settings_triggered(self) -> None:
+        from ..dialogs.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.ctx, self)
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.statusBar().showMessage("Office settings saved", 5000)
@@ -612,6 +613,8 @@ class MainWindow(QMainWindow):
         StandardsDialog(self.ctx, self).exec()
 
     def _on_about_triggered(self) -> None:
+        from ..dialogs.about_dialog import AboutDialog
+
         AboutDialog(self.ctx.db.display_url, self).exec()
 
     def _on_open_log_folder_triggered(self) -> None:
