@@ -500,7 +500,7 @@ class PackHtml:
         more = (self.note(f"The latest {IMPORT_ROWS} of {len(d.batches):,} imports; the workbook lists them all.")
                 if len(d.batches) > IMPORT_ROWS else "")
         return (self.title("Notes", "data sources and definitions")
-                + self.table([Col("Source", 25), Col("Detail", 75)], sources, empty="", font_pt=8)
+                + self.table([Col("Source", 20), Col("Detail", 80)], sources, empty="", font_pt=7.5)
                 + self.heading("Imports")
                 + self.table([Col("File", 30), Col("Kind", 9), Col("Imported", 13), Col("By", 12),
                               Col("New rows", 9, "right"), Col("Changed rows", 9, "right"),
@@ -508,7 +508,7 @@ class PackHtml:
                              empty="No spreadsheet has been imported: the data was entered or generated here.")
                 + more
                 + self.heading("Definitions")
-                + self.table([Col("Term", 20), Col("Definition", 80)], DEFINITIONS, empty="", font_pt=8))
+                + self.table([Col("Term", 20), Col("Definition", 80)], DEFINITIONS, empty="", font_pt=7.5))
 
 
 def _heat(level: float) -> str:
