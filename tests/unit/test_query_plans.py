@@ -71,6 +71,9 @@ CASES = [
     Case("Resources panel: one person with allocations and absences", lambda s, ids: resources.get_person(s, ids["person"])),
     Case("Heat map cell: one person's allocations in one week",
          lambda s, ids: resources.week_allocations(s, ids["person"], utilisation.week_start(TODAY))),
+    # Everyone is listed; absences (a few per person) are all read against the weeks.
+    Case("Heat map: allocations per person and week over 52 weeks",
+         lambda s, ids: utilisation.utilisation(s, TODAY, 52), frozenset({"person", "absence"})),
     Case("Heat map after an edit: allocations per person and week for the people touched",
          lambda s, ids: utilisation.person_rows(s, TODAY, 52, [ids["person"]])),
     Case("Governance table: review_rows", lambda s, ids: review_rows(s, TODAY), frozenset({"gate_review"})),
