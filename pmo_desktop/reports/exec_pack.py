@@ -994,6 +994,16 @@ class PackSteps:
             self.progress.check()
 
 
+def pack_target(path: str | Path, suffix: str, what: str, error: type[ExecPackError] = ExecPackError) -> Path:
+    """``path`` as the pack's file; ``error`` in plain words when its ending or its folder is wrong."""
+    target = Path(path)
+    if target.suffix.lower() != suffix:
+        raise error(f"The executive pack {what}: name the file {suffix}, not {target.name}.")
+    if not target.parent.is_dir():
+        raise error(f"The folder {target.parent} does not exist: choose another place for the pack.")
+    return target
+
+
 def database_label(db) -> str:
     """The database's file name (not its full path, which may name the user) or its server address."""
     return db.path.name if getattr(db, "path", None) is not None else getattr(db, "display_url", "")
@@ -1029,11 +1039,7 @@ def write_exec_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope
     ``ExecPackError`` when the file cannot be written.
     """
     started = time.perf_counter()
-    target = Path(path)
-    if target.suffix.lower() != ".xlsx":
-        raise ExecPackError(f"The executive pack is an Excel workbook: name the file .xlsx, not {target.name}.")
-    if not target.parent.is_dir():
-        raise ExecPackError(f"The folder {target.parent} does not exist: choose another place for the pack.")
+    target = pack_target(path, ".xlsx", "is an Excel workbook")
     as_of = as_of or dt.date.today()
     tick = PackSteps(progress, sections, "Writing", ("Saving…",))
     with db.session() as session:

@@ -50,6 +50,7 @@ from ...reports.exec_pack import (
     PackSteps,
     ProgressLike,
     database_label,
+    pack_target,
     save_error_message,
 )
 from ...reports.pack_data import PackData, Scope, gather_pack
@@ -320,11 +321,7 @@ def write_pdf_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope:
     department and ``PdfPackError`` when the file cannot be written.
     """
     started = time.perf_counter()
-    target = Path(path)
-    if target.suffix.lower() != ".pdf":
-        raise PdfPackError(f"The PDF pack must be named .pdf, not {target.name}.")
-    if not target.parent.is_dir():
-        raise PdfPackError(f"The folder {target.parent} does not exist: choose another place for the pack.")
+    target = pack_target(path, ".pdf", "as PDF", PdfPackError)
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown or not sections:
         raise PdfPackError(f"Choose pack sections from {', '.join(SECTIONS)}"
