@@ -1,14 +1,16 @@
-"""The scenario planner: toggles and live totals, suggest, save, compare, approve moving stages."""
+"""The scenario planner: toggles and live totals, suggest in the background, save, remove, compare, approve."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
+from pmo_desktop.analytics import scenarios as analytics
 from pmo_desktop.model import OfficeSettings, Project
 from pmo_desktop.services import portfolio, scenarios, scoring
 from pmo_desktop.ui.portfolio.scenario_planner import CandidateModel, ScenarioPlanner
@@ -84,7 +86,9 @@ def test_suggest_keeps_pins_and_explains(qtbot, ctx, office):
     planner = _planner(qtbot, ctx)
     _tick(planner, ids["P4"])
     _tick(planner, ids["P4"], CandidateModel.PIN)
-    result = planner.suggest()
+    planner.suggest()
+    qtbot.waitUntil(lambda: not planner.is_busy)
+    result = planner.suggestion
     # P4 pinned in (200k) leaves 500k: P1 (400k, 4.0) alone beats P2 or P3 (3.5, 3.0), and P2 + P3 is 600k.
     assert planner.model.included() == {ids["P4"], ids["P1"]}
     assert set(result.chosen) == {ids["P1"], ids["P4"]}
@@ -207,3 +211,118 @@ def test_undo_of_a_save_is_refused_when_someone_saved_since(qtbot, ctx, office):
     assert errors and "changed by someone else" in str(errors[0])
     included = {e.candidate.code for e in ctx.read(scenarios.scenario_view, scenario_id).entries if e.included}
     assert included == {"P1", "P3"}
+
+
+@pytest.fixture
+def slow_suggest(monkeypatch):
+    """Suggest that reports 1 of 4 steps until it is cancelled (released at teardown if a test fails)."""
+    released = threading.Event()
+
+    def suggest(cands, cap, pinned_in, pinned_out, currency, *, stop, report):
+        while not stop() and not released.is_set():
+            report(1, 4)
+            released.wait(0.01)
+        raise analytics.Cancelled()
+
+    monkeypatch.setattr(analytics, "suggest", suggest)
+    yield
+    released.set()
+
+
+def test_suggest_in_the_background_locks_the_scenario_and_cancel_leaves_it(qtbot, ctx, office, slow_suggest):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P2"])
+    assert planner.suggest() is not None
+    assert planner.is_busy and planner.model.read_only
+    assert not planner.model.flags(planner.model.index(0, CandidateModel.IN)) & Qt.ItemFlag.ItemIsUserCheckable
+    assert not planner.save_button.isEnabled() and not planner.scenario_list.isEnabled()
+    assert not planner.cap_spin.isEnabled() and planner.suggest_button.isEnabled()
+    qtbot.waitUntil(lambda: planner.suggest_button.text() == "Cancel Suggest (25%)")
+    planner.suggest_button.click()
+    assert planner.suggest_button.text() == "Cancelling…" and not planner.suggest_button.isEnabled()
+    qtbot.waitUntil(lambda: not planner.is_busy)
+    assert planner.suggest_button.text() == "Suggest" and planner.suggest_button.isEnabled()
+    assert planner.model.included() == {ids["P2"]} and not planner.model.read_only
+    assert planner.model.reasons == {} and "cancelled" in planner.explanation.toPlainText()
+    assert planner.save_button.isEnabled() and planner.scenario_list.isEnabled()
+    assert not any(e.included for e in ctx.read(scenarios.scenario_view, scenario_id).entries)
+
+
+def test_closing_the_planner_cancels_suggest(qtbot, ctx, office, slow_suggest):
+    planner = _planner(qtbot, ctx)
+    planner.suggest()
+    planner.close_button.click()
+    qtbot.waitUntil(lambda: not planner.is_busy)
+    assert planner.model.included() == set()
+
+
+def test_remove_candidates_with_delete_and_undo(qtbot, ctx, office):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P3"])
+    assert planner.save()
+    assert not planner.remove_button.isEnabled()
+    planner.table.selectRow(planner.model.row_of(ids["P3"]))
+    assert planner.remove_button.isEnabled()
+    planner.activateWindow()
+    qtbot.waitUntil(planner.isActiveWindow)
+    planner.table.setFocus()
+    qtbot.keyClick(planner.table, Qt.Key.Key_Delete)
+    stored = [e.candidate.code for e in ctx.read(scenarios.scenario_view, scenario_id).entries]
+    assert stored == ["P1", "P2", "P4"] and planner.model.row_of(ids["P3"]) is None
+    assert ctx.undo_stack.undoText() == "Remove P3 from the scenario"
+    ctx.undo_stack.undo()
+    assert planner.model.row_of(ids["P3"]) is not None and planner.model.included() == {ids["P3"]}
+    ctx.undo_stack.redo()
+    assert planner.model.row_of(ids["P3"]) is None
+
+
+def test_remove_is_refused_on_an_approved_scenario(qtbot, ctx, office, message_boxes):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    message_boxes.answer = QMessageBox.StandardButton.Yes
+    assert planner.approve() is not None
+    planner.table.selectRow(0)
+    assert not planner.remove_button.isEnabled() and not planner.remove_action.isEnabled()
+    assert planner.remove_candidates() == 0
+    assert len(ctx.read(scenarios.scenario_view, scenario_id).entries) == 4
+
+
+def _stages(ctx, ids) -> dict[str, str]:
+    with ctx.db.session() as session:
+        return {code: session.get(Project, pid).stage for code, pid in ids.items()}
+
+
+def test_undo_withdraws_an_approval_and_its_stage_moves(qtbot, ctx, office, message_boxes):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P1"])
+    _tick(planner, ids["P2"])
+    assert planner.save()
+    message_boxes.answer = QMessageBox.StandardButton.Yes
+    planner.approve()
+    assert _stages(ctx, ids)["P1"] == "business_case" and planner.model.read_only
+    assert ctx.undo_stack.undoText() == "Approve scenario Base"
+    planner.undo_action.trigger()
+    assert _stages(ctx, ids) == {"P1": "idea", "P2": "business_case", "P3": "idea", "P4": "planning"}
+    assert not ctx.read(scenarios.get_scenario, scenario_id).approved
+    assert not planner.model.read_only and planner.suggest_button.isEnabled()
+    assert "✓ approved" not in planner.scenario_list.currentItem().text()
+    planner.redo_action.trigger()
+    assert _stages(ctx, ids)["P2"] == "approved" and ctx.read(scenarios.get_scenario, scenario_id).approved
+
+
+def test_undo_of_an_approval_is_refused_when_a_project_changed_since(qtbot, ctx, office, message_boxes):
+    ids, scenario_id = office
+    planner = _planner(qtbot, ctx)
+    _tick(planner, ids["P1"])
+    assert planner.save()
+    message_boxes.answer = QMessageBox.StandardButton.Yes
+    planner.approve()
+    ctx.write(portfolio.update_project, ids["P1"], {"description": "Rescoped"}, None, entity="project")
+    errors = []
+    ctx.error_raised.connect(errors.append)
+    ctx.undo_stack.undo()
+    assert errors and "cannot be undone: P1 changed" in str(errors[0])
+    assert _stages(ctx, ids)["P1"] == "business_case" and ctx.read(scenarios.get_scenario, scenario_id).approved

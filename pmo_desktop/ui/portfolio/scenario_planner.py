@@ -8,20 +8,25 @@ each role's hours over the year against its capacity (``analytics.scenarios``).
 
 Ticking boxes, Suggest and the header fields only change what is on screen; Save writes them in
 one audited transaction, undoable with Edit > Undo (a scenario someone else saved meanwhile is a
-conflict: reload). Approve
-asks for confirmation, then approves the saved scenario through ``services.scenarios.approve``,
-which moves the chosen proposals to their next stage under the office's governance rules. An
-approved scenario is shown read-only.
+conflict: reload). Suggest runs in the background, since the exact knapsack can take most of a
+minute on 2,000 candidates: meanwhile its button shows how far it is and cancels it, and the
+scenario cannot be edited; a cancelled Suggest leaves the boxes as they were. Adding and
+removing candidates (Delete, or the table's context menu) are saved at once and undoable.
+Approve asks for confirmation, then approves the saved scenario through
+``services.scenarios.approve``, which moves the chosen proposals to their next stage under the
+office's governance rules; undo withdraws the approval and those moves while the projects are
+unchanged since. An approved scenario is shown read-only.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -52,10 +57,11 @@ from ...services import scenarios as svc
 from ...services.errors import ConflictError, ServiceError, ValidationError
 from ..context import AppContext
 from ..dialogs.error_dialog import show_error
-from ..undo import run_undoable
+from ..tasks import Cancelled, Task, run_in_background
 from .editors import MoneySpinBox
 from .kpi_grid import compact_money
 from .project_panel import STAGE_LABELS
+from .scoring_commands import approve_scenario, remove_candidates, save_scenario
 
 SHORT_COLOURS = ("#c0392b", "#ff7b6b")  # on a light, and on a dark palette
 OK_COLOURS = ("#2e7d32", "#7bc67e")
@@ -107,6 +113,12 @@ class CandidateModel(QAbstractTableModel):
         self.reasons = {}
         self.read_only = read_only
         self.endResetModel()
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Lock or unlock the In and Pin boxes (an approved scenario, or while Suggest runs)."""
+        if read_only != self.read_only:
+            self.read_only = read_only
+            self._changed_all()
 
     def set_states(self, states: dict[int, svc.EntryState], reasons: dict[int, str] | None = None) -> None:
         self.states = dict(states)
@@ -317,6 +329,8 @@ class ScenarioPlanner(QDialog):
         self._loading = False
         self._dirty = False
         self.suggestion: an.Suggestion | None = None
+        self._suggest_task: Task | None = None
+        self._refresh_when_idle = False
         self.model = CandidateModel(self)
         self._build()
         self._connect()
@@ -362,6 +376,9 @@ class ScenarioPlanner(QDialog):
         self.add_button = QPushButton("Add new candidates", self)
         self.add_button.setToolTip("List the projects at idea, business case, approved or planning that this "
                                    "scenario does not list yet (they start out)")
+        self.remove_button = QPushButton("Remove from scenario", self)
+        self.remove_button.setObjectName("remove_candidates")
+        self.remove_button.setToolTip("Take the selected projects off this scenario's candidates (Delete)")
         self.state_label = QLabel(self)
         self.state_label.setWordWrap(True)
         header = QFormLayout()
@@ -392,6 +409,18 @@ class ScenarioPlanner(QDialog):
         for i, width in enumerate(CandidateModel.WIDTHS):
             table_header.resizeSection(i, width)
         table_header.setStretchLastSection(True)
+        self.remove_action = QAction("Remove from scenario", self.table)
+        self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.undo_action = self.ctx.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.redo_action = self.ctx.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Redo))
+        self.addActions([self.undo_action, self.redo_action])
+        separator = QAction(self.table)
+        separator.setSeparator(True)
+        self.table.addActions([self.remove_action, separator, self.undo_action, self.redo_action])
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.totals_label = QLabel(self)
         self.totals_label.setObjectName("scenario_totals")
@@ -443,6 +472,7 @@ class ScenarioPlanner(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.suggest_button)
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         for button in (self.revert_button, self.save_button, self.approve_button, self.close_button):
             buttons.addWidget(button)
@@ -486,6 +516,9 @@ class ScenarioPlanner(QDialog):
         self.name_edit.textEdited.connect(lambda _t: self._on_edited())
         self.notes_edit.textEdited.connect(lambda _t: self._on_edited())
         self.add_button.clicked.connect(self.add_candidates)
+        self.remove_button.clicked.connect(self.remove_candidates)
+        self.remove_action.triggered.connect(self.remove_candidates)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_remove())
         self.cap_spin.valueChanged.connect(lambda _v: self._on_edited())
         self.year_spin.valueChanged.connect(lambda _v: self._on_year_changed())
         self.ctx.data_changed.connect(self._on_data_changed)
@@ -498,6 +531,16 @@ class ScenarioPlanner(QDialog):
     @property
     def is_dirty(self) -> bool:
         return self._dirty
+
+    @property
+    def is_busy(self) -> bool:
+        """Suggest is running in the background."""
+        return self._suggest_task is not None
+
+    def selected_candidates(self) -> list[int]:
+        """Project ids of the candidate rows selected in the table, in table order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.entry(row).project_id for row in rows]
 
     def refresh(self, select: int | None = None) -> None:
         """Read the scenario list again and show ``select`` (or the one shown, or the first)."""
@@ -575,13 +618,15 @@ class ScenarioPlanner(QDialog):
 
     def _update_figures(self) -> None:
         view = self.view
-        editable = view is not None and not view.scenario.approved
-        for widget in (self.name_edit, self.notes_edit, self.cap_spin, self.year_spin, self.suggest_button,
-                       self.add_button):
+        editable = view is not None and not view.scenario.approved and not self.is_busy
+        for widget in (self.name_edit, self.notes_edit, self.cap_spin, self.year_spin, self.add_button):
             widget.setEnabled(editable)
+        cancelling = self.is_busy and self._suggest_task.progress.cancelled
+        self.suggest_button.setEnabled((editable or self.is_busy) and not cancelling)
         self.approve_button.setEnabled(editable and not self._dirty)
-        self.copy_button.setEnabled(view is not None)
-        self.delete_button.setEnabled(view is not None)
+        self.copy_button.setEnabled(view is not None and not self.is_busy)
+        self.delete_button.setEnabled(view is not None and not self.is_busy)
+        self._update_remove()
         if view is None:
             self.totals_label.setText("No scenario yet: press New… to start one.")
             self.state_label.clear()
@@ -618,9 +663,18 @@ class ScenarioPlanner(QDialog):
                 table.setItem(row, col, item)
 
     # -- actions -----------------------------------------------------------------------------------
-    def suggest(self) -> an.Suggestion | None:
-        """Tick the best set under the cap on screen (pins kept) and explain it; not saved until Save."""
-        if self.view is None:
+    def suggest(self) -> Task | None:
+        """Work out the best set under the cap in the background; pressed again, cancel it.
+
+        When it finishes, the best set is ticked on screen (pins kept) and explained; nothing is
+        saved until Save. Returns the running task (None when cancelling or not started).
+        """
+        if self._suggest_task is not None:
+            self._suggest_task.cancel()
+            self.suggest_button.setText("Cancelling…")
+            self.suggest_button.setEnabled(False)
+            return None
+        if self.view is None or self.view.scenario.approved:
             return None
         cap = self.cap_spin.amount()
         if cap is None:
@@ -629,18 +683,69 @@ class ScenarioPlanner(QDialog):
         states = self.model.states
         pinned_in = {pid for pid, s in states.items() if s.pinned and s.included}
         pinned_out = {pid for pid, s in states.items() if s.pinned and not s.included}
-        result = an.suggest([e.candidate for e in self.view.entries], cap, pinned_in, pinned_out,
-                            self.ctx.currency_symbol)
+        cands = [e.candidate for e in self.view.entries]
+        currency = self.ctx.currency_symbol
+
+        def work(progress) -> an.Suggestion:
+            try:
+                return an.suggest(cands, cap, pinned_in, pinned_out, currency,
+                                  stop=lambda: progress.cancelled, report=lambda done, total: progress.report(done, total))
+            except an.Cancelled:
+                raise Cancelled() from None
+
+        self._suggest_task = task = run_in_background(work, on_done=self._on_suggested, on_error=self._on_suggest_failed,
+                                                      on_cancelled=self._on_suggest_cancelled, parent=self)
+        task.signals.progressed.connect(self._on_suggest_progressed)
+        self._set_busy(True)
+        return task
+
+    def _on_suggest_progressed(self, done: int, total: int, _text: str) -> None:
+        if self._suggest_task is not None and not self._suggest_task.progress.cancelled and total:
+            self.suggest_button.setText(f"Cancel Suggest ({done * 100 // total}%)")
+
+    def _on_suggested(self, result: an.Suggestion) -> None:
+        self._set_busy(False)
         chosen = set(result.chosen)
         self.suggestion = result
-        self.model.set_states({pid: svc.EntryState(pid in chosen, s.pinned) for pid, s in states.items()},
+        self.model.set_states({pid: svc.EntryState(pid in chosen, s.pinned) for pid, s in self.model.states.items()},
                               {r.project_id: r.text for r in result.reasons})
         # What was left out (and why) first: that is what a reader questions.
         lines = [result.summary, *result.warnings, ""]
         lines += [f"{r.code}: {r.text}" for r in result.reasons if not r.included]
         lines += [""] + [f"{r.code}: {r.text}" for r in result.reasons if r.included]
         self.explanation.setPlainText("\n".join(lines))
-        return result
+
+    def _on_suggest_cancelled(self) -> None:
+        self._set_busy(False)
+        self.explanation.setPlainText("Suggest was cancelled: the scenario is as it was.")
+
+    def _on_suggest_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.explanation.clear()
+        if isinstance(exc, ServiceError):
+            show_error(self, exc, title="No suggestion")
+        else:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+
+    def _set_busy(self, busy: bool) -> None:
+        """Lock the scenario while Suggest runs, and turn its button into Cancel."""
+        if not busy:
+            self._suggest_task = None
+        self.suggest_button.setText("Cancel Suggest" if busy else "Suggest")
+        self.suggest_button.setToolTip("Stop working out the suggestion; the scenario stays as it is" if busy else
+                                       "Fill the scenario with the best value under the cap (pins are kept)")
+        if busy:
+            self.explanation.setPlainText("Working out the best set under the cap… The scenario cannot be "
+                                          "edited meanwhile; press Cancel Suggest to stop.")
+        for widget in (self.scenario_list, self.new_button, self.copy_button, self.delete_button,
+                       self.compare_button):
+            widget.setEnabled(not busy)
+        self.model.set_read_only(busy or bool(self.view and self.view.scenario.approved))
+        self._set_dirty(self._dirty)
+        self._update_figures()
+        if not busy and self._refresh_when_idle:
+            self._refresh_when_idle = False
+            self._on_data_changed("*")
 
     def save(self) -> bool:
         """Write the name, cap, year and the In/Pin boxes in one transaction; True when saved."""
@@ -682,6 +787,27 @@ class ScenarioPlanner(QDialog):
             return 0
         self.refresh(view.scenario.id)
         return len(new)
+
+    def remove_candidates(self) -> int:
+        """Take the selected candidates off the scenario (saved at once, undoable); return how many."""
+        ids = self.selected_candidates()
+        if self.view is None or self.view.scenario.approved or self.is_busy or not ids:
+            return 0
+        codes = [self.model.entry(self.model.row_of(pid)).candidate.code for pid in ids]
+        if not self._confirm_leave():
+            return 0
+        view = self.view
+        try:
+            remove_candidates(self.ctx, view.scenario.id, ids, codes, view.scenario.version)
+        except ConflictError as exc:
+            QMessageBox.information(self, "Scenario changed", f"{exc} It is shown as stored now.")
+            self.refresh(view.scenario.id)
+            return 0
+        except ServiceError as exc:
+            show_error(self, exc)
+            return 0
+        self.refresh(view.scenario.id)
+        return len(ids)
 
     def new_scenario(self) -> int | None:
         name, ok = QInputDialog.getText(self, "New scenario", "Name of the new scenario:")
@@ -765,7 +891,7 @@ class ScenarioPlanner(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return None
         try:
-            approval = self.ctx.write(svc.approve, view.scenario.id, view.scenario.version, entity="*")
+            approval = approve_scenario(self.ctx, view.scenario.id, view.scenario.name, view.scenario.version)
         except ConflictError as exc:
             QMessageBox.information(self, "Scenario changed", f"{exc} It is shown as stored now.")
             self.refresh(view.scenario.id)
@@ -776,14 +902,15 @@ class ScenarioPlanner(QDialog):
         self.refresh(view.scenario.id)
         moved = "\n".join(f"• {m.code}: {STAGE_LABELS.get(m.from_stage)} → {STAGE_LABELS.get(m.to_stage)}"
                           for m in approval.moves) or "No proposals needed to move."
-        QMessageBox.information(self, "Scenario approved", f"“{view.scenario.name}” is approved.\n\n{moved}")
+        QMessageBox.information(self, "Scenario approved", f"“{view.scenario.name}” is approved.\n\n{moved}\n\n"
+                                "Edit > Undo withdraws the approval while these projects are unchanged.")
         return approval
 
     # -- state -------------------------------------------------------------------------------------
     def _set_dirty(self, dirty: bool) -> None:
         self._dirty = dirty
-        self.save_button.setEnabled(dirty)
-        self.revert_button.setEnabled(dirty)
+        self.save_button.setEnabled(dirty and not self.is_busy)
+        self.revert_button.setEnabled(dirty and not self.is_busy)
 
     def _confirm_leave(self) -> bool:
         if not self._dirty:
@@ -807,40 +934,25 @@ class ScenarioPlanner(QDialog):
 
     def _on_data_changed(self, entity: str) -> None:
         # Someone else's edits (or undo elsewhere) show when nothing here is unsaved.
-        if entity in _REFRESH_ON and self.isVisible() and not self._dirty:
+        if entity not in _REFRESH_ON:
+            return
+        if self.is_busy:
+            self._refresh_when_idle = True  # not under a running Suggest: it works on what is shown
+        elif self.isVisible() and not self._dirty:
             self.refresh()
 
+    def _update_remove(self) -> None:
+        view = self.view
+        allowed = view is not None and not view.scenario.approved and not self.is_busy
+        enabled = allowed and self.table.selectionModel().hasSelection()
+        self.remove_button.setEnabled(enabled)
+        self.remove_action.setEnabled(enabled)
 
-def save_scenario(ctx: AppContext, scenario_id: int, values: dict[str, Any], states: dict[int, svc.EntryState],
-                  expected_version: int) -> None:
-    """Save the planner's fields and boxes as one undoable command (undo puts the stored ones back).
-
-    An undo or redo first checks that the scenario is still as this command left it; if someone
-    else saved it since, it raises ConflictError and the undo stack drops the command.
-    """
-    first = [expected_version]
-    saved: list[svc.ScenarioState] = []
-
-    def do(session) -> svc.ScenarioState:
-        before = svc.scenario_state(session, scenario_id)
-        if not first:
-            _expect(session, scenario_id, before, saved[0] if saved else None)
-        svc.save_state(session, scenario_id, values, states, first.pop() if first else None)
-        saved[:] = [svc.scenario_state(session, scenario_id)]
-        return before
-
-    def undo(session, before: svc.ScenarioState) -> None:
-        current = svc.scenario_state(session, scenario_id)
-        _expect(session, scenario_id, current, saved[0])
-        svc.save_state(session, scenario_id, before.values, before.states, None)
-        saved[:] = [before]
-
-    run_undoable(ctx, f"Save scenario {values.get('name') or ''}".strip(), do, undo, entity="scenario")
-
-
-def _expect(session, scenario_id: int, current: svc.ScenarioState, wanted: svc.ScenarioState | None) -> None:
-    if wanted is not None and current != wanted:
-        raise ConflictError("scenario", scenario_id, {}, {"name": current.values.get("name")})
+    def reject(self) -> None:
+        """Close the planner; a running Suggest is cancelled."""
+        if self._suggest_task is not None:
+            self._suggest_task.cancel()
+        super().reject()
 
 
 def _view_for_year(session, scenario_id: int, fiscal_year: int) -> svc.ScenarioView:

@@ -1,8 +1,10 @@
-"""Undoable strategic-scoring edits: a project's score on one criterion, and criterion edits.
+"""Undoable strategic-scoring and scenario edits: scores, criteria, and the scenario planner's writes.
 
 A score row's version moves on with every save, so a command checks values rather than
 versions when it runs again: an undo puts the old score back only while the score is still the
 one this command saved (else someone else changed it, and the undo stack drops the command).
+Scenario commands do the same with the scenario's fields and entry states; the undo of an
+approval relies on the versions the approval recorded (``services.scenarios.withdraw_approval``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...model import ProjectScore
+from ...services import scenarios as svc
 from ...services import scoring
 from ...services.errors import ConflictError
 from ..context import AppContext
@@ -113,3 +116,75 @@ def delete_criterion(ctx: AppContext, criterion_id: int, expected_version: int, 
         state["id"] = scoring.restore_criterion(session, snapshot)
 
     run_undoable(ctx, f"Delete criterion {name}", do, undo, entity="strategic_criterion")
+
+
+# -- scenarios --------------------------------------------------------------------------------------
+
+def save_scenario(ctx: AppContext, scenario_id: int, values: dict[str, Any], states: dict[int, svc.EntryState],
+                  expected_version: int) -> None:
+    """Save the planner's fields and boxes as one undoable command (undo puts the stored ones back).
+
+    An undo or redo first checks that the scenario is still as this command left it; if someone
+    else saved it since, it raises ConflictError and the undo stack drops the command.
+    """
+    first = [expected_version]
+    saved: list[svc.ScenarioState] = []
+
+    def do(session: Session) -> svc.ScenarioState:
+        before = svc.scenario_state(session, scenario_id)
+        if not first:
+            _expect(scenario_id, before, saved[0] if saved else None)
+        svc.save_state(session, scenario_id, values, states, first.pop() if first else None)
+        saved[:] = [svc.scenario_state(session, scenario_id)]
+        return before
+
+    def undo(session: Session, before: svc.ScenarioState) -> None:
+        _expect(scenario_id, svc.scenario_state(session, scenario_id), saved[0])
+        svc.save_state(session, scenario_id, before.values, before.states, None)
+        saved[:] = [before]
+
+    run_undoable(ctx, f"Save scenario {values.get('name') or ''}".strip(), do, undo, entity="scenario")
+
+
+def remove_candidates(ctx: AppContext, scenario_id: int, project_ids: list[int], codes: list[str],
+                      expected_version: int) -> None:
+    """Take projects off a scenario's candidates; undo puts them back with their In and Pin boxes."""
+    first = [expected_version]
+    saved: list[svc.ScenarioState] = []
+
+    def do(session: Session) -> dict[int, svc.EntryState]:
+        if not first:
+            _expect(scenario_id, svc.scenario_state(session, scenario_id), saved[0] if saved else None)
+        removed, _version = svc.remove_candidates(session, scenario_id, project_ids, first.pop() if first else None)
+        saved[:] = [svc.scenario_state(session, scenario_id)]
+        return removed
+
+    def undo(session: Session, removed: dict[int, svc.EntryState]) -> None:
+        _expect(scenario_id, svc.scenario_state(session, scenario_id), saved[0])
+        svc.restore_candidates(session, scenario_id, removed, None)
+        saved[:] = [svc.scenario_state(session, scenario_id)]
+
+    shown = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
+    run_undoable(ctx, f"Remove {shown} from the scenario", do, undo, entity="scenario")
+
+
+def approve_scenario(ctx: AppContext, scenario_id: int, name: str, expected_version: int) -> svc.Approval:
+    """Approve a saved scenario; undo withdraws the approval with the stage moves and reviews it made.
+
+    The undo is refused (and dropped from the stack) when any moved project changed since.
+    """
+    first = [expected_version]
+    withdrawn: list[int] = []
+
+    def do(session: Session) -> svc.Approval:
+        return svc.approve(session, scenario_id, first.pop() if first else withdrawn[0])
+
+    def undo(session: Session, approval: svc.Approval) -> None:
+        withdrawn[:] = [svc.withdraw_approval(session, approval)]
+
+    return run_undoable(ctx, f"Approve scenario {name}", do, undo, entity="*")
+
+
+def _expect(scenario_id: int, current: svc.ScenarioState, wanted: svc.ScenarioState | None) -> None:
+    if wanted is not None and current != wanted:
+        raise ConflictError("scenario", scenario_id, {}, {"name": current.values.get("name")})
