@@ -116,3 +116,20 @@ def test_a_small_map_is_computed_at_once(pane):
     pane.refresh()
     assert not pane.is_busy
     assert len(pane.view.rows()) == 5 and pane.view.busy_text == ""
+
+
+def test_a_recomputed_map_brings_the_selected_person_back_into_view(pane, qtbot, monkeypatch):
+    monkeypatch.setattr(heat_map, "BACKGROUND_CELLS", 1)
+    pane.resize(1100, 160)  # room for a few rows only
+    pane.refresh()
+    qtbot.waitUntil(lambda: not pane.is_busy)
+    view = pane.view
+    last = view.rows()[-1]
+    view.set_selected(last.key, scroll=False)
+    view.verticalScrollBar().setValue(0)
+    assert len(view.rows()) - 1 not in view.visible_range()[0]  # the selected row is out of view
+    pane.mark_dirty()
+    pane.refresh()
+    qtbot.waitUntil(lambda: not pane.is_busy)
+    assert view.row(last.key) is not None
+    assert len(view.rows()) - 1 in view.visible_range()[0]

@@ -153,6 +153,12 @@ class HeatMapView(QAbstractScrollArea):
             self.ensure_row_visible(at)
         self.viewport().update()
 
+    def scroll_to_selected(self) -> None:
+        """Bring the outlined row (if it is shown) into view."""
+        at = self._index.get(self._selected) if self._selected is not None else None
+        if at is not None:
+            self.ensure_row_visible(at)
+
     def ensure_row_visible(self, row: int) -> None:
         bar = self.verticalScrollBar()
         top = row * ROW_HEIGHT
@@ -662,7 +668,10 @@ class HeatMapPane(QWidget):
             return  # a later refresh (another range or grouping, an edit) is under way
         self._task = None
         self.view.set_busy("")
+        recomputed = self.figures is not None  # the first map opens at its top, the most over-allocated
         self._show_figures(figures, started)
+        if recomputed:
+            self.view.scroll_to_selected()
 
     def _on_compute_failed(self, generation: int, exc: BaseException) -> None:
         if not isValid(self) or generation != self._generation:
