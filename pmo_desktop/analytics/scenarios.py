@@ -23,8 +23,9 @@ Measured here on the shared 2-core machine, 2,000 candidates costing 50k to 5m u
 weighted scores are; the same run with values proportional to cost (the hard case for the
 reduction) took 5 s with costs in steps of 5k and 52 s in steps of 1k. So that a caller can run
 it in the background, ``suggest`` and ``knapsack`` take a ``stop`` callback, asked between the
-items of the dynamic programme (a few milliseconds apart at worst), which gives up by raising
-``Cancelled``, and a ``report`` callback told how many of those items are done.
+items of the dynamic programme, which gives up by raising ``Cancelled``, and a ``report``
+callback told how many of those items are done. In the 1k-step hard case above the items run
+about 20 ms apart: a cancel took 15 ms, and a thread sleeping beside it woke at most 12 ms late.
 """
 
 from __future__ import annotations

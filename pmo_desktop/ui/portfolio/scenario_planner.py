@@ -156,9 +156,12 @@ class CandidateModel(QAbstractTableModel):
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() in (self.IN, self.PIN) and not self.read_only:
-            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        flags = Qt.ItemFlag.ItemIsSelectable
+        if index.column() not in (self.IN, self.PIN):
+            return flags | Qt.ItemFlag.ItemIsEnabled
+        # Locked boxes are drawn greyed, so that a read-only scenario (or a running Suggest) shows.
+        if not self.read_only:
+            flags |= Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
