@@ -254,12 +254,18 @@ def test_remove_candidates_refused_on_an_approved_scenario(office):
         assert len(scenarios.scenario_view(session, scenario_id).entries) == 4
 
 
-def test_withdraw_approval_moves_the_stages_back(office):
+def _approve_p1_p2(office, pmo_type: str) -> scenarios.Approval:
+    """Approve the scenario with P1 and P2 in, under ``pmo_type`` (moved by hand)."""
     db, ids, scenario_id = office
-    _set_pmo(db, "controlling")
+    _set_pmo(db, pmo_type)
     with db.transaction() as session:
         scenarios.set_entries(session, scenario_id, {ids["P1"]: EntryState(True), ids["P2"]: EntryState(True)}, None)
-    approval = _approve(db, scenario_id)
+    return _approve(db, scenario_id)
+
+
+def test_withdraw_approval_moves_the_stages_back(office):
+    db, ids, scenario_id = office
+    approval = _approve_p1_p2(office, "controlling")
     with db.transaction() as session:
         version = scenarios.withdraw_approval(session, approval)
     assert _stage(db, ids["P1"]) == "idea" and _stage(db, ids["P2"]) == "business_case"
@@ -294,10 +300,7 @@ def test_withdraw_approval_removes_the_gate_reviews_it_recorded(office):
 
 def test_withdraw_approval_refused_when_a_moved_project_changed_since(office):
     db, ids, scenario_id = office
-    _set_pmo(db, "supportive")
-    with db.transaction() as session:
-        scenarios.set_entries(session, scenario_id, {ids["P1"]: EntryState(True), ids["P2"]: EntryState(True)}, None)
-    approval = _approve(db, scenario_id)
+    approval = _approve_p1_p2(office, "supportive")
     with db.transaction() as session:
         portfolio.update_project(session, ids["P2"], {"description": "Rescoped by the sponsor"}, None)
     with pytest.raises(RuleError) as info, db.transaction() as session:
