@@ -365,3 +365,17 @@ def test_an_empty_office_gets_a_pdf_that_says_so(db, tmp_path):
                      "No milestone is overdue.", "No open RAID item in this scope.",
                      "No compliance exception: every enabled rule is met.", "Nobody is over-allocated"):
         assert squeezed(sentence) in text, sentence
+
+
+@needs_pdftotext
+def test_long_lists_are_cut_with_a_note(office, pages, headers):
+    from pmo_desktop.ui.pdf.pack_html import LIST_ROWS
+
+    with office.session() as session:
+        exceptions = compliance_exceptions(session, TODAY, load_settings(session))
+    assert len(exceptions) > LIST_ROWS, "the demo office has more exceptions than the PDF lists"
+    governance = "\n".join(section_pages(pages, headers, "Governance"))
+    assert f"The {LIST_ROWS} longest-standing exceptions of {len(exceptions):,}; the workbook lists them all." in (
+        " ".join(governance.split()))
+    oldest = min(e.since for e in exceptions if e.since)
+    assert f"{oldest:%d %b %Y}" in governance, "the longest-standing come first"

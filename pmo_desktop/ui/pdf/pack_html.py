@@ -56,6 +56,8 @@ BODY_WIDTH_PT = 770.0
 TOP_RISK_ROWS = 40
 WORST_PEOPLE_ROWS = 20
 IMPORT_ROWS = 15
+LIST_ROWS = 100
+"""The longest list a PDF section prints (milestones, exceptions, decisions, RAG moves); the workbook has all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,12 @@ class PackHtml:
 
     def note(self, text: str) -> str:
         return f'<p style="font-size: 7.5pt; color: {GREY}; font-style: italic">{esc(text)}</p>'
+
+    def cut_note(self, shown: int, total: int, which: str) -> str:
+        """"The 100 oldest of 240 …; the workbook lists them all." when a list was cut, else nothing."""
+        if shown >= total:
+            return ""
+        return self.note(f"The {shown:,} {which} of {total:,}; the workbook lists them all.")
 
     def image(self, name: str, png: bytes, width_pt: float) -> str:
         """An ``<img>`` of ``png`` printed ``width_pt`` points wide."""
@@ -262,14 +270,16 @@ class PackHtml:
             f"improved. Also {len(changes.cost_moves)} cost movements of {changes.cost_threshold_pct:g}% or more, "
             f"{len(changes.slips)} milestone slips, {len(changes.new_projects)} new and "
             f"{len(changes.closed_projects)} closed projects, {len(changes.escalations)} escalations."))
+        moves = changes.moves[:LIST_ROWS]
         rows = [[m.project_code, m.project_name, rag_cell(m.before), rag_cell(m.after),
                  Cell("Worse", colour=RAG_STYLE["Red"][1], bold=True) if m.worse
-                 else Cell("Better", colour=RAG_STYLE["Green"][1], bold=True)] for m in changes.moves]
+                 else Cell("Better", colour=RAG_STYLE["Green"][1], bold=True)] for m in moves]
         parts.append(self.table([Col("Project", 11), Col("Name", 55), Col("Was", 11), Col("Now", 11),
                                  Col("Direction", 12)], rows, empty="No project's RAG moved."))
+        parts.append(self.cut_note(len(moves), len(changes.moves), "first RAG moves"))
         if changes.slips:
             parts.append(self.heading("Milestone slips"))
-            slips = sorted(changes.slips, key=lambda s: (-s.days, s.project_code))
+            slips = sorted(changes.slips, key=lambda s: (-s.days, s.project_code))[:LIST_ROWS]
             parts.append(self.table(
                 [Col("Project", 11), Col("Name", 30), Col("Milestone", 29), Col("Was due", 10), Col("Now due", 10),
                  Col("Slip (days)", 10, "right")],
@@ -346,9 +356,12 @@ class PackHtml:
         return (self.title("Milestones", f"{len(overdue)} overdue and {len(upcoming)} due in the next "
                                          f"{MILESTONE_WINDOW_DAYS} days (not yet achieved)")
                 + self.heading(f"Overdue ({len(overdue)})")
-                + self.table(columns("Days late"), rows(overdue), empty="No milestone is overdue.")
+                + self.cut_note(LIST_ROWS, len(overdue), "longest overdue")
+                + self.table(columns("Days late"), rows(overdue[:LIST_ROWS]), empty="No milestone is overdue.")
                 + self.heading(f"Due in the next {MILESTONE_WINDOW_DAYS} days ({len(upcoming)})")
-                + self.table(columns("Days to go"), rows(upcoming), empty="No milestone falls due in the window."))
+                + self.cut_note(LIST_ROWS, len(upcoming), "soonest due")
+                + self.table(columns("Days to go"), rows(upcoming[:LIST_ROWS]),
+                             empty="No milestone falls due in the window."))
 
     # -- Financials ---------------------------------------------------------------------------
     def financials(self) -> str:
@@ -468,19 +481,23 @@ class PackHtml:
     # -- Governance ---------------------------------------------------------------------------
     def governance(self) -> str:
         d = self.data
+        oldest = sorted(d.exceptions, key=lambda e: (e.since is None, e.since or dt.date.max, e.project_code))
         exceptions = [[RULE_TITLES.get(e.rule, e.rule), e.project_code, e.project_name, e.manager_label,
-                       date_text(e.since), e.detail, e.remedy] for e in d.exceptions]
+                       date_text(e.since), e.detail, e.remedy] for e in oldest[:LIST_ROWS]]
+        latest = sorted(d.decisions, key=lambda x: x.review.review_date, reverse=True)[:LIST_ROWS]
         decisions = [[date_text(x.review.review_date), x.review.project_code, x.review.project_name,
                       f"{x.review.gate} ({x.review.transition})", _decision_cell(x.decision),
                       f"{x.review.criteria_met} of {x.review.criteria_total}", "\n".join(x.conditions)]
-                     for x in d.decisions]
+                     for x in latest]
         return (self.title("Governance", f"{len(d.exceptions):,} compliance exceptions · gate decisions of the "
                                          f"last {DECISION_WINDOW_DAYS} days")
                 + self.heading("Compliance exceptions")
+                + self.cut_note(len(exceptions), len(d.exceptions), "longest-standing exceptions")
                 + self.table([Col("Rule", 11), Col("Project", 6.5), Col("Name", 13), Col("Manager", 9.5),
                               Col("Since", 7), Col("Detail", 35), Col("What to do", 18)], exceptions,
                              empty="No compliance exception: every enabled rule is met.", font_pt=7)
                 + self.heading("Recent gate decisions")
+                + self.cut_note(len(decisions), len(d.decisions), "latest decisions")
                 + self.table([Col("Date", 8), Col("Project", 7), Col("Name", 17), Col("Gate", 15), Col("Decision", 12),
                               Col("Criteria met", 7), Col("Conditions", 34)], decisions,
                              empty=f"No gate review in the last {DECISION_WINDOW_DAYS} days."))

@@ -163,13 +163,15 @@ def _break_before(document: QTextDocument, table: QTextTable, row: int) -> None:
     edit.endEditBlock()
 
 
-def keep_rows_whole(document: QTextDocument, page_height: float) -> int:
+def keep_rows_whole(document: QTextDocument, page_height: float, check: Callable[[], None] = lambda: None) -> int:
     """Start each table row that would break across pages on the next page instead; returns how many moved.
 
     Qt breaks a row between the lines of its cells, and then draws the whole cell on both pages
     (clipped): the words of its first part would also sit, unseen, above the next page's body,
     where search and copy in a PDF reader still find them. A row moved whole has none. Only the
-    last row that starts on each page can break, so only those are looked at closely.
+    last row that starts on each page can break, so only those are looked at closely. Each move
+    lays the rest of the document out again (about a second for a thousand projects), so
+    ``check`` (Cancel) is called before each.
     """
     layout = document.documentLayout()
     document.pageCount()  # lays the whole document out first: edits to a lazily laid-out part leave stale pages
@@ -181,6 +183,7 @@ def keep_rows_whole(document: QTextDocument, page_height: float) -> int:
                                    == _page_of(layout, table.cellAt(row, 0), page_height)):
                 continue
             if _row_breaks(layout, table, row, page_height):
+                check()
                 _break_before(document, table, row)
                 moved += 1
     return moved
@@ -189,14 +192,15 @@ def keep_rows_whole(document: QTextDocument, page_height: float) -> int:
 class _Pages:
     """Prints a laid-out document page by page with the pack's header and footer."""
 
-    def __init__(self, writer: QPdfWriter, document: QTextDocument, data: PackData, generated: dt.datetime):
+    def __init__(self, writer: QPdfWriter, document: QTextDocument, data: PackData, generated: dt.datetime,
+                 check: Callable[[], None]):
         self.writer, self.document, self.data, self.generated = writer, document, data, generated
         self.unit = writer.resolution() / 72
         page = writer.pageLayout().paintRectPixels(writer.resolution())
         self.width, self.height = float(page.width()), float(page.height())
         self.body = QRectF(0, HEADER_PT * self.unit, self.width, self.height - (HEADER_PT + FOOTER_PT) * self.unit)
         document.setPageSize(QSizeF(self.body.width(), self.body.height()))
-        keep_rows_whole(document, self.body.height())
+        keep_rows_whole(document, self.body.height(), check)
 
     def section_starts(self) -> list[tuple[int, str]]:
         """(page, section title) for each section's first page, from where its title was laid out."""
@@ -290,7 +294,7 @@ def render_pdf(html: str, images: dict[str, bytes], data: PackData, *, generated
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"pack:{name}"),
                              QImage.fromData(png, "PNG"))
     document.setHtml(html)
-    pages = _Pages(writer, document, data, generated).print_all(check)
+    pages = _Pages(writer, document, data, generated, check).print_all(check)
     del writer  # finishes the PDF in the buffer
     buffer.close()
     return bytes(array.data()), pages
