@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -1019,10 +1020,12 @@ def save_error_message(target: Path, exc: OSError) -> str:
 
 
 def save_atomically(wb: Workbook, path: Path) -> None:
-    """Save to ``.name.partial`` beside ``path``, then rename over it: never a half-written file."""
+    """Save to ``.name.partial`` beside ``path``, flush it to disk, then rename over it: never a half-written file."""
     tmp = path.with_name(f".{path.name}.partial")
     try:
         wb.save(tmp)
+        with open(tmp, "r+b") as handle:
+            os.fsync(handle.fileno())
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
