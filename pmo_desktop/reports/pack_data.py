@@ -163,7 +163,6 @@ class PackData:
     milestones: tuple[MilestoneLine, ...]
     people: tuple[UtilisationRow, ...]
     weeks: tuple[dt.date, ...]
-    over_allocated_people: int
     raid: tuple[RaidLine, ...]
     matrix: Matrix
     risk_thresholds: RiskThresholds
@@ -191,6 +190,11 @@ class PackData:
     def persistently_over(self) -> tuple[UtilisationRow, ...]:
         """People over-allocated in at least ``OVER_ALLOCATED_MIN_WEEKS`` weeks of the window."""
         return tuple(r for r in self.people if r.over_weeks >= OVER_ALLOCATED_MIN_WEEKS)
+
+    @property
+    def over_allocated_people(self) -> int:
+        """The "over-allocated people" tile: how many are over in enough weeks to be a staffing problem."""
+        return len(self.persistently_over)
 
     @property
     def compliance_rate(self) -> float | None:
@@ -350,10 +354,6 @@ def _batches(session: Session) -> tuple[BatchLine, ...]:
     return tuple(BatchLine(*row) for row in rows)
 
 
-def _persistently_over(people: Sequence[UtilisationRow]) -> int:
-    return sum(1 for r in people if r.over_weeks >= OVER_ALLOCATED_MIN_WEEKS)
-
-
 def gather_pack(session: Session, *, as_of: dt.date | None = None, scope: Scope = None,
                 step=None) -> PackData:
     """Read every figure of the pack for ``scope`` as of ``as_of`` (default today).
@@ -397,7 +397,7 @@ def gather_pack(session: Session, *, as_of: dt.date | None = None, scope: Scope 
         fiscal_year_start_month=settings.fiscal_year_start_month, as_of=as_of, scope=scope,
         projects=projects, total=portfolio_total(kpis), by_programme=rollup(kpis, "programme"),
         by_department=rollup(kpis, "department"), reported_rag_counts=reported, milestones=milestones,
-        people=use.rows, weeks=use.mondays, over_allocated_people=_persistently_over(use.rows),
+        people=use.rows, weeks=use.mondays,
         raid=raid, matrix=matrix, risk_thresholds=thresholds,
         open_high_risks=sum(1 for r in raid if r.kind == "risk" and (r.score or 0) >= thresholds.red),
         exceptions=tuple(exceptions), live_projects=len(live),

@@ -344,7 +344,6 @@ def test_bank_holidays_do_not_turn_everyone_over_allocated(office):
         data = gather_pack(session, as_of=TODAY)
         holidays = holidays_between(session, data.weeks[0], data.weeks[-1] + dt.timedelta(days=4))
     assert holidays, "the demo's 12 weeks from 26 Nov 2026 include the Christmas bank holidays"
-    assert data.over_allocated_people == len(data.persistently_over)
     over = [sum(1 for row in data.people if (row.utilisation(i) or 0) > 1.05) for i in range(len(data.weeks))]
     with_holiday = [n for n, monday in zip(over, data.weeks, strict=True) if holidays & set(week_days(monday))]
     without = [n for n, monday in zip(over, data.weeks, strict=True) if not holidays & set(week_days(monday))]
