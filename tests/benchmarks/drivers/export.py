@@ -13,25 +13,17 @@ and this process's peak RSS.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ..common import peak_rss_mib, report_and_exit
+from ..common import median, peak_rss_mib, report_and_exit, time_call
 
 MIN_RUNS = 5
 
 
 def _median(fn: Callable[[], None], runs: int) -> float:
-    fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+    return median(time_call(fn, runs))
 
 
 def run_pack(url: str, folder: Path, runs: int) -> dict:
