@@ -63,6 +63,9 @@ HEADER_PT = 22.0
 FOOTER_PT = 18.0
 FONT_FAMILIES = ["Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"]
 CHUNK = 1 << 20
+KEEP_WHOLE_MAX_ROWS = 500
+"""Tables longer than this keep Qt's own page breaks: moving a row lays its whole table out again
+(about a second at a thousand rows), so only a portfolio of that size is left to break rows."""
 
 _app: QGuiApplication | None = None
 
@@ -170,14 +173,16 @@ def keep_rows_whole(document: QTextDocument, page_height: float, check: Callable
     (clipped): the words of its first part would also sit, unseen, above the next page's body,
     where search and copy in a PDF reader still find them. A row moved whole has none. Only the
     last row that starts on each page can break, so only those are looked at closely. Each move
-    lays the rest of the document out again (about a second for a thousand projects), so
-    ``check`` (Cancel) is called before each.
+    lays its table out again, so tables over ``KEEP_WHOLE_MAX_ROWS`` rows are left as Qt breaks
+    them, and ``check`` (Cancel) is called before each move.
     """
     layout = document.documentLayout()
     document.pageCount()  # lays the whole document out first: edits to a lazily laid-out part leave stale pages
     moved = 0
     for table in _tables(document.rootFrame()):
         rows = table.rows()
+        if rows > KEEP_WHOLE_MAX_ROWS:
+            continue
         for row in range(table.format().headerRowCount() + 1, rows):
             if row + 1 < rows and (_page_of(layout, table.cellAt(row + 1, 0), page_height)
                                    == _page_of(layout, table.cellAt(row, 0), page_height)):
