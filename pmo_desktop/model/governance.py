@@ -33,15 +33,21 @@ class Gate(Versioned, Base):
 
 
 class GateCriterion(Versioned, Base):
-    """Something a project must show (or may show, when optional) to pass a gate."""
+    """Something a project must show (or may show, when optional) to pass a gate.
+
+    ``methodology`` None puts the criterion on every project's checklist; a methodology value
+    puts it only on the checklist of that methodology's projects (an agile project shows a
+    prioritised backlog where a waterfall one shows an approved baseline plan).
+    """
 
     __tablename__ = "gate_criterion"
-    __table_args__ = (UniqueConstraint("gate_id", "name"),)
+    __table_args__ = (UniqueConstraint("gate_id", "name"), enum_check("methodology", Methodology))
 
     gate_id: Mapped[int] = mapped_column(ForeignKey("gate.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     required: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    methodology: Mapped[str | None] = mapped_column(String(20))
 
     gate: Mapped[Gate] = relationship(back_populates="criteria")
 
