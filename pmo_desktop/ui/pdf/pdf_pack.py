@@ -28,6 +28,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QS
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetricsF,
     QGuiApplication,
     QImage,
     QPageLayout,
@@ -237,6 +238,11 @@ class _Pages:
             painter.end()
         return pages
 
+    def _fit(self, font: QFont, text: str, share: float = 1 / 3) -> str:
+        """``text`` cut with an ellipsis to ``share`` of the page's width (a long office or programme name)."""
+        metrics = QFontMetricsF(font, self.writer)
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, self.width * share - 6 * self.unit)
+
     def _page(self, painter: QPainter, index: int, pages: int, section: str) -> None:
         body = self.body
         painter.save()
@@ -250,7 +256,8 @@ class _Pages:
         if index:  # the cover has no running header
             header = QRectF(0, 0, self.width, (HEADER_PT - 8) * u)
             painter.setPen(QColor(GREY))
-            painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, d.office_name)
+            painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                             self._fit(small, d.office_name))
             painter.setPen(QColor(NAVY))
             bold = _base_font(7)
             bold.setBold(True)
@@ -260,7 +267,7 @@ class _Pages:
             painter.setFont(small)
             painter.setPen(QColor(GREY))
             painter.drawText(header, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
-                             f"{d.scope_text} · as of {d.as_of:%d %b %Y}")
+                             self._fit(small, f"{d.scope_text} · as of {d.as_of:%d %b %Y}"))
             painter.setPen(QPen(QColor(RULE), 0.6 * u))
             painter.drawLine(0, round((HEADER_PT - 5) * u), round(self.width), round((HEADER_PT - 5) * u))
         top = self.height - (FOOTER_PT - 6) * u
@@ -269,8 +276,8 @@ class _Pages:
         footer = QRectF(0, top, self.width, (FOOTER_PT - 6) * u)
         painter.setPen(QColor(GREY))
         painter.drawText(footer, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         f"PMO Desktop · generated {self.generated:%d %b %Y %H:%M} · "
-                         f"{d.scope_text} · as of {d.as_of:%d %b %Y}")
+                         self._fit(small, f"PMO Desktop · generated {self.generated:%d %b %Y %H:%M} · "
+                                          f"{d.scope_text} · as of {d.as_of:%d %b %Y}", 0.8))
         painter.drawText(footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          f"Page {index + 1} of {pages}")
 
