@@ -379,3 +379,20 @@ def test_long_lists_are_cut_with_a_note(office, pages, headers):
         " ".join(governance.split()))
     oldest = min(e.since for e in exceptions if e.since)
     assert f"{oldest:%d %b %Y}" in governance, "the longest-standing come first"
+
+
+@needs_pdftotext
+def test_a_long_office_name_is_cut_in_the_running_header(db, tmp_path):
+    from pmo_desktop.services.settings import read_settings, update_settings
+
+    long_name = "The Enterprise Portfolio Management Office of the Northern Regional Transformation Directorate"
+    with db.transaction() as session:
+        update_settings(session, {"office_name": long_name}, read_settings(session).version)
+    result = write_pdf_pack(db, tmp_path / "long.pdf", as_of=TODAY, sections=("Notes",))
+    width, _height = A4_LANDSCAPE
+    for words in page_words(result.path, tmp_path)[1:]:
+        header = sorted(w for w in words if w[3] <= HEADER_BOTTOM_PT)
+        title = next(i for i, w in enumerate(header) if w[4] == "Executive")
+        assert header[title - 1][4].endswith("…"), "the office name is cut short"
+        assert header[title - 1][2] < header[title][0], "and ends before the section title begins"
+        assert all(w[0] >= MARGIN_PT - 1 and w[2] <= width - MARGIN_PT + 1 for w in header)
