@@ -1,7 +1,9 @@
 """Gate reviews, their criterion results and conditions, and the stage moves they decide (no Qt).
 
 A project moves along the lifecycle (``Stage.lifecycle()``) by passing gates. A review records
-which of the gate's criteria were met, with evidence, and a decision. An approval (with or
+which criteria of the project's checklist at the gate were met, with evidence, and a decision.
+The checklist is the gate's criteria for every methodology plus those for the project's own
+methodology (``applies_to``); a project without a methodology gets the common criteria only. An approval (with or
 without conditions) moves the project to the gate's ``to_stage`` and leaves a ``StageChange``
 pointing at the review, in the same transaction. A stage can also be changed by hand, as far as
 the office's PMO type allows: supportive offices are warned, controlling offices must give a
@@ -17,10 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..model.audit import get_audit_context
@@ -113,11 +115,12 @@ class ReviewOutcome:
 
 @dataclass(frozen=True, slots=True)
 class CriterionInfo:
-    """One criterion of a gate, as the review checklist lists it."""
+    """One criterion of a gate, as the review checklist lists it (``methodology`` None: every one)."""
 
     id: int
     name: str
     required: bool
+    methodology: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,11 @@ class GateInfo:
     def transition(self) -> str:
         return transition_label(self.from_stage, self.to_stage)
 
+    def checklist(self, methodology: str | None) -> GateInfo:
+        """This gate with only the criteria a project of ``methodology`` is reviewed against."""
+        return replace(self, criteria=tuple(
+            c for c in self.criteria if c.methodology is None or c.methodology == methodology))
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectChoice:
@@ -144,6 +152,7 @@ class ProjectChoice:
     name: str
     stage: str
     version: int
+    methodology: str | None = None
 
     @property
     def label(self) -> str:
@@ -245,10 +254,15 @@ def review_rows(session: Session, today: dt.date | None = None) -> list[ReviewRo
     met = (
         select(func.count())
         .select_from(result.join(criterion, criterion.c.id == result.c.criterion_id))
-        .where(result.c.review_id == review.c.id, result.c.met.is_(True), criterion.c.gate_id == review.c.gate_id)
+        .where(result.c.review_id == review.c.id, result.c.met.is_(True), criterion.c.gate_id == review.c.gate_id,
+               applies_to(project.c.methodology, criterion.c.methodology))
         .scalar_subquery()
     )
-    total = select(func.count()).where(criterion.c.gate_id == review.c.gate_id).scalar_subquery()
+    total = (
+        select(func.count())
+        .where(criterion.c.gate_id == review.c.gate_id, applies_to(project.c.methodology, criterion.c.methodology))
+        .scalar_subquery()
+    )
     open_conditions = (
         select(func.count())
         .where(condition.c.review_id == review.c.id, condition.c.met_on.is_(None))
@@ -280,8 +294,15 @@ def review_rows(session: Session, today: dt.date | None = None) -> list[ReviewRo
     ]
 
 
+def applies_to(methodology: str | None | ColumnElement,
+               column: ColumnElement | None = None) -> ColumnElement[bool]:
+    """Whether a criterion (its methodology ``column``) is on the checklist of a ``methodology`` project."""
+    column = GateCriterion.methodology if column is None else column
+    return or_(column.is_(None), column == methodology)
+
+
 def gates(session: Session) -> list[GateInfo]:
-    """Every gate with its criteria, in lifecycle order."""
+    """Every gate with all its criteria (each methodology's included), in lifecycle order."""
     found = session.scalars(select(Gate).order_by(Gate.position, Gate.id)).all()
     return [_gate_info(gate) for gate in found]
 
@@ -289,16 +310,17 @@ def gates(session: Session) -> list[GateInfo]:
 def project_choices(session: Session) -> list[ProjectChoice]:
     """Every project, by code, with its current stage."""
     rows = session.execute(
-        select(Project.id, Project.code, Project.name, Project.stage, Project.version).order_by(Project.code)
+        select(Project.id, Project.code, Project.name, Project.stage, Project.version, Project.methodology)
+        .order_by(Project.code)
     )
     return [ProjectChoice(*row) for row in rows]
 
 
 def next_gate(session: Session, project_id: int) -> GateInfo | None:
-    """The gate out of the project's current stage (None at the end of the lifecycle or aside it)."""
+    """The gate out of the project's current stage with the project's checklist (None at the end or aside)."""
     project = get_or_raise(session, Project, project_id)
     gate = session.scalar(select(Gate).where(Gate.from_stage == project.stage).order_by(Gate.position, Gate.id))
-    return _gate_info(gate) if gate is not None else None
+    return _gate_info(gate).checklist(project.methodology) if gate is not None else None
 
 
 def load_review(session: Session, review_id: int) -> ReviewSnapshot:
@@ -417,7 +439,7 @@ def check_stage_change(session: Session, project_id: int, to_stage: str, pmo_typ
     pmo = PmoType(pmo_type)
     if pmo is PmoType.DIRECTIVE:
         return StageRuleCheck(False, message=f"{DIRECTIVE_REFUSAL}. Record a gate review for {project.code} instead.")
-    backed = _backed_by_approved_review(session, project.id, to_stage)
+    backed = _backed_by_approved_review(session, project, to_stage)
     target = stage_label(to_stage)
     if pmo is PmoType.SUPPORTIVE:
         if backed:
@@ -477,12 +499,14 @@ def undo_stage_change(session: Session, stage_change_id: int) -> None:
 
 
 # -- rules ---------------------------------------------------------------------------------
-def unmet_required(session: Session, gate_id: int, results: Sequence[CriterionResultInput]) -> list[str]:
-    """Names of the gate's required criteria that ``results`` do not mark as met."""
+def unmet_required(session: Session, gate_id: int, results: Sequence[CriterionResultInput],
+                   project_id: int) -> list[str]:
+    """Names of the required criteria on the project's checklist at the gate that ``results`` do not mark met."""
     met = {r.criterion_id for r in results if r.met}
+    methodology = get_or_raise(session, Project, project_id).methodology
     required = session.execute(
         select(GateCriterion.id, GateCriterion.name)
-        .where(GateCriterion.gate_id == gate_id, GateCriterion.required.is_(True))
+        .where(GateCriterion.gate_id == gate_id, GateCriterion.required.is_(True), applies_to(methodology))
         .order_by(GateCriterion.position, GateCriterion.id)
     )
     return [name for cid, name in required if cid not in met]
@@ -506,9 +530,9 @@ def _validate(session: Session, values: ReviewValues, current: GateReview | None
             "decision", "Choose a decision: approved, approved with conditions, deferred or rejected."))
     if project is not None and gate is not None:
         errors.extend(_gate_fits_project(session, project, gate, current))
-        errors.extend(_results_belong_to_gate(session, gate, values.results))
+        errors.extend(_results_belong_to_checklist(session, project, gate, values.results))
         if decision is not None:
-            errors.extend(_decision_is_justified(session, gate, decision, values))
+            errors.extend(_decision_is_justified(session, project, gate, decision, values))
     errors.extend(_conditions_are_complete(values.conditions))
     if errors:
         raise ValidationError(errors)
@@ -550,17 +574,20 @@ def _has_review_at(session: Session, project_id: int, gate_id: int, exclude: Gat
     return session.scalar(query.limit(1)) is not None
 
 
-def _results_belong_to_gate(session: Session, gate: Gate, results: Sequence[CriterionResultInput]) -> list[FieldError]:
-    own = set(session.scalars(select(GateCriterion.id).where(GateCriterion.gate_id == gate.id)))
+def _results_belong_to_checklist(session: Session, project: Project, gate: Gate,
+                                 results: Sequence[CriterionResultInput]) -> list[FieldError]:
+    own = set(session.scalars(
+        select(GateCriterion.id).where(GateCriterion.gate_id == gate.id, applies_to(project.methodology))))
     if any(r.criterion_id not in own for r in results):
-        return [FieldError("criteria", f"Some criterion results are not criteria of {gate.name}: "
-                                       "reload the checklist for this gate.")]
+        return [FieldError("criteria", f"Some criterion results are not on {project.code}'s checklist at "
+                                       f"{gate.name}: reload the checklist for this gate.")]
     return []
 
 
-def _decision_is_justified(session: Session, gate: Gate, decision: Decision, values: ReviewValues) -> list[FieldError]:
+def _decision_is_justified(session: Session, project: Project, gate: Gate, decision: Decision,
+                           values: ReviewValues) -> list[FieldError]:
     if decision is Decision.APPROVED:
-        unmet = unmet_required(session, gate.id, values.results)
+        unmet = unmet_required(session, gate.id, values.results, project.id)
         if unmet:
             return [FieldError(
                 "decision",
@@ -582,12 +609,13 @@ def _conditions_are_complete(conditions: Sequence[ConditionInput]) -> list[Field
     return []
 
 
-def _backed_by_approved_review(session: Session, project_id: int, to_stage: str) -> bool:
-    """Whether an approved review of the gate into ``to_stage`` met all its required criteria."""
+def _backed_by_approved_review(session: Session, project: Project, to_stage: str) -> bool:
+    """Whether an approved review of the gate into ``to_stage`` met every required criterion of the checklist."""
+    applies = applies_to(project.methodology)
     required = (
         select(func.count())
         .select_from(GateCriterion)
-        .where(GateCriterion.gate_id == Gate.id, GateCriterion.required.is_(True))
+        .where(GateCriterion.gate_id == Gate.id, GateCriterion.required.is_(True), applies)
         .scalar_subquery()
     )
     required_met = (
@@ -596,7 +624,7 @@ def _backed_by_approved_review(session: Session, project_id: int, to_stage: str)
         .join(GateCriterion, GateCriterion.id == GateCriterionResult.criterion_id)
         .where(
             GateCriterionResult.review_id == GateReview.id, GateCriterionResult.met.is_(True),
-            GateCriterion.required.is_(True), GateCriterion.gate_id == Gate.id,
+            GateCriterion.required.is_(True), GateCriterion.gate_id == Gate.id, applies,
         )
         .scalar_subquery()
     )
@@ -604,7 +632,7 @@ def _backed_by_approved_review(session: Session, project_id: int, to_stage: str)
     query = (
         select(GateReview.id)
         .join(Gate, Gate.id == GateReview.gate_id)
-        .where(and_(GateReview.project_id == project_id, Gate.to_stage == to_stage,
+        .where(and_(GateReview.project_id == project.id, Gate.to_stage == to_stage,
                     GateReview.decision.in_(passing), required_met == required))
         .limit(1)
     )
@@ -757,13 +785,13 @@ def _comparable(values: ReviewValues) -> dict:
 
 def _gate_info(gate: Gate) -> GateInfo:
     return GateInfo(gate.id, gate.name, gate.from_stage, gate.to_stage,
-                    tuple(CriterionInfo(c.id, c.name, c.required) for c in gate.criteria))
+                    tuple(CriterionInfo(c.id, c.name, c.required, c.methodology) for c in gate.criteria))
 
 
 __all__ = [
     "DIRECTIVE_REFUSAL", "ConditionChange", "ConditionInput", "CriterionInfo", "CriterionResultInput", "GateInfo",
     "HandStageChange", "ProjectChoice", "ReviewOutcome", "ReviewRow", "ReviewSnapshot", "ReviewValues",
-    "StageChangeSnapshot", "StageRuleCheck", "change_stage_by_hand", "check_stage_change", "decision_label",
+    "StageChangeSnapshot", "StageRuleCheck", "applies_to", "change_stage_by_hand", "check_stage_change", "decision_label",
     "delete_review", "gates", "load_review", "next_gate", "project_choices", "record_review", "restore_review",
     "review_rows", "set_condition_met", "stage_label", "transition_label", "undo_stage_change", "unmet_required",
 ]

@@ -563,8 +563,9 @@ def _approve_through_reviews(session: Session, proposals: Sequence, approver: st
         if gate is None:
             blocked.append(f"{code}: no gate leads out of {governance.stage_label(stage)}")
             continue
-        results = _latest_results(session, project_id, gate.id)
-        unmet = governance.unmet_required(session, gate.id, results)
+        checklist = {c.id for c in gate.criteria}
+        results = tuple(r for r in _latest_results(session, project_id, gate.id) if r.criterion_id in checklist)
+        unmet = governance.unmet_required(session, gate.id, results, project_id)
         if unmet:
             blocked.append(f"{code} at {gate.name}: {', '.join(unmet)}")
         planned.append((project_id, code, stage, gate, results))
