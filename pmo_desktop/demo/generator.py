@@ -159,7 +159,7 @@ def _existing(session: Session) -> Existing:
 
 def _gates(session: Session) -> list[GateRef]:
     return [
-        GateRef(g.id, g.name, g.from_stage, g.to_stage, tuple((c.id, c.name, c.required) for c in g.criteria))
+        GateRef(g.id, g.name, g.from_stage, g.to_stage, tuple((c.id, c.name, c.required, c.methodology) for c in g.criteria))
         for g in session.scalars(select(Gate).order_by(Gate.position, Gate.id))
     ]
 

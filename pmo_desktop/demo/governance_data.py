@@ -29,13 +29,17 @@ from .portfolio_data import ProjectPlan
 
 @dataclass(frozen=True, slots=True)
 class GateRef:
-    """A gate as stored by ``ensure_defaults``: id, stages and its criteria (id, name, required)."""
+    """A gate as stored by ``ensure_defaults``: id, stages and its criteria (id, name, required, methodology)."""
 
     id: int
     name: str
     from_stage: str
     to_stage: str
-    criteria: tuple[tuple[int, str, bool], ...]
+    criteria: tuple[tuple[int, str, bool, str | None], ...]
+
+    def checklist(self, methodology: str) -> list[tuple[int, str, bool]]:
+        """The criteria a project of ``methodology`` is reviewed against (id, name, required)."""
+        return [(cid, name, required) for cid, name, required, only in self.criteria if only in (None, methodology)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +146,20 @@ class _GovernanceWriter:
         return review_id
 
     def _results(self, plan: ProjectPlan, gate: GateRef, review_id: int, decision: Decision) -> list[str]:
-        """One result per criterion; which are met follows from the decision. Returns the unmet names."""
+        """One result per criterion of the project's checklist; which are met follows from the decision.
+
+        Returns the unmet names.
+        """
         ctx = self.ctx
-        required = [c for c in gate.criteria if c[2]]
+        checklist = gate.checklist(plan.methodology.value)
+        required = [c for c in checklist if c[2]]
         must_fail = set()
         if decision is Decision.DEFERRED and required:
             must_fail = {ctx.rng.choice(required)[0]}
         elif decision is Decision.REJECTED:
             must_fail = {c[0] for c in ctx.rng.sample(required, min(2, len(required)))}
         unmet = []
-        for criterion_id, name, is_required in gate.criteria:
+        for criterion_id, name, is_required in checklist:
             if criterion_id in must_fail:
                 met = False
             elif decision is Decision.APPROVED:

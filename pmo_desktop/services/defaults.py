@@ -28,10 +28,14 @@ from ..model import (
 
 @dataclass(frozen=True, slots=True)
 class CriterionSpec:
-    """A gate criterion: what must be shown, and whether the gate can pass without it."""
+    """A gate criterion: what must be shown, whether the gate can pass without it, and for whom.
+
+    ``methodology`` None puts it on every project's checklist; a methodology only on its projects'.
+    """
 
     name: str
     required: bool = True
+    methodology: Methodology | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,7 @@ class StrategicCriterionSpec:
 
 
 REQ, OPT = True, False  # required / optional, to keep the tables below readable
+WATERFALL, AGILE, HYBRID = Methodology.WATERFALL, Methodology.AGILE, Methodology.HYBRID
 
 DEFAULT_GATES: tuple[GateSpec, ...] = (
     GateSpec("G1 Business case", Stage.IDEA, Stage.BUSINESS_CASE, (
@@ -102,12 +107,21 @@ DEFAULT_GATES: tuple[GateSpec, ...] = (
         CriterionSpec("Risk register reviewed", REQ),
         CriterionSpec("Change control in place", REQ),
         CriterionSpec("Quality plan", OPT),
+        CriterionSpec("Requirements specification signed off", REQ, WATERFALL),
+        CriterionSpec("Detailed design approved", OPT, WATERFALL),
+        CriterionSpec("Product backlog prioritised", REQ, AGILE),
+        CriterionSpec("Definition of done agreed", REQ, AGILE),
+        CriterionSpec("Release roadmap aligned with stage milestones", REQ, HYBRID),
+        CriterionSpec("Definition of done agreed for delivery teams", REQ, HYBRID),
     )),
     GateSpec("G5 Handover", Stage.EXECUTION, Stage.CLOSING, (
         CriterionSpec("Deliverables accepted", REQ),
         CriterionSpec("Handover to operations", REQ),
         CriterionSpec("Open risks and issues transferred", REQ),
         CriterionSpec("Training complete", OPT),
+        CriterionSpec("User acceptance testing signed off", REQ, WATERFALL),
+        CriterionSpec("Live service assessment passed", REQ, AGILE),
+        CriterionSpec("Final release accepted by the business", REQ, HYBRID),
     )),
     GateSpec("G6 Closure", Stage.CLOSING, Stage.CLOSED, (
         CriterionSpec("Lessons learned", REQ),
@@ -235,7 +249,9 @@ def ensure_gates(session: Session) -> list[Gate]:
         gate = Gate(name=spec.name, from_stage=spec.from_stage.value, to_stage=spec.to_stage.value,
                     position=position)
         gate.criteria = [
-            GateCriterion(name=c.name, required=c.required, position=i) for i, c in enumerate(spec.criteria)
+            GateCriterion(name=c.name, required=c.required, position=i,
+                          methodology=c.methodology.value if c.methodology else None)
+            for i, c in enumerate(spec.criteria)
         ]
         session.add(gate)
         created.append(gate)

@@ -78,14 +78,15 @@ def seed_office(db, pmo_type: str = "controlling") -> None:
         for code, to_stage, decision, met, days_ago, decided_by, conditions in history:
             gate = _gate_by_stage(session, to_stage)
             project = session.scalar(select(Project).where(Project.code == code))
-            names = {c.name for c in gate.criteria} if met is None else met
+            checklist = [c for c in gate.criteria if c.methodology in (None, project.methodology)]
+            names = {c.name for c in checklist} if met is None else met
             review_date = TODAY - dt.timedelta(days=days_ago)
             gov.record_review(session, gov.ReviewValues(
                 project_id=project.id, gate_id=gate.id, review_date=review_date, decision=decision,
                 decided_by=decided_by, reviewers="S. Patel; J. Okafor; M. Rossi",
                 results=tuple(gov.CriterionResultInput(c.id, c.name in names,
                                                        f"SharePoint/{code}/{c.name}.docx" if c.name in names else None)
-                              for c in gate.criteria),
+                              for c in checklist),
                 conditions=tuple(
                     gov.ConditionInput(text, owner, review_date + dt.timedelta(days=120 + due_shift),
                                        review_date + dt.timedelta(days=60) if met_cond else None)

@@ -22,6 +22,8 @@ from pmo_desktop.model import (
     Base,
     Decision,
     GateCondition,
+    GateCriterion,
+    GateCriterionResult,
     GateReview,
     Holiday,
     Milestone,
@@ -199,6 +201,20 @@ def test_governance_has_every_decision_and_overdue_conditions(demo_db):
     assert decisions == {d.value for d in Decision}
     assert _count(demo_db, GateCondition, GateCondition.met_on.is_(None), GateCondition.due < TODAY) >= 1
     assert _count(demo_db, GateCondition, GateCondition.owner.is_(None)) == 0
+
+
+def test_reviews_record_results_only_for_the_projects_methodology_checklist(demo_db):
+    results = (
+        select(GateCriterion.methodology, Project.methodology, func.count())
+        .select_from(GateCriterionResult)
+        .join(GateCriterion, GateCriterion.id == GateCriterionResult.criterion_id)
+        .join(GateReview, GateReview.id == GateCriterionResult.review_id)
+        .join(Project, Project.id == GateReview.project_id)
+        .group_by(GateCriterion.methodology, Project.methodology)
+    )
+    pairs = {(only, methodology): count for only, methodology, count in _rows(demo_db, results)}
+    assert all(only in (None, methodology) for only, methodology in pairs)
+    assert {only for only, _methodology in pairs} == {None, "waterfall", "agile", "hybrid"}
 
 
 # --- determinism, audit and transactions -----------------------------------------------------------
