@@ -132,7 +132,8 @@ class PackHtml:
         if value is None or not math.isfinite(value):
             return ""
         symbol = self.data.currency_symbol.strip()
-        return f"-{symbol}{abs(value):,.0f}" if value < 0 else f"{symbol}{value:,.0f}"
+        # A minus sign (U+2212), not a hyphen: a line never breaks after it, so "−£2,816,723" stays whole.
+        return f"\u2212{symbol}{abs(value):,.0f}" if value < 0 else f"{symbol}{value:,.0f}"
 
     def title(self, text: str, subtitle: str, *, new_page: bool = True) -> str:
         brk = "page-break-before: always; " if new_page else ""
@@ -314,10 +315,10 @@ class PackHtml:
     # -- Portfolio ----------------------------------------------------------------------------
     def portfolio(self) -> str:
         d = self.data
-        columns = [Col("Code", 5.5), Col("Project", 13), Col("Programme", 8.5), Col("Stage", 6), Col("Manager", 8.5),
+        columns = [Col("Code", 5.5), Col("Project", 11.5), Col("Programme", 8.5), Col("Stage", 6), Col("Manager", 8.5),
                    Col("Reported", 5.5), Col("Derived", 5.5), Col("Baseline end", 6.5), Col("Forecast end", 6.5),
-                   Col("Slip", 3.5, "right"), Col("Budget", 6.5, "right"), Col("Forecast (EAC)", 6.5, "right"),
-                   Col("Variance", 6, "right"), Col("SPI", 3.5, "right"), Col("CPI", 3.5, "right"),
+                   Col("Slip", 3.5, "right"), Col("Budget", 7, "right"), Col("Forecast (EAC)", 7, "right"),
+                   Col("Variance", 7, "right"), Col("SPI", 3.5, "right"), Col("CPI", 3.5, "right"),
                    Col("% done", 4.5, "right")]
         rows = []
         for line in d.projects:

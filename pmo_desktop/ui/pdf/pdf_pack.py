@@ -221,29 +221,49 @@ class _Pages:
             block = block.next()
         return starts
 
+    def pages_with_content(self) -> list[int]:
+        """The document's pages that hold any text, table cell or image, in order.
+
+        A section that ends exactly at the foot of a page leaves the empty paragraph Qt keeps
+        after a table on a page of its own, before the next section's page break: that page is
+        not printed.
+        """
+        height = self.body.height()
+        layout = self.document.documentLayout()
+        used: set[int] = set()
+        block = self.document.begin()
+        while block.isValid():
+            if block.text().strip():
+                rect = layout.blockBoundingRect(block)
+                # Half a pixel in from each edge: a block that starts at a page break reads as just above it.
+                used.update(range(int((rect.top() + 0.5) // height), int((rect.bottom() - 0.5) // height) + 1))
+            block = block.next()
+        return sorted(page for page in used if page < self.document.pageCount())
+
     def print_all(self, check: Callable[[], None]) -> int:
-        pages = self.document.pageCount()
+        pages = self.pages_with_content()
         starts = self.section_starts()
         painter = QPainter()
         if not painter.begin(self.writer):
             raise PdfPackError("Qt could not start the PDF (no painter); nothing was written.")
         try:
-            for index in range(pages):
+            for number, index in enumerate(pages):
                 check()
-                if index:
+                if number:
                     self.writer.newPage()
                 section = next((title for first, title in reversed(starts) if first <= index), "")
-                self._page(painter, index, pages, section)
+                self._page(painter, index, number, len(pages), section)
         finally:
             painter.end()
-        return pages
+        return len(pages)
 
     def _fit(self, font: QFont, text: str, share: float = 1 / 3) -> str:
         """``text`` cut with an ellipsis to ``share`` of the page's width (a long office or programme name)."""
         metrics = QFontMetricsF(font, self.writer)
         return metrics.elidedText(text, Qt.TextElideMode.ElideRight, self.width * share - 6 * self.unit)
 
-    def _page(self, painter: QPainter, index: int, pages: int, section: str) -> None:
+    def _page(self, painter: QPainter, index: int, number: int, pages: int, section: str) -> None:
+        """Print the document's page ``index`` as page ``number`` (from 0) of ``pages``."""
         body = self.body
         painter.save()
         painter.translate(0, body.top() - index * body.height())
@@ -253,7 +273,7 @@ class _Pages:
         small = _base_font(7)
         painter.setFont(small)
         u = self.unit
-        if index:  # the cover has no running header
+        if number:  # the cover has no running header
             header = QRectF(0, 0, self.width, (HEADER_PT - 8) * u)
             painter.setPen(QColor(GREY))
             painter.drawText(header, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
@@ -279,7 +299,7 @@ class _Pages:
                          self._fit(small, f"PMO Desktop · generated {self.generated:%d %b %Y %H:%M} · "
                                           f"{d.scope_text} · as of {d.as_of:%d %b %Y}", 0.8))
         painter.drawText(footer, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         f"Page {index + 1} of {pages}")
+                         f"Page {number + 1} of {pages}")
 
 
 def render_pdf(html: str, images: dict[str, bytes], data: PackData, *, generated: dt.datetime,
