@@ -73,6 +73,8 @@ class MainActions:
             "Start a project with its methodology's standard milestones and starter RAID items")
         self.standards_library = a(parent, "action_standards_library", "Standar&ds Library…",
                                    "Each methodology's standard milestones and starter RAID items")
+        self.stage_gates = a(parent, "action_stage_gates", "Stage &Gates…",
+                             "The gates between stages and their criteria, per methodology")
         self.new_template = a(parent, "action_new_template", "New &Template…",
                               "Write the office's standard workbook for project managers to fill in",
                               icon_name="export")

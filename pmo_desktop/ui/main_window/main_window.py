@@ -156,11 +156,12 @@ class MainWindow(QMainWindow):
         page = tab.spec.tab_class(self.ctx, self)
         page.setObjectName(f"{tab.spec.key}_tab")
         placeholder, index, current = tab.page, self.tabs.indexOf(tab.page), self.tabs.currentIndex()
-        # Swapping the page must not look like a tab change (that is what is being handled).
+        # Swapping the page must not look like a tab change (that is what is being handled), and
+        # the page goes in before the placeholder leaves, so that no other tab is shown meanwhile.
         blocked = self.tabs.blockSignals(True)
         try:
+            self.tabs.insertTab(index + 1, page, tab.spec.title)
             self.tabs.removeTab(index)
-            self.tabs.insertTab(index, page, tab.spec.title)
             self.tabs.setCurrentIndex(current)
         finally:
             self.tabs.blockSignals(blocked)
@@ -182,7 +183,7 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.file_menu.addActions([a.backup_database, a.restore_backup])
         self.file_menu.addSeparator()
-        self.file_menu.addActions([a.new_project_from_methodology, a.standards_library])
+        self.file_menu.addActions([a.new_project_from_methodology, a.standards_library, a.stage_gates])
         self.file_menu.addSeparator()
         self.file_menu.addActions([a.import_spreadsheets, a.import_history, a.undo_last_import])
         self.file_menu.addAction(a.new_template)
@@ -279,6 +280,7 @@ class MainWindow(QMainWindow):
         a.new_template.triggered.connect(self._on_new_template_triggered)
         a.new_project_from_methodology.triggered.connect(self._on_new_project_from_methodology_triggered)
         a.standards_library.triggered.connect(self._on_standards_library_triggered)
+        a.stage_gates.triggered.connect(self._on_stage_gates_triggered)
         a.export_table.triggered.connect(self.export_current_table)
         a.export_pack.triggered.connect(self._on_export_pack_triggered)
         a.quit.triggered.connect(self.close)
@@ -611,6 +613,11 @@ class MainWindow(QMainWindow):
         from ..dialogs.standards_dialog import StandardsDialog
 
         StandardsDialog(self.ctx, self).exec()
+
+    def _on_stage_gates_triggered(self) -> None:
+        from ..dialogs.gates_dialog import GatesDialog
+
+        GatesDialog(self.ctx, self).exec()
 
     def _on_about_triggered(self) -> None:
         from ..dialogs.about_dialog import AboutDialog
