@@ -1,4 +1,7 @@
-"""The gate review editor: project, gate, decision, the gate's criteria checklist and conditions.
+"""The gate review editor: project, gate, decision, the project's criteria checklist and conditions.
+
+The checklist is the gate's criteria for every methodology plus those for the chosen project's
+methodology; the criteria box says whose checklist it shows.
 
 Everything is saved through the governance service on the undo stack, so that undoing an
 approval also puts the project back in the stage it came from.
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...model.enums import Decision
+from ...model.enums import Decision, Methodology
 from ...services import governance as gov
 from ...services.errors import ConflictError, NotFoundError, ServiceError, ValidationError
 from ..context import AppContext
@@ -134,7 +137,14 @@ class GateReviewPanel(QWidget):
 
     @property
     def gate(self) -> gov.GateInfo | None:
-        return self._gates.get(self.ui.gate_combo.currentData())
+        """The chosen gate with the chosen project's checklist (the common criteria before a project is chosen)."""
+        gate = self._gates.get(self.ui.gate_combo.currentData())
+        return gate.checklist(self._methodology) if gate is not None else None
+
+    @property
+    def _methodology(self) -> str | None:
+        project = self._projects.get(self.project_id) if self.project_id else None
+        return project.methodology if project else None
 
     # -- setting up ----------------------------------------------------------------------------
     def _setup_widgets(self) -> None:
@@ -282,7 +292,8 @@ class GateReviewPanel(QWidget):
             result = results.get(criterion.id)
             name = QTableWidgetItem(criterion.name)
             name.setData(ID_ROLE, criterion.id)
-            name.setToolTip(criterion.name)
+            only = f" ({Methodology(criterion.methodology).label} projects only)" if criterion.methodology else ""
+            name.setToolTip(criterion.name + only)
             table.setItem(row, CRIT_NAME, name)
             required = QTableWidgetItem("Required" if criterion.required else "Optional")
             if not criterion.required:
@@ -297,9 +308,18 @@ class GateReviewPanel(QWidget):
             evidence.changed.connect(self._on_edited)
             table.setCellWidget(row, CRIT_EVIDENCE, evidence)
         table.blockSignals(False)
+        self.ui.criteria_group.setTitle(self._checklist_title())
         visible_rows = max(3, min(len(criteria), 7))
         table.setMinimumHeight(table.horizontalHeader().sizeHint().height() + visible_rows * ROW_HEIGHT + 4)
         self._update_criteria_summary()
+
+    def _checklist_title(self) -> str:
+        project = self._projects.get(self.project_id) if self.project_id else None
+        if project is None or self.gate is None:
+            return "Criteria"
+        if project.methodology is None:
+            return f"Criteria — common checklist ({project.code} has no methodology)"
+        return f"Criteria — {Methodology(project.methodology).label} checklist for {project.code}"
 
     def _fill_conditions(self, conditions) -> None:
         table = self.ui.conditions_table
@@ -435,6 +455,8 @@ class GateReviewPanel(QWidget):
             gate = self._ctx.read(gov.next_gate, self.project_id) if self.project_id else None
             if gate is not None:
                 self.ui.gate_combo.setCurrentIndex(self.ui.gate_combo.findData(gate.id))
+        # Another project may follow another methodology: its checklist at the gate differs.
+        self._fill_criteria(self.gate, {r.criterion_id: r for r in self._results()})
         self._on_edited()
 
     def _on_gate_combo_changed(self, _index: int) -> None:
