@@ -403,3 +403,15 @@ def test_no_page_is_empty(pack, tmp_path):
     """A section that ends at the foot of a page does not leave a page with only its header and footer."""
     for number, words in enumerate(page_words(pack.path, tmp_path), start=1):
         assert any(w[1] > HEADER_BOTTOM_PT and w[3] < FOOTER_TOP_PT for w in words), f"page {number} is empty"
+
+
+@needs_pdftotext
+def test_no_heading_is_left_alone_at_the_foot_of_a_page(laid_out):
+    headings = {"By programme", "By department", "Recent gate decisions", "Compliance exceptions",
+                "Worst over-allocations", "Open items by score", "Imports", "Definitions", "Projects"}
+    seen = set()
+    for number, page in enumerate(laid_out, start=1):
+        body = [line.strip() for line in page.splitlines() if line.strip()][1:-1]  # no running header, footer
+        seen |= headings & set(body)
+        assert not body or body[-1] not in headings, f"page {number} ends with the heading {body[-1]!r}"
+    assert seen == headings

@@ -195,6 +195,30 @@ def keep_rows_whole(document: QTextDocument, page_height: float, check: Callable
     return moved
 
 
+def keep_headings_with_next(document: QTextDocument, page_height: float) -> int:
+    """Start a heading on the next page when what follows it would (a heading alone at a page's foot).
+
+    Returns how many headings moved.
+    """
+    layout = document.documentLayout()
+    document.pageCount()  # the whole document laid out first, as for keep_rows_whole
+    moved = 0
+    block = document.begin()
+    while block.isValid():
+        following = block.next()
+        if block.blockFormat().headingLevel() == 2 and following.isValid():
+            heading = layout.blockBoundingRect(block)
+            after = layout.blockBoundingRect(following)
+            if int((heading.top() + 0.5) // page_height) < int((after.top() + 0.5) // page_height):
+                cursor = QTextCursor(block)
+                fmt = cursor.blockFormat()
+                fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                cursor.setBlockFormat(fmt)
+                moved += 1
+        block = following
+    return moved
+
+
 class _Pages:
     """Prints a laid-out document page by page with the pack's header and footer."""
 
@@ -206,6 +230,7 @@ class _Pages:
         self.width, self.height = float(page.width()), float(page.height())
         self.body = QRectF(0, HEADER_PT * self.unit, self.width, self.height - (HEADER_PT + FOOTER_PT) * self.unit)
         document.setPageSize(QSizeF(self.body.width(), self.body.height()))
+        keep_headings_with_next(document, self.body.height())
         keep_rows_whole(document, self.body.height(), check)
 
     def section_starts(self) -> list[tuple[int, str]]:
