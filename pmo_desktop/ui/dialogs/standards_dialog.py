@@ -4,7 +4,8 @@ On the left, the methodologies; on the right, the selected one's standard: miles
 position on the project's timeline (0% = baseline start, 100% = baseline end) and the RAID items
 every new project of the methodology opens with. Save stores the whole standard in one audited,
 version-checked transaction (``services.standards.save_standard``); a bad row is named in red and
-nothing is written. The stage gates are the office's and apply to every methodology.
+nothing is written. The stage gates and each methodology's criteria at them are edited in the
+Stage Gates dialog.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ class StandardsDialog(QDialog):
                                     self.milestone_table, self.add_milestone_button, self.remove_milestone_button), 3)
         right.addWidget(self._group("Starter RAID items (raised on every new project, owned by its manager)",
                                     self.raid_table, self.add_raid_button, self.remove_raid_button), 2)
-        stages = QLabel("Stages and gates are the office's lifecycle and apply to every methodology.", self)
+        stages = QLabel("Each methodology's criteria at the stage gates: File > Stage Gates…", self)
         stages.setStyleSheet("color: gray")
         right.addWidget(stages)
         right.addWidget(self.error_label)
