@@ -105,7 +105,9 @@ def test_bad_rows_are_marked_and_nothing_is_saved(dialog, office):
     before = stored(office)
     dialog.criteria_table.item(1, CRIT_NAME).setText("  ")
     dialog.add_criterion("baseline PLAN")
+    dialog.name_edit.setText("")
     assert not dialog.save()
+    assert dialog.name_edit.property("invalid") and "gate's name" in dialog.name_edit.toolTip()
     assert "Criterion 2: enter" in dialog.row_error(1)
     assert "already criterion 1" in dialog.row_error(dialog.criteria_table.rowCount() - 1)
     assert dialog.row_error(0) == ""

@@ -39,6 +39,7 @@ from ...model.enums import Methodology
 from ...services import gates as gt
 from ...services.errors import ConflictError, ServiceError, ValidationError
 from ..context import AppContext
+from ..resources.inline_errors import set_invalid
 from .conflict_dialog import resolve_conflict
 from .error_dialog import show_error
 
@@ -380,10 +381,8 @@ class GatesDialog(QDialog):
         self.criteria_table.blockSignals(False)
 
     def _mark_name(self, message: str | None) -> None:
-        self.name_edit.setProperty("invalid", message is not None)
+        set_invalid(self.name_edit, message is not None)
         self.name_edit.setToolTip(message or "")
-        self.name_edit.style().unpolish(self.name_edit)
-        self.name_edit.style().polish(self.name_edit)
 
     def row_error(self, row: int) -> str:
         """The message marked on criterion row ``row`` (empty when the row is fine)."""
