@@ -286,6 +286,17 @@ class PackHtml:
                  Col("Slip (days)", 10, "right")],
                 ([s.project_code, s.project_name, s.milestone, date_text(s.before), date_text(s.after),
                   f"{s.days:,}"] for s in slips), empty=""))
+        if changes.cost_moves:
+            parts.append(self.heading(f"Cost movements of {changes.cost_threshold_pct:g}% or more"))
+            costs = changes.cost_moves[:LIST_ROWS]  # in the analytics' order: forecast moves first, as the tab shows
+            parts.append(self.table(
+                [Col("Project", 11), Col("Name", 37), Col("Measure", 14), Col("Was", 11, "right"),
+                 Col("Now", 11, "right"), Col("Change", 9, "right"), Col("Change %", 7, "right")],
+                ([c.project_code, c.project_name, c.measure.capitalize(), self.money(float(c.before)),
+                  self.money(float(c.after)), Cell(self.money(float(c.change)),
+                                                   colour=RAG_STYLE["Red"][1] if c.change > 0 else None),
+                  "" if c.pct is None else f"{c.pct:+.0f}%"] for c in costs), empty=""))
+            parts.append(self.cut_note(len(costs), len(changes.cost_moves), "largest cost movements"))
         return "".join(parts)
 
     def _top_risks(self) -> str:
