@@ -231,15 +231,27 @@ def sort_key(row: UtilisationRow) -> tuple:
 
 # -- queries ----------------------------------------------------------------------------------
 def _week_series(mondays: Sequence[dt.date], holidays: Collection[dt.date]):
-    """The weeks as a VALUES list: index, the five dates, and a 0/1 "is a holiday" flag per date."""
+    """The weeks as a VALUES list: index, the five dates, a 0/1 "is a holiday" flag per date, and
+    ``w``, the week's working days that are not holidays."""
     cols = [column("i", Integer)]
     cols += [column(f"d{n}", Date) for n in range(WORKING_DAYS)]
     cols += [column(f"h{n}", Integer) for n in range(WORKING_DAYS)]
+    cols.append(column("w", Integer))
     rows = []
     for i, monday in enumerate(mondays):
         days = week_days(monday)
-        rows.append((i, *days, *(int(day in holidays) for day in days)))
+        flags = [int(day in holidays) for day in days]
+        rows.append((i, *days, *flags, WORKING_DAYS - sum(flags)))
     return values(*cols, name="weeks").data(rows).cte("weeks")
+
+
+def _week_days_sql(start: ColumnElement, end: ColumnElement, weeks) -> ColumnElement:
+    """``covered_days_sql`` for a row of the week series: a row that spans the whole week (most
+    of them) gives the week's working days at once; only a week it starts or ends in is counted
+    day by day."""
+    whole_week = and_(start <= weeks.c.d0, end >= weeks.c[f"d{WORKING_DAYS - 1}"])
+    return case((whole_week, weeks.c.w), else_=covered_days_sql(start, end, _day_columns(weeks),
+                                                                _holiday_columns(weeks)))
 
 
 def _day_columns(weeks) -> list:
@@ -271,8 +283,7 @@ def _allocated(session: Session, weeks, first: dt.date, last: dt.date,
                person_ids: Collection[int] | None) -> dict[tuple[int, int], float]:
     """Allocated hours per (person id, week index), public holidays giving none (the counting rule)."""
     a = Allocation.__table__.c
-    hours = func.sum(a.hours_per_week * covered_days_sql(a.start_date, a.end_date, _day_columns(weeks),
-                                                       _holiday_columns(weeks)))
+    hours = func.sum(a.hours_per_week * _week_days_sql(a.start_date, a.end_date, weeks))
     query = _of_people(_per_week(Allocation.__table__, weeks, first, last, a.person_id, hours), a.person_id,
                        person_ids)
     return {(pid, i): float(total or 0) / WORKING_DAYS for pid, i, total in session.execute(query)}
@@ -295,8 +306,7 @@ def _absent_days(session: Session, weeks, first: dt.date, last: dt.date,
 def _demand(session: Session, weeks, first: dt.date, last: dt.date) -> dict[str, dict[int, float]]:
     """Unfilled demand hours per role name and week index, public holidays giving none."""
     d, r = Demand.__table__.c, Role.__table__.c
-    hours = func.sum(d.hours_per_week * covered_days_sql(d.start_date, d.end_date, _day_columns(weeks),
-                                                       _holiday_columns(weeks)))
+    hours = func.sum(d.hours_per_week * _week_days_sql(d.start_date, d.end_date, weeks))
     query = (_per_week(Demand.__table__, weeks, first, last, r.name, hours)
              .join(Role.__table__, r.id == d.role_id))
     result: dict[str, dict[int, float]] = {}
