@@ -230,3 +230,16 @@ def test_default_criteria_for_one_methodology_are_stored_as_such(office):
             select(GateCriterion.methodology, func.count()).where(GateCriterion.methodology.is_not(None))
             .group_by(GateCriterion.methodology)).all())
     assert set(tailored) == {"waterfall", "agile", "hybrid"}
+
+
+def test_an_approval_that_met_the_agile_checklist_backs_a_later_move_by_hand(office):
+    gate = _gate(office, "execution")
+    _review(office, "AG-1", gate)
+    with office.transaction() as session:
+        project_id = _project_id(session, "AG-1")
+        version = session.get(Project, project_id).version
+        gov.change_stage_by_hand(session, project_id, "planning", "Re-planning after a supplier failure", version,
+                                 "controlling")
+    with office.session() as session:
+        check = gov.check_stage_change(session, _project_id(session, "AG-1"), "execution", "controlling")
+    assert check.backed_by_review and not check.reason_required
