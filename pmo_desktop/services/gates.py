@@ -256,7 +256,7 @@ def _comparable(name: str, criteria: Sequence[CriterionDraft]) -> dict:
                              methodology_label(draft.methodology) if draft.methodology else "") if w]
         return draft.name.strip() + (f" ({', '.join(notes)})" if notes else "")
 
-    return {"name": (name or "").strip(), "criteria": "; ".join(line(d) for d in criteria)}
+    return {"name": (name or "").strip(), "criteria": "\n".join(line(d) for d in criteria)}
 
 
 __all__ = [
