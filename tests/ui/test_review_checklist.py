@@ -80,3 +80,21 @@ def test_approving_an_agile_project_needs_only_its_own_checklist(panel, office):
     assert panel.save(), panel.message
     with office.session() as session:
         assert session.get(Project, project_id(office, "AG-1")).stage == "execution"
+
+
+def test_a_criterion_tailored_in_the_stage_gates_dialog_reaches_the_open_review_panel(qtbot, office):
+    from pmo_desktop.ui.dialogs.gates_dialog import CRIT_APPLIES, GatesDialog
+    from pmo_desktop.ui.tabs.governance_tab import GovernanceTab
+
+    ctx = AppContext(office)
+    tab = GovernanceTab(ctx)
+    qtbot.addWidget(tab)
+    tab.panel.new_review(project_id(office, "AG-1"))
+    assert "Baseline plan" in shown(tab.panel)
+    dialog = GatesDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.gate_list.setCurrentRow(3)  # G4 Execution
+    dialog.criteria_table.cellWidget(0, CRIT_APPLIES).setCurrentIndex(1)  # Baseline plan: waterfall only
+    assert dialog.save()
+    assert "Baseline plan" not in shown(tab.panel)
+    assert "Product backlog prioritised" in shown(tab.panel)
