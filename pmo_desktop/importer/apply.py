@@ -68,6 +68,7 @@ from .plan import (
     FIELD_COLUMNS,
     KINDS,
     LOOKUP_FIELDS,
+    NAMED_LINKS,
     PROJECT_REFERENCES,
     TABLES,
     Action,
@@ -198,6 +199,8 @@ class _PlanWriter:
         if row.action is Action.NEW and kind == "allocations":
             person_id = row.refs.get("person_id")
             columns["person_id"] = person_id if person_id is not None else self.person_ids[row.refs["person"]]
+        if row.action is Action.NEW and kind == "scores":
+            columns["criterion_id"] = row.refs["criterion_id"]
         return columns
 
     def _check_versions(self, table: Table, rows: list[PlannedRow]) -> None:
@@ -224,11 +227,12 @@ _PROJECT = "project"
 def _write_targets(kind: str) -> dict[str, tuple[str, str | None]]:
     """Canonical field -> (its column, how its value becomes an id: _LOOKUP, _PROJECT or None).
 
-    Fields without a column, and the person of an allocation (resolved apart), are left out.
+    Fields without a column, and the links resolved apart (an allocation's person, a score's
+    criterion), are left out.
     """
     targets: dict[str, tuple[str, str | None]] = {}
     for field_name, column in FIELD_COLUMNS[kind].items():
-        if column is None or field_name == "person":
+        if column is None or field_name in NAMED_LINKS:
             continue
         link = _LOOKUP if (kind, field_name) in LOOKUP_FIELDS else _PROJECT if field_name in PROJECT_REFERENCES else None
         targets[field_name] = (column, link)

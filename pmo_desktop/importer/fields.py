@@ -20,6 +20,7 @@ class Kind(StrEnum):
     MILESTONES = "milestones"
     PEOPLE = "people"
     ALLOCATIONS = "allocations"
+    SCORES = "scores"
 
 
 class FieldType(StrEnum):
@@ -35,6 +36,8 @@ class FieldType(StrEnum):
     LIKELIHOOD = "likelihood"
     NUMBER = "number"
     HOURS = "hours"
+    SCORE = "score"
+    """A strategic score: 0 to 5 in half steps, or Very low..Very high (1..5)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class FieldSpec:
 
 T, D, M, P, RAG = FieldType.TEXT, FieldType.DATE, FieldType.MONEY, FieldType.PERCENT, FieldType.RAG
 INT, ENUM, LIK, NUM, HRS = FieldType.INT, FieldType.ENUM, FieldType.LIKELIHOOD, FieldType.NUMBER, FieldType.HOURS
+SCORE = FieldType.SCORE
 
 
 def _f(name: str, ftype: FieldType, *synonyms: str, key: bool = False, end: bool = False,
@@ -292,6 +296,12 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
         _f("role", T, "role", "resource type", "skill", "job title", "resource role", "profile"),
         _f("task", T, "task", "task name", "activity", "work package", "workstream", "deliverable"),
     ),
+    Kind.SCORES: (
+        _f("project", T, *_PROJECT_REF, key=True),
+        _f("criterion", T, "criterion", "strategic criterion", "criteria", "strategic criteria", "driver",
+           "strategic driver", "scoring criterion", "objective", "strategic objective", "measure", key=True),
+        _f("score", SCORE, "score", "rating", "points", "strategic score", "criterion score", "mark", "value score"),
+    ),
 }
 
 SHEET_NAME_HINTS: dict[Kind, tuple[str, ...]] = {
@@ -303,6 +313,7 @@ SHEET_NAME_HINTS: dict[Kind, tuple[str, ...]] = {
     Kind.STATUS: ("status", "highlight", "report", "update", "weekly", "monthly", "dashboard return",
                   "return", "dca"),
     Kind.PROJECTS: ("project", "portfolio", "register", "pipeline", "master", "list"),
+    Kind.SCORES: ("score", "scoring", "prioritis", "prioritiz", "strategic"),
 }
 """Words in a sheet's name that suggest its kind (used as a tie-breaker with the headers)."""
 

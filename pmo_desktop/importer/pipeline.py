@@ -13,6 +13,9 @@ Decisions:
   just before it is applied, so its batch records exactly what it changed.
 * With a datamap (``datamap=NAME``) each file is a fixed-layout return: harvested cell by cell
   into one project (custom fields included) and one status report (importer/datamap.py).
+* A scoring matrix (one row per project, one column per strategic criterion, headed with the
+  office's criterion names) is unpivoted into one score row per filled cell
+  (importer/score_sheets.py); the office's criteria are read before the files.
 * A row of a wide time grid (hours in one column per week or month) becomes one allocation per
   run of consecutive periods at the same hours per week (hours of a period / weeks in it).
 * Exit codes a script can rely on: 0 everything imported; 1 some rows were rejected (the rest
@@ -34,7 +37,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..model import BatchStatus, ImportBatch
+from ..model import BatchStatus, ImportBatch, StrategicCriterion
 from ..model.database import Database
 from .apply import ApplyError, apply_plan
 from .datamap import DatamapError, datamap_entries, harvest
@@ -45,6 +48,7 @@ from .plan import KINDS, ImportPlan, ParsedRow, ParsedSheet, plan_import
 from .readers import Workbook, read_workbook
 from .records import ParsedRecord, parse_table
 from .rejects import write_rejects_workbook
+from .score_sheets import wide_score_sheets
 from .sheets import Layout, SheetTable, analyse_workbook
 from .values import DEFAULT_OPTIONS, ParseOptions, parse_field
 
@@ -140,6 +144,7 @@ def _import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str
         with db.session() as session:
             entries = datamap_entries(session, datamap)
     options = parse_options(db)
+    criteria = office_criteria(db) if datamap is None and kind in (None, Kind.SCORES.value) else ()
     outcome = ImportOutcome(ImportPlan(overwrite_blanks=overwrite_blanks), dry_run=dry_run)
     files: list[tuple[Workbook, list[ParsedSheet]]] = []
     for path in paths:
@@ -159,7 +164,7 @@ def _import_files(db: Database, paths: Iterable[str | os.PathLike], *, kind: str
                 continue
             sheets, warnings = harvested.sheets, harvested.warnings
         else:
-            sheets, warnings = parsed_sheets(workbook, kind=kind, options=options)
+            sheets, warnings = parsed_sheets(workbook, kind=kind, options=options, criteria=criteria)
         outcome.warnings.extend(warnings)
         if not sheets:
             outcome.warnings.append(f"{workbook.path.name}: no sheet holds data this program can import")
@@ -187,6 +192,12 @@ def parse_options(db: Database) -> ParseOptions:
     return ParseOptions(day_first=settings.date_order != "month_first",
                         hours_per_day=settings.hours_per_day or DEFAULT_OPTIONS.hours_per_day,
                         hours_per_week=DEFAULT_OPTIONS.hours_per_week)
+
+
+def office_criteria(db: Database) -> tuple[str, ...]:
+    """The names of the office's strategic criteria (what a scoring matrix's headers are matched to)."""
+    with db.session() as session:
+        return tuple(session.scalars(select(StrategicCriterion.name).order_by(StrategicCriterion.name)))
 
 
 def file_rank(sheets: Sequence[ParsedSheet]) -> int:
@@ -244,16 +255,23 @@ def already_imported(db: Database, workbooks: Sequence[Workbook]) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def parsed_sheets(workbook: Workbook, *, kind: str | None = None,
-                  options: ParseOptions = DEFAULT_OPTIONS) -> tuple[list[ParsedSheet], list[str]]:
+def parsed_sheets(workbook: Workbook, *, kind: str | None = None, options: ParseOptions = DEFAULT_OPTIONS,
+                  criteria: Sequence[str] = ()) -> tuple[list[ParsedSheet], list[str]]:
     """Every importable table of ``workbook`` as a ParsedSheet, and warnings about the rest.
 
     ``kind`` forces the kind of every table (its headers are mapped again for that kind).
+    ``criteria`` are the office's strategic criteria: a sheet headed with them is a scoring
+    matrix, read only as scores (importer/score_sheets.py).
     """
     analysis = analyse_workbook(workbook, options)
-    warnings = [f"{workbook.path.name}, sheet {s.sheet}: skipped ({s.reason})" for s in analysis.skipped]
-    sheets = []
+    matrices = wide_score_sheets(workbook, criteria) if kind in (None, Kind.SCORES.value) else []
+    scored = {matrix.sheet for matrix in matrices}
+    warnings = [f"{workbook.path.name}, sheet {s.sheet}: skipped ({s.reason})" for s in analysis.skipped
+                if s.sheet not in scored]
+    sheets: list[ParsedSheet] = list(matrices)
     for table in analysis.all_tables():
+        if table.sheet in scored:
+            continue
         if kind is not None and table.kind != Kind(kind):
             table.kind = Kind(kind)
             table.mapping = map_headers(table.headers, table.kind, options=options)

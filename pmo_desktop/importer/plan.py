@@ -60,6 +60,7 @@ from ..model import (
     Person,
     Programme,
     Project,
+    ProjectScore,
     Rag,
     RaidItem,
     RaidKind,
@@ -68,12 +69,14 @@ from ..model import (
     Role,
     Stage,
     StatusReport,
+    StrategicCriterion,
 )
+from .criteria import CriterionMatcher
 
 CHUNK = 400
 """Keys per lookup query: far below SQLite's and PostgreSQL's bound-parameter limits."""
 
-KINDS = ("projects", "people", "status", "raid", "milestones", "allocations")
+KINDS = ("projects", "people", "status", "raid", "milestones", "allocations", "scores")
 """Every kind of sheet, parents before the records that refer to them (the order of writes)."""
 
 # ---------------------------------------------------------------------------------------------
@@ -369,23 +372,27 @@ FIELD_COLUMNS: dict[str, dict[str, str | None]] = {
         "person": "person_id", "project": "project_id", "start": "start_date", "end": "end_date",
         "hours_per_week": "hours_per_week", "role": None, "task": None,
     },
+    "scores": {"project": "project_id", "criterion": "criterion_id", "score": "score"},
 }
 """Canonical field (FIELDS.md, importer/fields.py) -> model column; None: read but not stored."""
 
 TABLES: dict[str, Table] = {
     "projects": Project.__table__, "status": StatusReport.__table__, "raid": RaidItem.__table__,
     "milestones": Milestone.__table__, "people": Person.__table__, "allocations": Allocation.__table__,
+    "scores": ProjectScore.__table__,
 }
 
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "projects": ("code",), "status": ("project", "period_end"), "raid": ("project", "ref"),
     "milestones": ("project", "name"), "people": ("email", "name"), "allocations": ("person", "project", "start"),
+    "scores": ("project", "criterion"),
 }
 
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "projects": ("code", "name"), "status": ("project", "period_end"), "raid": ("ref", "title"),
     "milestones": ("project", "name"), "people": ("name",),
     "allocations": ("person", "project", "start", "end", "hours_per_week"),
+    "scores": ("project", "criterion", "score"),
 }
 """Fields a new record cannot do without (NOT NULL columns without a default)."""
 
@@ -396,6 +403,9 @@ LOOKUP_FIELDS: dict[tuple[str, str], tuple[Table, str]] = {
 """Fields stored as a link to a row found (or created) by name: programme and role."""
 
 PROJECT_REFERENCES = frozenset({"project", "depends_on"})
+
+NAMED_LINKS = frozenset({"person", "criterion"})
+"""Links planned by name and resolved to an id apart (a person by email or name, a criterion by name)."""
 
 PORTFOLIO_WORDS = frozenset({"portfolio", "portfolio level", "portfolio-level", "all projects", "all", "pmo"})
 """What a RAID log writes in its project column for a portfolio-level item (unless a project has that name)."""
@@ -430,6 +440,7 @@ RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
     ("people", "capacity_hours"): (0, 100, "between 0 and 100 hours a week"),
     ("people", "cost_rate"): (0, float("inf"), "a rate that is not negative"),
     ("allocations", "hours_per_week"): (1e-9, 100, "more than 0 and at most 100 hours a week"),
+    ("scores", "score"): (0, 5, "a score from 0 to 5"),
 }
 """CHECK constraints of the model, tested before anything is written."""
 
@@ -494,7 +505,7 @@ def stored_converter(kind: str, field_name: str) -> Callable[[Any], Any]:
                 raise ValueError("is not a set of named values")
             return value
         return merged_value
-    if field_name in PROJECT_REFERENCES or field_name == "person" or (kind, field_name) in LOOKUP_FIELDS:
+    if field_name in PROJECT_REFERENCES or field_name in NAMED_LINKS or (kind, field_name) in LOOKUP_FIELDS:
         return _text
     column_name = column_of(kind, field_name)
     if column_name is None:
@@ -899,6 +910,22 @@ class _Planner:
             row.refs.update(project=code, person=person[1], person_id=person[0])
             row.key = {"person": reference, "project": code, "start": row.values["start"]}
 
+    def _keys_scores(self, rows: list[tuple[ParsedSheet, PlannedRow]]) -> None:
+        """A score's key: its project (as for status rows) and the office criterion its name matches."""
+        stored = self.session.execute(select(StrategicCriterion.id, StrategicCriterion.name)
+                                      .order_by(StrategicCriterion.name)).all()
+        ids = {name: criterion_id for criterion_id, name in stored}
+        matcher = CriterionMatcher.of(ids)
+        for sheet, row in rows:
+            reference = row.values["criterion"]
+            name = matcher.match(reference)
+            if name is None:
+                row.reject(RowError(sheet.header_of("criterion"), reference, matcher.unknown_reason()))
+                continue
+            row.values["criterion"] = name
+            row.refs["criterion_id"] = ids[name]
+        self._keys_with_project([(s, r) for s, r in rows if r.action is not Action.REJECT], "criterion")
+
     # -- stored records, per kind (one query per chunk of keys) --------------------------------
 
     def _fetch(self, query_for_chunk, keys: list[tuple], key_of_row) -> dict[tuple, Any]:
@@ -1013,6 +1040,14 @@ class _Planner:
         return self._fetch(
             lambda chunk: base.where(tuple_(scoped, raid.c.ref).in_([(code or "", ref) for code, ref in chunk])),
             [_key_tuple(r) for r in rows], lambda s: (s.ref_project, s.ref))
+
+    def _fetch_scores(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
+        score, project, criterion = ProjectScore.__table__, Project.__table__, StrategicCriterion.__table__
+        base = (select(score, project.c.code.label("ref_project"), criterion.c.name.label("ref_criterion"))
+                .join(project, project.c.id == score.c.project_id)
+                .join(criterion, criterion.c.id == score.c.criterion_id))
+        return self._fetch_by_project(base, project.c.code, [_key_tuple(r) for r in rows],
+                                      lambda s: (s.ref_project, s.ref_criterion))
 
     def _fetch_allocations(self, rows: list[PlannedRow]) -> dict[tuple, Any]:
         allocation, project = Allocation.__table__, Project.__table__
@@ -1169,7 +1204,7 @@ def title_from_description(description: str) -> str:
 
 def _noun(kind: str) -> str:
     return {"projects": "project", "status": "status report", "raid": "RAID item", "milestones": "milestone",
-            "people": "person", "allocations": "allocation"}[kind]
+            "people": "person", "allocations": "allocation", "scores": "score"}[kind]
 
 
 def _fixed_key_fields(kind: str) -> frozenset[str]:

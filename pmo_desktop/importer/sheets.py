@@ -182,7 +182,7 @@ def _best_match(header: object) -> tuple[str | None, float]:
 # Kind classification
 # ---------------------------------------------------------------------------------------------
 
-_KIND_ORDER = (Kind.PROJECTS, Kind.STATUS, Kind.RAID, Kind.MILESTONES, Kind.PEOPLE, Kind.ALLOCATIONS)
+_KIND_ORDER = (Kind.PROJECTS, Kind.STATUS, Kind.RAID, Kind.MILESTONES, Kind.PEOPLE, Kind.ALLOCATIONS, Kind.SCORES)
 MIN_KIND_SCORE = 2.0
 
 

@@ -709,6 +709,37 @@ def _score_from_fraction(fraction: float, raw: object) -> int:
     return next(score for limit, score in _PERCENT_BANDS if fraction <= limit + 1e-9)
 
 
+STRATEGIC_SCORE_WORDS: dict[str, float] = {
+    **dict.fromkeys(["very low", "v low", "vlow", "vl"], 1.0),
+    **dict.fromkeys(["low", "lo", "l"], 2.0),
+    **dict.fromkeys(["medium", "med", "m", "moderate"], 3.0),
+    **dict.fromkeys(["high", "hi", "h"], 4.0),
+    **dict.fromkeys(["very high", "v high", "vhigh", "vh"], 5.0),
+}
+"""Words a scoring sheet may use for a strategic score: the office's five-step scale, 1..5.
+A score of 0 ("does not contribute") has no word: it is written as the number 0."""
+
+
+def parse_strategic_score(value: object) -> float | None:
+    """Parse a strategic score: a number from 0 to 5 in half steps, or Very low..Very high (1..5)."""
+    if is_no_value(value):
+        return None
+    if not _is_number(value):
+        text = _word(value).replace(",", ".")
+        if text in STRATEGIC_SCORE_WORDS:
+            return STRATEGIC_SCORE_WORDS[text]
+        if not re.fullmatch(r"[+-]?\d*\.?\d+", text):
+            raise ValueError(f"{_describe(value)} is not a score; use a number from 0 to 5 (such as 3.5) "
+                             "or Very low, Low, Medium, High, Very high")
+        value = float(text)
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number) or not 0 <= number <= 5:
+        raise ValueError(f"{_describe(value)} is out of range; a score is from 0 to 5")
+    if not math.isclose(number * 2, round(number * 2), abs_tol=1e-9):
+        raise ValueError(f"{_describe(value)} is not in half steps; a score is a whole or half number such as 3 or 3.5")
+    return round(number * 2) / 2
+
+
 def parse_score(value: object) -> int | None:
     """Parse a likelihood or impact to 1..5 (numbers, words, H/M/L or a probability percent)."""
     if is_no_value(value):
@@ -852,6 +883,8 @@ def field_parser(
         return parse_score
     if ftype is FieldType.NUMBER:
         return partial(parse_number, multiplier=multiplier)
+    if ftype is FieldType.SCORE:
+        return parse_strategic_score
     return partial(
         parse_hours,
         unit=unit or "hours",

@@ -81,7 +81,7 @@ def _reference_stored_form(kind, field_name, value):
         if not isinstance(value, dict):
             raise ValueError("is not a set of named values")
         return value
-    if (field_name in plan_module.PROJECT_REFERENCES or field_name == "person"
+    if (field_name in plan_module.PROJECT_REFERENCES or field_name in plan_module.NAMED_LINKS
             or (kind, field_name) in plan_module.LOOKUP_FIELDS):
         return plan_module._text(value)
     column_name = plan_module.column_of(kind, field_name)
