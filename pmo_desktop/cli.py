@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import project managers' spreadsheets")
     _add_database(imp)
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    imp.add_argument("--kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"],
+    imp.add_argument("--kind", choices=["projects", "status", "raid", "milestones", "people", "allocations", "scores"],
                      help="treat every sheet as this kind instead of detecting it")
     imp.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
     imp.add_argument("--json", action="store_true", help="print the plan as JSON")
@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     template = sub.add_parser("template", help="write the office's standard workbook for project managers")
     _add_database(template)
-    template.add_argument("kind", choices=["projects", "status", "raid", "milestones", "people", "allocations"])
+    template.add_argument("kind", choices=["projects", "status", "raid", "milestones", "people", "allocations",
+                                           "scores"],
+                          help="scores: one row per proposal and strategic criterion, pre-filled with the stored scores")
     template.add_argument("out", type=Path, metavar="OUT.xlsx")
     template.add_argument("--methodology", metavar="NAME",
                           help="pre-fill a milestones or RAID template with this methodology's standard milestones "

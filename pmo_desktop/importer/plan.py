@@ -23,7 +23,10 @@ Decisions, relied on by the tests and the rest of the pipeline:
   rejected ("superseded by row N") so that the manager sees them in the rejects workbook, and
   the winning row carries a warning.
 * Blank cells never clear a stored value unless ``overwrite_blanks`` is set, and never clear a
-  required column. Columns the sheet does not have are never touched.
+  required column. Columns the sheet does not have are never touched. A score row without a
+  score (a pre-filled template row left blank) is unchanged, not rejected.
+* Strategic scores (project, criterion) name a criterion the office has (importer/criteria.py);
+  an unknown criterion is the row's error, never a new criterion.
 * Values are brought to their stored form before comparing (money to the penny; enumerations
   arrive as the model's values from the parsers and are only checked), so re-importing the same file plans every row as unchanged.
 * Constraints of the data model (date order, ranges, enumerations, text lengths, unique names
@@ -1064,6 +1067,9 @@ class _Planner:
 
     def _decide(self, kind: str, sheet: ParsedSheet, row: PlannedRow, stored: Any) -> None:
         """Compare a live row with its stored record (or none) and set action, changes and writes."""
+        if stored is None and kind == "scores" and row.values.get("score") is None:
+            row.action = Action.UNCHANGED  # a pre-filled template row left blank: nothing to write
+            return
         columns = FIELD_COLUMNS[kind]
         if stored is None:
             row.action = Action.NEW

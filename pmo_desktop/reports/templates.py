@@ -6,6 +6,12 @@ A milestones or RAID template can start from a methodology of the office's stand
 its standard milestones (laid out across the baseline dates as a project created from the
 methodology gets them) or its starter RAID items come pre-filled, so the manager completes
 rows rather than starting from a blank sheet.
+
+The strategic scores template (long layout: Project | Criterion | Score) offers the office's
+criteria as a dropdown and comes with one row per proposal (projects at the idea and business
+case stages, the ones a scoring round is for) and criterion, holding the score stored today
+where there is one: the scorer reviews and fills rows instead of typing project codes and
+criterion names. Scores of other projects are added as further rows.
 """
 
 from __future__ import annotations
@@ -33,14 +39,14 @@ from ..importer.marker import (
     MARKER_TEXT,
     TEMPLATE_VERSION,
 )
-from ..model import Methodology, Project, RaidItem, RaidKind
-from ..services import lookups
+from ..model import Methodology, Project, ProjectScore, RaidItem, RaidKind, Stage
+from ..services import lookups, scoring
 from ..services.errors import FieldError, ValidationError
 from ..services.raid import REF_PREFIXES
 from ..services.standards import StandardInfo, milestone_dates, standards
 
 INPUT_ROWS = 1000
-TEMPLATE_KINDS = ("projects", "status", "raid", "milestones", "people", "allocations")
+TEMPLATE_KINDS = ("projects", "status", "raid", "milestones", "people", "allocations", "scores")
 STANDARD_KINDS = ("milestones", "raid")
 """The templates a methodology's standard can pre-fill."""
 
@@ -74,6 +80,7 @@ _HINTS: dict[FieldType, str] = {
     FieldType.INT: "A whole number.",
     FieldType.NUMBER: "A number.",
     FieldType.HOURS: "Hours per week, e.g. 15.",
+    FieldType.SCORE: "A score from 0 to 5 in half steps, e.g. 3.5 (or Very low to Very high).",
 }
 
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -89,6 +96,19 @@ class TemplateLists:
     programmes: Sequence[str] = ()
     standards: Sequence[StandardInfo] = ()
     """The methodologies a milestones or RAID template can be pre-filled from."""
+    criteria: Sequence[str] = ()
+    """The office's strategic criteria, heaviest first (the scores template's dropdown)."""
+    proposal_scores: Sequence[ScoreRow] = ()
+    """One row per proposal and criterion, pre-filled on the scores template."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """A proposal's score on one criterion as stored today (None: not scored yet)."""
+
+    project: str
+    criterion: str
+    score: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +132,21 @@ class TemplateProject:
 
 def template_lists(session: Session) -> TemplateLists:
     """Dropdown values for the templates and the standards library, from the office database."""
+    criteria = scoring.criteria(session)
     return TemplateLists(lookups.project_codes(session), lookups.people_names(session),
-                         lookups.programme_names(session), standards(session))
+                         lookups.programme_names(session), standards(session),
+                         tuple(c.name for c in criteria), proposal_scores(session, criteria))
+
+
+def proposal_scores(session: Session, criteria: Sequence[scoring.CriterionDetails]) -> tuple[ScoreRow, ...]:
+    """Each proposal's score on each criterion (stored or None), by project code, criteria heaviest first."""
+    codes = session.execute(select(Project.id, Project.code).where(
+        Project.stage.in_([s.value for s in Stage if s.is_proposal])).order_by(Project.code)).all()
+    stored = {(project_id, criterion_id): score for project_id, criterion_id, score in session.execute(
+        select(ProjectScore.project_id, ProjectScore.criterion_id, ProjectScore.score)
+        .join(Project, Project.id == ProjectScore.project_id)
+        .where(Project.stage.in_([s.value for s in Stage if s.is_proposal])))}
+    return tuple(ScoreRow(code, c.name, stored.get((project_id, c.id))) for project_id, code in codes for c in criteria)
 
 
 def template_project(session: Session, code: str) -> TemplateProject | None:
@@ -147,7 +180,10 @@ def _choices_for(spec: FieldSpec) -> tuple[str, ...] | None:
 
 
 def _validation_for(spec: FieldSpec, list_ranges: dict[str, str]) -> DataValidation | None:
-    if spec.name in ("project", "person", "programme") and spec.name in list_ranges:
+    if spec.name == "criterion" and "criterion" in list_ranges:
+        dv = DataValidation(type="list", formula1=list_ranges["criterion"], allow_blank=True)
+        dv.errorStyle = "stop"  # a criterion the office does not have is always rejected
+    elif spec.name in ("project", "person", "programme") and spec.name in list_ranges:
         dv = DataValidation(type="list", formula1=list_ranges[spec.name], allow_blank=True)
         dv.errorStyle = "warning"  # a name not yet in the database is allowed, with a warning
     elif _choices_for(spec) is not None:
@@ -157,6 +193,9 @@ def _validation_for(spec: FieldSpec, list_ranges: dict[str, str]) -> DataValidat
                             formula2="DATE(2100,12,31)", allow_blank=True)
     elif spec.type is FieldType.PERCENT:
         dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True)
+    elif spec.type is FieldType.SCORE:
+        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="5", allow_blank=True)
+        dv.errorStyle = "warning"  # Very low..Very high are accepted too
     elif spec.type in (FieldType.MONEY, FieldType.NUMBER, FieldType.HOURS):
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     elif spec.type is FieldType.INT:
@@ -197,6 +236,7 @@ def _number_format(spec: FieldSpec) -> str | None:
         FieldType.PERCENT: "0%",
         FieldType.HOURS: "0.0",
         FieldType.NUMBER: "#,##0.##",
+        FieldType.SCORE: "0.0",
     }.get(spec.type)
 
 
@@ -213,6 +253,8 @@ def _write_lists(wb: Workbook, specs: Sequence[FieldSpec], lists: TemplateLists)
                          ("programme", lists.programmes)):
         if values:
             columns.append((name, sorted(set(values))))
+    if lists.criteria and any(spec.name == "criterion" for spec in specs):
+        columns.append(("criterion", tuple(lists.criteria)))
     ranges = {}
     for index, (name, values) in enumerate(columns, start=1):
         letter = get_column_letter(index)
@@ -324,6 +366,15 @@ def _prefill(kind: Kind, standard: StandardInfo, project_code: str | None, start
     return _Prefill(found.rows, [lead, *found.note])
 
 
+def _scores_prefill(rows: Sequence[ScoreRow]) -> _Prefill:
+    projects = len({row.project for row in rows})
+    return _Prefill([{"project": r.project, "criterion": r.criterion, "score": r.score} for r in rows],
+                    [f"One row per proposal and criterion is filled in ({projects} proposals), with the score "
+                     "stored today where there is one.",
+                     "Fill or correct each score; a blank score leaves the stored one as it is. Add rows for "
+                     "other projects below them."])
+
+
 def _write_rows(data: Worksheet, specs: Sequence[FieldSpec], rows: Sequence[dict[str, Any]]) -> None:
     for offset, values in enumerate(rows, start=2):
         for column, spec in enumerate(specs, start=1):
@@ -350,7 +401,7 @@ def _write_instructions(wb: Workbook, kind: Kind, specs: Sequence[FieldSpec], of
         sheet.cell(row=row, column=1, value=line)
     table_row = 3 + len(lines) + 1
     if note:
-        sheet.cell(row=table_row, column=1, value="Standard").font = Font(bold=True, color="833C0B")
+        sheet.cell(row=table_row, column=1, value="Pre-filled").font = Font(bold=True, color="833C0B")
         for row, line in enumerate(note, start=table_row + 1):
             sheet.cell(row=row, column=1, value=line).data_type = "s"
         table_row += len(note) + 2
@@ -423,6 +474,8 @@ def write_template(kind: str, path: str | Path, *, lists: TemplateLists = Templa
         if number_format:
             for row in range(2, INPUT_ROWS + 2):
                 data.cell(row=row, column=column).number_format = number_format
+    if prefill is None and kind_enum is Kind.SCORES and lists.proposal_scores:
+        prefill = _scores_prefill(lists.proposal_scores)
     if prefill is not None:
         _write_rows(data, specs, prefill.rows)
     data.freeze_panes = "A2"
