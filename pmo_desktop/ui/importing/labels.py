@@ -14,6 +14,7 @@ KIND_LABELS: dict[str, str] = {
     Kind.MILESTONES.value: "Milestones",
     Kind.PEOPLE.value: "People",
     Kind.ALLOCATIONS.value: "Resource allocations",
+    Kind.SCORES.value: "Strategic scores",
 }
 NO_KIND = "(do not import)"
 IGNORE = "(ignore)"

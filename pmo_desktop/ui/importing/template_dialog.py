@@ -38,6 +38,7 @@ FILE_NAMES = {
     "projects": "Project list template.xlsx", "status": "Status report template.xlsx",
     "raid": "RAID log template.xlsx", "milestones": "Milestones template.xlsx",
     "people": "People template.xlsx", "allocations": "Resource plan template.xlsx",
+    "scores": "Strategic scores template.xlsx",
 }
 
 
