@@ -3,7 +3,8 @@
 For every sheet: skip instruction, lookup, pivot and hidden sheets; find the header row under
 title banners, blank rows and merged group headers by scoring candidate rows; find where the
 table ends (a run of blank rows, or a "Total" row); and classify the kind (projects, status,
-raid, milestones, people, allocations) from the headers and the sheet's name.
+raid, milestones, people, allocations, scores) from the headers and the sheet's name.
+(A scoring matrix, headed with the office's criteria, is recognised in importer/score_sheets.py.)
 
 Three layouts are recognised:
 
