@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -312,6 +313,66 @@ def test_importing_the_entry_point_loads_neither_qt_nor_sqlalchemy():
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'PySide6', 'sqlalchemy', 'alembic'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+_SHOWN_BEFORE_MATPLOTLIB = """
+import sys, threading, time
+from PySide6.QtWidgets import QApplication
+from pmo_desktop.ui.portfolio import charts_view
+
+released = threading.Event()
+importers = []
+original_import = charts_view.import_chart_modules
+
+def held_import():
+    importers.append(threading.current_thread() is threading.main_thread())
+    released.wait(60)
+    original_import()
+
+charts_view.import_chart_modules = held_import
+
+def process_until(app, done):
+    deadline = time.monotonic() + 60
+    while not done() and time.monotonic() < deadline:
+        app.processEvents()
+
+def exec_and_check(*_args):
+    from pmo_desktop.ui.main_window import MainWindow
+    app = QApplication.instance()
+    window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
+    print("at exec", "matplotlib" in sys.modules)
+    tab = window.current_tab()
+    process_until(app, lambda: window.windowHandle().isExposed() and tab.model.rowCount() > 0
+                  and tab.charts.is_loading)
+    print("shown", window.windowHandle().isExposed(), tab.model.rowCount(), "matplotlib" in sys.modules,
+          tab.charts.loading_label.isVisibleTo(window), tab.charts.loading_label.text())
+    released.set()
+    process_until(app, lambda: tab.charts.canvas.figure is not None)
+    print("drawn", tab.charts.canvas.figure is not None, importers, tab.charts.loading_label.isVisibleTo(window))
+    return 0
+
+QApplication.exec = exec_and_check
+from pmo_desktop.__main__ import main
+main(["--database", sys.argv[1], "--no-crash-dialog"])
+"""
+
+
+def test_the_window_and_its_table_are_shown_before_matplotlib_is_imported(ctx, tmp_path):
+    from pmo_desktop.model import Project
+
+    with ctx.db.transaction() as session:
+        session.add(Project(code="DIG-001", name="Customer portal", stage="execution"))
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run([sys.executable, "-c", _SHOWN_BEFORE_MATPLOTLIB, str(ctx.db.path)], capture_output=True,
+                         text=True, env=env, timeout=180)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "at exec False"
+    # Window exposed, its table filled, the chart area saying so, and matplotlib not yet imported.
+    assert lines[1] == "shown True 1 False True Loading chart…"
+    # Then matplotlib was imported once, off the GUI thread, and the first chart replaced the message.
+    assert lines[2] == "drawn True [False] False"
 
 
 def test_subcommands_go_to_the_cli_with_the_database_option_moved(monkeypatch):

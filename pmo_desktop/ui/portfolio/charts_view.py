@@ -7,16 +7,26 @@ Clicking a bubble or a roadmap bar emits ``project_clicked``, and hovering one n
 
 Figures are built at the canvas's own size (fixed layouts are worked out in inches), again after a
 resize, and only while the view is visible: a change made while it is hidden marks it stale and
-the next show draws. matplotlib is imported on the first draw.
+the next show draws.
+
+matplotlib and its Qt backend take 0.5-0.9 s to import, so they are kept off the start-up path:
+the first draw the view schedules for itself imports them on a worker thread (importing a module
+is safe there; the figure and its canvas widget are still made on the GUI thread), while the
+chart area says "Loading chart…" and the window, its table and the rest of the tab stay usable.
+``redraw()``, called directly, draws at once and imports on the spot if it must.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import logging
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -35,7 +45,10 @@ from PySide6.QtWidgets import (
 from ...analytics.portfolio import ProjectKpis, Thresholds
 from ..context import AppContext
 from ..dialogs.error_dialog import show_error
+from ..tasks import run_in_background
 from ..widgets.chart_canvas import ChartCanvas
+
+log = logging.getLogger(__name__)
 
 CHARTS: tuple[tuple[str, str], ...] = (
     ("rag_by_stage", "Projects by stage and RAG"),
@@ -62,6 +75,26 @@ SAVE_DPI = 200
 """Resolution of a saved chart image: sharp on a slide or in a document."""
 _RESIZE_DELAY_MS = 120
 
+CHART_MODULES = ("pmo_desktop.charts.portfolio", "matplotlib.backends.backend_qtagg")
+"""What a draw needs imported: the chart builders (matplotlib itself) and the Qt canvas backend."""
+
+LOADING_TEXT = "Loading chart…"
+
+
+def chart_modules_loaded() -> bool:
+    """True when every module of ``CHART_MODULES`` has finished importing (not merely begun)."""
+    for name in CHART_MODULES:
+        module = sys.modules.get(name)
+        if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+            return False
+    return True
+
+
+def import_chart_modules() -> None:
+    """Import ``CHART_MODULES`` (on a worker thread: it creates no Qt object)."""
+    for name in CHART_MODULES:
+        importlib.import_module(name)
+
 
 class PortfolioChartsView(QWidget):
     """A chart chooser over one chart canvas; emits ``project_clicked(project_id)``."""
@@ -79,6 +112,7 @@ class PortfolioChartsView(QWidget):
         self._pages = 1
         self._roadmap: tuple[list, int] | None = None  # the bars drawn and rows per page, to find a project's page
         self._stale = True
+        self._loading = False  # CHART_MODULES are being imported in the background
         self.chart: Any = None  # the RoadmapChart or BubbleChart drawn, for hit-testing
         self._build()
         # Changes arrive in bursts (rows, filters, selection, a resize): one draw after them.
@@ -126,6 +160,14 @@ class PortfolioChartsView(QWidget):
         self.canvas.setObjectName("portfolio_chart_canvas")
         self.canvas.setMinimumHeight(240)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # Shown in the empty canvas until the first chart replaces it.
+        self.loading_label = QLabel(LOADING_TEXT, self.canvas)
+        self.loading_label.setObjectName("portfolio_chart_loading")
+        self.loading_label.setProperty("role", "hint")
+        self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading_label.setWordWrap(True)
+        self.loading_label.hide()
+        self.canvas.layout().addWidget(self.loading_label)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -206,13 +248,42 @@ class PortfolioChartsView(QWidget):
         if self.isVisible():
             self._draw_timer.start(0)
 
+    @property
+    def is_loading(self) -> bool:
+        """True while matplotlib is being imported in the background for the first chart."""
+        return self._loading
+
     def _draw_if_stale(self) -> None:
+        if not (self._stale and self.isVisible()) or self._loading:
+            return
+        if chart_modules_loaded():
+            self.redraw()
+            return
+        self._loading = True
+        if self.canvas.figure is None:
+            self.loading_label.setText(LOADING_TEXT)
+            self.loading_label.show()
+        run_in_background(import_chart_modules, on_done=self._on_charts_loaded, on_error=self._on_charts_failed)
+
+    def _on_charts_loaded(self, _result: None) -> None:
+        if not shiboken6.isValid(self):  # the view was closed meanwhile
+            return
+        self._loading = False
+        self.loading_label.hide()
         if self._stale and self.isVisible():
             self.redraw()
+
+    def _on_charts_failed(self, exc: BaseException) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._loading = False
+        log.error("The chart modules could not be imported", exc_info=exc)
+        self.loading_label.setText(f"The charts could not be loaded ({exc}). Reinstall PMO Desktop to draw them.")
 
     def redraw(self) -> None:
         """Build the chosen chart for the current projects, period and selection, at the canvas's size."""
         self._stale = False
+        self.loading_label.hide()
         key = self.current_chart()
         self.chart = None
         figure = getattr(self, f"_draw_{key}")(self._figsize())
