@@ -24,8 +24,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
     QColor,
     QFont,
     QFontMetricsF,
@@ -34,8 +35,10 @@ from PySide6.QtGui import (
     QPageLayout,
     QPageSize,
     QPainter,
+    QPalette,
     QPdfWriter,
     QPen,
+    QRegion,
     QTextCursor,
     QTextDocument,
     QTextFormat,
@@ -92,12 +95,17 @@ def ensure_gui_application() -> None:
 
     It is a QApplication (a QGuiApplication that also allows widgets), so that a process which
     prints a pack first and opens a window later (the self-test, a test run) can still do both.
+    A platform the environment already chose (``QT_QPA_PLATFORM``, e.g. an offscreen screen of a
+    given size) is kept; otherwise offscreen, so that a scheduled job never needs a display.
     """
     global _app
     if QGuiApplication.instance() is None:
         from PySide6.QtWidgets import QApplication
 
-        _app = QApplication([sys.argv[0] if sys.argv else "pmo-desktop", "-platform", "offscreen"])
+        argv = [sys.argv[0] if sys.argv else "pmo-desktop"]
+        if not os.environ.get("QT_QPA_PLATFORM"):
+            argv += ["-platform", "offscreen"]
+        _app = QApplication(argv)
 
 
 def _base_font(points: float) -> QFont:
@@ -167,8 +175,9 @@ def _break_before(document: QTextDocument, table: QTextTable, row: int) -> None:
     edit.endEditBlock()
 
 
-def keep_rows_whole(document: QTextDocument, page_height: float, check: Callable[[], None] = lambda: None) -> int:
-    """Start each table row that would break across pages on the next page instead; returns how many moved.
+def keep_rows_whole(document: QTextDocument, page_height: float,
+                    check: Callable[[], None] = lambda: None) -> list[tuple[QTextTable, int]]:
+    """Start each table row that would break across pages on the next page instead.
 
     Qt breaks a row between the lines of its cells, and then draws the whole cell on both pages
     (clipped): the words of its first part would also sit, unseen, above the next page's body,
@@ -176,10 +185,12 @@ def keep_rows_whole(document: QTextDocument, page_height: float, check: Callable
     last row that starts on each page can break, so only those are looked at closely. Each move
     lays its table out again, so tables over ``KEEP_WHOLE_MAX_ROWS`` rows are left as Qt breaks
     them, and ``check`` (Cancel) is called before each move.
+
+    Returns the rows that now end a page early, as (table, row): the row above each one moved.
     """
     layout = document.documentLayout()
     document.pageCount()  # lays the whole document out first: edits to a lazily laid-out part leave stale pages
-    moved = 0
+    ends: list[tuple[QTextTable, int]] = []
     for table in _tables(document.rootFrame()):
         rows = table.rows()
         if rows > KEEP_WHOLE_MAX_ROWS:
@@ -191,8 +202,62 @@ def keep_rows_whole(document: QTextDocument, page_height: float, check: Callable
             if _row_breaks(layout, table, row, page_height):
                 check()
                 _break_before(document, table, row)
-                moved += 1
-    return moved
+                ends.append((table, row - 1))
+    return ends
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """An area of a page to leave blank (document lengths); ``ruled``: a rule closes the table above it."""
+
+    area: QRectF
+    ruled: bool
+
+
+def stretched_cells(document: QTextDocument, ends: Sequence[tuple[QTextTable, int]],
+                    page_height: float) -> dict[int, list[Gap]]:
+    """Per page, the area below each row in ``ends`` that its cells stretch over to the page's foot.
+
+    Qt makes the last row left on a page as tall as the rest of the page (its cells' page break
+    counts as their content), so its fill and borders would run down to the footer. The row's
+    natural foot is its tallest cell's text plus the cell padding; the area from there to the
+    page's foot, across the table, is what ``draw_body`` leaves blank.
+    """
+    layout = document.documentLayout()
+    gaps: dict[int, list[Gap]] = {}
+    for table, row in ends:
+        fmt = table.format()
+        edge = fmt.cellPadding() + fmt.border()
+        first = layout.blockBoundingRect(table.cellAt(row, 0).firstCursorPosition().block())
+        last = layout.blockBoundingRect(table.cellAt(row, table.columns() - 1).lastCursorPosition().block())
+        foot = max(layout.blockBoundingRect(table.cellAt(row, column).lastCursorPosition().block()).bottom()
+                   for column in range(table.columns())) + fmt.cellPadding()
+        page = int(first.top() // page_height)
+        area = QRectF(first.left() - edge - 1, foot, last.right() - first.left() + 2 * edge + 2,
+                      (page + 1) * page_height - foot)
+        gaps.setdefault(page, []).append(Gap(area, fmt.border() > 0))
+    return gaps
+
+
+def draw_body(painter: QPainter, document: QTextDocument, index: int, page: QSizeF,
+              gaps: Sequence[Gap] = ()) -> None:
+    """Draw the document's page ``index`` at the painter's origin, leaving ``gaps`` blank."""
+    area = QRectF(0, index * page.height(), page.width(), page.height())
+    painter.save()
+    painter.translate(0, -area.top())
+    region = QRegion(area.toAlignedRect())
+    for gap in gaps:
+        region -= QRegion(gap.area.toAlignedRect())
+    painter.setClipRegion(region)
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.clip = area
+    context.palette.setColor(QPalette.ColorRole.Text, QColor("black"))
+    document.documentLayout().draw(painter, context)
+    painter.setClipping(False)
+    painter.setPen(QPen(QColor(RULE), 1))
+    for gap in (g.area for g in gaps if g.ruled):
+        painter.drawLine(QPointF(gap.left() + 1, gap.top()), QPointF(gap.right() - 1, gap.top()))
+    painter.restore()
 
 
 def keep_headings_with_next(document: QTextDocument, page_height: float) -> int:
@@ -231,7 +296,8 @@ class _Pages:
         self.body = QRectF(0, HEADER_PT * self.unit, self.width, self.height - (HEADER_PT + FOOTER_PT) * self.unit)
         document.setPageSize(QSizeF(self.body.width(), self.body.height()))
         keep_headings_with_next(document, self.body.height())
-        keep_rows_whole(document, self.body.height(), check)
+        ends = keep_rows_whole(document, self.body.height(), check)
+        self.gaps = stretched_cells(document, ends, self.body.height())
 
     def section_starts(self) -> list[tuple[int, str]]:
         """(page, section title) for each section's first page, from where its title was laid out."""
@@ -291,8 +357,8 @@ class _Pages:
         """Print the document's page ``index`` as page ``number`` (from 0) of ``pages``."""
         body = self.body
         painter.save()
-        painter.translate(0, body.top() - index * body.height())
-        self.document.drawContents(painter, QRectF(0, index * body.height(), body.width(), body.height()))
+        painter.translate(0, body.top())
+        draw_body(painter, self.document, index, body.size(), self.gaps.get(index, ()))
         painter.restore()
         d = self.data
         small = _base_font(7)
