@@ -36,8 +36,8 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import reduce
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,9 @@ from ..model import Allocation, Demand, Person, Project, Role
 from ..model.database import load_settings
 from ..services.scoring import weighted_scores
 from .resources import WORKING_DAYS, holidays_between, person_rows, roll_up, week_days, week_start
+
+if TYPE_CHECKING:
+    import numpy as np
 
 THOUSAND = Decimal(1000)
 #: Weighted scores are compared as whole ten-thousandths, so that equal sums are equal exactly.
@@ -386,6 +389,8 @@ def _reduce(items: list[int], costs: Sequence[int], values: Sequence[int], capac
 
     Items every best set leaves out are dropped.
     """
+    import numpy as np  # here, not at the top: the project panel imports this module at start-up
+
     if len(items) < 2:
         return [], items
     order = sorted(items, key=lambda i: (-values[i] / costs[i], i))
@@ -423,6 +428,8 @@ def _reduce(items: list[int], costs: Sequence[int], values: Sequence[int], capac
 def _dynamic_programme(costs: Sequence[int], values: Sequence[int], capacity: int, stop: StopFn | None = None,
                        report: ReportFn | None = None) -> list[int]:
     """The exact 0/1 dynamic programme over cost (see ``knapsack``) on items of positive cost and value."""
+    import numpy as np
+
     n = len(costs)
     _check(stop)
     if n == 0 or capacity <= 0:
