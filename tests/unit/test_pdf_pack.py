@@ -415,3 +415,94 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page(laid_out):
         seen |= headings & set(body)
         assert not body or body[-1] not in headings, f"page {number} ends with the heading {body[-1]!r}"
     assert seen == headings
+
+
+def test_a_row_left_last_on_its_page_keeps_its_height():
+    """When the next row moves to the next page whole, the row above keeps its height: white below it."""
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QColor, QImage, QPainter, QTextDocument
+
+    from pmo_desktop.ui.pdf.pdf_pack import (
+        draw_body,
+        ensure_gui_application,
+        keep_rows_whole,
+        stretched_cells,
+    )
+
+    ensure_gui_application()
+    rows = "".join(f'<tr><td bgcolor="#FF0000">row {i}</td><td>{"word " * (i % 5 * 8)}</td></tr>' for i in range(30))
+    document = QTextDocument()
+    document.setDocumentMargin(0)
+    document.setHtml('<table width="100%" border="0.5" cellspacing="0" cellpadding="4" '
+                     f'style="border-collapse: collapse"><thead><tr><th>A</th><th>B</th></tr></thead>'
+                     f"<tbody>{rows}</tbody></table>")
+    page = QSizeF(400, 300)
+    document.setPageSize(page)
+    ends = keep_rows_whole(document, page.height())
+    assert ends, "some row in this table would break across a page"
+    gaps = stretched_cells(document, ends, page.height())
+    layout = document.documentLayout()
+    table, row = ends[0]
+    foot = layout.blockBoundingRect(table.cellAt(row, 1).lastCursorPosition().block()).bottom()
+    index = int(foot // page.height())
+    assert index in gaps
+
+    def drawn(with_gaps: bool) -> QImage:
+        image = QImage(int(page.width()), int(page.height()), QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        draw_body(painter, document, index, page, gaps[index] if with_gaps else ())
+        painter.end()
+        return image
+
+    x, above, below = 10, int(foot - index * page.height()) - 2, int(page.height()) - 3
+    assert below - above > 20, "the row ends well above the page's foot"
+    assert drawn(False).pixelColor(x, below).name() == "#ff0000", "Qt stretches the row to the page's foot"
+    image = drawn(True)
+    assert image.pixelColor(x, above).name() == "#ff0000"
+    assert image.pixelColor(x, below).name() == "#ffffff"
+    assert image.pixelColor(x, (above + below) // 2 + 5).name() == "#ffffff"
+
+
+def test_no_chart_of_the_pack_has_text_running_into_other_text(office, monkeypatch):
+    """Each chart drawn at the PDF's size: no two texts overlap, and neighbouring axis labels stay apart."""
+    import itertools
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from pmo_desktop.ui.pdf import pack_charts
+
+    with office.session() as session:
+        data = gather_pack(session, as_of=TODAY)
+    figures = []
+    drawn = pack_charts.png
+    monkeypatch.setattr(pack_charts, "png", lambda figure, dpi=pack_charts.PRINT_DPI: (figures.append(figure),
+                                                                                       drawn(figure, dpi))[1])
+    for chart in (pack_charts.rag_by_stage_png, pack_charts.quadrant_png, pack_charts.budget_png,
+                  pack_charts.heat_map_png, pack_charts.demand_png):
+        chart(data)
+    pack_charts.rag_by_stage_png(data, "derived")
+    assert len(figures) == 6
+    for figure in figures:
+        canvas = FigureCanvasAgg(figure)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        points = 72 / figure.dpi
+        ticks = {id(t) for ax in figure.axes for axis in (ax.xaxis, ax.yaxis) for t in axis.get_ticklabels()}
+        texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip() and id(t) not in ticks]
+        for ax in figure.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                low, high = sorted(axis.get_view_interval())
+                texts += [tick.label1 for tick in axis.get_major_ticks()
+                          if low - 1e-9 <= tick.get_loc() <= high + 1e-9 and tick.label1.get_visible()
+                          and tick.label1.get_text()]
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+        boxes = [(text, box) for text, box in boxes if box.width]
+        for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+            assert not box_a.shrunk(0.96, 0.9).overlaps(box_b.shrunk(0.96, 0.9)), (a, b)
+        for ax in figure.axes:
+            labels = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels()
+                             if t.get_visible() and t.get_text()), key=lambda box: box.x0)
+            for left, right in itertools.pairwise(labels):
+                assert (right.x0 - left.x1) * points >= 2, f"x labels closer than 2 pt in {figure.texts[0].get_text()!r}"
