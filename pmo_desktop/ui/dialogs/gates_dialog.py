@@ -13,12 +13,10 @@ optional instead.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,7 +26,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -42,12 +39,12 @@ from ..context import AppContext
 from ..resources.inline_errors import set_invalid
 from .conflict_dialog import resolve_conflict
 from .error_dialog import show_error
+from .record_editor import RecordEditorDialog, error_label
 
 CRIT_NAME, CRIT_REQUIRED, CRIT_APPLIES, CRIT_REVIEWS = range(4)
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 REVIEWED_ROLE = Qt.ItemDataRole.UserRole + 2
-ERROR_COLOUR = QColor("#c0392b")
 ERROR_BACKGROUND = QColor(192, 57, 43, 40)
 CONFLICT_LABELS = {"name": "Gate name", "criteria": "Criteria"}
 APPLIES_TO: tuple[tuple[str, str | None], ...] = (("All", None),) + tuple((m.label, m.value) for m in Methodology)
@@ -57,7 +54,7 @@ def _required_text(required: bool) -> str:
     return "Required" if required else "Optional"
 
 
-class GatesDialog(QDialog):
+class GatesDialog(RecordEditorDialog):
     """Edits the office's stage gates and their criteria, one gate at a time."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
@@ -65,8 +62,6 @@ class GatesDialog(QDialog):
         self.setObjectName("gates_dialog")
         self.setWindowTitle("Stage Gates")
         self._ctx = ctx
-        self._loading = False
-        self.dirty = False
         self.gates: list[gt.GateEntry] = []
         self.current: gt.GateEntry | None = None
 
@@ -88,18 +83,8 @@ class GatesDialog(QDialog):
         self.checklists_label = QLabel(self)
         self.checklists_label.setObjectName("gate_checklists_label")
         self.checklists_label.setWordWrap(True)
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("gates_errors")
-        self.error_label.setWordWrap(True)
-        palette = self.error_label.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, ERROR_COLOUR)
-        self.error_label.setPalette(palette)
-        self.error_label.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Reset
-                                        | QDialogButtonBox.StandardButton.Close, self)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.revert_button = self.buttons.button(QDialogButtonBox.StandardButton.Reset)
-        self.revert_button.setText("&Revert")
+        self.error_label = error_label(self, "gates_errors")
+        self._add_buttons()
         self._lay_out()
 
         self.gate_list.currentRowChanged.connect(self._on_gate_list_current_row_changed)
@@ -135,11 +120,6 @@ class GatesDialog(QDialog):
             table.setColumnWidth(column, width)
         table.verticalHeader().setDefaultSectionSize(28)
         return table
-
-    def _button(self, name: str, text: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        return button
 
     def _lay_out(self) -> None:
         form = QFormLayout()
@@ -301,11 +281,6 @@ class GatesDialog(QDialog):
             self._update_checklists()
             self._update_buttons()
 
-    def _set_dirty(self, dirty: bool) -> None:
-        self.dirty = dirty
-        self.save_button.setEnabled(dirty)
-        self.revert_button.setEnabled(dirty)
-
     def _update_buttons(self) -> None:
         row = self.criteria_table.currentRow()
         count = self.criteria_table.rowCount()
@@ -401,12 +376,8 @@ class GatesDialog(QDialog):
         self.error_label.hide()
 
     # -- leaving -------------------------------------------------------------------------------
-    def _confirm_discard(self) -> bool:
-        if not self.dirty:
-            return True
-        name = self.current.name if self.current else "this gate"
-        answer = QMessageBox.question(self, "Stage Gates", f"Discard your changes to {name}?")
-        return answer == QMessageBox.StandardButton.Yes
+    def _discard_question(self) -> str:
+        return f"Discard your changes to {self.current.name if self.current else 'this gate'}?"
 
     def _on_gate_list_current_row_changed(self, row: int) -> None:
         if self._loading or row < 0:
@@ -414,13 +385,5 @@ class GatesDialog(QDialog):
         gate = self.gates[row]
         if self.current is not None and gate.id == self.current.id:
             return
-        if not self._confirm_discard():
-            self._loading = True
-            self.gate_list.setCurrentRow([g.id for g in self.gates].index(self.current.id))
-            self._loading = False
-            return
-        self.show_gate(gate)
-
-    def reject(self) -> None:
-        if self._confirm_discard():
-            super().reject()
+        current_row = [g.id for g in self.gates].index(self.current.id) if self.current else -1
+        self._switch_record(self.gate_list, current_row, lambda: self.show_gate(gate))

@@ -13,12 +13,9 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -39,6 +36,7 @@ from ...services import standards as st
 from ...services.errors import ConflictError, ServiceError, ValidationError
 from ..context import AppContext
 from .error_dialog import show_error
+from .record_editor import RecordEditorDialog, error_label
 
 MILESTONE_NAME, MILESTONE_POSITION = range(2)
 RAID_KIND, RAID_TITLE, RAID_CATEGORY = range(3)
@@ -56,7 +54,7 @@ def position_text(position: float) -> str:
     return f"{position * 100:g}%"
 
 
-class StandardsDialog(QDialog):
+class StandardsDialog(RecordEditorDialog):
     """Edits the office's methodology standards, one methodology at a time."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
@@ -64,8 +62,6 @@ class StandardsDialog(QDialog):
         self.setObjectName("standards_dialog")
         self.setWindowTitle("Standards Library")
         self._ctx = ctx
-        self._loading = False
-        self.dirty = False
         self.standards: dict[str, st.StandardInfo] = {}
         self.current: str | None = None
 
@@ -84,18 +80,8 @@ class StandardsDialog(QDialog):
         self.remove_milestone_button = self._button("remove_milestone_button", "Remove")
         self.add_raid_button = self._button("add_raid_button", "Add RAID item")
         self.remove_raid_button = self._button("remove_raid_button", "Remove")
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("standards_errors")
-        self.error_label.setWordWrap(True)
-        palette = self.error_label.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, QColor("#c0392b"))
-        self.error_label.setPalette(palette)
-        self.error_label.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Reset
-                                        | QDialogButtonBox.StandardButton.Close, self)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.revert_button = self.buttons.button(QDialogButtonBox.StandardButton.Reset)
-        self.revert_button.setText("&Revert")
+        self.error_label = error_label(self, "standards_errors")
+        self._add_buttons()
         self._lay_out()
 
         self.methodology_list.currentRowChanged.connect(self._on_methodology_list_current_row_changed)
@@ -128,11 +114,6 @@ class StandardsDialog(QDialog):
             else:
                 header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         return table
-
-    def _button(self, name: str, text: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        return button
 
     def _group(self, title: str, table: QTableWidget, add: QPushButton, remove: QPushButton) -> QGroupBox:
         box = QGroupBox(title, self)
@@ -252,15 +233,6 @@ class StandardsDialog(QDialog):
                                table.item(r, RAID_CATEGORY).text() or None)
                 for r in range(table.rowCount())]
 
-    def _mark_dirty(self, *_args) -> None:
-        if not self._loading:
-            self._set_dirty(True)
-
-    def _set_dirty(self, dirty: bool) -> None:
-        self.dirty = dirty
-        self.save_button.setEnabled(dirty)
-        self.revert_button.setEnabled(dirty)
-
     # -- saving --------------------------------------------------------------------------------
     def save(self) -> bool:
         """Store the shown standard; True when saved (errors shown in red, conflicts reloaded)."""
@@ -288,13 +260,8 @@ class StandardsDialog(QDialog):
         self.show_standard(saved.methodology)
         return True
 
-    def _confirm_discard(self) -> bool:
-        if not self.dirty:
-            return True
-        answer = QMessageBox.question(
-            self, "Standards Library",
-            f"Discard your changes to the {st.methodology_label(self.current or '')} standard?")
-        return answer == QMessageBox.StandardButton.Yes
+    def _discard_question(self) -> str:
+        return f"Discard your changes to the {st.methodology_label(self.current or '')} standard?"
 
     def _on_methodology_list_current_row_changed(self, row: int) -> None:
         if self._loading or row < 0:
@@ -302,14 +269,6 @@ class StandardsDialog(QDialog):
         methodology = self.methodology_list.item(row).data(Qt.ItemDataRole.UserRole)
         if methodology == self.current:
             return
-        if not self._confirm_discard():
-            self._loading = True
-            values = [m.value for m in Methodology]
-            self.methodology_list.setCurrentRow(values.index(self.current))
-            self._loading = False
-            return
-        self.show_standard(methodology)
-
-    def reject(self) -> None:
-        if self._confirm_discard():
-            super().reject()
+        values = [m.value for m in Methodology]
+        current_row = values.index(self.current) if self.current in values else -1
+        self._switch_record(self.methodology_list, current_row, lambda: self.show_standard(methodology))

@@ -13,7 +13,6 @@ import datetime as dt
 import html
 from collections.abc import Callable
 
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,6 +32,7 @@ from ...services import standards as st
 from ...services.errors import ServiceError, ValidationError
 from ..context import AppContext
 from ..dialogs.error_dialog import show_error
+from ..dialogs.record_editor import error_label
 from ..portfolio.editors import OptionalDateEdit
 from ..undo import run_undoable
 
@@ -119,14 +119,7 @@ class NewProjectDialog(QDialog):
         return edit
 
     def _error_label(self, key: str) -> QLabel:
-        label = QLabel(self)
-        label.setObjectName(f"{key}_error")
-        label.setWordWrap(True)
-        palette = label.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, QColor("#c0392b"))
-        label.setPalette(palette)
-        label.hide()
-        return label
+        return error_label(self, f"{key}_error")
 
     def _lay_out(self) -> None:
         form = QFormLayout()
