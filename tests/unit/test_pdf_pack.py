@@ -465,7 +465,11 @@ def test_a_row_left_last_on_its_page_keeps_its_height():
 
 
 def test_no_chart_of_the_pack_has_text_running_into_other_text(office, monkeypatch):
-    """Each chart drawn at the PDF's size: no two texts overlap, and neighbouring axis labels stay apart."""
+    """Each chart drawn at the PDF's size: no two texts overlap, and level axis labels stay apart.
+
+    Touching labels ("ApprovedPlanningExecution") pass the overlap check, whose boxes are shrunk
+    for the fonts' spare room, so level x labels must also leave 2 pt between them.
+    """
     import itertools
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -503,6 +507,6 @@ def test_no_chart_of_the_pack_has_text_running_into_other_text(office, monkeypat
             assert not box_a.shrunk(0.96, 0.9).overlaps(box_b.shrunk(0.96, 0.9)), (a, b)
         for ax in figure.axes:
             labels = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels()
-                             if t.get_visible() and t.get_text()), key=lambda box: box.x0)
+                             if t.get_visible() and t.get_text() and not t.get_rotation()), key=lambda box: box.x0)
             for left, right in itertools.pairwise(labels):
                 assert (right.x0 - left.x1) * points >= 2, f"x labels closer than 2 pt in {figure.texts[0].get_text()!r}"

@@ -18,6 +18,12 @@ PRINT_DPI = 200
 CHART_SIZE = (6.4, 3.7)
 """Inches of a chart printed half a page wide (its fonts then print at the size the tabs show)."""
 
+STAGE_CHART_SIZE = (7.0, 3.8)
+"""Inches of the projects-by-stage chart: nine stage names side by side need this width to stay apart.
+
+Printed at the same share of its width as a ``CHART_SIZE`` chart beside it, its fonts print the same size.
+"""
+
 
 def png(figure: Figure, dpi: int = PRINT_DPI) -> bytes:
     """The figure as PNG bytes."""
@@ -34,7 +40,7 @@ def rag_by_stage_png(data: PackData, which: str = "reported") -> bytes:
     """Projects per stage stacked by RAG, as the Portfolio tab draws it."""
     from ...charts.portfolio import rag_by_stage_figure
 
-    return png(rag_by_stage_figure(_kpis(data), which=which, figsize=CHART_SIZE))
+    return png(rag_by_stage_figure(_kpis(data), which=which, figsize=STAGE_CHART_SIZE))
 
 
 def quadrant_png(data: PackData) -> bytes:

@@ -229,8 +229,8 @@ class PackHtml:
                   + self.table([Col("RAG", 40), Col("Reported", 30, "right"), Col("Derived", 30, "right")], rows,
                                empty="No project.", font_pt=8.5)
                   + self.note("Derived: the worst of the SPI, CPI and slip bands (see Notes)."))
-        chart = self.image("rag", pack_charts.rag_by_stage_png(d), 400)
-        parts.append(self.side_by_side(counts, f'<p align="center">{chart}</p>', 45))
+        chart = self.image("rag", pack_charts.rag_by_stage_png(d), 440)
+        parts.append(self.side_by_side(counts, f'<p align="center">{chart}</p>', 40))
         parts += [self._changes(), self._top_risks(), self._exceptions_by_rule()]
         return "".join(parts)
 
@@ -342,8 +342,10 @@ class PackHtml:
                 Cell(self.money(variance), colour=RAG_STYLE["Red"][1] if variance and variance > 0 else None),
                 index_text(k.spi), index_text(k.cpi),
                 "" if k.ev is None or not k.bac else percent_text(k.ev / k.bac)])
-        charts = self.side_by_side(f'<p align="center">{self.image("quadrant", pack_charts.quadrant_png(d), 375)}</p>',
-                                   f'<p align="center">{self.image("derived", pack_charts.rag_by_stage_png(d, "derived"), 375)}</p>')
+        # Both charts print at the same share of their drawn width, so their fonts match.
+        quadrant = self.image("quadrant", pack_charts.quadrant_png(d), 360)
+        derived = self.image("derived", pack_charts.rag_by_stage_png(d, "derived"), 394)
+        charts = self.side_by_side(f'<p align="center">{quadrant}</p>', f'<p align="center">{derived}</p>', 48)
         return (self.title("Portfolio", f"{len(d.projects)} projects · {d.scope_text} · as of {d.as_of:%d %b %Y} · "
                                         "variance = forecast − budget (red: over budget)")
                 + charts
