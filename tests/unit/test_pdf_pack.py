@@ -510,3 +510,22 @@ def test_no_chart_of_the_pack_has_text_running_into_other_text(office, monkeypat
                              if t.get_visible() and t.get_text() and not t.get_rotation()), key=lambda box: box.x0)
             for left, right in itertools.pairwise(labels):
                 assert (right.x0 - left.x1) * points >= 2, f"x labels closer than 2 pt in {figure.texts[0].get_text()!r}"
+
+
+@needs_pdftotext
+def test_the_cover_gives_the_figures_at_a_glance_and_each_sections_page(pack, laid_out, headers, office):
+    with office.session() as session:
+        data = gather_pack(session, as_of=TODAY)
+    tiles = {tile.label: tile for tile in kpi_tiles(data)}
+    cover = [line.strip() for line in laid_out[0].splitlines() if line.strip()]
+    flat = " ".join(" ".join(cover).split())
+    assert "At a glance" in flat and "Contents" in flat
+    assert f"Projects {len(data.projects)} {tiles['Projects'].note}" in flat
+    assert f"{short_money(data.total.bac, data)} → {short_money(data.total.eac, data)}" in flat
+    assert f"{data.total.spi:.2f} / {data.total.cpi:.2f}" in flat
+    assert f"Open high risks {data.open_high_risks} {tiles['Open high risks'].note}" in flat
+    assert f"Compliance {data.compliance_rate:.0%} {tiles['Compliance rate'].note}" in flat
+    for name in SECTIONS:
+        first = next(i for i, (header, _) in enumerate(headers, start=1) if shows(header, f"Executive pack — {name}"))
+        listed = re.search(rf"\b{name} +(\d+)\b", laid_out[0])
+        assert listed and int(listed[1]) == first, (name, first)

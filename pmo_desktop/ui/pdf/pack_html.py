@@ -201,16 +201,58 @@ class PackHtml:
 
     # -- the cover ----------------------------------------------------------------------------
     def cover(self, sections: Sequence[str]) -> str:
+        """Title, scope and as-of date, the headline figures at a glance, and the contents.
+
+        The contents' page column is left empty: ``pdf_pack`` fills it in once the pages are laid out.
+        """
         d = self.data
         period = f"Latest status reports: {d.latest_period:%d %B %Y}" if d.latest_period else "No status reports yet"
-        contents = "".join(f"<li>{esc(name)}</li>" for name in sections)
-        return (f'<p style="margin-top: {self.px(90)}px; font-size: 11pt; color: {GREY}">{esc(d.office_name)}</p>'
+        return (f'<p style="font-size: 11pt; color: {GREY}">{esc(d.office_name)}</p>'
                 f'<h1 style="font-size: 30pt; color: {NAVY}; margin-top: {self.px(4)}px">Executive pack</h1>'
                 f'<p style="font-size: 15pt; color: {NAVY}">{esc(d.scope_text)} · as of {d.as_of:%d %B %Y}</p>'
-                f'<p style="font-size: 9.5pt; color: {GREY}; margin-top: {self.px(14)}px">{esc(period)}<br>'
+                f'<p style="font-size: 9.5pt; color: {GREY}; margin-top: {self.px(10)}px">{esc(period)}<br>'
                 f"Money in {esc(d.currency)} · generated {self.generated:%d %B %Y %H:%M} by PMO Desktop</p>"
-                f'<p style="font-size: 10pt; color: {NAVY}; margin-top: {self.px(24)}px"><b>Contents</b></p>'
-                f'<ul style="font-size: 9.5pt">{contents}</ul>')
+                f'<p style="margin-top: {self.px(40)}px"></p>'
+                + self.side_by_side(self._at_a_glance(), self._contents(sections), 66)
+                + self.note("Colours: green on plan, amber watch, red act; "
+                            + ("each figure is defined in the Notes section." if "Notes" in sections
+                               else "the workbook's Notes sheet defines each figure.")))
+
+    def _at_a_glance(self) -> str:
+        """The headline KPIs, one line each: label, figure (coloured by its band) and what it means."""
+        tiles = {tile.label: tile for tile in kpi_tiles(self.data)}
+
+        def figure(label: str) -> str:
+            tile = tiles[label]
+            colour = RAG_STYLE[tile.rag][1] if tile.rag else NAVY
+            return (f'<span style="color: {colour}">'
+                    f"{esc(self._tile_value(tile.value, tile.number_format))}</span>")
+
+        budget, forecast = tiles["Budget (BAC)"], tiles["Forecast (EAC)"]
+        risks, compliance = tiles["Open high risks"], tiles["Compliance rate"]
+        lines = [
+            ("Projects", figure("Projects"), tiles["Projects"].note),
+            ("Budget vs forecast", f'{figure("Budget (BAC)")} → {figure("Forecast (EAC)")}',
+             f"{forecast.note}; {budget.note}"),
+            ("SPI / CPI", f'{figure("SPI (schedule)")} / {figure("CPI (cost)")}',
+             "schedule and cost performance (1.00 = on plan)"),
+            ("Open high risks", figure("Open high risks"), risks.note),
+            ("Compliance", figure("Compliance rate"), compliance.note),
+        ]
+        rows = "".join(
+            f'<tr><td width="24%" valign="middle"><span style="font-size: 9pt; color: {GREY}"><b>{esc(label)}'
+            f'</b></span></td><td width="33%" valign="middle"><span style="font-size: 14pt"><b>{value}</b></span>'
+            f'</td><td width="43%" valign="middle"><span style="font-size: 8.5pt; color: {GREY}">{esc(note)}'
+            "</span></td></tr>" for label, value, note in lines)
+        return (self.heading("At a glance")
+                + f'<table width="100%" cellspacing="0" cellpadding="{self.px(8)}" bgcolor="{TILE}">{rows}</table>')
+
+    def _contents(self, sections: Sequence[str]) -> str:
+        rows = "".join(f'<tr><td width="80%">{esc(name)}</td><td width="20%" align="right"></td></tr>'
+                       for name in sections)
+        return (f'<div style="margin-left: {self.px(18)}px">{self.heading("Contents")}'
+                f'<table width="100%" border="0.5" cellspacing="0" cellpadding="{self.px(3)}" '
+                f'style="border-collapse: collapse; border-color: {RULE}; font-size: 10pt">{rows}</table></div>')
 
     # -- Summary ------------------------------------------------------------------------------
     def summary(self) -> str:

@@ -260,6 +260,25 @@ def draw_body(painter: QPainter, document: QTextDocument, index: int, page: QSiz
     painter.restore()
 
 
+def number_contents(document: QTextDocument, numbers: dict[str, int]) -> bool:
+    """Write each section's page number beside its name in the cover's contents; False when there is none.
+
+    The contents is the table whose rows name the sections, with an empty second column. A number
+    takes no more room than the empty line before it, so no page moves.
+    """
+    for table in _tables(document.rootFrame()):
+        names = [table.cellAt(row, 0).firstCursorPosition().block().text() for row in range(table.rows())]
+        if table.columns() != 2 or not names or any(name not in numbers for name in names):
+            continue
+        edit = QTextCursor(document)
+        edit.beginEditBlock()
+        for row, name in enumerate(names):
+            table.cellAt(row, 1).firstCursorPosition().insertText(str(numbers[name]))
+        edit.endEditBlock()
+        return True
+    return False
+
+
 def keep_headings_with_next(document: QTextDocument, page_height: float) -> int:
     """Start a heading on the next page when what follows it would (a heading alone at a page's foot).
 
@@ -334,6 +353,7 @@ class _Pages:
     def print_all(self, check: Callable[[], None]) -> int:
         pages = self.pages_with_content()
         starts = self.section_starts()
+        number_contents(self.document, {title: pages.index(first) + 1 for first, title in starts if first in pages})
         painter = QPainter()
         if not painter.begin(self.writer):
             raise PdfPackError("Qt could not start the PDF (no painter); nothing was written.")
