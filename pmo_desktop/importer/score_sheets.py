@@ -56,13 +56,18 @@ def wide_score_sheets(workbook: Workbook, criteria: Sequence[str]) -> list[Parse
     if not criteria:
         return []
     matcher = CriterionMatcher.of(criteria)
+    return [unpivot(workbook.path.name, sheet, matrix, matcher) for sheet, matrix in score_matrices(workbook, matcher)]
+
+
+def score_matrices(workbook: Workbook, matcher: CriterionMatcher) -> list[tuple[Sheet, ScoreMatrix]]:
+    """The sheets of ``workbook`` that are scoring matrices, with where their columns are."""
     found = []
     for sheet in workbook.sheets:
         if ignored_reason(sheet) is not None:
             continue
         matrix = find_matrix(sheet.rows, matcher)
         if matrix is not None:
-            found.append(unpivot(workbook.path.name, sheet, matrix, matcher))
+            found.append((sheet, matrix))
     return found
 
 

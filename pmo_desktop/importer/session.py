@@ -27,6 +27,12 @@ Decisions:
 * Persistence of saved mappings is the services layer's business (the importer must not
   import services): the session is handed a store with ``find`` and ``save``, see
   ``services.mappings.SavedMappings``. Without one, nothing is looked up or saved.
+* A scoring matrix (one row per project, one column per strategic criterion) is found as the
+  pipeline finds it (importer/score_sheets.py, against the office's criteria read when the
+  files are read) and offered as a table of kind ``scores`` whose columns say which criterion
+  each scores. It is unpivoted by the same code when planned, so the wizard and the CLI make
+  the same rows. Its columns are matched by their headers only: a header is renamed in the
+  file (or the criterion in Settings), never remapped here, and no mapping is saved for it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from sqlalchemy.orm import Session
 from ..model import BatchStatus, ImportBatch
 from ..model.database import Database
 from .apply import ApplyError, undo_batch
+from .criteria import CriterionMatcher
 from .errors import ImportFileError
 from .fields import FieldType, Kind, fields_for, raid_kind_from_sheet_name
 from .mapping import (
@@ -61,13 +68,16 @@ from .pipeline import (
     apply_file,
     collector_paused,
     file_rank,
+    office_criteria,
     parse_options,
     to_parsed_sheet,
 )
 from .plan import ImportPlan, ParsedSheet, plan_import
-from .readers import Workbook, read_workbook
+from .readers import Sheet, Workbook, read_workbook
 from .rejects import write_rejects_workbook
-from .sheets import Layout, SheetTable, analyse_workbook
+from .score_sheets import ScoreMatrix, score_matrices, unpivot
+from .sheets import Layout, SheetTable, analyse_workbook, column_letter, table_extent
+from .values import is_no_value
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +89,9 @@ GRID_FIELD = "hours_per_week"
 
 TIME_GRID = "<time grid>"
 """How a saved mapping names the columns of a time grid."""
+
+SCORE_FIELD = "score"
+"""The field every criterion column of a scoring matrix feeds."""
 
 SAMPLE_VALUES = 3
 SAMPLE_ROWS = 5
@@ -116,6 +129,8 @@ class Source:
     AUTO = "auto"
     SAVED = "saved"
     USER = "user"
+    MATRIX = "matrix"
+    """Placed by a scoring matrix's headers (the project column and the criterion columns)."""
 
 
 @dataclass(slots=True)
@@ -136,10 +151,30 @@ class ColumnChoice:
     note: str = ""
     multiplier: Any = None
     unit: str | None = None
+    criterion: str | None = None
+    """For a score column of a scoring matrix: the office's criterion it scores (None: none matches)."""
 
     @property
     def mapped(self) -> bool:
         return self.field is not None
+
+    @property
+    def unknown_criterion(self) -> bool:
+        """A scoring matrix's column of scores whose header matches none of the office's criteria."""
+        return self.source == Source.MATRIX and self.field == SCORE_FIELD and self.criterion is None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreMatrixSource:
+    """A scoring matrix as found: its sheet, where its columns are and the criteria matched against."""
+
+    sheet: Sheet
+    matrix: ScoreMatrix
+    matcher: CriterionMatcher
+
+    def parsed(self, file_name: str) -> ParsedSheet:
+        """The matrix unpivoted into score rows, exactly as the pipeline reads it."""
+        return unpivot(file_name, self.sheet, self.matrix, self.matcher)
 
 
 @dataclass(slots=True)
@@ -163,10 +198,21 @@ class TableChoice:
     money_scale: Decimal = Decimal(1)
     """The scale the sheet's title gives money columns whose header names none ("£000s")."""
     source_table: SheetTable | None = field(default=None, repr=False)
+    score_matrix: ScoreMatrixSource | None = field(default=None, repr=False)
+    """Set when the table is a scoring matrix (kind scores; its columns are not remapped)."""
 
     @property
     def file(self) -> str:
         return self.path.name
+
+    @property
+    def is_score_matrix(self) -> bool:
+        return self.score_matrix is not None
+
+    @property
+    def criterion_columns(self) -> list[ColumnChoice]:
+        """A scoring matrix's columns of scores: those matching a criterion and those matching none."""
+        return [column for column in self.columns if column.source == Source.MATRIX and column.field == SCORE_FIELD]
 
     @property
     def label(self) -> str:
@@ -199,8 +245,10 @@ class TableChoice:
         raise KeyError(f"{self.label} has no column {which!r}")
 
     def field_names(self) -> tuple[str, ...]:
-        """Every field a column of this table can go to (nothing while it has no kind)."""
-        return tuple(spec.name for spec in fields_for(self.kind)) if self.kind else ()
+        """Every field a column of this table can go to (nothing while it has no kind, nor for a matrix)."""
+        if self.kind is None or self.is_score_matrix:
+            return ()
+        return tuple(spec.name for spec in fields_for(self.kind))
 
     def saved_form(self) -> dict[str, str | None]:
         """The mapping as it is saved: one entry for the whole time grid."""
@@ -335,12 +383,14 @@ class ImportSession:
         known = {loaded.path.resolve() for loaded in self.files}
         todo = [Path(p) for p in paths if Path(p).resolve() not in known]
         todo = list(dict.fromkeys(todo))
+        criteria = office_criteria(self.db) if todo else ()
+        matcher = CriterionMatcher.of(criteria) if criteria else None
         loaded = []
         for number, path in enumerate(todo):
             if progress is not None:
                 progress(number, len(todo), f"Reading {path.name} ({number + 1} of {len(todo)})…")
             with collector_paused():
-                loaded.append(self._load_file(path))
+                loaded.append(self._load_file(path, matcher))
         if progress is not None:
             progress(len(todo), len(todo), "Done")
         return loaded
@@ -360,7 +410,7 @@ class ImportSession:
         self.files = [loaded for loaded in self.files if loaded.path.resolve() != target]
         self.last_plan = None
 
-    def _load_file(self, path: Path) -> LoadedFile:
+    def _load_file(self, path: Path, matcher: CriterionMatcher | None) -> LoadedFile:
         try:
             workbook = read_workbook(path)
         except ImportFileError as exc:
@@ -369,18 +419,23 @@ class ImportSession:
             return LoadedFile(path, error=f"{path.name} cannot be read: {exc.strerror or exc}. "
                                           "Check that the file exists and is not open elsewhere.")
         try:
-            return self._analyse(path, workbook)
+            return self._analyse(path, workbook, matcher)
         except Exception:  # noqa: BLE001 - one odd file must not stop the others being read
             log.exception("Analysing %s failed", path)
             return LoadedFile(path, error=f"{path.name} could not be analysed because of a fault in this program "
                                           "(the details are in the log file). The other files are not affected.")
 
-    def _analyse(self, path: Path, workbook: Workbook) -> LoadedFile:
+    def _analyse(self, path: Path, workbook: Workbook, matcher: CriterionMatcher | None) -> LoadedFile:
         analysis = analyse_workbook(workbook, self.options)
         loaded = LoadedFile(path, workbook)
-        loaded.skipped = [f"Sheet {s.sheet}: left out ({s.reason})" for s in analysis.skipped]
-        for table in analysis.all_tables():
-            loaded.tables.append(self._choice(path, table))
+        matrices = [self._matrix_choice(path, ScoreMatrixSource(sheet, matrix, matcher))
+                    for sheet, matrix in score_matrices(workbook, matcher)] if matcher is not None else []
+        scored = {table.sheet for table in matrices}
+        loaded.skipped = [f"Sheet {s.sheet}: left out ({s.reason})" for s in analysis.skipped if s.sheet not in scored]
+        tables = [self._choice(path, table) for table in analysis.all_tables() if table.sheet not in scored]
+        tables.extend(matrices)
+        order = {sheet.name: number for number, sheet in enumerate(workbook.sheets)}
+        loaded.tables = sorted(tables, key=lambda table: order.get(table.sheet, -1))
         if not loaded.tables:
             loaded.skipped.append("No sheet holds data this program can import.")
         return loaded
@@ -411,6 +466,35 @@ class ImportSession:
                 self._apply_saved(choice, Kind(kind), mapping, sample_file)
         return choice
 
+    @staticmethod
+    def _matrix_choice(path: Path, source: ScoreMatrixSource) -> TableChoice:
+        """A scoring matrix as a table of strategic scores whose columns name the criterion they score."""
+        matrix = source.matrix
+        parsed = source.parsed(path.name)
+        records = table_extent(source.sheet.rows, matrix.header_index, len(matrix.headers), (matrix.project,))
+        records = [(line, values) for line, values in records if not is_no_value(values[matrix.project])]
+        headers = [header or f"column {column_letter(index)}" for index, header in enumerate(matrix.headers)]
+        keys = _column_keys(headers)
+        columns = []
+        for index, header in enumerate(headers):
+            samples = _samples_of(values[index] for _line, values in records)
+            criterion = matrix.criteria.get(index)
+            if index == matrix.project:
+                field_name, note = "project", "names the project each row scores"
+            elif criterion is not None:
+                field_name, note = SCORE_FIELD, f"scores {criterion}"
+            elif parsed.mapping.get(matrix.headers[index]) == SCORE_FIELD:
+                field_name, note = SCORE_FIELD, source.matcher.unknown_reason()
+            else:
+                field_name, note = None, "neither the project nor a criterion: left in the spreadsheet"
+            columns.append(ColumnChoice(index, header, keys[index], samples, field_name, 1.0 if field_name else 0.0,
+                                        Source.MATRIX, note=note, criterion=criterion))
+        return TableChoice(
+            path, source.sheet.name, Layout.TABLE, Kind.SCORES, Kind.SCORES, matrix.header_index + 1, columns,
+            [values for _line, values in records[:SAMPLE_ROWS]], len(records), header_fingerprint(matrix.headers),
+            include=bool(records), score_matrix=source,
+        )
+
     # -- editing ------------------------------------------------------------------------------
     def set_kind(self, table: TableChoice, kind: Kind | str | None) -> None:
         """Treat ``table`` as ``kind`` and map its headers again (None: leave the table out)."""
@@ -420,6 +504,14 @@ class ImportSession:
             self.last_plan = None
             return
         kind = Kind(kind)
+        if table.is_score_matrix:
+            if kind is not Kind.SCORES:
+                raise ValueError(f"{table.label} is a scoring matrix (one column per strategic criterion): "
+                                 "it can only be imported as strategic scores")
+            table.kind = kind
+            table.include = table.row_count > 0
+            self.last_plan = None
+            return
         saved = self.mappings.find(table.fingerprint) if self.mappings is not None else None
         if saved is not None and saved[0] == kind.value:
             self._apply_saved(table, kind, saved[1], saved[2])
@@ -437,6 +529,9 @@ class ImportSession:
         ValueError when the table's kind has no such field.
         """
         target = table.column(column)
+        if table.is_score_matrix:
+            raise ValueError(f"The columns of {table.label} are matched to the office's strategic criteria by "
+                             "their headers; rename the header in the spreadsheet, or the criterion in Settings")
         if field_name is not None and field_name not in table.field_names():
             kind = table.kind.value if table.kind else "no kind"
             raise ValueError(f"{field_name!r} is not a field of {kind}; choose one of {', '.join(table.field_names())}")
@@ -535,7 +630,8 @@ class ImportSession:
     # -- planning and applying ----------------------------------------------------------------
     def parsed_sheets(self, loaded: LoadedFile) -> list[ParsedSheet]:
         """The included tables of one file as the planner's input, with the confirmed mappings."""
-        return [to_parsed_sheet(loaded.path.name, _edited_table(table), self.options)
+        return [table.score_matrix.parsed(loaded.path.name) if table.score_matrix is not None
+                else to_parsed_sheet(loaded.path.name, _edited_table(table), self.options)
                 for table in loaded.tables if table.include and table.kind is not None]
 
     def warnings(self) -> list[str]:
@@ -598,7 +694,7 @@ class ImportSession:
         chosen: dict[str, MappingToSave] = {}
         for loaded in self.files if files is None else files:
             for table in loaded.tables:
-                if table.include and table.kind is not None:
+                if table.include and table.kind is not None and not table.is_score_matrix:
                     chosen[table.fingerprint] = MappingToSave(table.fingerprint, table.kind.value,
                                                               table.saved_form(), table.file)
         return list(chosen.values())
@@ -664,9 +760,13 @@ def _normalised_key(key: str) -> str:
 
 
 def _samples(table: SheetTable, index: int) -> tuple[str, ...]:
+    return _samples_of(row[index] if index < len(row) else None for _line, row in table.rows)
+
+
+def _samples_of(cells: Iterable[object]) -> tuple[str, ...]:
+    """The first few filled cells of a column, as shown."""
     values = []
-    for _line, row in table.rows:
-        value = row[index] if index < len(row) else None
+    for value in cells:
         if value is not None and str(value).strip():
             values.append(_shown(value))
             if len(values) == SAMPLE_VALUES:

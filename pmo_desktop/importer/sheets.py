@@ -848,7 +848,8 @@ def analyse_sheet(sheet: Sheet, options: ParseOptions = DEFAULT_OPTIONS) -> Shee
         return SkippedSheet(sheet.name, "no header row found")
     table = table_at(sheet.name, sheet.rows, header_index, options)
     if table.kind is None:
-        return SkippedSheet(sheet.name, "its columns do not match projects, status, RAID, milestones or people")
+        return SkippedSheet(sheet.name, "its columns do not match projects, status, RAID, milestones, people or "
+                                        "strategic scores (a scoring matrix is headed with the office's criteria)")
     if table.kind is Kind.PROJECTS and not {"code", "name"} & set(table.mapping.mapped):
         return SkippedSheet(sheet.name, NOT_A_PROJECT_LIST)
     if not table.rows:

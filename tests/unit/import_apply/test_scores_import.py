@@ -205,8 +205,8 @@ def test_a_matrix_is_not_read_when_another_kind_is_forced(office, tmp_path):
     path = write_book(tmp_path / "matrix.xlsx", "Panel", MATRIX)
     outcome = import_files(office, [path], kind="projects", dry_run=True)
     assert outcome.plan.sheets == []
-    assert "matrix.xlsx, sheet Panel: skipped (its columns do not match projects, status, RAID, milestones or people)" in (
-        outcome.warnings)
+    assert ("matrix.xlsx, sheet Panel: skipped (its columns do not match projects, status, RAID, milestones, people "
+            "or strategic scores (a scoring matrix is headed with the office's criteria))") in outcome.warnings
 
 
 # -- the template ---------------------------------------------------------------------------------
