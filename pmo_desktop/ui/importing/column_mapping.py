@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...importer.session import ColumnChoice, ImportSession, TableChoice
 from ..icons import icon
-from .labels import IGNORE, UNMAPPED_RGBA, confidence_text, field_label
+from .labels import IGNORE, UNMAPPED_RGBA, confidence_text, field_label, matrix_field_text
 
 MAP_HEADER, MAP_SAMPLES, MAP_FIELD, MAP_MATCH = range(4)
 FIELD_CHOICES_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -86,7 +86,8 @@ class ColumnMappingModel(QAbstractTableModel):
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.column() == MAP_FIELD and self.table is not None and self.table.kind is not None:
+        if (index.column() == MAP_FIELD and self.table is not None and self.table.kind is not None
+                and not self.table.is_score_matrix):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
@@ -104,10 +105,11 @@ class ColumnMappingModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if part == MAP_SAMPLES:
                 return "\n".join(column.samples) or None
-            if part == MAP_MATCH:
+            if part == MAP_MATCH or (part == MAP_FIELD and self.table.is_score_matrix):
                 return column.note or None
             return self._text(column, part) if part == MAP_HEADER else None
-        if role == Qt.ItemDataRole.BackgroundRole and not column.mapped and part != MAP_FIELD:
+        left_out = not column.mapped or column.unknown_criterion
+        if role == Qt.ItemDataRole.BackgroundRole and left_out and (part != MAP_FIELD or self.table.is_score_matrix):
             return QBrush(QColor(*UNMAPPED_RGBA))
         return None
 
@@ -116,6 +118,8 @@ class ColumnMappingModel(QAbstractTableModel):
             return column.header
         if part == MAP_SAMPLES:
             return " · ".join(column.samples) if column.samples else "(blank in every row)"
+        if part == MAP_FIELD and self.table is not None and self.table.is_score_matrix:
+            return matrix_field_text(column)
         if part == MAP_FIELD:
             return next((label for label, name in self._choices if name == column.field), column.field or IGNORE)
         return confidence_text(column)

@@ -20,10 +20,12 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from ...importer.fields import Kind
 from ...importer.session import (
     SPREADSHEET_SUFFIXES,
     ImportSession,
     LoadedFile,
+    TableChoice,
     is_spreadsheet,
     spreadsheet_files,
 )
@@ -200,9 +202,7 @@ class FilesPage(QWizardPage):
                 reason.setToolTip(0, loaded.error)
                 item.addChild(reason)
             for table in loaded.tables:
-                child = QTreeWidgetItem([f"Sheet {table.sheet}",
-                                         f"{kind_label(table.kind.value if table.kind else None)}: "
-                                         f"{table.row_count:,} rows under the headers on row {table.header_row}"])
+                child = QTreeWidgetItem([f"Sheet {table.sheet}", _table_text(table)])
                 item.addChild(child)
             for note in loaded.skipped:
                 child = QTreeWidgetItem(["", note])
@@ -246,3 +246,14 @@ def _found_text(loaded: LoadedFile) -> str:
     kinds = ", ".join(dict.fromkeys(kind_label(t.kind.value if t.kind else None) for t in loaded.tables))
     count = len(loaded.tables)
     return f"{count} table{'s' if count != 1 else ''}: {kinds}"
+
+
+def _table_text(table: TableChoice) -> str:
+    """What one table holds and where, as the files list shows it."""
+    if table.is_score_matrix:
+        count = sum(1 for column in table.criterion_columns if column.criterion is not None)
+        criteria = "1 criterion" if count == 1 else f"{count} criteria"
+        return (f"{kind_label(Kind.SCORES.value)} (scoring matrix, {criteria}): "
+                f"{table.row_count:,} projects under the headers on row {table.header_row}")
+    return (f"{kind_label(table.kind.value if table.kind else None)}: "
+            f"{table.row_count:,} rows under the headers on row {table.header_row}")

@@ -53,6 +53,8 @@ def confidence_text(column: ColumnChoice) -> str:
     """How sure the match is, in words a coordinator reads at a glance."""
     if column.field is None:
         return "Not imported"
+    if column.source == Source.MATRIX:
+        return matrix_match_text(column)
     if column.source == Source.SAVED:
         return "Saved mapping"
     if column.source == Source.USER:
@@ -60,3 +62,23 @@ def confidence_text(column: ColumnChoice) -> str:
     if column.grid is not None:
         return f"Time grid ({column.grid.granularity})"
     return f"{column.confidence:.0%} match"
+
+
+def matrix_field_text(column: ColumnChoice) -> str:
+    """Where a scoring matrix's column goes: the project, a criterion's score, or nowhere."""
+    if column.field is None:
+        return IGNORE
+    if column.criterion is not None:
+        return f"Score for {column.criterion}"
+    if column.unknown_criterion:
+        return "Score (no such criterion)"
+    return field_label(Kind.SCORES, column.field)
+
+
+def matrix_match_text(column: ColumnChoice) -> str:
+    """How a scoring matrix's column was recognised."""
+    if column.criterion is not None:
+        return "Criterion column"
+    if column.unknown_criterion:
+        return "Matches no criterion"
+    return "Project column" if column.field else "Not imported"

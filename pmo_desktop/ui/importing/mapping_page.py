@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...importer.fields import Kind
-from ...importer.session import ImportSession, TableChoice
+from ...importer.session import ColumnChoice, ImportSession, TableChoice
 from .column_mapping import (
     MAP_FIELD,
     MAP_HEADER,
@@ -193,13 +193,20 @@ class MappingPage(QWizardPage):
         combo.blockSignals(True)
         combo.setCurrentIndex(combo.findData(table.kind.value) if table.kind else -1)
         combo.blockSignals(False)
+        if table.is_score_matrix:
+            combo.setEnabled(False)  # only scores: a matrix's headers are criteria, not another kind's fields
+            combo.setToolTip("A scoring matrix (one column per strategic criterion) holds strategic scores only; "
+                             "untick it to leave it out")
         mapped = sum(1 for column in table.columns if column.mapped)
         columns = self.tables_table.item(row, TABLE_COLUMNS)
         columns.setText(f"{mapped} of {len(table.columns)} imported")
         unmapped = ", ".join(column.header for column in table.unmapped)
         columns.setToolTip(f"Not imported: {unmapped}" if unmapped else "Every column is imported")
         mapping = self.tables_table.item(row, TABLE_MAPPING)
-        if table.saved_mapping_applied:
+        if table.is_score_matrix:
+            mapping.setText("Scoring matrix")
+            mapping.setToolTip("Each filled cell is one project's score on the criterion its column is headed with")
+        elif table.saved_mapping_applied:
             mapping.setText("✓ Saved mapping")
             mapping.setToolTip(f"The mapping you confirmed for {table.saved_from or 'a file'} with the same headers")
         elif table.kind is None:
@@ -243,7 +250,8 @@ class MappingPage(QWizardPage):
 
     # -- the columns of the selected table ----------------------------------------------------
     def _fill_mapping(self, table: TableChoice) -> None:
-        self.columns_label.setText(f"Columns of {table.file}, sheet {table.sheet} "
+        what = "Criterion columns" if table.is_score_matrix else "Columns"
+        self.columns_label.setText(f"{what} of {table.file}, sheet {table.sheet} "
                                    f"(headers on row {table.header_row})")
         self.saved_badge.setVisible(table.saved_mapping_applied)
         self.saved_badge.setToolTip(f"Confirmed on {table.saved_from}" if table.saved_from else "")
@@ -252,7 +260,9 @@ class MappingPage(QWizardPage):
 
     def _update_unmapped(self, table: TableChoice) -> None:
         unmapped = table.unmapped
-        if table.kind is None:
+        if table.is_score_matrix:
+            self.unmapped_label.setText(_matrix_hint(table))
+        elif table.kind is None:
             self.unmapped_label.setText("Choose what this table holds; its columns are then matched to that kind's "
                                         "fields.")
         elif unmapped:
@@ -269,3 +279,23 @@ class MappingPage(QWizardPage):
         if table is not None:
             self._update_unmapped(table)
             self._update_table_row(self._tables.index(table))
+
+
+def _quoted(columns: list[ColumnChoice]) -> str:
+    return ", ".join(f"“{column.header}”" for column in columns)
+
+
+def _matrix_hint(table: TableChoice) -> str:
+    """What a scoring matrix imports: the criteria its columns score, headers matching none, columns left out."""
+    matched = [column for column in table.criterion_columns if column.criterion is not None]
+    unknown = [column for column in table.criterion_columns if column.unknown_criterion]
+    criteria = ", ".join(dict.fromkeys(column.criterion or "" for column in matched))
+    parts = [f"A scoring matrix: each filled cell is one score. {len(matched)} column"
+             f"{'s score' if len(matched) != 1 else ' scores'} the office's criteria ({criteria})."]
+    if unknown:
+        one = len(unknown) == 1
+        parts.append(f"{_quoted(unknown)} match{'es' if one else ''} no criterion: {'its' if one else 'their'} "
+                     "scores are rejected; rename the header or add the criterion in Settings.")
+    if table.unmapped:
+        parts.append(f"Not imported: {_quoted(table.unmapped)}.")
+    return " ".join(parts)
