@@ -6,16 +6,17 @@ columns sized to their contents, and a landscape print set-up fitted to the page
 keep their types (dates as dates, money with the office's currency, percentages as percent),
 and no text from the data ever becomes a formula: a value starting with = + - @ stays text.
 
-The file is written beside the target under a temporary name and renamed over it at the end, so
-an export that fails leaves the previous file (if any) as it was.
+The file is written beside the target as ``.NAME.partial`` and renamed over it at the end (the
+executive pack's own helper), so an export that fails or is killed leaves the previous file (if
+any) as it was, and the next export to the same name clears what a killed one left.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -219,22 +220,21 @@ def _sheet_title(title: str) -> str:
 
 
 def _save_atomically(wb, target: Path) -> None:
-    """Save beside ``target`` under a temporary name, then rename over it (never half a file)."""
+    """Save through the pack's ``save_atomically``: ``.NAME.partial`` beside ``target``, flushed, renamed over it.
+
+    The temporary name is fixed, so a file left by a killed export is recognisably ours and is
+    replaced and removed by the next export to the same name. A full disk is named as such.
+    """
+    from .exec_pack import save_atomically, save_error_message
+
     folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise TableExportError(f"Cannot write in {folder}: the folder does not exist. Choose another folder.")
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx.tmp", dir=folder)
+        save_atomically(wb, target)
     except OSError as exc:
-        raise TableExportError(f"Cannot write in {folder}: {exc.strerror or exc}. Choose another folder.") from exc
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        wb.save(temp)
-        os.replace(temp, target)
-    except OSError as exc:
-        temp.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise TableExportError(save_error_message(target, exc)) from exc
         raise TableExportError(
             f"Cannot save {target}: {exc.strerror or exc}. If the file is open in Excel, close it and export "
             "again, or choose another name.") from exc
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
