@@ -96,3 +96,12 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch
 def test_missing_folder_is_reported(tmp_path):
     with pytest.raises(TableExportError, match="Choose another folder"):
         export_rows(tmp_path / "nowhere" / "out.xlsx", "T", [("A", "text")], [("x",)])
+
+
+def test_a_file_left_by_a_killed_export_is_cleared_by_the_next(tmp_path):
+    """A kill leaves ``.NAME.partial`` (never the final name); the next export to that name removes it."""
+    target = tmp_path / "out.xlsx"
+    (tmp_path / ".out.xlsx.partial").write_bytes(b"PK\x03\x04 half a workbook")
+    export_rows(target, "T", [("A", "text")], [("x",)])
+    assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
+    assert openpyxl.load_workbook(target).active.cell(row=HEADER_ROW + 1, column=1).value == "x"
