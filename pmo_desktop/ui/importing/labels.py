@@ -80,5 +80,5 @@ def matrix_match_text(column: ColumnChoice) -> str:
     if column.criterion is not None:
         return "Criterion column"
     if column.unknown_criterion:
-        return "Matches no criterion"
+        return "No criterion"
     return "Project column" if column.field else "Not imported"

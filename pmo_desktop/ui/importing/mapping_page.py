@@ -29,9 +29,11 @@ from .column_mapping import (
     ColumnMappingModel,
     setup_mapping_view,
 )
-from .labels import BADGE_STYLE, KIND_LABELS
+from .labels import BADGE_STYLE, KIND_LABELS, kind_label
 
 TABLE_INCLUDE, TABLE_FILE, TABLE_SHEET, TABLE_KIND, TABLE_ROWS, TABLE_COLUMNS, TABLE_MAPPING = range(7)
+MATRIX_KIND_TIP = ("A scoring matrix (one column per strategic criterion) holds strategic scores only; "
+                   "untick it to leave it out")
 
 
 class _QuietComboBox(QComboBox):
@@ -174,6 +176,10 @@ class MappingPage(QWizardPage):
             self.tables_table.setItem(row, TABLE_ROWS, rows)
             self.tables_table.setItem(row, TABLE_COLUMNS, _item(""))
             self.tables_table.setItem(row, TABLE_MAPPING, _item(""))
+            if table.is_score_matrix:  # only scores: its headers are criteria, not another kind's fields
+                self.tables_table.setItem(row, TABLE_KIND, _item(kind_label(Kind.SCORES.value), MATRIX_KIND_TIP))
+                self._update_table_row(row)
+                continue
             combo = _QuietComboBox(self.tables_table)
             combo.setObjectName(f"kind_combo_{row}")
             combo.setPlaceholderText("Choose what it holds…")
@@ -190,13 +196,10 @@ class MappingPage(QWizardPage):
         self.tables_table.item(row, TABLE_INCLUDE).setCheckState(
             Qt.CheckState.Checked if table.include else Qt.CheckState.Unchecked)
         combo = self.tables_table.cellWidget(row, TABLE_KIND)
-        combo.blockSignals(True)
-        combo.setCurrentIndex(combo.findData(table.kind.value) if table.kind else -1)
-        combo.blockSignals(False)
-        if table.is_score_matrix:
-            combo.setEnabled(False)  # only scores: a matrix's headers are criteria, not another kind's fields
-            combo.setToolTip("A scoring matrix (one column per strategic criterion) holds strategic scores only; "
-                             "untick it to leave it out")
+        if isinstance(combo, QComboBox):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(combo.findData(table.kind.value) if table.kind else -1)
+            combo.blockSignals(False)
         mapped = sum(1 for column in table.columns if column.mapped)
         columns = self.tables_table.item(row, TABLE_COLUMNS)
         columns.setText(f"{mapped} of {len(table.columns)} imported")
