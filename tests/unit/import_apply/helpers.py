@@ -1,13 +1,15 @@
-"""Builders for parsed sheets and whole-database snapshots used by the plan/apply tests."""
+"""Builders for parsed sheets, the scoring office and whole-database snapshots used by the plan/apply tests."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 from sqlalchemy import select
 
 from pmo_desktop.importer.plan import ImportPlan, ParsedRow, ParsedSheet, RowError, plan_import
-from pmo_desktop.model import Base
+from pmo_desktop.model import Base, Project, ProjectScore, StrategicCriterion
 
 HEADERS: dict[str, dict[str, str]] = {
     "projects": {"Project ID": "code", "Project Name": "name", "Programme": "programme", "PM": "manager",
@@ -74,3 +76,52 @@ def dump(db, *, bookkeeping: bool = False) -> dict[str, list[dict[str, Any]]]:
 
 def actions(plan_: ImportPlan) -> list[tuple[int, str]]:
     return [(row.row, row.action.value) for row in plan_.rows()]
+
+
+SCORE_CRITERIA = {"Customer value": 3.0, "Strategic fit": 2.0, "Risk reduction": 1.0}
+"""The strategic criteria of the scoring office, with their weights."""
+
+SCORE_MATRIX = [
+    ["Prioritisation panel, March"],
+    [],
+    ["Project code", "Project name", "Customer value (0-5)", "Fit strategic", "Risk Reduction", "Innovation",
+     "Notes"],
+    ["P1", "Alpha", 4, "High", None, 3, "strong case"],
+    ["P2", "Beta", 2.5, 9, 1.5, None, None],
+    ["P3", "Gamma", None, None, None, None, "not scored yet"],
+    ["Total", None, 6.5, 13, 1.5, 3, None],
+]
+"""A scoring matrix for that office: a criterion it lacks (Innovation), a score out of range, a total row."""
+
+
+def scoring_office(db):
+    """Two proposals and an active project, three criteria, and one stored score (P1 on Customer value: 2)."""
+    with db.transaction() as session:
+        projects = {code: Project(code=code, name=name, stage=stage)
+                    for code, name, stage in (("P1", "Alpha", "idea"), ("P2", "Beta", "business_case"),
+                                              ("P3", "Gamma", "execution"))}
+        criteria = {name: StrategicCriterion(name=name, weight=weight) for name, weight in SCORE_CRITERIA.items()}
+        session.add_all([*projects.values(), *criteria.values()])
+        session.flush()
+        session.add(ProjectScore(project=projects["P1"], criterion=criteria["Customer value"], score=2.0))
+    return db
+
+
+def write_book(path: Path, sheet_name: str, rows: list[list]) -> str:
+    """A one-sheet workbook of ``rows`` at ``path``."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = sheet_name
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return str(path)
+
+
+def stored_scores(db) -> dict[tuple[str, str], float]:
+    """(project code, criterion) -> score, for every stored score."""
+    with db.session() as session:
+        rows = session.execute(select(Project.code, StrategicCriterion.name, ProjectScore.score)
+                               .join(Project, Project.id == ProjectScore.project_id)
+                               .join(StrategicCriterion, StrategicCriterion.id == ProjectScore.criterion_id))
+        return {(code, name): score for code, name, score in rows}

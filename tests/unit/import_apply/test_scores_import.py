@@ -13,44 +13,17 @@ from pmo_desktop.importer.apply import undo_batch
 from pmo_desktop.importer.pipeline import EXIT_OK, EXIT_REJECTED, import_files
 from pmo_desktop.importer.plan import PlanCounts
 from pmo_desktop.importer.values import parse_strategic_score
-from pmo_desktop.model import AuditEvent, Project, ProjectScore, StrategicCriterion
+from pmo_desktop.model import AuditEvent
 from pmo_desktop.reports.templates import template_lists, write_template
 
-from .helpers import dump
-
-CRITERIA = {"Customer value": 3.0, "Strategic fit": 2.0, "Risk reduction": 1.0}
+from .helpers import SCORE_MATRIX as MATRIX
+from .helpers import dump, scoring_office, stored_scores, write_book
 
 
 @pytest.fixture
 def office(db):
     """Two proposals and an active project, three criteria, and one stored score (P1 on Customer value: 2)."""
-    with db.transaction() as session:
-        projects = {code: Project(code=code, name=name, stage=stage)
-                    for code, name, stage in (("P1", "Alpha", "idea"), ("P2", "Beta", "business_case"),
-                                              ("P3", "Gamma", "execution"))}
-        criteria = {name: StrategicCriterion(name=name, weight=weight) for name, weight in CRITERIA.items()}
-        session.add_all([*projects.values(), *criteria.values()])
-        session.flush()
-        session.add(ProjectScore(project=projects["P1"], criterion=criteria["Customer value"], score=2.0))
-    return db
-
-
-def stored_scores(db) -> dict[tuple[str, str], float]:
-    with db.session() as session:
-        rows = session.execute(select(Project.code, StrategicCriterion.name, ProjectScore.score)
-                               .join(Project, Project.id == ProjectScore.project_id)
-                               .join(StrategicCriterion, StrategicCriterion.id == ProjectScore.criterion_id))
-        return {(code, name): score for code, name, score in rows}
-
-
-def write_book(path, sheet_name: str, rows: list[list]) -> str:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = sheet_name
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return str(path)
+    return scoring_office(db)
 
 
 def rejects(outcome) -> list[tuple[str, int, str, str]]:
@@ -147,18 +120,6 @@ def test_bad_score_rows_are_rejected_naming_file_row_and_column(office, tmp_path
 
 
 # -- the wide layout ------------------------------------------------------------------------------
-
-MATRIX = [
-    ["Prioritisation panel, March"],
-    [],
-    ["Project code", "Project name", "Customer value (0-5)", "Fit strategic", "Risk Reduction", "Innovation",
-     "Notes"],
-    ["P1", "Alpha", 4, "High", None, 3, "strong case"],
-    ["P2", "Beta", 2.5, 9, 1.5, None, None],
-    ["P3", "Gamma", None, None, None, None, "not scored yet"],
-    ["Total", None, 6.5, 13, 1.5, 3, None],
-]
-
 
 def test_a_scoring_matrix_is_unpivoted_into_score_rows(office, tmp_path):
     path = write_book(tmp_path / "matrix.xlsx", "Panel", MATRIX)

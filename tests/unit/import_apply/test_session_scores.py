@@ -5,67 +5,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import openpyxl
 import pytest
-from sqlalchemy import select
 
 from pmo_desktop.importer.fields import Kind
 from pmo_desktop.importer.pipeline import import_files
 from pmo_desktop.importer.plan import PlanCounts
 from pmo_desktop.importer.session import ImportSession, Source
-from pmo_desktop.model import ImportBatch, Project, ProjectScore, StrategicCriterion
+from pmo_desktop.model import ImportBatch, Project
 from pmo_desktop.services.mappings import SavedMappings
 
-CRITERIA = {"Customer value": 3.0, "Strategic fit": 2.0, "Risk reduction": 1.0}
-MATRIX = [
-    ["Prioritisation panel, March"],
-    [],
-    ["Project code", "Project name", "Customer value (0-5)", "Fit strategic", "Risk Reduction", "Innovation",
-     "Notes"],
-    ["P1", "Alpha", 4, "High", None, 3, "strong case"],
-    ["P2", "Beta", 2.5, 9, 1.5, None, None],
-    ["P3", "Gamma", None, None, None, None, "not scored yet"],
-    ["Total", None, 6.5, 13, 1.5, 3, None],
-]
+from .helpers import SCORE_MATRIX, scoring_office, stored_scores, write_book
+
 UNKNOWN = ("is not one of the office's strategic criteria (Customer value, Risk reduction, Strategic fit); "
            "correct the name")
-
-
-def add_projects(db) -> None:
-    with db.transaction() as session:
-        session.add_all([Project(code=code, name=name, stage="idea")
-                         for code, name in (("P1", "Alpha"), ("P2", "Beta"), ("P3", "Gamma"))])
 
 
 @pytest.fixture
 def office(db):
     """Three projects, three criteria and one stored score (P1 on Customer value: 2)."""
-    add_projects(db)
-    with db.transaction() as session:
-        criteria = {name: StrategicCriterion(name=name, weight=weight) for name, weight in CRITERIA.items()}
-        session.add_all(criteria.values())
-        session.flush()
-        p1 = session.scalar(select(Project).where(Project.code == "P1"))
-        session.add(ProjectScore(project=p1, criterion=criteria["Customer value"], score=2.0))
-    return db
+    return scoring_office(db)
 
 
-def write_matrix(path: Path, rows=MATRIX) -> Path:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Panel"
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
-
-
-def stored_scores(db) -> dict[tuple[str, str], float]:
-    with db.session() as session:
-        rows = session.execute(select(Project.code, StrategicCriterion.name, ProjectScore.score)
-                               .join(Project, Project.id == ProjectScore.project_id)
-                               .join(StrategicCriterion, StrategicCriterion.id == ProjectScore.criterion_id))
-        return {(code, name): score for code, name, score in rows}
+def write_matrix(path: Path) -> str:
+    return write_book(path, "Panel", SCORE_MATRIX)
 
 
 def plan_rows(plan) -> list[tuple]:
@@ -140,7 +102,8 @@ def test_a_matrix_left_out_of_the_import_changes_nothing(office, tmp_path):
 
 
 def test_without_criteria_a_matrix_is_left_out_saying_strategic_scores_need_them(db, tmp_path):
-    add_projects(db)
+    with db.transaction() as session:
+        session.add(Project(code="P1", name="Alpha", stage="idea"))
     session = ImportSession(db)
     [loaded] = session.add_files([write_matrix(tmp_path / "panel.xlsx")])
     assert loaded.tables == []
