@@ -447,21 +447,28 @@ def test_a_row_left_last_on_its_page_keeps_its_height():
     index = int(foot // page.height())
     assert index in gaps
 
-    def drawn(with_gaps: bool) -> QImage:
+    def drawn(page_index: int, with_gaps: bool) -> QImage:
         image = QImage(int(page.width()), int(page.height()), QImage.Format.Format_RGB32)
         image.fill(QColor("white"))
         painter = QPainter(image)
-        draw_body(painter, document, index, page, gaps[index] if with_gaps else ())
+        draw_body(painter, document, page_index, page, gaps.get(page_index, ()) if with_gaps else ())
         painter.end()
         return image
 
     x, above, below = 10, int(foot - index * page.height()) - 2, int(page.height()) - 3
     assert below - above > 20, "the row ends well above the page's foot"
-    assert drawn(False).pixelColor(x, below).name() == "#ff0000", "Qt stretches the row to the page's foot"
-    image = drawn(True)
+    assert drawn(index, False).pixelColor(x, below).name() == "#ff0000", "Qt stretches the row to the page's foot"
+    image = drawn(index, True)
     assert image.pixelColor(x, above).name() == "#ff0000"
     assert image.pixelColor(x, below).name() == "#ffffff"
     assert image.pixelColor(x, (above + below) // 2 + 5).name() == "#ffffff"
+    # On the next page, between the repeated header and the moved row, no strip of the stretched row.
+    moved = layout.blockBoundingRect(table.cellAt(row + 1, 0).firstCursorPosition().block()).top()
+    strip = int(moved - (index + 1) * page.height()) - 4 - 3  # above the moved row's padding
+    assert drawn(index + 1, False).pixelColor(x, strip).name() == "#ff0000", "Qt shows the stretched row here"
+    next_page = drawn(index + 1, True)
+    assert next_page.pixelColor(x, strip).name() == "#ffffff"
+    assert next_page.pixelColor(x, strip + 6).name() == "#ff0000", "the moved row keeps its own fill"
 
 
 def test_no_chart_of_the_pack_has_text_running_into_other_text(office, monkeypatch):

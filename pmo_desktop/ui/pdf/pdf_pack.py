@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QPointF, QRectF, QSizeF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLineF, QMarginsF, QRectF, QSizeF, Qt, QUrl
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -67,6 +67,8 @@ HEADER_PT = 22.0
 FOOTER_PT = 18.0
 FONT_FAMILIES = ["Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"]
 CHUNK = 1 << 20
+BLANK_OVERLAP = 12.0
+"""Device pixels (1 mm at the pack's resolution) by which a blanked area reaches past a table's sides."""
 KEEP_WHOLE_MAX_ROWS = 500
 """Tables longer than this keep Qt's own page breaks: moving a row lays its whole table out again
 (about a second at a thousand rows), so only a portfolio of that size is left to break rows."""
@@ -208,35 +210,49 @@ def keep_rows_whole(document: QTextDocument, page_height: float,
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """An area of a page to leave blank (document lengths); ``ruled``: a rule closes the table above it."""
+    """An area of a page to leave blank (document lengths), and the rule that closes the table above it."""
 
     area: QRectF
-    ruled: bool
+    rule: QLineF | None = None
 
 
 def stretched_cells(document: QTextDocument, ends: Sequence[tuple[QTextTable, int]],
                     page_height: float) -> dict[int, list[Gap]]:
-    """Per page, the area below each row in ``ends`` that its cells stretch over to the page's foot.
+    """Per page, the areas that the rows in ``ends`` stretch their cells over, to be left blank.
 
     Qt makes the last row left on a page as tall as the rest of the page (its cells' page break
-    counts as their content), so its fill and borders would run down to the footer. The row's
-    natural foot is its tallest cell's text plus the cell padding; the area from there to the
-    page's foot, across the table, is what ``draw_body`` leaves blank.
+    counts as their content), so its fill and borders would run down to the footer and show again
+    as a strip between the next page's repeated header and the row moved there. The row's natural
+    foot is its tallest cell's text plus the cell padding; the areas are, across the table, from
+    there to the page's foot, and the strip above the moved row's top edge (two paddings high).
     """
     layout = document.documentLayout()
+    device = layout.paintDevice()
+    scale = device.logicalDpiY() / 96 if device is not None else 1.0  # as Qt scales table lengths
     gaps: dict[int, list[Gap]] = {}
     for table, row in ends:
         fmt = table.format()
-        edge = fmt.cellPadding() + fmt.border()
-        first = layout.blockBoundingRect(table.cellAt(row, 0).firstCursorPosition().block())
-        last = layout.blockBoundingRect(table.cellAt(row, table.columns() - 1).lastCursorPosition().block())
-        foot = max(layout.blockBoundingRect(table.cellAt(row, column).lastCursorPosition().block()).bottom()
-                   for column in range(table.columns())) + fmt.cellPadding()
-        page = int(first.top() // page_height)
-        area = QRectF(first.left() - edge - 1, foot, last.right() - first.left() + 2 * edge + 2,
-                      (page + 1) * page_height - foot)
-        gaps.setdefault(page, []).append(Gap(area, fmt.border() > 0))
+        padding, border = fmt.cellPadding() * scale, fmt.border() * scale
+        columns = range(table.columns())
+        foot = max(_cell_text(layout, table, row, column, last=True).bottom() for column in columns) + padding
+        left = _cell_text(layout, table, row, 0).left() - padding
+        right = _cell_text(layout, table, row, table.columns() - 1).right() + padding
+        rule = QLineF(left, foot, right, foot) if border > 0 else None
+        # A little wider than the cells, over the table's outer border.
+        left, right = max(left - BLANK_OVERLAP, 0.0), min(right + BLANK_OVERLAP, document.pageSize().width())
+        page = int(_cell_text(layout, table, row, 0).top() // page_height)
+        gaps.setdefault(page, []).append(Gap(QRectF(left, foot, right - left, (page + 1) * page_height - foot), rule))
+        moved_top = min(_cell_text(layout, table, row + 1, column).top() for column in columns) - padding
+        strip = 2 * padding + border
+        gaps.setdefault(page + 1, []).append(
+            Gap(QRectF(left, moved_top - border - strip, right - left, strip)))
     return gaps
+
+
+def _cell_text(layout, table: QTextTable, row: int, column: int, *, last: bool = False) -> QRectF:
+    """Where the first (or ``last``) paragraph of a cell was laid out, in document coordinates."""
+    cell = table.cellAt(row, column)
+    return layout.blockBoundingRect((cell.lastCursorPosition() if last else cell.firstCursorPosition()).block())
 
 
 def draw_body(painter: QPainter, document: QTextDocument, index: int, page: QSizeF,
@@ -255,8 +271,8 @@ def draw_body(painter: QPainter, document: QTextDocument, index: int, page: QSiz
     document.documentLayout().draw(painter, context)
     painter.setClipping(False)
     painter.setPen(QPen(QColor(RULE), 1))
-    for gap in (g.area for g in gaps if g.ruled):
-        painter.drawLine(QPointF(gap.left() + 1, gap.top()), QPointF(gap.right() - 1, gap.top()))
+    for rule in (gap.rule for gap in gaps if gap.rule is not None):
+        painter.drawLine(rule)
     painter.restore()
 
 
