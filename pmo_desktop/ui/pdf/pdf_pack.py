@@ -216,37 +216,53 @@ class Gap:
     rule: QLineF | None = None
 
 
-def stretched_cells(document: QTextDocument, ends: Sequence[tuple[QTextTable, int]],
-                    page_height: float) -> dict[int, list[Gap]]:
-    """Per page, the areas that the rows in ``ends`` stretch their cells over, to be left blank.
+def stretched_cells(document: QTextDocument, page_height: float) -> dict[int, list[Gap]]:
+    """Per page, the areas that a table's last row on the page stretches its cells over, to be left blank.
 
-    Qt makes the last row left on a page as tall as the rest of the page (its cells' page break
-    counts as their content), so its fill and borders would run down to the footer and show again
-    as a strip between the next page's repeated header and the row moved there. The row's natural
-    foot is its tallest cell's text plus the cell padding; the areas are, across the table, from
-    there to the page's foot, and the strip above the moved row's top edge (two paddings high).
+    When the next row starts on the next page (Qt dropped it there, or ``keep_rows_whole`` moved
+    it), Qt makes the last row left on the page as tall as the rest of the page, so its fill and
+    borders would run down to the footer. A moved row's page break also counts as its cells'
+    content on the next page: the stretched row shows again as a strip between the repeated header
+    and the moved row. The row's natural foot is its tallest cell's text plus the cell padding;
+    the areas are, across the table, from there to the page's foot, and that strip (two paddings
+    high) above the moved row's top edge.
     """
     layout = document.documentLayout()
     device = layout.paintDevice()
     scale = device.logicalDpiY() / 96 if device is not None else 1.0  # as Qt scales table lengths
     gaps: dict[int, list[Gap]] = {}
-    for table, row in ends:
+    for table in _tables(document.rootFrame()):
         fmt = table.format()
         padding, border = fmt.cellPadding() * scale, fmt.border() * scale
         columns = range(table.columns())
-        foot = max(_cell_text(layout, table, row, column, last=True).bottom() for column in columns) + padding
-        left = _cell_text(layout, table, row, 0).left() - padding
-        right = _cell_text(layout, table, row, table.columns() - 1).right() + padding
-        rule = QLineF(left, foot, right, foot) if border > 0 else None
-        # A little wider than the cells, over the table's outer border.
-        left, right = max(left - BLANK_OVERLAP, 0.0), min(right + BLANK_OVERLAP, document.pageSize().width())
-        page = int(_cell_text(layout, table, row, 0).top() // page_height)
-        gaps.setdefault(page, []).append(Gap(QRectF(left, foot, right - left, (page + 1) * page_height - foot), rule))
-        moved_top = min(_cell_text(layout, table, row + 1, column).top() for column in columns) - padding
-        strip = 2 * padding + border
-        gaps.setdefault(page + 1, []).append(
-            Gap(QRectF(left, moved_top - border - strip, right - left, strip)))
+        first_row = fmt.headerRowCount()
+        pages = [int(_cell_text(layout, table, row, 0).top() // page_height) for row in range(table.rows())]
+        for row in range(first_row, table.rows() - 1):
+            page = pages[row]
+            if pages[row + 1] == page:
+                continue
+            foot = max(_cell_text(layout, table, row, column, last=True).bottom() for column in columns) + padding
+            if foot >= (page + 1) * page_height:
+                continue  # a row Qt broke across the pages: nothing is stretched
+            left = _cell_text(layout, table, row, 0).left() - padding
+            right = _cell_text(layout, table, row, table.columns() - 1).right() + padding
+            rule = QLineF(left, foot, right, foot) if border > 0 else None
+            # A little wider than the cells, over the table's outer border.
+            left, right = max(left - BLANK_OVERLAP, 0.0), min(right + BLANK_OVERLAP, document.pageSize().width())
+            gaps.setdefault(page, []).append(Gap(QRectF(left, foot, right - left, (page + 1) * page_height - foot),
+                                                 rule))
+            if _breaks_after(table, row):
+                moved_top = min(_cell_text(layout, table, row + 1, column).top() for column in columns) - padding
+                strip = 2 * padding + border
+                gaps.setdefault(pages[row + 1], []).append(
+                    Gap(QRectF(left, moved_top - border - strip, right - left, strip)))
     return gaps
+
+
+def _breaks_after(table: QTextTable, row: int) -> bool:
+    """True when ``keep_rows_whole`` ended the page after ``row`` (its cells break the page after them)."""
+    policy = table.cellAt(row, 0).lastCursorPosition().blockFormat().pageBreakPolicy()
+    return bool(policy & QTextFormat.PageBreakFlag.PageBreak_AlwaysAfter)
 
 
 def _cell_text(layout, table: QTextTable, row: int, column: int, *, last: bool = False) -> QRectF:
@@ -331,8 +347,8 @@ class _Pages:
         self.body = QRectF(0, HEADER_PT * self.unit, self.width, self.height - (HEADER_PT + FOOTER_PT) * self.unit)
         document.setPageSize(QSizeF(self.body.width(), self.body.height()))
         keep_headings_with_next(document, self.body.height())
-        ends = keep_rows_whole(document, self.body.height(), check)
-        self.gaps = stretched_cells(document, ends, self.body.height())
+        keep_rows_whole(document, self.body.height(), check)
+        self.gaps = stretched_cells(document, self.body.height())
 
     def section_starts(self) -> list[tuple[int, str]]:
         """(page, section title) for each section's first page, from where its title was laid out."""
