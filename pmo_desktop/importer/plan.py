@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Date, Float, Integer, Numeric, String, Table, Text, func, or_, select, tuple_
@@ -714,6 +715,7 @@ class _Planner:
         self.projects = _ProjectIndex()
         self.people = _PersonIndex()
         self._indexes_loaded = False
+        self._compared: dict[int, tuple[str, ...]] = {}  # id(sheet) -> _compared_fields of its fields
 
     # -- references ---------------------------------------------------------------------------
 
@@ -780,7 +782,8 @@ class _Planner:
         if not items:
             return
         self._load_indexes()
-        headers = {id(sheet_plan): _headers_of(sheet_plan.sheet) for sheet_plan, _ in items}
+        headers = {id(sheet_plan): _headers_of(sheet_plan.sheet) for sheet_plan in self.plan.sheets
+                   if sheet_plan.kind == kind}
         planned = [(sheet_plan, self._prepare(sheet_plan, row, headers[id(sheet_plan)])) for sheet_plan, row in items]
         for sheet_plan, row in planned:
             sheet_plan.rows.append(row)
@@ -811,27 +814,29 @@ class _Planner:
         failed = {error.column for error in planned.errors}
         steps_of = _field_steps(kind)
         values = planned.values
+        # The sheet's header of a field is looked up only for an error: this runs for every cell.
         for field_name, value in source.values.items():
             steps = steps_of.get(field_name)
             if steps is None or value is None:
                 continue
-            header = header_of.get(field_name, field_name)
-            if failed and header in failed:
+            if failed and header_of.get(field_name, field_name) in failed:
                 continue
             convert, length, bounds = steps
             try:
                 stored = convert(value)
             except ValueError as exc:
-                planned.errors.append(RowError(header, value, str(exc)))
+                planned.errors.append(RowError(header_of.get(field_name, field_name), value, str(exc)))
                 continue
             if stored is None:
                 continue
-            # _check_length, then _check_range, inline: this runs for every cell
+            # _check_length, then _check_range, inline
             if length and isinstance(stored, str) and len(stored) > length:
-                planned.errors.append(RowError(header, value, f"is {len(stored)} characters long; at most {length} fit"))
+                planned.errors.append(RowError(header_of.get(field_name, field_name), value,
+                                               f"is {len(stored)} characters long; at most {length} fit"))
                 continue
             if bounds is not None and not bounds[0] <= stored <= bounds[1]:
-                planned.errors.append(RowError(header, value, f"is out of range; use {bounds[2]}"))
+                planned.errors.append(RowError(header_of.get(field_name, field_name), value,
+                                               f"is out of range; use {bounds[2]}"))
                 continue
             values[field_name] = stored
         missing = [name for name in KEY_FIELDS[kind] if planned.values.get(name) is None]
@@ -1084,11 +1089,14 @@ class _Planner:
             merged = dict(row.values)
         else:
             row.record_id, row.version = stored.id, getattr(stored, "version", None)
-            row.stored = dict(zip(_table_column_names(kind), _pick(stored, _table_positions(kind, stored._fields)),
-                                  strict=True))
-            old_values = _canonical_stored(kind, stored)
+            fields = stored._fields  # a Row builds this tuple at each call
+            row.stored = dict(zip(_table_column_names(kind), _table_getter(kind, fields)(stored), strict=True))
+            old_values = _canonical_stored(kind, stored, fields)
             merged = dict(old_values)
-            for name in _compared_fields(kind, sheet.fields):
+            compared = self._compared.get(id(sheet))
+            if compared is None:  # sheet.fields builds a set: once per sheet, not per row
+                compared = self._compared[id(sheet)] = _compared_fields(kind, sheet.fields)
+            for name in compared:
                 new = row.values.get(name)
                 if new is None and (not self.overwrite_blanks or not _nullable(kind, name)):
                     continue
@@ -1235,10 +1243,13 @@ def _key_tuple(row: PlannedRow) -> tuple:
     return tuple(row.key.values())
 
 
-def _canonical_stored(kind: str, stored: Any) -> dict[str, Any]:
-    """A stored record's values under canonical field names (links shown by code or name)."""
+def _canonical_stored(kind: str, stored: Any, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A stored record's values under canonical field names (links shown by code or name).
+
+    ``fields`` are ``stored._fields``, when the caller has them already.
+    """
     values: dict[str, Any] = {}
-    for name, position in _canonical_positions(kind, stored._fields):
+    for name, position in _canonical_positions(kind, stored._fields if fields is None else fields):
         value = None if position is None else stored[position]
         if isinstance(value, Decimal):
             value = stored_converter(kind, name)(value)
@@ -1275,8 +1286,13 @@ def _table_positions(kind: str, fields: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(index[name] for name in _table_column_names(kind))
 
 
-def _pick(row: Any, positions: tuple[int, ...]) -> Iterator[Any]:
-    return (row[position] for position in positions)
+@cache
+def _table_getter(kind: str, fields: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """A function taking the kind's table columns, in table order, out of a fetched row with these column names."""
+    positions = _table_positions(kind, fields)
+    if len(positions) == 1:
+        return lambda row: (row[positions[0]],)
+    return itemgetter(*positions)
 
 
 @cache

@@ -99,6 +99,11 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
     errors: list[CellError] = []
     parsers = [(column, *_column_parser(specs[column.field], column, options),
                 None if specs[column.field].type is FieldType.TEXT else {}) for column in columns]
+    has_grid = bool(table.mapping.grid)
+    # What _key_errors would look at, worked out once: a row passes it when these are all there.
+    mapped = table.mapping.mapped
+    checked_keys = tuple(k for k in keys if k not in optional and k in mapped)
+    either_checked = either if either and any(name in mapped for name in either) else ()
     for index, (line, values) in enumerate(table.rows):
         row_errors: list[CellError] = []
         failed: set[str] = set()
@@ -122,19 +127,23 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
             if value is not None:
                 parsed[column.field] = value
 
-        def grid_error(
-            column: GridColumn, raw: object, reason: str, index: int = index, sink: list[CellError] = row_errors
-        ) -> None:
-            sink.append(_error(table, index, column.index, raw, reason))
+        grid: list[GridValue] = []
+        if has_grid:
+            def grid_error(
+                column: GridColumn, raw: object, reason: str, index: int = index, sink: list[CellError] = row_errors
+            ) -> None:
+                sink.append(_error(table, index, column.index, raw, reason))
 
-        grid = _parse_grid(values, table.mapping.grid, options, grid_error)
+            grid = _parse_grid(values, table.mapping.grid, options, grid_error)
         if not parsed and not grid and not row_errors:
             continue
         if table.kind is Kind.RAID and "kind" not in parsed and table.raid_kind:
             parsed["kind"] = table.raid_kind
         if "project" in specs and "project" not in parsed and table.project_hint is not None:
             parsed["project"] = parse_text(table.project_hint)
-        row_errors.extend(_key_errors(table, index, parsed, keys, optional | failed))
+        if (failed or any(parsed.get(key) is None for key in checked_keys)
+                or (either_checked and not any(parsed.get(name) for name in either_checked))):
+            row_errors.extend(_key_errors(table, index, parsed, keys, optional | failed))
         if row_errors:
             errors.extend(row_errors)
             continue
