@@ -235,13 +235,13 @@ class PackHtml:
             ("Budget vs forecast", f'{figure("Budget (BAC)")} → {figure("Forecast (EAC)")}',
              f"{forecast.note}; {budget.note}"),
             ("SPI / CPI", f'{figure("SPI (schedule)")} / {figure("CPI (cost)")}',
-             "schedule and cost performance (1.00 = on plan)"),
+             "schedule / cost; 1.00 is on plan"),
             ("Open high risks", figure("Open high risks"), risks.note),
             ("Compliance", figure("Compliance rate"), compliance.note),
         ]
         rows = "".join(
-            f'<tr><td width="24%" valign="middle"><span style="font-size: 9pt; color: {GREY}"><b>{esc(label)}'
-            f'</b></span></td><td width="33%" valign="middle"><span style="font-size: 14pt"><b>{value}</b></span>'
+            f'<tr><td width="26%" valign="middle"><span style="font-size: 9pt; color: {GREY}"><b>{esc(label)}'
+            f'</b></span></td><td width="31%" valign="middle"><span style="font-size: 14pt"><b>{value}</b></span>'
             f'</td><td width="43%" valign="middle"><span style="font-size: 8.5pt; color: {GREY}">{esc(note)}'
             "</span></td></tr>" for label, value, note in lines)
         return (self.heading("At a glance")
