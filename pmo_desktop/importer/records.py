@@ -97,7 +97,7 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
         missing = either
     records: list[ParsedRecord] = []
     errors: list[CellError] = []
-    parsers = [(column, *_column_parser(specs[column.field], column, options),
+    parsers = [(column.field, column.index, *_column_parser(specs[column.field], column, options),
                 None if specs[column.field].type is FieldType.TEXT else {}) for column in columns]
     has_grid = bool(table.mapping.grid)
     # What _key_errors would look at, worked out once: a row passes it when these are all there.
@@ -109,23 +109,23 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
         failed: set[str] = set()
         parsed: dict[str, object] = {}
         width = len(values)
-        for column, parser, blank_is_none, memo in parsers:
-            raw = values[column.index] if column.index < width else None
+        for field_name, position, parser, blank_is_none, memo in parsers:
+            raw = values[position] if position < width else None
             if raw is None and blank_is_none:
                 continue
-            key = (type(raw), raw)
-            value = memo.get(key, _UNSEEN) if memo is not None and key[0] in _MEMO_RAW_TYPES else _UNSEEN
+            key = (type(raw), raw) if memo is not None and type(raw) in _MEMO_RAW_TYPES else None
+            value = _UNSEEN if key is None else memo.get(key, _UNSEEN)
             if value is _UNSEEN:
                 try:
                     value = parser(raw)
                 except ValueError as exc:
-                    row_errors.append(_error(table, index, column.index, raw, str(exc)))
-                    failed.add(column.field)
+                    row_errors.append(_error(table, index, position, raw, str(exc)))
+                    failed.add(field_name)
                     continue
-                if memo is not None and key[0] in _MEMO_RAW_TYPES and not isinstance(value, dict | list | set):
+                if key is not None and not isinstance(value, dict | list | set):
                     memo[key] = value
             if value is not None:
-                parsed[column.field] = value
+                parsed[field_name] = value
 
         grid: list[GridValue] = []
         if has_grid:
