@@ -6,10 +6,14 @@ period ending ``until`` (``since`` < ``until``) and reports:
 
 - RAG moves: projects whose reported RAG in the ``until`` report differs from the ``since`` report
   (both must exist), with direction "worse" (towards red) or "better".
-- Cost movements: forecast cost and actual cost in the two reports whose relative change
+- Cost movements: a forecast cost (EAC) in the two reports whose relative change
   ``|after - before| / before`` is at least the threshold. The threshold is the office setting
   ``cost_change_pct`` when the settings carry one, else 5% (``DEFAULT_COST_CHANGE_PCT``); a move
-  of exactly the threshold counts. A change from zero counts whatever its size.
+  of exactly the threshold counts. A change from zero counts whatever its size. Actual cost grows
+  every period, so it is reported only when the period's spend ran ahead of the work done in it:
+  spend minus earned value of the period (budget x the change in percent complete) of at least
+  the threshold percent of the budget. Without a budget or percent complete to judge by, the
+  relative rule of the forecast applies to it too.
 - New projects: projects inserted in the window according to the audit trail, or whose first
   status report falls in the window.
 - Closed projects: audit-trail updates in the window that moved a project's stage to closed or
@@ -186,7 +190,8 @@ def _reports(session: Session, since: dt.date, until: dt.date, ids: list[int] | 
     before, after = aliased(StatusReport), aliased(StatusReport)
     query = (
         select(Project.id, Project.code, Project.name, before.rag, after.rag, before.forecast_cost,
-               after.forecast_cost, before.actual_cost, after.actual_cost)
+               after.forecast_cost, before.actual_cost, after.actual_cost, Project.budget,
+               before.percent_complete, after.percent_complete)
         .join(before, and_(before.project_id == Project.id, before.period_end == since))
         .join(after, and_(after.project_id == Project.id, after.period_end == until))
     )
@@ -204,6 +209,17 @@ def _moved(before, after, pct: float) -> bool:
     return abs(after - before) * 100 >= abs(before) * Decimal(str(pct))
 
 
+def _spent_ahead(before, after, budget, pct_before, pct_after, pct: float) -> bool:
+    """Whether the actual cost moved enough to report: ahead of progress, or by ``pct`` when unknown."""
+    if before is None or after is None or before == after:
+        return False
+    if not budget or pct_before is None or pct_after is None:
+        return _moved(before, after, pct)
+    budget = Decimal(budget)
+    earned = budget * Decimal(str(pct_after - pct_before))
+    return (Decimal(after) - Decimal(before) - earned) * 100 >= budget * Decimal(str(pct))
+
+
 def what_changed(session: Session, since: dt.date, until: dt.date, settings=None,
                  project_ids: Iterable[int] | None = None) -> Changes:
     """What changed between the period ending ``since`` and the period ending ``until``.
@@ -219,14 +235,15 @@ def what_changed(session: Session, since: dt.date, until: dt.date, settings=None
     moves: list[RagMove] = []
     costs: list[CostMove] = []
     compared = 0
-    for pid, code, name, rag0, rag1, fc0, fc1, ac0, ac1 in _reports(session, since, until, ids):
+    for pid, code, name, rag0, rag1, fc0, fc1, ac0, ac1, budget, pc0, pc1 in _reports(session, since, until, ids):
         if rag0 is not None and rag1 is not None:
             compared += 1
             if rag0 != rag1 and rag0 in RAG_RANK and rag1 in RAG_RANK:
                 moves.append(RagMove(code, name, rag0, rag1, pid))
-        for measure, b, a in (("forecast cost", fc0, fc1), ("actual cost", ac0, ac1)):
-            if _moved(b, a, pct):
-                costs.append(CostMove(pid, code, name, measure, Decimal(b), Decimal(a)))
+        if _moved(fc0, fc1, pct):
+            costs.append(CostMove(pid, code, name, "forecast cost", Decimal(fc0), Decimal(fc1)))
+        if _spent_ahead(ac0, ac1, budget, pc0, pc1, pct):
+            costs.append(CostMove(pid, code, name, "actual cost", Decimal(ac0), Decimal(ac1)))
     moves.sort(key=lambda m: (not m.worse, -RAG_RANK[m.after], m.project_code))
     # Forecast movements first (actual cost grows every period), each by the size of the move.
     costs.sort(key=lambda c: (c.measure != "forecast cost", -abs(c.pct) if c.pct is not None else float("-inf"),

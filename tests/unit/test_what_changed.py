@@ -150,3 +150,26 @@ def test_first_report_in_window_is_a_new_project(db):
         assert what_changed(s, P1, P2).new_projects == ()
         earlier = what_changed(s, P1 - dt.timedelta(days=60), P1)
         assert [(c.project_code, c.detail) for c in earlier.new_projects] == [("LATE", "first reported")]
+
+
+def test_actual_cost_is_reported_when_spend_runs_ahead_of_progress(db):
+    # Budget 1,000; threshold 5% of it = 50. Earned in the period = 1,000 x the change in % complete.
+    cases = {  # code: (actual before, actual after, % before, % after)
+        "PACE": (Decimal(100), Decimal(400), 0.10, 0.40),    # spent 300, earned 300: on pace, not listed
+        "AHEAD": (Decimal(100), Decimal(300), 0.10, 0.25),   # spent 200, earned 150: 50 ahead, listed
+        "NEARLY": (Decimal(100), Decimal(300), 0.10, 0.251),  # 49 ahead: not listed
+        "STALL": (Decimal(500), Decimal(560), 0.50, 0.50),   # spent 60 with no progress: listed
+    }
+    with db.transaction() as s:
+        for code, (ac0, ac1, pc0, pc1) in cases.items():
+            project = Project(code=code, name=f"Project {code}", stage="execution", budget=Decimal(1000))
+            s.add(project)
+            s.flush()
+            s.add_all([StatusReport(project_id=project.id, period_end=P1, rag="G", forecast_cost=Decimal(1000),
+                                    actual_cost=ac0, percent_complete=pc0),
+                       StatusReport(project_id=project.id, period_end=P2, rag="G", forecast_cost=Decimal(1000),
+                                    actual_cost=ac1, percent_complete=pc1)])
+    with db.session() as s:
+        changes = what_changed(s, P1, P2)
+    assert sorted((c.project_code, c.measure) for c in changes.cost_moves) == [
+        ("AHEAD", "actual cost"), ("STALL", "actual cost")]
