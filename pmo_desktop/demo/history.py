@@ -7,6 +7,8 @@ services a coordinator uses (ORM updates, ``record_review``, ``apply_escalations
 own transaction whose audit context carries a date inside the last complete reporting period:
 
 - a few milestones of projects in execution slip by two to six weeks;
+- a couple of amber or red projects in execution send a revised return for the period: the
+  forecast cost (EAC) of their report, and of the project, rises by 12 to 20%;
 - projects in the closing stage that have finished pass their closure gate about a week after
   their handover (an approved review, which moves them to closed);
 - a few open items that the office's escalation rules catch are escalated.
@@ -22,20 +24,25 @@ import datetime as dt
 import random
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from ..model.audit import AuditContext, AuditHead, get_audit_context, set_audit_context
 from ..model.database import Database
 from ..model.enums import AuditSource, Decision, Stage
 from ..model.governance import GateReview, StageChange
-from ..model.portfolio import Milestone, Project
+from ..model.portfolio import Milestone, Project, StatusReport
 from ..services import governance
 from ..services.errors import ServiceError
 from ..services.escalation import Escalation, apply_escalations, escalations_due
 
 SLIPS = 4
 """Milestones that slip during the period."""
+
+REFORECASTS = 2
+"""Projects whose forecast cost the period's revised return raises."""
 
 CLOSURES = 2
 """Finished projects that pass their closure gate during the period."""
@@ -52,6 +59,7 @@ class History:
     slipped: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
+    reforecast: list[str] = field(default_factory=list)
     events: int = 0
     """Audit events the replay wrote (the build's own are one per row it inserted)."""
 
@@ -85,6 +93,7 @@ def replay_recent_history(db: Database, today: dt.date, codes: Collection[str], 
     days = sorted(_day_in(history.period, rng) for _ in range(SLIPS + 1))
     before = _event_count(db)
     _slip_milestones(db, codes, history, rng, days[:SLIPS])
+    _reforecast(db, codes, history, rng, days[SLIPS - 1])
     _close_finished(db, codes, history, rng)
     _escalate(db, codes, history, rng, days[-1])
     history.events = _event_count(db) - before
@@ -119,6 +128,32 @@ def _slip_milestones(db: Database, codes: Collection[str], history: History, rng
             milestone = session.get(Milestone, milestone_id)
             milestone.forecast_date = milestone.forecast_date + dt.timedelta(weeks=rng.randint(2, 6))
         history.slipped.append(f"{code}: {name}")
+
+
+def _reforecast(db: Database, codes: Collection[str], history: History, rng: random.Random,
+                day: dt.date) -> None:
+    previous = aliased(StatusReport)
+    with db.session() as session:
+        candidates = session.execute(
+            select(Project.id, Project.code, StatusReport.id)
+            .join(StatusReport, and_(StatusReport.project_id == Project.id,
+                                     StatusReport.period_end == history.period[1]))
+            .join(previous, and_(previous.project_id == Project.id,  # reported before too: comparable
+                                 previous.period_end == history.period[0] - dt.timedelta(days=1)))
+            .where(Project.code.in_(list(codes)), Project.stage == Stage.EXECUTION.value,
+                   Project.rag.in_(("A", "R")), StatusReport.forecast_cost > 0)
+            .order_by(Project.code)
+        ).all()
+    for project_id, code, report_id in rng.sample(candidates, min(REFORECASTS, len(candidates))):
+        with db.transaction() as session:
+            _dated(session, day, rng, f"Revised {code} return: forecast cost raised")
+            report = session.get(StatusReport, report_id)
+            project = session.get(Project, project_id)
+            rise = Decimal(rng.randint(12, 20)) / 100
+            report.forecast_cost = (report.forecast_cost * (1 + rise)).quantize(Decimal("1"))
+            if project.forecast_cost is not None:
+                project.forecast_cost = report.forecast_cost
+        history.reforecast.append(code)
 
 
 def _close_finished(db: Database, codes: Collection[str], history: History, rng: random.Random) -> None:

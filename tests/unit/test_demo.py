@@ -266,7 +266,11 @@ def test_the_last_period_has_a_history_to_compare(demo_db):
         assert all(s.after > s.before for s in changes.slips)
         assert sorted(p.project_code for p in changes.closed_projects) == sorted(history.closed)
         assert sorted(e.ref for e in changes.escalations) == sorted(history.escalated)
+        assert sorted(c.project_code for c in changes.cost_moves if c.measure == "forecast cost") == sorted(
+            history.reforecast)
+        assert all(c.after > c.before for c in changes.cost_moves)
         assert len(history.slipped) == 4 and len(history.closed) == 2 and len(history.escalated) == 3
+        assert len(history.reforecast) == 2
         moments = session.scalars(select(AuditEvent.at).where(AuditEvent.source == "ui")).all()
     assert moments and all(first <= at.date() <= last and at.weekday() < 5 for at in moments)
     with demo_db.engine.connect() as conn:
@@ -316,7 +320,8 @@ def test_a_small_benchmark_office_builds_through_the_bulk_path(db, monkeypatch):
     assert _count(db, Allocation) >= 2_000 and _count(db, RaidItem) >= 900
     assert calls["status_report"] > 1 and calls["allocation"] > 1  # batched executemany, not row by row
     assert summary.counts["allocation"] == _count(db, Allocation)
-    assert summary.counts["status_report"] == _count(db, AuditEvent, AuditEvent.entity == "status_report")
+    inserted = _count(db, AuditEvent, AuditEvent.entity == "status_report", AuditEvent.action == "insert")
+    assert summary.counts["status_report"] == inserted
 
 
 def test_spec_scales_and_benchmark_matches_the_brief():
