@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -26,10 +27,16 @@ def _offscreen(scratch: Path) -> None:
 
 
 def _save(widget, path: Path) -> None:
+    from PySide6.QtCore import QThreadPool
     from PySide6.QtWidgets import QApplication
 
-    for _ in range(3):  # let layouts, delayed loads and style polish settle
-        QApplication.processEvents()
+    pool = QThreadPool.globalInstance()
+    deadline = time.monotonic() + 15
+    settled = 0
+    while settled < 3 and time.monotonic() < deadline:  # background reads (charts, heat map) finish,
+        QApplication.processEvents()                     # then layouts, delayed loads and polish settle
+        settled = settled + 1 if pool.activeThreadCount() == 0 else 0
+        time.sleep(0.02)
     if not widget.grab().save(str(path)):
         raise SystemExit(f"could not write {path}")
     print(path)
