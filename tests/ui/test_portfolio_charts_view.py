@@ -226,3 +226,45 @@ def test_save_image_writes_the_chart_shown_as_png(tab, qtbot, tmp_path, monkeypa
                         staticmethod(lambda *args: (str(tmp_path / "missing" / "chart.png"), "")))
     assert tab.charts.save_image() is None
     assert "could not be saved" in message_boxes.texts() and "missing" in message_boxes.texts()
+
+
+def _tab_whose_charts_load_with(ctx, qtbot, monkeypatch, load):
+    """A Portfolio tab shown as if matplotlib were not imported yet; ``load`` stands for the import."""
+    from pmo_desktop.ui.portfolio import charts_view
+
+    monkeypatch.setattr(charts_view, "chart_modules_loaded", lambda: False)
+    monkeypatch.setattr(charts_view, "import_chart_modules", load)
+    widget = PortfolioTab(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 900)
+    widget.show()
+    return widget
+
+
+def test_the_first_chart_says_it_is_loading_until_matplotlib_is_imported(ctx, qtbot, monkeypatch):
+    import threading
+
+    released = threading.Event()
+    tab = _tab_whose_charts_load_with(ctx, qtbot, monkeypatch, lambda: released.wait(30))
+    view = tab.charts
+    qtbot.waitUntil(lambda: view.is_loading)
+    # The table is there and usable while the chart area waits.
+    assert tab.model.rowCount() == len(PROJECTS)
+    assert view.loading_label.isVisible() and view.loading_label.text() == "Loading chart…"
+    assert view.canvas.figure is None and view.is_stale
+    view.set_chart("spi_cpi_quadrant")  # chosen meanwhile: drawn once the import is done
+    released.set()
+    qtbot.waitUntil(lambda: view.canvas.figure is not None)
+    assert not view.is_loading and not view.is_stale and not view.loading_label.isVisible()
+    assert view.current_chart() == "spi_cpi_quadrant"
+
+
+def test_a_chart_area_whose_charts_cannot_be_imported_says_so(ctx, qtbot, monkeypatch):
+    def broken() -> None:
+        raise ImportError("No module named 'matplotlib'")
+
+    tab = _tab_whose_charts_load_with(ctx, qtbot, monkeypatch, broken)
+    view = tab.charts
+    qtbot.waitUntil(lambda: view.loading_label.text().startswith("The charts could not be loaded"))
+    assert "No module named 'matplotlib'" in view.loading_label.text()
+    assert view.loading_label.isVisible() and not view.is_loading and view.canvas.figure is None
