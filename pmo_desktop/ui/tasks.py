@@ -9,11 +9,17 @@ it is and to notice Cancel. ``on_done(result)`` and ``on_error(exc)`` are called
 thread. A progress dialog with Cancel appears only when the work takes longer than
 ``PROGRESS_DELAY_MS``, so quick tasks never flash a window. Writes (``write=True``) queue on one
 dedicated thread so that two background writes never race each other.
+
+Every Qt object of a task lives and dies on the GUI thread. The worker reports through one
+dispatcher that is never deleted, naming its task by number, and drops its own reference to the
+function before it reports, so that nothing the GUI thread owns is ever freed by the worker
+thread (a QObject destroyed there while the GUI thread uses it crashes the process).
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import sys
 import threading
@@ -28,7 +34,8 @@ log = logging.getLogger(__name__)
 PROGRESS_DELAY_MS = 500
 
 _write_pool: QThreadPool | None = None
-_running: set[Task] = set()  # keeps each task (and its signals) alive until it reports back
+_running: dict[int, Task] = {}  # keeps each task alive until it reports back, by its number
+_numbers = itertools.count(1)
 
 
 class Cancelled(Exception):  # noqa: N818 - reads as "raise Cancelled"
@@ -38,8 +45,8 @@ class Cancelled(Exception):  # noqa: N818 - reads as "raise Cancelled"
 class Progress:
     """Handed to the background function: report progress, and see whether Cancel was pressed."""
 
-    def __init__(self, signals: _Signals):
-        self._signals = signals
+    def __init__(self, task_number: int):
+        self._task_number = task_number
         self._cancelled = threading.Event()
 
     @property
@@ -53,45 +60,75 @@ class Progress:
 
     def report(self, done: int, total: int = 0, text: str | None = None) -> None:
         """``done`` of ``total`` steps (total 0: unknown), with an optional new label."""
-        self._signals.progressed.emit(int(done), int(total), text or "")
+        _dispatcher().progressed.emit(self._task_number, int(done), int(total), text or "")
 
     def cancel(self) -> None:
         self._cancelled.set()
 
 
-class _Signals(QObject):
-    """Created on the GUI thread; emitted from the worker, so delivery is queued to the GUI thread."""
+class _Dispatcher(QObject):
+    """Created once, on the GUI thread, and never deleted; emitted from workers, delivered queued."""
 
-    finished = Signal(object)
-    failed = Signal(object)
-    progressed = Signal(int, int, str)
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    progressed = Signal(int, int, int, str)
+
+
+_the_dispatcher: _Dispatcher | None = None
+
+
+def _dispatcher() -> _Dispatcher:
+    global _the_dispatcher
+    if _the_dispatcher is None:
+        _the_dispatcher = _Dispatcher()
+        queued = Qt.ConnectionType.QueuedConnection
+        _the_dispatcher.finished.connect(lambda n, result: _deliver(n, Task._finished, result), queued)
+        _the_dispatcher.failed.connect(lambda n, exc: _deliver(n, Task._failed, exc), queued)
+        _the_dispatcher.progressed.connect(
+            lambda n, done, total, text: _deliver(n, Task._progressed, done, total, text), queued)
+    return _the_dispatcher
+
+
+def _deliver(number: int, handler: Callable[..., None], *args: Any) -> None:
+    task = _running.get(number)
+    if task is not None:
+        handler(task, *args)
 
 
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[], Any], signals: _Signals):
+    def __init__(self, fn: Callable[[], Any], number: int):
         super().__init__()
         self.setAutoDelete(True)
-        self._fn = fn
-        self._signals = signals
+        self._fn: Callable[[], Any] | None = fn
+        self._number = number
 
     def run(self) -> None:
+        fn, self._fn = self._fn, None
         try:
-            result = self._fn()
+            result = fn()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI thread
-            self._signals.failed.emit(exc)
+            del fn  # the task still holds it: the last reference goes on the GUI thread
+            _dispatcher().failed.emit(self._number, exc)
         else:
-            self._signals.finished.emit(result)
+            del fn
+            _dispatcher().finished.emit(self._number, result)
 
 
 class Task(QObject):
-    """One piece of background work; ``cancel()`` asks it to stop at its next ``Progress.check()``."""
+    """One piece of background work; ``cancel()`` asks it to stop at its next ``Progress.check()``.
+
+    ``progressed(done, total, text)`` repeats each ``Progress.report`` on the GUI thread.
+    """
+
+    progressed = Signal(int, int, str)
 
     def __init__(self, label: str | None, parent: QWidget | None,
                  on_done: Callable[[Any], None] | None, on_error: Callable[[BaseException], None] | None,
                  on_cancelled: Callable[[], None] | None):
         super().__init__()
-        self.signals = _Signals()
-        self.progress = Progress(self.signals)
+        self.number = next(_numbers)
+        self.progress = Progress(self.number)
+        self._call: Callable[[], Any] | None = None  # the work, held here so the GUI thread frees it
         self._on_done = on_done
         self._on_error = on_error
         self._on_cancelled = on_cancelled
@@ -99,9 +136,6 @@ class Task(QObject):
         self._label = label
         self._parent = parent
         self.is_finished = False
-        self.signals.finished.connect(self._finished, Qt.ConnectionType.QueuedConnection)
-        self.signals.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
-        self.signals.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
         self._show_timer = QTimer(self)
         self._show_timer.setSingleShot(True)
         self._show_timer.setInterval(PROGRESS_DELAY_MS)
@@ -136,6 +170,8 @@ class Task(QObject):
         self._dialog = dialog
 
     def _progressed(self, done: int, total: int, text: str) -> None:
+        if not self.is_finished:
+            self.progressed.emit(done, total, text)
         dialog = self._dialog
         if dialog is None or self.is_finished:
             return
@@ -152,7 +188,8 @@ class Task(QObject):
             self._dialog.hide()
             self._dialog.deleteLater()
             self._dialog = None
-        _running.discard(self)
+        self._call = None
+        _running.pop(self.number, None)
 
     def _finished(self, result: Any) -> None:
         self._close()
@@ -205,12 +242,14 @@ def run_in_background(fn: Callable[..., Any], on_done: Callable[[Any], None] | N
     exception is treated as a bug and shown by the crash handler. Returns the Task, whose
     ``cancel()`` stops work that calls ``progress.check()``.
     """
+    _dispatcher()  # made on the GUI thread, before any worker reports
     task = Task(progress, parent, on_done, on_error, on_cancelled)
-    call = (lambda: fn(task.progress)) if _takes_progress(fn) else fn
-    _running.add(task)
+    reporter = task.progress  # the work captures the Progress, never the Task (a QObject)
+    task._call = call = (lambda: fn(reporter)) if _takes_progress(fn) else fn
+    _running[task.number] = task
     pool = write_pool() if write else QThreadPool.globalInstance()
     task._start_timer()
-    pool.start(_Runnable(call, task.signals))
+    pool.start(_Runnable(call, task.number))
     return task
 
 

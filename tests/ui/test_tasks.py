@@ -60,3 +60,34 @@ def test_a_quick_task_never_shows_a_dialog(qtbot):
     task = run_in_background(lambda: "quick", on_done=done.append, progress="Working…")
     qtbot.waitUntil(lambda: bool(done))
     assert task.dialog is None
+
+
+def _qt_objects(value) -> list:
+    """The QObjects ``value`` holds directly, or through a function's closure."""
+    from PySide6.QtCore import QObject
+
+    found = [value] if isinstance(value, QObject) else []
+    for cell in getattr(value, "__closure__", None) or ():
+        found += [cell.cell_contents] if isinstance(cell.cell_contents, QObject) else []
+    return found
+
+
+def test_the_worker_holds_no_qt_object_so_none_is_freed_on_its_thread(qtbot, monkeypatch):
+    # A QObject whose last reference the worker thread dropped was destroyed there while the GUI
+    # thread used it: an occasional crash (the heat map benchmark, about one run in five).
+    held = []
+    real = tasks._Runnable
+
+    class Watching(real):
+        def run(self):
+            held.append([obj for value in vars(self).values() for obj in _qt_objects(value)])
+            super().run()
+            held.append([obj for value in vars(self).values() for obj in _qt_objects(value)])
+
+    monkeypatch.setattr(tasks, "_Runnable", Watching)
+    results = []
+    for work in (lambda: 1, lambda progress: progress.report(1, 1) or 2):
+        run_in_background(work, on_done=results.append)
+    qtbot.waitUntil(lambda: len(results) == 2)
+    assert sorted(results) == [1, 2]
+    assert held == [[], [], [], []]

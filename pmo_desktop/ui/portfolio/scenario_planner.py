@@ -698,7 +698,7 @@ class ScenarioPlanner(QDialog):
 
         self._suggest_task = task = run_in_background(work, on_done=self._on_suggested, on_error=self._on_suggest_failed,
                                                       on_cancelled=self._on_suggest_cancelled, parent=self)
-        task.signals.progressed.connect(self._on_suggest_progressed)
+        task.progressed.connect(self._on_suggest_progressed)
         self._set_busy(True)
         return task
 
