@@ -1,8 +1,8 @@
 """The main window: builds the tabs, menus, toolbar and status bar, and wires them together.
 
 Tabs are shown in a fixed order and built lazily: at start only the current tab is constructed
-(as ``XTab(ctx, parent)``, its module imported then); each other tab is a placeholder until it is
-first shown, which keeps start-up to one tab's work. The window calls
+(as ``XTab(ctx, parent)``, its module imported then); each other tab is an empty stand-in page until it
+is first shown, which keeps start-up to one tab's work. The window calls
 ``tab.refresh()`` when a tab is first shown and for View > Refresh (the current tab at once, the
 others when next shown); otherwise each tab follows ``ctx.data_changed`` itself, including the
 "*" that ``ctx.set_database`` emits after File > Open. Menus for later features (import, export
@@ -92,7 +92,7 @@ TAB_SPECS = (
 class LoadedTab:
     spec: TabSpec
     page: QWidget
-    """The tab's page once built; until then an empty placeholder in its place."""
+    """The tab's page once built; until then an empty stand-in page in its place."""
     action: QAction
     built: bool = False
     stale: bool = True  # not refreshed by the window yet
@@ -139,25 +139,25 @@ class MainWindow(QMainWindow):
 
     # -- building -----------------------------------------------------------------------------
     def _build_tabs(self) -> None:
-        """A placeholder per tab; the current one is built by ``_restore_state``, the others when shown."""
+        """An empty stand-in page per tab; the current one is built by ``_restore_state``, the others when shown."""
         for position, spec in enumerate(TAB_SPECS, start=1):
-            placeholder = QWidget(self)
-            placeholder.setObjectName(f"{spec.key}_tab_placeholder")
-            self.tabs.addTab(placeholder, spec.title)
+            stand_in = QWidget(self)
+            stand_in.setObjectName(f"{spec.key}_tab_unbuilt")
+            self.tabs.addTab(stand_in, spec.title)
             action = tab_action(self, spec.title, position)
             self._tab_group.addAction(action)
             action.triggered.connect(lambda _checked=False, key=spec.key: self.show_tab(key))
-            self._loaded.append(LoadedTab(spec, placeholder, action))
+            self._loaded.append(LoadedTab(spec, stand_in, action))
 
     def _build_page(self, tab: LoadedTab) -> QWidget:
-        """The tab's page, constructed now in place of its placeholder if it was not built yet."""
+        """The tab's page, constructed now in place of its stand-in if it was not built yet."""
         if tab.built:
             return tab.page
         page = tab.spec.tab_class(self.ctx, self)
         page.setObjectName(f"{tab.spec.key}_tab")
-        placeholder, index, current = tab.page, self.tabs.indexOf(tab.page), self.tabs.currentIndex()
+        stand_in, index, current = tab.page, self.tabs.indexOf(tab.page), self.tabs.currentIndex()
         # Swapping the page must not look like a tab change (that is what is being handled), and
-        # the page goes in before the placeholder leaves, so that no other tab is shown meanwhile.
+        # the page goes in before the stand-in leaves, so that no other tab is shown meanwhile.
         blocked = self.tabs.blockSignals(True)
         try:
             self.tabs.insertTab(index + 1, page, tab.spec.title)
@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(current)
         finally:
             self.tabs.blockSignals(blocked)
-        placeholder.deleteLater()
+        stand_in.deleteLater()
         tab.page, tab.built = page, True
         self._resolve_shortcut_clashes(tab)
         self._connect_cross_tab_links(tab)
