@@ -48,8 +48,8 @@ SUMMARY_COLUMNS = (
 )
 ROW_COLUMNS = (
     Column("file", "File", width=170), Column("sheet", "Sheet", width=120), Column("row", "Row", ColumnKind.INT, 60),
-    Column("action", "Action", width=90), Column("key", "Key", width=170),
-    Column("details", "Changes or reason", width=520),
+    Column("action", "Action", width=90), Column("key", "Key", width=240),
+    Column("details", "Changes or reason", width=450),
 )
 ACTION_COLUMN = 3
 FILTERS = (("All rows", None), ("New", Action.NEW), ("Changed", Action.UPDATE), ("Unchanged", Action.UNCHANGED),
