@@ -13,7 +13,16 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...analytics import governance as compliance
 from ...analytics import scorecard as sc
@@ -30,13 +39,13 @@ SCORECARD_WATCHED = WATCHED | {"allocation", "person", "absence", "holiday"}
 
 OUTCOME_COLUMNS = (
     Column("code", "Project", Kind.TEXT, 66),
-    Column("name", "Closed project", Kind.TEXT, 100),
+    Column("name", "Name", Kind.TEXT, 100),
     Column("closed_on", "Closed", Kind.DATE, 84),
     Column("slip", "Late", Kind.INT, 50, tooltip="Days the actual (or forecast) end fell after the baseline end"),
-    Column("on_time", "On time", Kind.BOOL, 66),
+    Column("on_time", "On time", Kind.BOOL, 72),
     Column("on_budget", "Budget", Kind.BOOL, 62, tooltip="On budget, within the office's tolerance"),
     Column("benefits", "Benefits", Kind.BOOL, 68, tooltip="Expected benefits recorded"),
-    Column("successful", "Success", Kind.BOOL, 58),
+    Column("successful", "Success", Kind.BOOL, 74),
 )
 
 
@@ -74,7 +83,9 @@ class ScorecardSection(LazySection):
         self.canvases = {key: self._canvas(key) for key in ("slip", "cost", "decisions", "reporting", "utilisation")}
         self.model = RowTableModel(OUTCOME_COLUMNS, self)
         self.table = record_table(self, self.model, "outcome_table", sort_column=2,
-                                  sort_order=Qt.SortOrder.DescendingOrder, stretch_last=True)
+                                  sort_order=Qt.SortOrder.DescendingOrder)
+        # The name takes what the figures leave, so every figure column shows without scrolling.
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._lay_out()
 
     def _tile(self, key: str) -> QLabel:
