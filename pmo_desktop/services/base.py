@@ -15,6 +15,13 @@ from .errors import ConflictError, NotFoundError
 T = TypeVar("T", bound=Base)
 
 
+def text_or_none(value: Any) -> str | None:
+    """``value`` as text without surrounding blanks; None when that leaves nothing."""
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
 def get_or_raise(session: Session, model: type[T], entity_id: int) -> T:
     obj = session.get(model, entity_id)
     if obj is None:

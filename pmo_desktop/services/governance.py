@@ -37,7 +37,7 @@ from ..model.governance import (
     StageChange,
 )
 from ..model.portfolio import Project
-from .base import apply_changes, flush_or_conflict, get_or_raise
+from .base import apply_changes, flush_or_conflict, get_or_raise, text_or_none
 from .errors import ConflictError, FieldError, RuleError, ValidationError
 
 DIRECTIVE_REFUSAL = "Under a directive PMO a stage changes only through an approved gate review"
@@ -476,7 +476,7 @@ def change_stage_by_hand(session: Session, project_id: int, to_stage: str, reaso
     check = check_stage_change(session, project_id, target.value, pmo_type)
     if not check.allowed:
         raise RuleError(check.message or DIRECTIVE_REFUSAL)
-    reason = (reason or "").strip() or None
+    reason = text_or_none(reason)
     if check.reason_required and reason is None:
         raise ValidationError(FieldError("reason", check.message or "Give a reason for the stage change."))
     from_stage = project.stage
@@ -643,16 +643,12 @@ def _backed_by_approved_review(session: Session, project: Project, to_stage: str
 def _set_review_fields(review: GateReview, values: ReviewValues) -> None:
     review.review_date = values.review_date
     review.decision = values.decision
-    review.decided_by = _clean(values.decided_by)
-    review.reviewers = _clean(values.reviewers)
-    review.notes = _clean(values.notes)
+    review.decided_by = text_or_none(values.decided_by)
+    review.reviewers = text_or_none(values.reviewers)
+    review.notes = text_or_none(values.notes)
     # Results and conditions belong to the review: touching the row on every save bumps its
     # version, so two people editing the same checklist get a conflict instead of a blend.
     review.updated_at = utcnow()
-
-
-def _clean(text: str | None) -> str | None:
-    return (text or "").strip() or None
 
 
 def _sync_results(session: Session, review: GateReview, results: Sequence[CriterionResultInput]) -> None:
@@ -669,7 +665,7 @@ def _sync_results(session: Session, review: GateReview, results: Sequence[Criter
             row = GateCriterionResult(review_id=review.id, criterion_id=criterion_id)
             session.add(row)
         row.met = bool(result.met)
-        row.evidence = _clean(result.evidence)
+        row.evidence = text_or_none(result.evidence)
     session.flush()
     session.expire(review, ["results"])
 
@@ -693,7 +689,7 @@ def _sync_conditions(session: Session, review: GateReview, conditions: Sequence[
                 row.id = condition.id
             session.add(row)
         row.text = condition.text.strip()
-        row.owner = _clean(condition.owner)
+        row.owner = text_or_none(condition.owner)
         row.due = condition.due
         row.met_on = condition.met_on
     session.flush()

@@ -33,7 +33,7 @@ from ..model import (
     RiskResponse,
 )
 from ..model.audit import AuditRecord, audited_execute, get_audit_context, jsonable, write_audit_records
-from .base import apply_changes, flush_or_conflict, get_or_raise
+from .base import apply_changes, flush_or_conflict, get_or_raise, text_or_none
 from .errors import ConflictError, FieldError, RuleError, ValidationError
 
 PORTFOLIO_LABEL = "Portfolio"
@@ -268,13 +268,6 @@ _ENUMS: dict[str, type[StrEnum]] = {
 _REQUIRED_ENUMS = {"kind", "status", "escalation"}
 
 
-def _clean_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _format_date(value: dt.date) -> str:
     return value.strftime("%d %b %Y")
 
@@ -284,7 +277,7 @@ def _field_label(name: str) -> str:
 
 
 def _check_enum(name: str, value: Any, errors: list[FieldError]) -> str | None:
-    text = _clean_text(value)
+    text = text_or_none(value)
     if text is None:
         if name in _REQUIRED_ENUMS:
             errors.append(FieldError(name, f"{_field_label(name)} is required."))
@@ -331,7 +324,7 @@ def _scope_label(session: Session, project_id: int | None) -> str:
 def _validate(session: Session, draft: RaidDraft, item_id: int | None) -> RaidDraft:
     """``draft`` cleaned (text trimmed, enums lower case), or ValidationError naming every bad field."""
     errors: list[FieldError] = []
-    text = {name: _clean_text(getattr(draft, name)) for name in ("title", "ref", "description", "category",
+    text = {name: text_or_none(getattr(draft, name)) for name in ("title", "ref", "description", "category",
                                                                   "owner", "mitigation")}
     if text["title"] is None:
         errors.append(FieldError("title", "Title is required: say in a few words what the item is."))

@@ -40,7 +40,7 @@ from ..analytics.resources import (  # the counting rule lives with the figures;
 )
 from ..model import Absence, Allocation, Person, Project, Role
 from ..model.base import Base
-from .base import flush_or_conflict, get_or_raise
+from .base import flush_or_conflict, get_or_raise, text_or_none
 from .errors import ConflictError, FieldError, NotFoundError, ValidationError
 
 #: Weeks ahead (this week included) that the peak utilisation looks at.
@@ -373,17 +373,12 @@ class PersonSaved:
     before: PersonInput | None = None
 
 
-def _clean(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
-
-
 def _normalised_person(data: PersonInput) -> PersonInput:
     cost = data.cost_rate
     if cost is not None and not isinstance(cost, Decimal):
         cost = Decimal(str(cost))
     return PersonInput(
-        name=(data.name or "").strip(), email=_clean(data.email), role=_clean(data.role), team=_clean(data.team),
+        name=(data.name or "").strip(), email=text_or_none(data.email), role=text_or_none(data.role), team=text_or_none(data.team),
         capacity_hours=float(data.capacity_hours), cost_rate=cost, active=bool(data.active),
     )
 
@@ -603,7 +598,7 @@ def validate_allocation(session: Session, data: AllocationInput, allocation_id: 
 
 def _allocation_values(data: AllocationInput) -> dict[str, Any]:
     return {"person_id": data.person_id, "project_id": data.project_id, "start_date": data.start_date,
-            "end_date": data.end_date, "hours_per_week": float(data.hours_per_week), "notes": _clean(data.notes)}
+            "end_date": data.end_date, "hours_per_week": float(data.hours_per_week), "notes": text_or_none(data.notes)}
 
 
 def create_allocation(session: Session, data: AllocationInput, *, refuse_over_allocation: bool = False) -> AllocationSaved:
@@ -655,7 +650,7 @@ def _allocation_dict(session: Session, data: AllocationInput) -> dict[str, Any]:
         "start_date": data.start_date.isoformat() if data.start_date else None,
         "end_date": data.end_date.isoformat() if data.end_date else None,
         "hours_per_week": data.hours_per_week,
-        "notes": _clean(data.notes),
+        "notes": text_or_none(data.notes),
     }
 
 
@@ -782,7 +777,7 @@ def validate_absence(session: Session, data: AbsenceInput) -> None:
 
 def _absence_values(data: AbsenceInput) -> dict[str, Any]:
     return {"person_id": data.person_id, "start_date": data.start_date, "end_date": data.end_date,
-            "reason": _clean(data.reason)}
+            "reason": text_or_none(data.reason)}
 
 
 def create_absence(session: Session, data: AbsenceInput) -> AbsenceSaved:

@@ -53,7 +53,7 @@ from ..model.base import utcnow
 from ..model.database import load_settings
 from ..model.enums import Decision
 from . import governance
-from .base import flush_or_conflict
+from .base import flush_or_conflict, text_or_none
 from .errors import ConflictError, FieldError, NotFoundError, RuleError, ValidationError
 
 #: Stages a new scenario takes its candidates from: proposals, and approved work not started.
@@ -283,7 +283,7 @@ def _clean(session: Session, values: Mapping[str, Any], scenario_id: int | None)
         else:
             clean["fiscal_year"] = int(year)
     if "notes" in values:
-        clean["notes"] = str(values["notes"] or "").strip() or None
+        clean["notes"] = text_or_none(values["notes"])
     if errors:
         raise ValidationError(errors)
     return clean

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from ..model import Programme, Project, ProjectScore, Rag, Stage, StrategicCriterion
 from ..model.audit import jsonable
-from .base import apply_changes, flush_or_conflict
+from .base import apply_changes, flush_or_conflict, text_or_none
 from .errors import ConflictError, FieldError, NotFoundError, ValidationError
 
 MAX_SCORE = 5.0
@@ -109,7 +109,7 @@ def _clean_criterion(session: Session, values: Mapping[str, Any], criterion_id: 
                 errors.append(FieldError("weight", f"Weight cannot be negative (you entered {weight:g})."))
             clean["weight"] = weight
     if "description" in values:
-        clean["description"] = str(values["description"] or "").strip() or None
+        clean["description"] = text_or_none(values["description"])
     if errors:
         raise ValidationError(errors)
     return clean

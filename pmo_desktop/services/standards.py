@@ -29,7 +29,7 @@ from ..model import (
 )
 from ..model.base import utcnow
 from . import portfolio, raid
-from .base import flush_or_conflict
+from .base import flush_or_conflict, text_or_none
 from .errors import ConflictError, FieldError, ValidationError
 
 NAME_LENGTH, TITLE_LENGTH, CATEGORY_LENGTH = 200, 300, 120
@@ -128,15 +128,10 @@ def standard_for(session: Session, methodology: str) -> StandardInfo | None:
 
 
 # -- validation -------------------------------------------------------------------------------------
-def _text(value: str | None) -> str | None:
-    text = (value or "").strip()
-    return text or None
-
-
 def _clean_milestones(milestones: Sequence[MilestoneSpec]) -> tuple[list[MilestoneSpec], list[FieldError]]:
     clean, errors, seen = [], [], set()
     for number, spec in enumerate(milestones, start=1):
-        name = _text(spec.name)
+        name = text_or_none(spec.name)
         where = f"Milestone {number}"
         if name is None:
             errors.append(FieldError("milestones", f"{where}: enter its name."))
@@ -166,8 +161,8 @@ def _clean_raid(items: Sequence[RaidStarter]) -> tuple[list[RaidStarter], list[F
     for number, item in enumerate(items, start=1):
         where = f"Starter RAID item {number}"
         kind = kinds.get((item.kind or "").strip().casefold())
-        title = _text(item.title)
-        category = _text(item.category)
+        title = text_or_none(item.title)
+        category = text_or_none(item.category)
         if kind is None:
             errors.append(FieldError("starter_raid", f"{where}: '{item.kind}' is not a RAID kind. Choose one of: "
                                                      f"{', '.join(k.label for k in RaidKind)}."))
@@ -215,7 +210,7 @@ def save_standard(session: Session, methodology: str, description: str | None,
         session.delete(child)
     session.flush()
     session.expire(standard, ["milestones", "starter_raid"])
-    standard.description = _text(description)
+    standard.description = text_or_none(description)
     standard.milestones = [StandardMilestone(name=m.name, position=m.position) for m in clean_milestones]
     standard.starter_raid = [StandardRaidItem(kind=r.kind, title=r.title, category=r.category) for r in clean_raid]
     # The rows below it changed: move the standard's version on so that another editor's save conflicts.
@@ -269,7 +264,7 @@ def create_project_from_standard(session: Session, new: NewProject, *, today: dt
         for name, day in milestone_dates(new.baseline_start, new.baseline_end, standard.milestones):
             portfolio.add_milestone(session, project_id, {"name": name, "baseline_date": day, "forecast_date": day})
             milestones += 1
-    owner = _text(new.manager)
+    owner = text_or_none(new.manager)
     raid_ids = tuple(
         raid.create_item(session, raid.RaidDraft(title=starter.title, project_id=project_id, kind=starter.kind,
                                                  category=starter.category, owner=owner), today=today).id
