@@ -320,7 +320,7 @@ def _money(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _read_facts(session: Session, as_of: dt.date, project_ids: Iterable[int] | None) -> list[ProjectFacts]:
+def read_facts(session: Session, as_of: dt.date, project_ids: Iterable[int] | None) -> list[ProjectFacts]:
     """One query: each project with its programme and its latest status report on or before ``as_of``.
 
     As in the portfolio table, the project's own figures win and the report fills the gaps; the
@@ -365,7 +365,7 @@ def _read_facts(session: Session, as_of: dt.date, project_ids: Iterable[int] | N
     ]
 
 
-def _read_milestones(session: Session, project_ids: Iterable[int] | None) -> dict[int, list[MilestoneFacts]]:
+def read_milestones(session: Session, project_ids: Iterable[int] | None) -> dict[int, list[MilestoneFacts]]:
     """One query: every milestone's baseline and actual date, grouped by project."""
     m = Milestone.__table__
     # A milestone without a baseline date neither bends the plan nor counts as due.
@@ -386,8 +386,8 @@ def portfolio_kpis(session: Session, as_of: dt.date, thresholds: Thresholds = Th
     Two queries in all, whatever the number of projects.
     """
     ids = None if project_ids is None else list(project_ids)
-    facts = _read_facts(session, as_of, ids)
-    milestones = _read_milestones(session, ids)
+    facts = read_facts(session, as_of, ids)
+    milestones = read_milestones(session, ids)
     empty: list[MilestoneFacts] = []
     return [compute_kpis(f, milestones.get(f.project_id, empty), as_of, thresholds) for f in facts]
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from ..model import Milestone, ProjectScore, RaidItem, StrategicCriterion
 from ..model.enums import MilestoneStatus, RaidKind, RaidStatus
-from .portfolio import ProjectFacts, _read_facts
-from .risks import _raid_states_at
+from .portfolio import ProjectFacts, read_facts
+from .risks import raid_states_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ def roadmap_bars(session: Session, as_of: dt.date, project_ids: Iterable[int] | 
     """
     ids = _ids(project_ids)
     milestones = _milestones(session, ids)
-    bars = [bar for facts in _read_facts(session, as_of, ids)
+    bars = [bar for facts in read_facts(session, as_of, ids)
             if (bar := _bar(facts, milestones.get(facts.project_id, []))) is not None]
     bars.sort(key=lambda b: (b.programme is None, b.programme or "", b.start, b.code))
     return bars
@@ -140,7 +140,7 @@ def risk_exposure(session: Session, as_of: dt.date | None = None,
     """
     ids = _ids(project_ids)
     wanted = None if ids is None else set(ids)
-    states = _raid_states_at(session, as_of) if as_of is not None else {}
+    states = raid_states_at(session, as_of) if as_of is not None else {}
     # Only an insert replays an item's kind: without one by then, the trail does not reach back that far.
     if any("kind" in state for state in states.values()):
         totals: dict[int, int] = defaultdict(int)
@@ -175,5 +175,5 @@ def bubble_points(session: Session, as_of: dt.date, project_ids: Iterable[int] |
     return [
         BubblePoint(f.project_id, f.code, f.name, f.programme, scores.get(f.project_id),
                     exposure.get(f.project_id, 0), f.budget, f.reported_rag)
-        for f in _read_facts(session, as_of, ids)
+        for f in read_facts(session, as_of, ids)
     ]

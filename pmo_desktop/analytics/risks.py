@@ -152,7 +152,7 @@ def risk_matrix(session: Session, *, kinds: Sequence[str] = ("risk",), open_only
     thresholds = office_thresholds(session)
     scope = {"kinds": kinds, "open_only": open_only, "as_of": as_of}
     if as_of is not None:
-        states = _raid_states_at(session, as_of)
+        states = raid_states_at(session, as_of)
         pairs = [
             (state.get("likelihood"), state.get("impact")) for state in states.values()
             if state.get("kind") in kinds and not (open_only and state.get("status") == RaidStatus.CLOSED)
@@ -178,7 +178,7 @@ def risk_matrix(session: Session, *, kinds: Sequence[str] = ("risk",), open_only
     return Matrix(tuple(tuple(row) for row in grid), thresholds, unscored=unscored, **scope)
 
 
-def _raid_states_at(session: Session, as_of: dt.date) -> dict[int, dict]:
+def raid_states_at(session: Session, as_of: dt.date) -> dict[int, dict]:
     """Every RAID item's fields as they stood at the end of ``as_of``, replayed from the audit log."""
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     events = session.execute(

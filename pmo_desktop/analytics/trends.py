@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..model import Project, StatusReport
-from .portfolio import MilestoneFacts, _read_milestones, planned_fraction
+from .portfolio import MilestoneFacts, planned_fraction, read_milestones
 
 RAGS: tuple[str, ...] = ("R", "A", "G")
 """The RAG values counted per period (a report without one counts as not reported)."""
@@ -149,7 +149,7 @@ def _read_history(session: Session, until: dt.date | None,
     if project_ids is not None:
         query = query.where(sr.c.project_id.in_(project_ids))
     rows = session.execute(query).all()
-    milestones = _read_milestones(session, project_ids)
+    milestones = read_milestones(session, project_ids)
     empty: list[MilestoneFacts] = []
     plans: dict[int, _Plan] = {}
     periods = []

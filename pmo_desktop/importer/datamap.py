@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from ..model import Datamap
 from .fields import Kind, field_spec
-from .mapping import _column_unit, match_header
+from .mapping import column_unit, match_header
 from .plan import ParsedRow, ParsedSheet, RowError
 from .readers import Workbook, decode_text
 from .values import DEFAULT_OPTIONS, ParseOptions, is_no_value, parse_field
@@ -258,7 +258,7 @@ def _harvest_kind(kind: Kind, cells: list[tuple[DatamapEntry, Any]], options: Pa
         if name is None or name in record.values or is_no_value(raw):
             continue
         spec = field_spec(kind, name)
-        multiplier, unit = _column_unit(spec, entry.field, options)
+        multiplier, unit = column_unit(spec, entry.field, options)
         try:
             value = parse_field(spec, raw, multiplier=multiplier, unit=unit, options=options)
         except ValueError as exc:

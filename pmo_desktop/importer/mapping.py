@@ -365,7 +365,7 @@ def with_default_money_scale(mapping: MappingResult, multiplier: Decimal, note: 
     return replace(mapping, columns=columns)
 
 
-def _column_unit(spec: FieldSpec, header: object, options: ParseOptions) -> tuple[Decimal, str | None]:
+def column_unit(spec: FieldSpec, header: object, options: ParseOptions) -> tuple[Decimal, str | None]:
     unit = unit_from_text(str(header))
     if spec.type in (FieldType.MONEY, FieldType.NUMBER):
         multiplier = unit.multiplier
@@ -420,7 +420,7 @@ def map_headers(
                 note = f"{first} already comes from column {taken.get(first, 0) + 1}"
             columns.append(ColumnMapping(index, header, None, 0.0, note=note))
             continue
-        multiplier, unit = _column_unit(specs[cand.chosen], header, options)
+        multiplier, unit = column_unit(specs[cand.chosen], header, options)
         columns.append(ColumnMapping(index, header, cand.chosen, cand.confidence, multiplier, unit))
     return MappingResult(kind, tuple(columns), tuple(grid), header_fingerprint(headers))
 

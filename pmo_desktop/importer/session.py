@@ -58,7 +58,7 @@ from .mapping import (
     ColumnMapping,
     GridColumn,
     MappingResult,
-    _column_unit,  # the unit a header names ("(£k)", "days"); see the note in the report
+    column_unit,  # the unit a header names ("(£k)", "days"); see the note in the report
     header_fingerprint,
     map_headers,
     normalise_header,
@@ -608,7 +608,7 @@ class ImportSession:
         if field_name == GRID_FIELD and column.grid is not None:
             return None, None  # a time grid's hours are read per period
         spec = next(spec for spec in fields_for(table.kind) if spec.name == field_name)
-        multiplier, unit = _column_unit(spec, column.header, self.options)
+        multiplier, unit = column_unit(spec, column.header, self.options)
         if spec.type is FieldType.MONEY and field_name != "cost_rate" and multiplier == 1:
             multiplier = table.money_scale
         return multiplier, unit
@@ -622,7 +622,7 @@ class ImportSession:
             spec = specs.get(column.field or "")
             if spec is None or spec.type is not FieldType.MONEY or spec.name == "cost_rate":
                 continue
-            own, _unit = _column_unit(spec, table.headers[column.index], self.options)
+            own, _unit = column_unit(spec, table.headers[column.index], self.options)
             if own == 1 and column.multiplier != 1:
                 return column.multiplier
         return Decimal(1)

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..analytics.governance import NO_MANAGER, REMINDER_RULES, ComplianceException, manager_reminders
 from .exec_pack import put
-from .table_export import TableExportError, _save_atomically
+from .table_export import TableExportError, save_table_workbook
 
 __all__ = ["ReminderLine", "RemindersResult", "TableExportError", "reminder_lines", "write_reminders"]
 
@@ -149,5 +149,5 @@ def write_reminders(path: str | Path, exceptions: Iterable[ComplianceException],
     _by_manager_sheet(by_manager, lines, today)
     _email_sheet(wb.create_sheet("Email text"), [(r.manager, r.items, r.text) for r in reminders], today)
     target = Path(path)
-    _save_atomically(wb, target)
+    save_table_workbook(wb, target)
     return RemindersResult(target, len(reminders), sum(r.items for r in reminders))

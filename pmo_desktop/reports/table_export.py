@@ -209,7 +209,7 @@ def export_rows(path: str | os.PathLike, title: str, columns: Sequence[tuple[str
     ws.oddFooter.right.text = "Page &P of &N"
     wb.properties.title = _text(title)
 
-    _save_atomically(wb, target)
+    save_table_workbook(wb, target)
     return target
 
 
@@ -219,7 +219,7 @@ def _sheet_title(title: str) -> str:
     return name[:31]
 
 
-def _save_atomically(wb, target: Path) -> None:
+def save_table_workbook(wb, target: Path) -> None:
     """Save through the pack's ``save_atomically``: ``.NAME.partial`` beside ``target``, flushed, renamed over it.
 
     The temporary name is fixed, so a file left by a killed export is recognisably ours and is

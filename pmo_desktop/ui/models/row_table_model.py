@@ -137,7 +137,7 @@ def sort_keys(kind: Kind, values: Sequence[Any]) -> list:
     return keys
 
 
-def _ranks(keys: list) -> list[int]:
+def key_ranks(keys: list) -> list[int]:
     """Rank 1.. of each key in ascending order (equal keys share a rank); None ranks len + 1."""
     blank = len(keys) + 1
     ranks = [blank] * len(keys)
@@ -298,7 +298,7 @@ class RowTableModel(QAbstractTableModel):
         if ascending is None:
             pos = column + 1
             keys = sort_keys(self.columns[column].kind, [row[pos] for row in self._rows])
-            ascending = _ranks(keys)
+            ascending = key_ranks(keys)
             self._key_cache[(column, False)] = ascending
         if not descending:
             return ascending

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ...model import Escalation, RaidKind, RaidStatus, RiskResponse
 from ...services.raid import RAID_ROW_FIELDS, RaidRow, ScoreBand, is_overdue
-from ..models.row_table_model import Column, Kind, RowTableModel, _ranks
+from ..models.row_table_model import Column, Kind, RowTableModel, key_ranks
 from ..theme import RAG_COLOURS, rag_text_colour
 
 BAND_RAG = {ScoreBand.LOW.value: "G", ScoreBand.MEDIUM.value: "A", ScoreBand.HIGH.value: "R"}
@@ -160,7 +160,7 @@ class RaidTableModel(RowTableModel):
             level, score = column + 1, self._score + 1
             keys = [(ESCALATION_RANK.get(row[level], 0), -1 if row[score] is None else row[score])
                     for row in self._rows]
-            cached = _ranks(keys)
+            cached = key_ranks(keys)
             if descending:
                 cached = [-rank for rank in cached]
             self._key_cache[(column, descending)] = cached
