@@ -39,13 +39,9 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Table,
-    bindparam,
-    delete,
     func,
-    insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -54,14 +50,13 @@ from ..model import (
     AuditAction,
     AuditContext,
     AuditEvent,
-    AuditRecord,
     AuditSource,
     Base,
     BatchStatus,
     ImportBatch,
     RaidItem,
 )
-from ..model.audit import JSON_NATIVE, audited_execute, jsonable, set_audit_context, write_audit_records
+from ..model.audit import set_audit_context
 from ..model.base import utcnow
 from ..model.database import Database
 from .plan import (
@@ -76,17 +71,15 @@ from .plan import (
     PlannedRow,
     chunks,
 )
-
-BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
-"""Columns the audit trail leaves out (as the ORM hooks do)."""
-
-
-class ApplyError(Exception):
-    """An import that could not be written; nothing was written. The message says what to do."""
-
-
-class StaleRowError(ApplyError):
-    """A record changed between planning and applying the import."""
+from .writes import (
+    ApplyError,
+    StaleRowError,
+    UpdateItem,
+    delete_rows,
+    entity_of,
+    insert_rows,
+    update_rows,
+)
 
 
 class UndoError(Exception):
@@ -263,128 +256,6 @@ def _person_ids(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple
 
 
 # ---------------------------------------------------------------------------------------------
-# Audited bulk writes
-# ---------------------------------------------------------------------------------------------
-
-
-def _entity(table: Table) -> str:
-    mapper_class = next((m.class_ for m in Base.registry.mappers if m.local_table is table), None)
-    return getattr(mapper_class, "__audit_entity__", None) or table.name
-
-
-def _scalar_defaults(table: Table) -> dict[str, Any]:
-    """Python-side scalar defaults of the table's columns (stage 'idea', version 1, ...)."""
-    return {c.name: c.default.arg for c in table.columns
-            if c.default is not None and c.default.is_scalar and c.name not in BOOKKEEPING}
-
-
-def _chosen_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
-    """Ids for ``count`` new rows of ``table`` on SQLite, the ones SQLite itself would give; None elsewhere.
-
-    With the ids known, the rows go in as one plain executemany: asking for them back in order
-    (``RETURNING`` sorted by parameter) makes SQLAlchemy send SQLite one INSERT per row, three
-    times slower at 50,000 rows. The write transaction is IMMEDIATE, so no other writer can take
-    an id in between; the tables have no AUTOINCREMENT, so SQLite's own choice is the largest id
-    plus one, which is what this gives. Other databases keep their sequences and ``RETURNING``.
-    """
-    if conn.dialect.name != "sqlite":
-        return None
-    first = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
-    return list(range(first, first + count))
-
-
-def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` in one executemany and audit each; return their new ids in order.
-
-    The ids exist only once the statement has run, so the insert goes through ``audited_execute``
-    and its per-row records (which need those ids) are appended right after it by
-    ``write_audit_records``, in the same transaction: both are written or neither.
-    """
-    if not rows:
-        return []
-    now = utcnow()
-    names = set().union(*rows)
-    defaults = _scalar_defaults(table)
-    template = {**{name: None for name in names}, **defaults, "created_at": now, "updated_at": now}
-    if "version" in table.c:
-        template["version"] = 1
-    params = [{**template, **{k: v for k, v in row.items() if v is not None or k not in defaults}} for row in rows]
-    ids = _chosen_ids(conn, table, len(params))
-    if ids is None:
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = list(audited_execute(conn, statement, params, (), context).scalars())
-    else:
-        for param, row_id in zip(params, ids, strict=True):
-            param["id"] = row_id
-        audited_execute(conn, insert(table), params, (), context)
-    entity = _entity(table)
-    native = JSON_NATIVE
-    records = [
-        AuditRecord(entity, row_id, AuditAction.INSERT,
-                    {k: [None, v if type(v) in native else jsonable(v)]
-                     for k, v in param.items() if v is not None and k not in BOOKKEEPING})
-        for row_id, param in zip(ids, params, strict=True)
-    ]
-    write_audit_records(conn, context, records)
-    return ids
-
-
-UpdateItem = tuple[int, int | None, dict[str, Any], dict[str, Any]]
-"""(record id, expected version or None, before values, after values) of one row."""
-
-
-def update_rows(conn: Connection, context: AuditContext, table: Table, items: Sequence[UpdateItem]) -> None:
-    """Update rows by id in one executemany per set of columns; bump version; audit each row."""
-    groups: dict[tuple[str, ...], list[UpdateItem]] = defaultdict(list)
-    for item in items:
-        groups[tuple(sorted(item[3]))].append(item)
-    versioned = "version" in table.c
-    entity = _entity(table)
-    now = utcnow()
-    for columns, group in groups.items():
-        statement = update(table).where(table.c.id == bindparam("b_id"))
-        values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in columns}
-        values["updated_at"] = bindparam("b_now")
-        if versioned:
-            statement = statement.where(table.c.version == bindparam("b_version"))
-            values["version"] = table.c.version + 1
-        statement = statement.values(values)
-        params = []
-        records = []
-        for record_id, version, before, after in group:
-            param = {"b_id": record_id, "b_now": now, **{f"v_{name}": after[name] for name in columns}}
-            if versioned:
-                param["b_version"] = version
-            params.append(param)
-            records.append(AuditRecord(entity, record_id, AuditAction.UPDATE,
-                                       {name: [jsonable(before.get(name)), jsonable(after[name])] for name in columns}))
-        result = audited_execute(conn, statement, params, records, context)
-        if conn.dialect.supports_sane_multi_rowcount and result.rowcount not in (-1, len(params)):
-            raise StaleRowError(
-                f"{len(params) - result.rowcount} {entity} record(s) changed while the import was being written. "
-                "Nothing was written; try again."
-            )
-
-
-def delete_rows(conn: Connection, context: AuditContext, table: Table, ids: Sequence[int]) -> None:
-    """Delete rows by id in one executemany, auditing each with its values before deletion."""
-    if not ids:
-        return
-    before: dict[int, dict[str, Any]] = {}
-    for chunk in chunks(list(ids)):
-        for row in conn.execute(select(table).where(table.c.id.in_(chunk))):
-            before[row.id] = dict(row._mapping)
-    entity = _entity(table)
-    records = [
-        AuditRecord(entity, row_id, AuditAction.DELETE,
-                    {k: [jsonable(v), None] for k, v in before[row_id].items() if v is not None and k not in BOOKKEEPING})
-        for row_id in ids if row_id in before
-    ]
-    audited_execute(conn, delete(table).where(table.c.id == bindparam("b_id")),
-                    [{"b_id": row_id} for row_id in ids], records, context)
-
-
-# ---------------------------------------------------------------------------------------------
 # Undo
 # ---------------------------------------------------------------------------------------------
 
@@ -434,7 +305,7 @@ def _batch_events(conn: Connection, batch_id: int) -> list[_BatchEvent]:
 
 def _table(entity: str) -> Table:
     for mapper in Base.registry.mappers:
-        if _entity(mapper.local_table) == entity:
+        if entity_of(mapper.local_table) == entity:
             return mapper.local_table
     raise UndoError(f"The audit trail names an unknown kind of record, {entity!r}; the batch cannot be undone.")
 

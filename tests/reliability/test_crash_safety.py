@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from pmo_desktop.demo import DemoSpec, build_demo
 from pmo_desktop.demo.workbooks import status_workbook
-from pmo_desktop.importer.apply import delete_rows, undo_batch
+from pmo_desktop.importer.apply import undo_batch
 from pmo_desktop.importer.pipeline import apply_file, parsed_sheets
 from pmo_desktop.importer.readers import read_workbook
+from pmo_desktop.importer.writes import delete_rows
 from pmo_desktop.model import Base, StatusReport
 from pmo_desktop.model.audit import get_audit_context
 from pmo_desktop.model.database import is_at_head, open_database

@@ -18,8 +18,8 @@ from sqlalchemy import event, func, select
 
 from pmo_desktop.demo import DemoSpec, build_demo
 from pmo_desktop.demo.workbooks import status_workbook
-from pmo_desktop.importer.apply import delete_rows
 from pmo_desktop.importer.pipeline import import_files
+from pmo_desktop.importer.writes import delete_rows
 from pmo_desktop.model import ImportBatch, Project, StatusReport
 from pmo_desktop.model import database as database_module
 from pmo_desktop.model.audit import get_audit_context

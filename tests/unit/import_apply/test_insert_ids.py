@@ -12,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import delete, select
 
-from pmo_desktop.importer.apply import insert_rows
+from pmo_desktop.importer.writes import insert_rows
 from pmo_desktop.model import AuditEvent, Project
 from pmo_desktop.model.audit import AuditAction, AuditContext, AuditSource, audited_execute
 
