@@ -219,6 +219,23 @@ def save_standard(session: Session, methodology: str, description: str | None,
     return _info(standard)
 
 
+def delete_standard(session: Session, methodology: str, expected_version: int | None) -> None:
+    """Remove the standard of ``methodology`` with its milestones and starter RAID items (undo of its creation).
+
+    Projects made from it keep their milestones and RAID items: they were copied, not linked.
+    Raises ``ConflictError`` when someone else saved it since ``expected_version`` or removed it.
+    """
+    standard = session.scalar(select(MethodologyStandard).where(MethodologyStandard.methodology == methodology))
+    if standard is None:
+        raise ConflictError(MethodologyStandard.__tablename__, 0, {}, {}, deleted=True)
+    if expected_version is not None and standard.version != expected_version:
+        raise ConflictError(MethodologyStandard.__tablename__, standard.id, {}, {"version": standard.version})
+    for child in [*standard.milestones, *standard.starter_raid]:  # each audited, as in save_standard
+        session.delete(child)
+    session.delete(standard)
+    flush_or_conflict(session, standard)
+
+
 def milestone_dates(start: dt.date, end: dt.date, milestones: Sequence[MilestoneSpec]) -> list[tuple[str, dt.date]]:
     """Each milestone's date: its position's share of the days from ``start`` to ``end``, rounded to a day."""
     days = (end - start).days

@@ -7,7 +7,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from pmo_desktop.model import AuditEvent, Milestone, Project, RaidItem, StandardMilestone
+from pmo_desktop.model import (
+    AuditEvent,
+    MethodologyStandard,
+    Milestone,
+    Project,
+    RaidItem,
+    StandardMilestone,
+    StandardRaidItem,
+)
 from pmo_desktop.model.database import open_database
 from pmo_desktop.services import standards as st
 from pmo_desktop.services.defaults import ensure_defaults
@@ -70,6 +78,25 @@ def test_a_stale_save_is_a_conflict(db):
     with pytest.raises(ConflictError), db.transaction() as session:
         st.save_standard(session, "hybrid", "Second", hybrid.milestones, hybrid.starter_raid, hybrid.version)
     assert read(db, "hybrid").description == "First"
+
+
+def test_deleting_a_standard_removes_its_rows_audited_and_checks_the_version(db):
+    hybrid = read(db, "hybrid")
+    with pytest.raises(ConflictError), db.transaction() as session:
+        st.delete_standard(session, "hybrid", hybrid.version + 1)
+    assert read(db, "hybrid") == hybrid
+    with db.transaction() as session:
+        st.delete_standard(session, "hybrid", hybrid.version)
+    assert read(db, "hybrid") is None
+    with db.session() as session:
+        left = session.scalars(select(StandardMilestone.id).where(StandardMilestone.standard_id == hybrid.id)).all()
+        deletes = session.scalars(select(AuditEvent.entity).where(AuditEvent.action == "delete")).all()
+    assert left == []
+    assert deletes.count(StandardMilestone.__tablename__) == len(hybrid.milestones)
+    assert deletes.count(StandardRaidItem.__tablename__) == len(hybrid.starter_raid)
+    assert deletes.count(MethodologyStandard.__tablename__) == 1
+    with pytest.raises(ConflictError), db.transaction() as session:
+        st.delete_standard(session, "hybrid", None)
 
 
 def test_bad_rows_are_named_and_nothing_is_written(db):

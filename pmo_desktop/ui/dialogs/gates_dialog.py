@@ -4,8 +4,8 @@ On the left, the gates in lifecycle order (each with the stage move it guards); 
 the selected gate's name and criteria: what a project must show, whether the gate can pass
 without it, and whom it applies to (every methodology, or only waterfall, agile or hybrid
 projects). Save stores the gate as a whole in one audited, version-checked transaction
-(``services.gates.save_gate``): a bad row is marked and named, nothing is written; a save that
-crosses someone else's goes through the shared conflict dialog. A criterion past reviews have
+(``services.gates.save_gate``), undoable with Edit > Undo: a bad row is marked and named, nothing
+is written; a save that crosses someone else's goes through the shared conflict dialog. A criterion past reviews have
 results for cannot be removed (its evidence would go with it): the editor offers to make it
 optional instead.
 """
@@ -37,6 +37,7 @@ from ...services import gates as gt
 from ...services.errors import ConflictError, ServiceError, ValidationError
 from ..context import AppContext
 from ..resources.inline_errors import set_invalid
+from . import office_commands
 from .conflict_dialog import resolve_conflict
 from .error_dialog import show_error
 from .record_editor import RecordEditorDialog, error_label
@@ -310,8 +311,7 @@ class GatesDialog(RecordEditorDialog):
         assert gate is not None
         self._clear_errors()
         try:
-            saved = self._ctx.write(gt.save_gate, gate.id, self.name_edit.text(), self.criteria(), version,
-                                    entity="gate")
+            saved = office_commands.save_gate(self._ctx, gate, self.name_edit.text(), self.criteria(), version)
         except ValidationError as exc:
             self._show_errors(exc)
             return False

@@ -1,4 +1,4 @@
-"""File > Settings: the office's settings, validated as you type and saved in one audited transaction.
+"""File > Settings: the office's settings, validated as you type and saved in one audited, undoable transaction.
 
 The rules are the service's (``services.settings.validate_settings``), so what the dialog shows
 inline is exactly what a save would refuse. A save that meets someone else's newer save opens
@@ -36,11 +36,11 @@ from ...services.settings import (
     SettingsValues,
     StoredSettings,
     read_settings,
-    update_settings,
     validate_settings,
 )
 from ..context import AppContext
 from ..forms.ui_settings_dialog import Ui_SettingsDialog
+from . import office_commands
 from .conflict_dialog import ConflictChoice, ConflictDialog
 from .error_dialog import show_error
 
@@ -235,7 +235,7 @@ class SettingsDialog(QDialog):
         version = self._stored.version
         while True:
             try:
-                self._ctx.write(update_settings, changes, version, entity="office_settings")
+                office_commands.save_settings(self._ctx, changes, version)
             except ValidationError as exc:
                 self.show_errors(exc.errors)
                 return False

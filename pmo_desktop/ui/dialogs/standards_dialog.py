@@ -3,8 +3,8 @@
 On the left, the methodologies; on the right, the selected one's standard: milestones with their
 position on the project's timeline (0% = baseline start, 100% = baseline end) and the RAID items
 every new project of the methodology opens with. Save stores the whole standard in one audited,
-version-checked transaction (``services.standards.save_standard``); a bad row is named in red and
-nothing is written. The stage gates and each methodology's criteria at them are edited in the
+version-checked transaction (``services.standards.save_standard``), undoable with Edit > Undo; a bad
+row is named in red and nothing is written. The stage gates and each methodology's criteria at them are edited in the
 Stage Gates dialog.
 """
 
@@ -35,6 +35,7 @@ from ...model.enums import Methodology, RaidKind
 from ...services import standards as st
 from ...services.errors import ConflictError, ServiceError, ValidationError
 from ..context import AppContext
+from . import office_commands
 from .error_dialog import show_error
 from .record_editor import RecordEditorDialog, error_label
 
@@ -240,9 +241,9 @@ class StandardsDialog(RecordEditorDialog):
             return False
         standard = self.standards.get(self.current)
         try:
-            saved = self._ctx.write(st.save_standard, self.current, self.description_edit.toPlainText(),
-                                    self.milestones(), self.starter_raid(), standard.version if standard else None,
-                                    entity="methodology_standard")
+            saved = office_commands.save_standard(
+                self._ctx, self.current, self.description_edit.toPlainText(), self.milestones(),
+                self.starter_raid(), standard.version if standard else None)
         except ValidationError as exc:
             self.error_label.setText("\n".join(e.message for e in exc.errors))
             self.error_label.show()
