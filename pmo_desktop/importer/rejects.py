@@ -1,9 +1,12 @@
 """The rejects workbook: rows an import refused, sent back to the project manager to fix.
 
 One worksheet per source sheet that had rejected rows, with the sheet's own header row and each
-rejected row's cells as read, plus a "Reason" column that spells out every problem: sheet, row,
-column, value and what is wrong. Text is always written as text: a value starting with
-= + - @ never becomes a formula (string data type and Excel's quote prefix).
+source row that had a problem once, its cells as read, plus a "Reason" column that spells out
+every problem of the row: sheet, row, column, value and what is wrong. A source row can stand for
+several planned rows (a scoring matrix's row holds one score per criterion): the good ones are
+imported, and the row comes back once, its bad cells shaded and each named in the reason. Text is
+always written as text: a value starting with = + - @ never becomes a formula (string data type
+and Excel's quote prefix).
 """
 
 from __future__ import annotations
@@ -18,49 +21,64 @@ from typing import Any
 from .plan import Action, ImportPlan, PlannedRow, SheetPlan, json_value
 
 REASON_HEADER = "Reason"
+BAD_CELL_FILL = "F4CCCC"
+"""The shade of a cell a reason names (light red), so the manager sees at once what to correct."""
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def reason_text(sheet: SheetPlan, row: PlannedRow) -> str:
-    """Every problem of a rejected row, one per line, in words a project manager can act on."""
-    lines = []
-    for error in row.errors:
-        where = f"Sheet '{sheet.sheet.sheet}', row {row.row}"
-        if error.column:
-            where += f", column '{error.column}'"
-        value = "" if error.value is None else f": value '{_shown(error.value)}'"
-        lines.append(f"{where}{value} - {error.reason}")
-    return "\n".join(lines) or f"Sheet '{sheet.sheet.sheet}', row {row.row} - rejected"
+def reason_text(sheet: SheetPlan, *rows: PlannedRow) -> str:
+    """Every problem of the rejected rows of one source row, one per line (each once), in words a manager can act on."""
+    lines: dict[str, None] = {}
+    for row in rows:
+        for error in row.errors:
+            where = f"Sheet '{sheet.sheet.sheet}', row {row.row}"
+            if error.column:
+                where += f", column '{error.column}'"
+            value = "" if error.value is None else f": value '{_shown(error.value)}'"
+            lines[f"{where}{value} - {error.reason}"] = None
+    return "\n".join(lines) or f"Sheet '{sheet.sheet.sheet}', row {rows[0].row} - rejected"
+
+
+def source_rows(sheet_plan: SheetPlan) -> list[list[PlannedRow]]:
+    """The sheet's rejected rows gathered by the source row they came from, in the order first rejected."""
+    by_source: dict[int, list[PlannedRow]] = {}
+    for row in sheet_plan.rows:
+        if row.action is Action.REJECT:
+            by_source.setdefault(row.row, []).append(row)
+    return list(by_source.values())
 
 
 def write_rejects_workbook(plan: ImportPlan, path: str | os.PathLike) -> Path:
     """Write the plan's rejected rows to ``path`` (.xlsx); return the path written."""
     from openpyxl import Workbook  # loaded only when there is something to send back
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font, PatternFill
 
+    bad_fill = PatternFill("solid", start_color=BAD_CELL_FILL, end_color=BAD_CELL_FILL)
     workbook = Workbook()
     workbook.remove(workbook.active)
     used_names: set[str] = set()
     for sheet_plan in plan.sheets:
-        rejected = [row for row in sheet_plan.rows if row.action is Action.REJECT]
+        rejected = source_rows(sheet_plan)
         if not rejected:
             continue
         worksheet = workbook.create_sheet(_sheet_title(sheet_plan, used_names))
         headers = list(sheet_plan.sheet.headers)
-        width = max([len(headers), *(len(row.source.raw) for row in rejected)])
+        width = max([len(headers), *(len(rows[0].source.raw) for rows in rejected)])
         headers += [""] * (width - len(headers))
         for column, header in enumerate([*headers, REASON_HEADER], start=1):
             cell = worksheet.cell(1, column)
             _set_cell(cell, header)
             cell.font = Font(bold=True)
-        for line, row in enumerate(rejected, start=2):
-            raw = list(row.source.raw) + [None] * (width - len(row.source.raw))
+        for line, rows in enumerate(rejected, start=2):
+            raw = list(rows[0].source.raw) + [None] * (width - len(rows[0].source.raw))
             for column, value in enumerate(raw, start=1):
                 _set_cell(worksheet.cell(line, column), value)
+            for column in _bad_columns(headers, rows):
+                worksheet.cell(line, column).fill = bad_fill
             reason = worksheet.cell(line, width + 1)
-            _set_cell(reason, reason_text(sheet_plan, row))
+            _set_cell(reason, reason_text(sheet_plan, *rows))
             reason.alignment = Alignment(wrap_text=True, vertical="top")
         worksheet.freeze_panes = "A2"
         worksheet.column_dimensions[_column_letter(width + 1)].width = 80
@@ -71,6 +89,15 @@ def write_rejects_workbook(plan: ImportPlan, path: str | os.PathLike) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(target)
     return target
+
+
+def _bad_columns(headers: list[str], rows: list[PlannedRow]) -> list[int]:
+    """The 1-based columns the rows' errors name (a header named twice: its first column)."""
+    named = {error.column for row in rows for error in row.errors if error.column}
+    first: dict[str, int] = {}
+    for column, header in enumerate(headers, start=1):
+        first.setdefault(header, column)
+    return sorted(first[name] for name in named if name in first)
 
 
 def _set_cell(cell: Any, value: Any) -> None:
