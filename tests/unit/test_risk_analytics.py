@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -132,29 +134,41 @@ def _date_history(db, since_id: int, when: dt.datetime) -> int:
         return session.scalar(select(func.max(AuditEvent.id))) or 0
 
 
-def test_matrix_as_of_a_past_date_replays_inserts_updates_and_deletes(db):
+def _dated_raid_history(db, third: dict[str, Any], *, first: dict[str, Any] | None = None,
+                        second: dict[str, Any] | None = None, others: Sequence[dict[str, Any]] = ()) -> None:
+    """Project X's RAID log, written in three dated steps (each step's audit events dated as if written then).
+
+    10 January: R-1 "One" (2x2) and R-2 "Two" (3x3) added, with the fields in ``first`` and ``second``,
+    and the ``others``; 10 February: R-1 rescored 5x5, R-2 closed; 10 March: R-1 deleted, R-3 (``third``) added.
+    """
     with db.transaction() as session:
         ensure_office_settings(session)
         project = Project(code="X", name="Ex")
         session.add(project)
         session.flush()
-        scope = str(project.id)
-        first = RaidItem(project_id=project.id, scope_key=scope, ref="R-1", title="One", likelihood=2, impact=2)
-        second = RaidItem(project_id=project.id, scope_key=scope, ref="R-2", title="Two", likelihood=3, impact=3)
-        session.add_all([first, second])
+
+        def item(**values: Any) -> RaidItem:
+            return RaidItem(project_id=project.id, scope_key=str(project.id), **values)
+
+        one = item(ref="R-1", title="One", likelihood=2, impact=2, **(first or {}))
+        two = item(ref="R-2", title="Two", likelihood=3, impact=3, **(second or {}))
+        session.add_all([one, two, *(item(**values) for values in others)])
     last = _date_history(db, 0, dt.datetime(2026, 1, 10, 12, 0))
 
     with db.transaction() as session:
-        one, two = session.get(RaidItem, first.id), session.get(RaidItem, second.id)
-        one.likelihood, one.impact = 5, 5
-        two.status = "closed"
+        stored_one, stored_two = session.get(RaidItem, one.id), session.get(RaidItem, two.id)
+        stored_one.likelihood, stored_one.impact = 5, 5
+        stored_two.status = "closed"
     last = _date_history(db, last, dt.datetime(2026, 2, 10, 9, 30))
 
     with db.transaction() as session:
-        session.delete(session.get(RaidItem, first.id))
-        session.add(RaidItem(project_id=project.id, scope_key=scope, ref="R-3", title="Three",
-                             likelihood=1, impact=1))
+        session.delete(session.get(RaidItem, one.id))
+        session.add(item(ref="R-3", **third))
     _date_history(db, last, dt.datetime(2026, 3, 10, 17, 45))
+
+
+def test_matrix_as_of_a_past_date_replays_inserts_updates_and_deletes(db):
+    _dated_raid_history(db, {"title": "Three", "likelihood": 1, "impact": 1})
 
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)
@@ -326,34 +340,16 @@ def test_days_since_review_falls_back_to_days_open_and_buckets_count_known_ages(
 # -- trend ---------------------------------------------------------------------------------------------------
 
 def test_trend_counts_open_items_and_exposure_at_each_period_end(db):
-    with db.transaction() as session:
-        ensure_office_settings(session)
-        project = Project(code="X", name="Ex")
-        session.add(project)
-        session.flush()
-        scope = str(project.id)
-        first = RaidItem(project_id=project.id, scope_key=scope, ref="R-1", title="One", likelihood=2, impact=2,
-                         cost_impact=Decimal(1000), raised=D(2026, 1, 5))
-        second = RaidItem(project_id=project.id, scope_key=scope, ref="R-2", title="Two", likelihood=3, impact=3,
-                          raised=D(2026, 1, 6))
-        issue = RaidItem(project_id=project.id, scope_key=scope, ref="I-1", title="An issue", kind="issue",
-                         likelihood=5, impact=5, raised=D(2026, 1, 6))
-        session.add_all([first, second, issue])
-    last = _date_history(db, 0, dt.datetime(2026, 1, 10, 12, 0))
-
-    with db.transaction() as session:
-        one, two = session.get(RaidItem, first.id), session.get(RaidItem, second.id)
-        one.likelihood, one.impact = 5, 5
-        two.status = "closed"
-    last = _date_history(db, last, dt.datetime(2026, 2, 10, 9, 30))
-
-    with db.transaction() as session:
-        session.delete(session.get(RaidItem, first.id))
-        # Recorded only now, from an older log: raised in January, closed at the end of February.
-        session.add(RaidItem(project_id=project.id, scope_key=scope, ref="R-3", title="Three", likelihood=1,
-                             impact=4, cost_impact=Decimal(500), raised=D(2026, 1, 20), status="closed",
-                             closed_on=D(2026, 2, 28)))
-    _date_history(db, last, dt.datetime(2026, 3, 10, 17, 45))
+    _dated_raid_history(
+        db,
+        # R-3 is recorded only in March, from an older log: raised in January, closed at the end of February.
+        {"title": "Three", "likelihood": 1, "impact": 4, "cost_impact": Decimal(500), "raised": D(2026, 1, 20),
+         "status": "closed", "closed_on": D(2026, 2, 28)},
+        first={"cost_impact": Decimal(1000), "raised": D(2026, 1, 5)},
+        second={"raised": D(2026, 1, 6)},
+        others=[{"ref": "I-1", "title": "An issue", "kind": "issue", "likelihood": 5, "impact": 5,
+                 "raised": D(2026, 1, 6)}],
+    )
 
     periods = [D(2025, 12, 31), D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31)]
     with db.session() as session:
