@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from ..analytics.portfolio import latest_period_end
 from ..model import (
     Allocation,
     Demand,
@@ -63,11 +64,6 @@ def project_rows(session: Session) -> list[tuple]:
     p = Project.__table__
     pg = Programme.__table__
     sr = StatusReport.__table__.alias("latest_report")
-    latest = (
-        select(StatusReport.project_id.label("project_id"), func.max(StatusReport.period_end).label("period_end"))
-        .group_by(StatusReport.project_id)
-        .subquery("latest_period")
-    )
     query = (
         select(
             p.c.id, p.c.code, p.c.name, pg.c.name, p.c.stage, func.coalesce(sr.c.rag, p.c.rag),
@@ -76,12 +72,11 @@ def project_rows(session: Session) -> list[tuple]:
             func.coalesce(p.c.actual_cost, sr.c.actual_cost),
             func.coalesce(p.c.forecast_cost, sr.c.forecast_cost),
             func.coalesce(p.c.percent_complete, sr.c.percent_complete),
-            latest.c.period_end,
+            sr.c.period_end,
         )
         .select_from(
             p.outerjoin(pg, pg.c.id == p.c.programme_id)
-            .outerjoin(latest, latest.c.project_id == p.c.id)
-            .outerjoin(sr, and_(sr.c.project_id == p.c.id, sr.c.period_end == latest.c.period_end))
+            .outerjoin(sr, and_(sr.c.project_id == p.c.id, sr.c.period_end == latest_period_end(p.c.id)))
         )
         .order_by(p.c.code)
     )

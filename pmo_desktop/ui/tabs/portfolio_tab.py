@@ -1,8 +1,8 @@
 """The Portfolio tab: every project in a filterable, sortable table, and the selected one's details.
 
 Rows are ``services.portfolio.project_rows`` (one SQL query) with each project's derived RAG,
-a "RAG disagrees" flag, SPI and CPI from ``analytics.portfolio`` (two more queries) slotted in
-after the reported RAG; a RowTableModel sorts and filters the tuples itself. The table and the
+a "RAG disagrees" flag, SPI and CPI from ``analytics.portfolio`` (figured from the same rows and
+one more query, for the milestones) slotted in after the reported RAG; a RowTableModel sorts and filters the tuples itself. The table and the
 detail panel sit in a splitter; the table lives in its own vertical splitter
 (``content_splitter``) over the chart area (``ui.portfolio.charts_view``), which charts the rows
 the filters let through, as of the chosen period.
@@ -33,7 +33,16 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from ...analytics.changes import reporting_periods
-from ...analytics.portfolio import ProjectKpis, Rollup, Thresholds, portfolio_kpis, portfolio_total
+from ...analytics.portfolio import (
+    ProjectFacts,
+    ProjectKpis,
+    Rollup,
+    Thresholds,
+    kpis_of,
+    portfolio_total,
+    read_facts,
+    read_milestones,
+)
 from ...services import portfolio as svc
 from ..context import AppContext
 from ..models.row_table_model import Column, Kind, RowTableModel
@@ -126,9 +135,20 @@ class PortfolioTable(NamedTuple):
 
 
 def portfolio_table(session: Session, as_of: dt.date, thresholds: Thresholds) -> PortfolioTable:
-    """Every project as a tuple laid out as ``TABLE_FIELDS`` (its row and KPIs as of ``as_of``), and the KPIs."""
+    """Every project as a tuple laid out as ``TABLE_FIELDS`` (its row and KPIs as of ``as_of``), and the KPIs.
+
+    The KPIs are figured from the same latest report as the row wherever that report is on or
+    before ``as_of`` (always, as of today, unless a period ends in the future); only the other
+    projects are read again as of ``as_of``.
+    """
     rows = svc.project_rows(session)
-    kpis = {k.project_id: k for k in portfolio_kpis(session, as_of, thresholds)}
+    later = [row[0] for row in rows if row[_LAST_REPORT] is not None and row[_LAST_REPORT] > as_of]
+    if not later:
+        facts = [_facts_of(row) for row in rows]
+    else:
+        again = {f.project_id: f for f in read_facts(session, as_of, later if len(later) <= _IN_LIST_MAX else None)}
+        facts = [again.get(row[0]) or _facts_of(row) for row in rows]
+    kpis = {k.project_id: k for k in kpis_of(facts, read_milestones(session, None), as_of, thresholds)}
     unknown = (None, False, None, None)
     merged = []
     for row in rows:
@@ -136,6 +156,30 @@ def portfolio_table(session: Session, as_of: dt.date, thresholds: Thresholds) ->
         extra = (k.derived_rag, k.rag_disagrees, k.spi, k.cpi) if k is not None else unknown
         merged.append((*row[:_KPI_AT], *extra, *row[_KPI_AT:]))
     return PortfolioTable(merged, kpis)
+
+
+_LAST_REPORT = svc.PROJECT_ROW_FIELDS.index("last_report")
+_IN_LIST_MAX = 500
+"""Up to this many projects are read again by id; more, and the whole portfolio is read as of the date."""
+_FACT_AT = [svc.PROJECT_ROW_FIELDS.index(name) for name in (
+    "id", "code", "name", "programme", "department", "stage", "budget", "actual_cost", "forecast_cost",
+    "percent_complete", "baseline_start", "baseline_end", "forecast_end", "rag")]
+
+
+def _facts_of(row: tuple) -> ProjectFacts:
+    """A ``project_rows`` row as the KPIs' facts: what ``read_facts`` reads when the latest report is the same."""
+    (project_id, code, name, programme, department, stage, budget, actual_cost, forecast_cost, percent,
+     baseline_start, baseline_end, forecast_end, rag) = (row[i] for i in _FACT_AT)
+    return ProjectFacts(
+        project_id=project_id, code=code, name=name, programme=programme, department=department, stage=stage,
+        budget=_money(budget), actual_cost=_money(actual_cost), forecast_cost=_money(forecast_cost),
+        percent_complete=None if percent is None else float(percent), baseline_start=baseline_start,
+        baseline_end=baseline_end, forecast_end=forecast_end, reported_rag=rag,
+    )
+
+
+def _money(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def summary_text(total: Rollup, currency: str) -> str:
