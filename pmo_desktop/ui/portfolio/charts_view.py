@@ -80,6 +80,9 @@ CHART_MODULES = ("pmo_desktop.charts.portfolio", "matplotlib.backends.backend_qt
 
 LOADING_TEXT = "Loading chart…"
 
+KPI_CHARTS = frozenset({"rag_by_stage", "budget_by_programme", "spi_cpi_quadrant"})
+"""The charts drawn from the KPIs the view holds alone (no other read): drawn again only when what they show changed."""
+
 
 def chart_modules_loaded() -> bool:
     """True when every module of ``CHART_MODULES`` has finished importing (not merely begun)."""
@@ -114,6 +117,7 @@ class PortfolioChartsView(QWidget):
         self._stale = True
         self._loading = False  # CHART_MODULES are being imported in the background
         self.chart: Any = None  # the RoadmapChart or BubbleChart drawn, for hit-testing
+        self._drawn: tuple | None = None  # what the chart shown was drawn from, for a KPI_CHARTS chart
         self._build()
         # Changes arrive in bursts (rows, filters, selection, a resize): one draw after them.
         self._draw_timer = QTimer(self)
@@ -257,6 +261,9 @@ class PortfolioChartsView(QWidget):
         if not (self._stale and self.isVisible()) or self._loading:
             return
         if chart_modules_loaded():
+            if self._drawn is not None and self._drawn == self._drawing() and self.canvas.figure is not None:
+                self._stale = False  # a refresh that changed nothing the chart shows: the same picture
+                return
             self.redraw()
             return
         self._loading = True
@@ -291,8 +298,16 @@ class PortfolioChartsView(QWidget):
         self.hint_label.setText("" if chosen else HINTS.get(key, ""))
         self.rag_choice.setVisible(key == "rag_by_stage")
         self.canvas.set_figure(figure)
+        self._drawn = self._drawing()
         self.canvas.setCursor(Qt.CursorShape.PointingHandCursor if self.chart is not None
                               else Qt.CursorShape.ArrowCursor)
+
+    def _drawing(self) -> tuple | None:
+        """Everything a KPI_CHARTS chart is drawn from (None for the others, which read more)."""
+        key = self.current_chart()
+        if key not in KPI_CHARTS:
+            return None
+        return key, self.rag_choice.currentData(), self.ctx.currency_symbol, self._figsize(), self._as_of, self._kpis
 
     def _figsize(self) -> tuple[float, float]:
         size = self.canvas.size()
