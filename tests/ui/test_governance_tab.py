@@ -111,6 +111,7 @@ def tab(qtbot, office):
     qtbot.addWidget(widget)
     widget.resize(1400, 850)
     widget.show()
+    widget.refresh()  # what the main window does when it first shows the tab
     return widget
 
 
@@ -316,6 +317,7 @@ def compliance_tab(qtbot, office):
     qtbot.addWidget(widget)
     widget.resize(1440, 900)
     widget.show()
+    widget.refresh()  # what the main window does when it first shows the tab
     return widget
 
 

@@ -89,6 +89,8 @@ def test_a_criterion_tailored_in_the_stage_gates_dialog_reaches_the_open_review_
     ctx = AppContext(office)
     tab = GovernanceTab(ctx)
     qtbot.addWidget(tab)
+    tab.show()
+    tab.refresh()  # on screen, as the main window shows it
     tab.panel.new_review(project_id(office, "AG-1"))
     assert "Baseline plan" in shown(tab.panel)
     dialog = GatesDialog(ctx)

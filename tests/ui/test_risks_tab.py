@@ -123,6 +123,7 @@ def tab(ctx, qtbot):
     qtbot.addWidget(widget)
     widget.resize(1400, 850)
     widget.show()
+    widget.refresh()  # what the main window does when it first shows the tab
     yield widget
     # Patterns are read in the background: let that finish before the database goes.
     qtbot.waitUntil(lambda: not widget.patterns_pending, timeout=10_000)
@@ -479,17 +480,22 @@ def test_importing_the_tab_does_not_import_matplotlib():
     assert out.stdout.strip() == "[]"
 
 
-def test_building_the_tab_reads_nothing_until_it_is_shown(ctx, qtbot, monkeypatch):
+def test_building_the_tab_reads_nothing_until_it_is_refreshed(ctx, db, qtbot, monkeypatch):
     sessions = []
     real_session = ctx.db.session
     monkeypatch.setattr(ctx.db, "session", lambda *a, **k: sessions.append(1) or real_session(*a, **k))
     widget = RisksTab(ctx, today=lambda: TODAY)
     qtbot.addWidget(widget)
+    widget.show()
+    # Shown but not refreshed yet (the main window refreshes a tab right after first showing it).
     assert (sessions, widget.is_loaded, widget.model.rowCount()) == ([], False, 0)
     assert widget.heat_map_panel.chart.canvas is None  # no figure, no matplotlib canvas yet
-    widget.show()
-    assert widget.is_loaded and widget.model.rowCount() == len(ITEMS) and sessions
+    add_item(ctx, project_ids(db), "DCX-017", "Added before the first read", 1, 1)
+    assert (widget.is_loaded, widget.model.rowCount()) == (False, 0)  # the first refresh reads it all
+    widget.refresh()
+    assert widget.is_loaded and widget.model.rowCount() == len(ITEMS) + 1 and sessions
     assert widget.heat_map_panel.chart.canvas is not None
+    qtbot.waitUntil(lambda: not widget.patterns_pending, timeout=10_000)
 
 
 def test_a_change_while_hidden_marks_the_tab_stale_and_showing_reloads(tab, db, ctx):
@@ -603,6 +609,7 @@ def test_detail_panel_fields_fit_the_panel_at_1440_by_900(pmo_app, db, ctx, qtbo
     qtbot.addWidget(tab)
     tab.resize(1440, 787)  # the tab's share of a 1440x900 window
     tab.show()
+    tab.refresh()
     select_ref(tab, "D-001")  # a dependency: its project and milestone pickers are shown too
     area = tab.panel.ui.scroll_area
     for panel_width in (435, tab.panel.minimumWidth()):
@@ -884,6 +891,7 @@ def test_the_dependencies_view_on_the_demo_office(qapp, qtbot, tmp_path):
         qtbot.addWidget(widget)
         widget.resize(1440, 787)
         widget.show()
+        widget.refresh()
         dialog = widget.show_dependencies()
         qtbot.addWidget(dialog)
         qapp.processEvents()

@@ -6,6 +6,10 @@ click on a bar shows those exceptions), "Compliance" (the exceptions to the offi
 ``ComplianceSection``), "Scorecard" (is the PMO delivering value, ``ScorecardSection``) and the
 audit trail. The section bar appears from two sections on, so later sections arrive without
 reshaping the earlier ones.
+
+Nothing is read into the decisions log when the tab is built: the main window calls ``refresh()``
+when it first shows the tab (the one read of its first show). After that, a change while the tab is
+hidden only marks it stale, and it re-reads when shown again.
 """
 
 from __future__ import annotations
@@ -101,6 +105,9 @@ class GovernanceTab(QWidget):
         self._ctx = ctx
         self._today = today
         self._sized = False
+        # Loaded by the first refresh(); after that a change while hidden marks the tab stale.
+        self._loaded = False
+        self._stale = False
         self.model = GateReviewTableModel(self)
         self.model.currency = ctx.currency_symbol
         self.table = self._make_table()
@@ -142,11 +149,10 @@ class GovernanceTab(QWidget):
         self.panel.review_saved.connect(self.select_review)
         self.panel.review_shown.connect(self._on_panel_review_shown)
         ctx.data_changed.connect(self._on_ctx_data_changed)
-        ctx.settings_changed.connect(self.refresh)
+        ctx.settings_changed.connect(lambda: self._on_ctx_data_changed("*"))
         new = QShortcut(QKeySequence(QKeySequence.StandardKey.New), self)
         new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         new.activated.connect(self.panel.ui.new_button.click)
-        self.refresh()
 
     @property
     def filter_bar(self) -> FilterBar:
@@ -188,6 +194,8 @@ class GovernanceTab(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self._stale:
+            self.refresh()
         if not self._sized:  # the first time the tab has its real width: give the editor its share
             self._sized = True
             # The splitter is laid out after this event: size it from the tab's own width.
@@ -204,6 +212,7 @@ class GovernanceTab(QWidget):
         self.compliance.refresh_when_shown()
         self.scorecard.refresh_when_shown()
         self.audit.refresh_when_shown()
+        self._loaded, self._stale = True, False
         current = self.panel.review_id
         self.model.set_rows(model_rows(self._ctx.read(gov.review_rows)))
         self.reviews_filter_bar.refresh_choices()
@@ -268,6 +277,15 @@ class GovernanceTab(QWidget):
         else:
             self._clear_quietly()
 
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the decisions log has been read at least once (it is not until the tab is first shown)."""
+        return self._loaded
+
     def _on_ctx_data_changed(self, entity: str) -> None:
-        if entity in _WATCHED:
+        if entity not in _WATCHED or not self._loaded:
+            return  # not read yet: the first refresh reads it all
+        if self.isVisible():
             self.refresh()
+        else:
+            self._stale = True

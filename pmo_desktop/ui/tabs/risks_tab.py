@@ -1,7 +1,8 @@
 """The Risks tab: the RAID register across the portfolio, its heat map, patterns, filters and detail panel.
 
-Nothing is read when the tab is built: it loads on first show, and data changes while it is hidden
-only mark it stale. The "Escalations" button counts the items the office's escalation rules would
+Nothing is read when the tab is built: the main window calls ``refresh()`` when it first shows the
+tab (the one read of its first show). After that, data changes while it is hidden only mark it stale,
+and it reloads when shown again. The "Escalations" button counts the items the office's escalation rules would
 raise a level, and lists them with the rule that fired.
 
 The chart over the register is chosen in its panel: the heat map, exposure by category or programme,
@@ -112,9 +113,10 @@ class RisksTab(QWidget):
         self.ctx = ctx
         self._today = today
         self._restoring_selection = False
-        # Loaded on first show; a change while hidden marks the tab stale until it is shown again.
+        # Loaded by the first refresh() (the main window's, on first show); after that a change while
+        # hidden marks the tab stale until it is shown again.
         self._loaded = False
-        self._stale = True
+        self._stale = False
         # Patterns are read in the background (about 1.4 s at 20,000 items); only the latest read counts.
         self._patterns_generation = 0
         self._patterns_pending = False
@@ -356,8 +358,8 @@ class RisksTab(QWidget):
             self.update_charts()
 
     def _on_data_changed(self, entity: str) -> None:
-        if entity not in REFRESH_ON:
-            return
+        if entity not in REFRESH_ON or not self._loaded:
+            return  # not read yet: the first refresh reads it all
         if self.isVisible():
             self.refresh()
         else:
