@@ -242,7 +242,11 @@ def transition_label(from_stage: str | None, to_stage: str | None) -> str:
 
 # -- reading -------------------------------------------------------------------------------
 def review_rows(session: Session, today: dt.date | None = None) -> list[ReviewRow]:
-    """Every gate review as a decisions-log row, newest first, in one SQL query."""
+    """Every gate review as a decisions-log row, newest first, in one SQL query.
+
+    The criteria met and the open and overdue conditions are counted once per table (grouped by
+    review) and joined, rather than by a subquery per review; a gate's stage move is worded once.
+    """
     today = today or dt.date.today()
     review = GateReview.__table__
     project = Project.__table__
@@ -251,47 +255,55 @@ def review_rows(session: Session, today: dt.date | None = None) -> list[ReviewRo
     criterion = GateCriterion.__table__
     condition = GateCondition.__table__
 
+    scored, scored_project = review.alias("scored"), project.alias("scored_project")
     met = (
-        select(func.count())
-        .select_from(result.join(criterion, criterion.c.id == result.c.criterion_id))
-        .where(result.c.review_id == review.c.id, result.c.met.is_(True), criterion.c.gate_id == review.c.gate_id,
-               applies_to(project.c.methodology, criterion.c.methodology))
-        .scalar_subquery()
+        select(result.c.review_id, func.count().label("n"))
+        .select_from(
+            result.join(criterion, criterion.c.id == result.c.criterion_id)
+            .join(scored, scored.c.id == result.c.review_id)
+            .join(scored_project, scored_project.c.id == scored.c.project_id)
+        )
+        .where(result.c.met.is_(True), criterion.c.gate_id == scored.c.gate_id,
+               applies_to(scored_project.c.methodology, criterion.c.methodology))
+        .group_by(result.c.review_id)
+        .subquery("met")
     )
     total = (
         select(func.count())
         .where(criterion.c.gate_id == review.c.gate_id, applies_to(project.c.methodology, criterion.c.methodology))
         .scalar_subquery()
     )
-    open_conditions = (
-        select(func.count())
-        .where(condition.c.review_id == review.c.id, condition.c.met_on.is_(None))
-        .scalar_subquery()
-    )
-    overdue_conditions = (
-        select(func.count(case((condition.c.due < today, 1))))
-        .where(condition.c.review_id == review.c.id, condition.c.met_on.is_(None))
-        .scalar_subquery()
+    conditions = (
+        select(condition.c.review_id, func.count().label("open"),
+               func.count(case((condition.c.due < today, 1))).label("overdue"))
+        .where(condition.c.met_on.is_(None))
+        .group_by(condition.c.review_id)
+        .subquery("conditions")
     )
     query = (
         select(
-            review.c.id, review.c.review_date, project.c.code, project.c.name, gate.c.name.label("gate"),
+            review.c.id, review.c.review_date, project.c.code, project.c.name, gate.c.name,
             gate.c.from_stage, gate.c.to_stage, review.c.decision, review.c.decided_by, review.c.reviewers,
-            met.label("met"), total.label("total"), open_conditions.label("open"),
-            overdue_conditions.label("overdue"), review.c.project_id, review.c.gate_id,
+            func.coalesce(met.c.n, 0), total, func.coalesce(conditions.c.open, 0),
+            func.coalesce(conditions.c.overdue, 0), review.c.project_id, review.c.gate_id,
         )
         .select_from(
             review.join(project, project.c.id == review.c.project_id).join(gate, gate.c.id == review.c.gate_id)
+            .outerjoin(met, met.c.review_id == review.c.id)
+            .outerjoin(conditions, conditions.c.review_id == review.c.id)
         )
         .order_by(review.c.review_date.desc(), review.c.id.desc())
     )
-    return [
-        ReviewRow(
-            r.id, r.review_date, r.code, r.name, r.gate, transition_label(r.from_stage, r.to_stage), r.decision,
-            r.decided_by, r.reviewers, r.met, r.total, r.open, r.overdue, r.project_id, r.gate_id,
-        )
-        for r in session.execute(query)
-    ]
+    moves: dict[tuple[str | None, str | None], str] = {}
+    rows = []
+    for (review_id, date, code, name, gate_name, from_stage, to_stage, decision, decided_by, reviewers,
+         met_count, total_count, open_count, overdue_count, project_id, gate_id) in session.execute(query):
+        move = moves.get((from_stage, to_stage))
+        if move is None:
+            move = moves[from_stage, to_stage] = transition_label(from_stage, to_stage)
+        rows.append(ReviewRow(review_id, date, code, name, gate_name, move, decision, decided_by, reviewers,
+                              met_count, total_count, open_count, overdue_count, project_id, gate_id))
+    return rows
 
 
 def applies_to(methodology: str | None | ColumnElement,
