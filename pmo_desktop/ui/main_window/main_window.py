@@ -16,6 +16,7 @@ import importlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QEvent, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import (
@@ -46,8 +47,6 @@ from ... import APP_NAME
 from ...logging_setup import log_file_path
 from ...model.database import DatabaseError, normalise_url, sqlite_path
 from ...paths import backup_dir
-from ...services.backups import BackupCheck
-from ...services.backups import restore as restore_database
 from ..context import AppContext
 from ..dialogs.error_dialog import open_folder, show_error
 from ..icons import app_icon
@@ -56,6 +55,9 @@ from .actions import MainActions, tab_action
 from .opening import backup_database, open_office
 from .persist import RecentDatabases, app_settings, url_to_remember
 from .status import read_status_summary
+
+if TYPE_CHECKING:
+    from ...services.backups import BackupCheck
 
 log = logging.getLogger(__name__)
 
@@ -555,6 +557,8 @@ class MainWindow(QMainWindow):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             db.dispose()
+            from ...services.backups import restore as restore_database
+
             try:
                 report = restore_database(path, backup)
             except (DatabaseError, OSError) as exc:

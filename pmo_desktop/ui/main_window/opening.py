@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
@@ -22,8 +23,10 @@ from ...model.database import (
     normalise_url,
     open_database,
 )
-from ...services.backups import BackupCheck, verify_backup
 from ...services.defaults import ensure_defaults
+
+if TYPE_CHECKING:
+    from ...services.backups import BackupCheck
 
 
 class OpenDatabaseError(DatabaseError):
@@ -138,6 +141,8 @@ def backup_database(db: Database, destination: Path) -> tuple[Path, BackupCheck]
     it passed the integrity check, so a failed backup never replaces a good file (and
     ``backup_sqlite``'s pruning of old automatic backups never touches the user's folder).
     """
+    from ...services.backups import verify_backup  # the restore's check, loaded when a backup is made
+
     source = db.path
     if source is None:
         raise DatabaseError("Only a database file (SQLite) can be backed up from here; ask your database "

@@ -46,7 +46,7 @@ from ..dialogs.error_dialog import show_error
 from ..forms.ui_project_panel import Ui_ProjectPanel
 from ..models.row_table_model import Column, Kind, RowTableModel
 from ..theme import RAG_COLOURS, RAG_LABELS, rag_text_colour
-from . import commands, scoring_commands
+from . import commands
 from .editors import MoneySpinBox, OptionalDateEdit, OptionalSpinBox
 from .kpi_grid import ProjectKpiGrid
 from .milestone_dialog import MilestoneDialog
@@ -782,6 +782,9 @@ class ProjectPanel(QWidget):
         value = self._score_spins[criterion_id].score()
         if value == row.score:
             return
+        # Loaded on the first score edit: it brings the scenario service, which start-up does not need.
+        from . import scoring_commands
+
         try:
             # Saving tells the views through data_changed, which shows the new scores here.
             scoring_commands.set_score(self.ctx, current.project_id, self._details.code, criterion_id, row.name,
