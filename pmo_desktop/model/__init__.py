@@ -31,7 +31,7 @@ from .governance import (
     StandardMilestone,
     StandardRaidItem,
 )
-from .imports import Datamap, ImportBatch, SavedMapping
+from .imports import Datamap, ImportBatch, ImportFingerprint, SavedMapping
 from .portfolio import (
     Milestone,
     Programme,
@@ -50,8 +50,8 @@ __all__ = [
     "Absence", "Allocation", "AuditAction", "AuditBypassError", "AuditContext", "AuditEvent", "AuditHead",
     "AuditRecord", "AuditSource", "Base", "BatchStatus", "Cadence", "Datamap", "DateOrder", "Decision", "Demand",
     "Escalation", "Gate", "GateCondition", "GateCriterion", "GateCriterionResult", "GateReview", "Holiday",
-    "ImportBatch", "ImportKind", "Methodology", "MethodologyStandard", "Milestone", "MilestoneStatus",
-    "OfficeSettings", "Person", "PersonSkill", "PmoType", "Programme", "Project", "ProjectScore", "Rag",
+    "ImportBatch", "ImportFingerprint", "ImportKind", "Methodology", "MethodologyStandard", "Milestone",
+    "MilestoneStatus", "OfficeSettings", "Person", "PersonSkill", "PmoType", "Programme", "Project", "ProjectScore", "Rag",
     "RaidItem", "RaidKind", "RaidStatus", "RiskResponse", "Role", "SavedMapping", "Scenario", "ScenarioProject",
     "Skill", "Stage", "StageChange", "StandardMilestone", "StandardRaidItem", "StatusReport",
     "StrategicCriterion",

@@ -36,7 +36,7 @@ from .settings import OfficeSettings
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
-SCHEMA_HEAD = "0004_gate_criterion_methodology"
+SCHEMA_HEAD = "0005_import_fingerprint"
 """The newest migration in db/versions (a test keeps it equal to Alembic's head). A database
 already at this revision opens without loading Alembic at all, which keeps start-up fast."""
 BACKUPS_KEPT = 10
