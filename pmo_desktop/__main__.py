@@ -9,6 +9,7 @@ chosen path needs them, so ``--help`` and the CLI start fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -97,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_self_test()
 
     _use_fixed_matplotlib_cache()
+    # No cyclic garbage collection while the program loads: run_gui turns it back on once the
+    # window is shown (see there).
+    gc.disable()
     from .ui.app import run_gui
 
     return run_gui(options.database, crash_dialog=not options.no_crash_dialog, qt_args=qt_args)

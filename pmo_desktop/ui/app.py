@@ -8,6 +8,7 @@ keeps running. ``--no-crash-dialog`` (CI, smoke runs) logs them to stderr instea
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -18,13 +19,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QStyleFactory
+from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QStyleFactory
 
 from .. import APP_ID, APP_NAME, ORG_NAME, __version__
 from ..logging_setup import log_file_path, setup_logging
 
 if TYPE_CHECKING:  # SQLAlchemy loads with the database, not with this module
     from ..model.database import Database
+    from .context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +229,33 @@ def open_startup_database(url: str | None) -> Database | None:
 
 
 def run_gui(database: str | None = None, *, crash_dialog: bool = True, qt_args: list[str] | None = None) -> int:
-    """Start the GUI on ``database`` (default: the user's own database, created when missing)."""
+    """Start the GUI on ``database`` (default: the user's own database, created when missing).
+
+    The cyclic garbage collector is off until the window is shown: loading the program makes
+    ~150,000 objects that live as long as it does, and each full collection meanwhile walked all
+    of them again (about 6 % of the start's CPU time). The little cyclic garbage start-up leaves is
+    collected by the first collections after it.
+    """
+    gc.disable()
+    try:
+        started = _start(database, crash_dialog, qt_args)
+    finally:
+        gc.enable()
+    if started is None:
+        return 1
+    app, ctx, _window = started  # the window lives while the application runs
+    code = app.exec()
+    from .tasks import wait_for_background_work
+
+    wait_for_background_work()
+    ctx.db.dispose()
+    log.info("%s closed", APP_NAME)
+    return code
+
+
+def _start(database: str | None, crash_dialog: bool,
+           qt_args: list[str] | None) -> tuple[QApplication, AppContext, QMainWindow] | None:
+    """The application, context and main window, shown, on the start-up database; None when the user quit instead."""
     setup_logging(console=not crash_dialog)
     log.info("%s %s starting", APP_NAME, __version__)
     app = create_application([sys.argv[0], *(qt_args or [])])
@@ -235,17 +263,12 @@ def run_gui(database: str | None = None, *, crash_dialog: bool = True, qt_args: 
 
     db = open_startup_database(database)
     if db is None:
-        return 1
+        return None
 
     from .context import AppContext
     from .main_window import MainWindow
-    from .tasks import wait_for_background_work
 
     ctx = AppContext(db)
     window = MainWindow(ctx)
     window.show()
-    code = app.exec()
-    wait_for_background_work()
-    ctx.db.dispose()
-    log.info("%s closed", APP_NAME)
-    return code
+    return app, ctx, window

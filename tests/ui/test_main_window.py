@@ -376,6 +376,46 @@ def test_the_window_and_its_table_are_shown_before_matplotlib_is_imported(ctx, t
     assert lines[2] == "drawn True [False] False"
 
 
+_GARBAGE_COLLECTION_AT_START = """
+import gc, sys
+from PySide6.QtWidgets import QApplication
+from pmo_desktop.ui import context
+
+built = context.AppContext.__init__
+
+def building(self, *args, **kwargs):
+    print("while building", gc.isenabled())
+    built(self, *args, **kwargs)
+
+context.AppContext.__init__ = building
+QApplication.exec = lambda *_args: print("at exec", gc.isenabled()) or 0
+from pmo_desktop.__main__ import main
+print("code", main(["--database", sys.argv[1], "--no-crash-dialog"]), gc.isenabled())
+"""
+
+
+def test_garbage_collection_is_paused_while_starting_and_back_on_once_the_window_is_shown(ctx, tmp_path):
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "QT_QPA_PLATFORM": "offscreen"}
+    run = subprocess.run([sys.executable, "-c", _GARBAGE_COLLECTION_AT_START, str(ctx.db.path)], capture_output=True,
+                         text=True, env=env, timeout=180)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["while building False", "at exec True", "code 0 True"]
+
+
+def test_garbage_collection_is_back_on_when_the_user_quits_at_the_start(pmo_app, monkeypatch):
+    import gc
+
+    from pmo_desktop.ui import app as app_module
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(app_module, "_handler", None)
+    monkeypatch.setattr(app_module, "open_startup_database", lambda url: None)  # "Close" at the prompt
+    assert app_module.run_gui("unused.db", crash_dialog=False) == 1
+    assert gc.isenabled()
+
+
 def test_subcommands_go_to_the_cli_with_the_database_option_moved(monkeypatch):
     from pmo_desktop import __main__ as entry
     from pmo_desktop import cli
