@@ -587,6 +587,19 @@ def test_patterns_list_the_recurring_supplier_with_its_projects_and_a_click_filt
     patterns = {p.label: p for p in tab.patterns_panel.patterns}
     assert patterns["Northwind Systems"].projects == ("DCX-017", "EST-002", "FIN-003", "FIN-008")
     assert tab.patterns_panel.patterns[0].label == "Northwind Systems"
+    # A pattern's projects are listed when it is first expanded, each once, and stay after a refresh.
+    top = tab.patterns_panel.tree.topLevelItem(0)
+    assert top.childCount() == 0 and not top.isExpanded()
+    top.setExpanded(True)
+    top.setExpanded(False)
+    top.setExpanded(True)
+    listed = [top.child(i).text(0) for i in range(top.childCount())]
+    assert listed == ["DCX-017 — Mobile app", "EST-002 — Head office move", "FIN-003 — Billing upgrade",
+                      "FIN-008 — ERP consolidation"]
+    tab.refresh()
+    qtbot.waitUntil(lambda: not tab.patterns_pending, timeout=10_000)
+    top = tab.patterns_panel.tree.topLevelItem(0)
+    assert top.isExpanded() and [top.child(i).text(0) for i in range(top.childCount())] == listed
 
     item = tab.patterns_panel.project_item("Northwind Systems", "FIN-008")
     assert item.text(0) == "FIN-008 — ERP consolidation"

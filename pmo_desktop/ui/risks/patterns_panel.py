@@ -1,4 +1,9 @@
-"""Cross-project patterns beside the heat map: what recurs in the open risks of several projects, and where."""
+"""Cross-project patterns beside the heat map: what recurs in the open risks of several projects, and where.
+
+A pattern's projects are put in the tree when it is first expanded: at 20,000 items the patterns
+name some 11,000 projects in all, which took a few hundred milliseconds of the GUI thread to build
+as tree items at every refresh, mostly for patterns nobody opens.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +45,7 @@ class PatternsPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.patterns: list[Pattern] = []
+        self._names: dict[str, str] = {}
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -47,6 +53,7 @@ class PatternsPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.hint)
         layout.addWidget(self.tree, 1)
+        self.tree.itemExpanded.connect(self._fill_projects)
         self.tree.itemClicked.connect(self._on_tree_item_clicked)
         self.tree.itemActivated.connect(self._on_tree_item_activated)
         self.set_patterns([], min_projects=3)
@@ -56,7 +63,7 @@ class PatternsPanel(QWidget):
         """List ``patterns`` (kept in their order), each expandable to its projects."""
         self.patterns = list(patterns)
         self.tree.setEnabled(True)
-        names = project_names or {}
+        self._names = project_names or {}
         self.hint.setText(
             f"Suppliers, themes, categories and owners in the open risks of {min_projects} or more projects."
             " Click a project to filter the register to it."
@@ -74,13 +81,24 @@ class PatternsPanel(QWidget):
                 font = top.font(0)
                 font.setBold(True)
                 top.setFont(0, font)
-            for code in pattern.projects:
-                child = QTreeWidgetItem([f"{code} — {names[code]}" if code in names else code, "", ""])
-                child.setData(0, PROJECT_ROLE, code)
-                child.setToolTip(0, f"Show {code}'s items in the register")
-                top.addChild(child)
+            top.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
             self.tree.addTopLevelItem(top)
             top.setExpanded((pattern.kind, pattern.label) in expanded)
+
+    def _fill_projects(self, top: QTreeWidgetItem) -> None:
+        """Put the projects of the pattern ``top`` under it, once (when it is first expanded)."""
+        position = self.tree.indexOfTopLevelItem(top)
+        if position < 0 or top.childCount():
+            return
+        names = self._names
+        children = []
+        for code in self.patterns[position].projects:
+            child = QTreeWidgetItem([f"{code} — {names[code]}" if code in names else code, "", ""])
+            child.setData(0, PROJECT_ROLE, code)
+            child.setToolTip(0, f"Show {code}'s items in the register")
+            children.append(child)
+        top.addChildren(children)
+        top.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.DontShowIndicatorWhenChildless)
 
     def set_loading(self, loading: bool) -> None:
         """Say that the patterns are being read (the current list stays until the new one arrives)."""
@@ -102,6 +120,7 @@ class PatternsPanel(QWidget):
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
             if self._key(top)[1] == label:
+                self._fill_projects(top)
                 for j in range(top.childCount()):
                     if top.child(j).data(0, PROJECT_ROLE) == code:
                         return top.child(j)
