@@ -295,14 +295,14 @@ def review_rows(session: Session, today: dt.date | None = None) -> list[ReviewRo
         .order_by(review.c.review_date.desc(), review.c.id.desc())
     )
     moves: dict[tuple[str | None, str | None], str] = {}
-    rows = []
+    rows, make = [], ReviewRow._make
     for (review_id, date, code, name, gate_name, from_stage, to_stage, decision, decided_by, reviewers,
          met_count, total_count, open_count, overdue_count, project_id, gate_id) in session.execute(query):
         move = moves.get((from_stage, to_stage))
         if move is None:
             move = moves[from_stage, to_stage] = transition_label(from_stage, to_stage)
-        rows.append(ReviewRow(review_id, date, code, name, gate_name, move, decision, decided_by, reviewers,
-                              met_count, total_count, open_count, overdue_count, project_id, gate_id))
+        rows.append(make((review_id, date, code, name, gate_name, move, decision, decided_by, reviewers,
+                          met_count, total_count, open_count, overdue_count, project_id, gate_id)))
     return rows
 
 
