@@ -188,6 +188,7 @@ def test_directive_office_change_stage_dialog_shows_the_refusal(qtbot, office):
     seed_office(office, pmo_type="directive")
     tab = GovernanceTab(AppContext(office))
     qtbot.addWidget(tab)
+    tab.refresh()
     panel = tab.panel
     panel.new_review()
     panel.ui.project_combo.setCurrentIndex(panel.ui.project_combo.findText("PRJ-102 — Finance system upgrade"))
@@ -204,6 +205,7 @@ def test_controlling_office_change_stage_needs_a_reason(qtbot, office):
     seed_office(office, pmo_type="controlling")
     tab = GovernanceTab(AppContext(office))
     qtbot.addWidget(tab)
+    tab.refresh()
     panel = tab.panel
     panel.ui.project_combo.setCurrentIndex(panel.ui.project_combo.findText("PRJ-102 — Finance system upgrade"))
     dialog = panel.open_stage_dialog()

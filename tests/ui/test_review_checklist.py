@@ -31,6 +31,7 @@ def panel(qtbot, office):
     widget = GateReviewPanel(AppContext(office))
     qtbot.addWidget(widget)
     widget.show()
+    widget.refresh_from_store()  # what the Governance tab's first refresh does
     return widget
 
 

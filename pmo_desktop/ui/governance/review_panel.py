@@ -5,6 +5,9 @@ methodology; the criteria box says whose checklist it shows.
 
 Everything is saved through the governance service on the undo stack, so that undoing an
 approval also puts the project back in the stage it came from.
+
+Nothing is read when the panel is built: its first ``refresh_from_store()`` (the tab's first
+refresh) fills the project and gate pickers.
 """
 
 from __future__ import annotations
@@ -118,7 +121,6 @@ class GateReviewPanel(QWidget):
         self.stage_dialog: StageChangeDialog | None = None
         self._setup_widgets()
         self._connect()
-        self.reload_choices()
         self.new_review()
 
     # -- state ---------------------------------------------------------------------------------
