@@ -19,6 +19,11 @@ Decisions:
   undoing then would silently discard someone's later work. Undo moves ``version`` and
   ``updated_at`` forward (stale copies elsewhere must conflict) and restores everything else.
 * A batch is undone once; a second undo is refused.
+* The batch also keeps the fingerprint of each row of it that was read key first
+  (importer/fingerprints.py): new, updated and unchanged alike, except rows already recognised
+  by a fingerprint still valid. They replace the kind's fingerprints for the same keys, in the
+  same transaction, and leave no audit events (derived data: model/imports.py says why). Undo
+  removes the batch's fingerprints; the audit events it writes would retire them anyway.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Table,
+    delete,
     func,
+    insert,
     or_,
     select,
 )
@@ -54,11 +61,13 @@ from ..model import (
     Base,
     BatchStatus,
     ImportBatch,
+    ImportFingerprint,
     RaidItem,
 )
-from ..model.audit import set_audit_context
+from ..model.audit import audited_execute, set_audit_context
 from ..model.base import utcnow
 from ..model.database import Database
+from .fingerprints import READ_FIRST
 from .plan import (
     FIELD_COLUMNS,
     KINDS,
@@ -67,9 +76,11 @@ from .plan import (
     PROJECT_REFERENCES,
     TABLES,
     Action,
+    DeferredRow,
     ImportPlan,
     PlannedRow,
     chunks,
+    natural_key_text,
 )
 from .writes import (
     ApplyError,
@@ -106,7 +117,9 @@ def apply_plan(db: Database, plan: ImportPlan, *, file_name: str, sha256: str, k
             session.flush()
             context = AuditContext(db.actor, AuditSource.IMPORT, batch.id)
             set_audit_context(session, context)
-            _PlanWriter(session.connection(), context, plan).write()
+            writer = _PlanWriter(session.connection(), context, plan)
+            writer.write()
+            _keep_fingerprints(session.connection(), context, plan, writer.new_ids)
     except IntegrityError as exc:
         raise ApplyError(
             f"{file_name} was not imported: the database refused one of its rows ({exc.orig}). "
@@ -125,6 +138,8 @@ class _PlanWriter:
     lookups: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     project_ids: dict[str, int] = field(default_factory=dict)
     person_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    new_ids: dict[int, int] = field(default_factory=dict)
+    """id() of each new row written -> the id of the record it became."""
 
     def write(self) -> None:
         self._create_lookups()
@@ -137,7 +152,8 @@ class _PlanWriter:
             updates = [row for row in rows if row.action is Action.UPDATE]
             self._check_versions(table, updates)
             inserted = [row for row in rows if row.action is Action.NEW]
-            insert_rows(self.conn, self.context, table, [self._columns(kind, row) for row in inserted])
+            ids = insert_rows(self.conn, self.context, table, [self._columns(kind, row) for row in inserted])
+            self.new_ids.update(zip(map(id, inserted), ids, strict=True))
             changes = [(row, self._columns(kind, row)) for row in updates]
             update_rows(self.conn, self.context, table, [
                 (row.record_id, row.version, {column: row.stored[column] for column in after}, after)
@@ -210,6 +226,42 @@ class _PlanWriter:
                 f"{len(stale)} record(s) were changed by someone else after this import was planned ({where}). "
                 "Nothing was written; plan the import again."
             )
+
+
+def _keep_fingerprints(conn: Connection, context: AuditContext, plan: ImportPlan, new_ids: dict[int, int]) -> None:
+    """Store the fingerprint of each live row read key first (see the module docstring).
+
+    New and updated records are noted at their version after this batch and at its last audit
+    event; unchanged ones at the version and the audit event the plan read them at (a change
+    made since the plan then retires the fingerprint). The fingerprint table is derived data
+    (model/imports.py): its rows go through ``audited_execute``, the guard's door for Core writes,
+    with no audit records.
+    """
+    mark = conn.scalar(select(func.max(AuditEvent.__table__.c.id))) or 0
+    now = utcnow()
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in plan.rows():
+        source = row.source
+        if row.recognised or not isinstance(source, DeferredRow) or row.kind not in READ_FIRST:
+            continue
+        if row.action is Action.NEW:
+            record, version, seen = new_ids[id(row)], 1, mark
+        elif row.action is Action.UPDATE:
+            record, version, seen = row.record_id, row.version + 1, mark
+        elif row.action is Action.UNCHANGED and row.record_id is not None:
+            record, version, seen = row.record_id, row.version, plan.audit_mark
+        else:
+            continue
+        found[row.kind].append({"kind": row.kind, "natural_key": natural_key_text(row),
+                                "fingerprint": source.fingerprint, "entity_id": record, "version": version,
+                                "audit_mark": seen, "batch_id": context.batch_id, "created_at": now,
+                                "updated_at": now})
+    table = ImportFingerprint.__table__
+    for kind, rows in found.items():
+        for chunk in chunks([row["natural_key"] for row in rows]):
+            audited_execute(conn, delete(table).where(table.c.kind == kind, table.c.natural_key.in_(chunk)),
+                            None, (), context)
+        audited_execute(conn, insert(table), rows, (), context)
 
 
 _LOOKUP = "lookup"
@@ -288,6 +340,8 @@ def undo_batch(db: Database, batch_id: int) -> ImportBatch:
         _refuse_if_touched_later(conn, batch, events)
         _restore_updates(conn, context, [e for e in events if e.action == AuditAction.UPDATE.value])
         _delete_inserts(conn, context, [e for e in events if e.action == AuditAction.INSERT.value])
+        fingerprints = ImportFingerprint.__table__  # derived data: no audit records (model/imports.py)
+        audited_execute(conn, delete(fingerprints).where(fingerprints.c.batch_id == batch_id), None, (), context)
         batch.status = BatchStatus.UNDONE.value
         batch.undone_at = utcnow()
         batch.undone_by = db.actor

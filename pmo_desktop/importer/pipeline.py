@@ -32,6 +32,8 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +45,11 @@ from .apply import ApplyError, apply_plan
 from .datamap import DatamapError, datamap_entries, harvest
 from .errors import CellError, ImportFileError
 from .fields import FIELDS, Kind
+from .fingerprints import READ_FIRST, REQUIRED_FIRST, fingerprinted, row_fingerprint, sheet_context
 from .mapping import map_headers
-from .plan import KINDS, ImportPlan, ParsedRow, ParsedSheet, plan_import
+from .plan import KINDS, DeferredRow, ImportPlan, ParsedRow, ParsedSheet, plan_import
 from .readers import Workbook, read_workbook
-from .records import ParsedRecord, parse_table
+from .records import ParsedRecord, TableParser, parse_table
 from .rejects import write_rejects_workbook
 from .score_sheets import wide_score_sheets
 from .sheets import Layout, SheetTable, analyse_workbook
@@ -294,6 +297,10 @@ def to_parsed_sheet(file_name: str, table: SheetTable, options: ParseOptions = D
     for grid in table.mapping.grid:
         mapping[headers[grid.index]] = "hours_per_week"
     unmapped = [h for h, f in mapping.items() if f is None]
+    mapped = {h: f for h, f in mapping.items() if f}
+    if fingerprinted(table):
+        rows = _key_first_rows(kind, file_name, table, options)
+        return ParsedSheet(file_name, table.sheet, kind, table.header_row, mapped, unmapped, rows, headers)
     raw_by_line = dict(table.rows)
     by_line: dict[int, list[ParsedRow]] = {}
     for line, (records, errors) in _parse_by_line(table, options).items():
@@ -305,8 +312,42 @@ def to_parsed_sheet(file_name: str, table: SheetTable, options: ParseOptions = D
             by_line[line] = [row for record in records
                              for row in _rows_of_record(kind, file_name, table.sheet, record, raw)]
     rows = [row for line in sorted(by_line) for row in by_line[line]]
-    return ParsedSheet(file_name, table.sheet, kind, table.header_row, {h: f for h, f in mapping.items() if f},
-                       unmapped, rows, headers)
+    return ParsedSheet(file_name, table.sheet, kind, table.header_row, mapped, unmapped, rows, headers)
+
+
+def _key_first_rows(kind: str, file_name: str, table: SheetTable, options: ParseOptions) -> list[ParsedRow]:
+    """The rows of a fingerprinted table (importer/fingerprints.py), each read only for its key and
+    references; the rest of a row is parsed when the planner (or anyone) first asks for it.
+
+    A row whose key cells do not parse, or that lacks a key, is parsed in full at once (it is
+    rejected, with the reasons the full parse gives). The rows are the ones the full parse
+    gives, in the same order, with the same values and errors once parsed.
+    """
+    parser = TableParser(table, options)
+    context = sheet_context(table, options)
+    first = frozenset(READ_FIRST[kind])
+    required = REQUIRED_FIRST[kind]
+    rows: list[ParsedRow] = []
+    for index, (line, raw) in enumerate(table.rows):
+        keys = parser.parse_fields(index, first)
+        if keys is None or any(keys.get(name) is None for name in required):
+            values, errors = _parse_row(parser, index, options)
+            if values is not None:
+                rows.append(ParsedRow(kind, file_name, table.sheet, line, values, errors, raw))
+            continue
+        rows.append(DeferredRow(kind, file_name, table.sheet, line, raw, keys, row_fingerprint(context, raw),
+                                partial(_parse_row, parser, index, options)))
+    rows.sort(key=attrgetter("row"))
+    return rows
+
+
+def _parse_row(parser: TableParser, index: int, options: ParseOptions) -> tuple[dict[str, Any] | None, list[CellError]]:
+    """One row of a plain table in full: its values, or the values that did parse and its errors
+    (as ``to_parsed_sheet`` gives them); (None, []) for a row with nothing in it."""
+    record, errors = parser.parse_row(index)
+    if errors:
+        return _readable_values(parser.table, parser.table.rows[index][1], options), errors
+    return (None, []) if record is None else (dict(record.values), [])
 
 
 def _parse_by_line(table: SheetTable, options: ParseOptions) -> dict[int, tuple[list[ParsedRecord], list[CellError]]]:

@@ -43,7 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,6 +57,8 @@ from sqlalchemy.orm import Session, aliased
 
 from ..model import (
     Allocation,
+    AuditEvent,
+    Base,
     Escalation,
     Methodology,
     Milestone,
@@ -75,7 +77,9 @@ from ..model import (
     StatusReport,
     StrategicCriterion,
 )
+from ..model.imports import ImportFingerprint
 from .criteria import CriterionMatcher
+from .fingerprints import PARENT_COLUMNS, READ_FIRST
 
 CHUNK = 400
 """Keys per lookup query: far below SQLite's and PostgreSQL's bound-parameter limits."""
@@ -130,6 +134,55 @@ class ParsedRow:
     def __post_init__(self) -> None:
         self.kind = str(self.kind)
         self.errors = [as_row_error(error) for error in self.errors]
+
+
+class _FilledOnAccess:
+    """A slot of a row that the row's ``_complete()`` fills the first time it is read."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: Any):
+        self.slot = slot
+
+    def __get__(self, row: Any, owner: type | None = None) -> Any:
+        if row is None:
+            return self
+        try:
+            return self.slot.__get__(row, owner)
+        except AttributeError:
+            row._complete()
+            return self.slot.__get__(row, owner)
+
+    def __set__(self, row: Any, value: Any) -> None:
+        self.slot.__set__(row, value)
+
+
+class DeferredRow(ParsedRow):
+    """A sheet row read so far only for its key and references (``key_values``), with its
+    fingerprint (importer/fingerprints.py).
+
+    ``values`` and ``errors`` are parsed in full the first time either is read, so to every
+    reader it is the row a full parse gives; the planner reads ``key_values`` first and never
+    parses the rest of a row it recognises unchanged by its fingerprint.
+    """
+
+    __slots__ = ("key_values", "fingerprint", "_parse")
+
+    values = _FilledOnAccess(ParsedRow.values)
+    errors = _FilledOnAccess(ParsedRow.errors)
+
+    def __init__(self, kind: str, file: str, sheet: str, row: int, raw: tuple, key_values: dict[str, Any],
+                 fingerprint: str, parse: Callable[[], tuple[dict[str, Any] | None, list[Any]]]):
+        self.kind, self.file, self.sheet, self.row, self.raw = str(kind), file, sheet, row, raw
+        self.key_values = key_values
+        self.fingerprint = fingerprint
+        self._parse = parse
+        """Parses the whole row: (values, cell errors); values are those that did parse when it has errors."""
+
+    def _complete(self) -> None:
+        values, errors = self._parse()
+        self.values = values or {}
+        self.errors = [as_row_error(error) for error in errors]
 
 
 @dataclass(slots=True)
@@ -221,6 +274,11 @@ class PlannedRow:
     def kind(self) -> str:
         return self.source.kind
 
+    @property
+    def recognised(self) -> bool:
+        """True for an unchanged row known by its fingerprint: neither parsed in full nor compared."""
+        return False
+
     def reject(self, error: RowError) -> None:
         self.errors.append(error)
         self.action = Action.REJECT
@@ -233,6 +291,30 @@ class PlannedRow:
             "values": {name: json_value(value) for name, value in self.values.items()},
             "errors": [error.to_json() for error in self.errors],
         }
+
+
+class _RecognisedRow(PlannedRow):
+    """An unchanged row known by its fingerprint (importer/fingerprints.py).
+
+    Its key, references, record and version are settled as for any row; its ``values`` (the
+    whole row in stored form, as a full plan shows it) are worked out the first time they are
+    read. ``stored`` stays empty: nothing is written for the row, so nothing needs its 'before'.
+    """
+
+    __slots__ = ("_finish",)
+
+    values = _FilledOnAccess(PlannedRow.values)
+    recognised = True
+
+    def __init__(self, source: ParsedRow, key: dict[str, Any], refs: dict[str, Any], record_id: int, version: int,
+                 finish: Callable[[], dict[str, Any]]):
+        self.source, self.action, self.key, self.refs = source, Action.UNCHANGED, key, refs
+        self.changes, self.errors, self.warnings = [], [], []
+        self.record_id, self.version, self.stored, self.writes = record_id, version, {}, {}
+        self._finish = finish
+
+    def _complete(self) -> None:
+        self.values = self._finish()
 
 
 @dataclass(slots=True)
@@ -284,6 +366,9 @@ class ImportPlan:
 
     sheets: list[SheetPlan] = field(default_factory=list)
     overwrite_blanks: bool = False
+    audit_mark: int = 0
+    """The last audit event id when the plan was made: the records it read were as that event left
+    them (the mark of the fingerprints of its unchanged rows)."""
 
     def rows(self, kind: str | None = None) -> Iterator[PlannedRow]:
         """Every planned row (of one kind), in sheet and row order."""
@@ -617,7 +702,9 @@ def plan_import(session: Session, sheets: Sequence[ParsedSheet], *, overwrite_bl
 
     Reads only; one lookup query per kind (in chunks of CHUNK keys), never one per row.
     """
-    plan = ImportPlan([SheetPlan(sheet) for sheet in sheets], overwrite_blanks)
+    event = AuditEvent.__table__
+    plan = ImportPlan([SheetPlan(sheet) for sheet in sheets], overwrite_blanks,
+                      session.scalar(select(func.max(event.c.id))) or 0)
     planner = _Planner(session, plan)
     for kind in KINDS:
         planner.plan_kind(kind)
@@ -727,7 +814,7 @@ class _Planner:
         project_refs: set[str] = set()
         person_refs: set[str] = set()
         for row in (row for sheet_plan in self.plan.sheets for row in sheet_plan.sheet.rows):
-            values = row.values
+            values = row.key_values if isinstance(row, DeferredRow) else row.values  # every reference is a key value
             project_refs.update(_text(values[n]) for n in PROJECT_REFERENCES if values.get(n) is not None)
             if row.kind == "allocations" and values.get("person") is not None:
                 person_refs.add(_text(values["person"]))
@@ -784,12 +871,29 @@ class _Planner:
         self._load_indexes()
         headers = {id(sheet_plan): _headers_of(sheet_plan.sheet) for sheet_plan in self.plan.sheets
                    if sheet_plan.kind == kind}
-        planned = [(sheet_plan, self._prepare(sheet_plan, row, headers[id(sheet_plan)])) for sheet_plan, row in items]
-        for sheet_plan, row in planned:
-            sheet_plan.rows.append(row)
+        known: dict[str, list[Any]] = {}
+        if kind in READ_FIRST and not self.overwrite_blanks:
+            known = self._fingerprints(kind, {row.fingerprint for _, row in items if isinstance(row, DeferredRow)})
+        planned: list[tuple[SheetPlan, PlannedRow]] = []
+        keyed: list[int] = []  # positions in planned of rows prepared from their key values only
+        for sheet_plan, row in items:
+            prepared = None
+            if known and isinstance(row, DeferredRow) and row.fingerprint in known:
+                prepared = _prepared(row, row.key_values, [], headers[id(sheet_plan)])
+                if prepared.errors:  # planned in full, for the reasons the whole row gives
+                    prepared = None
+                else:
+                    keyed.append(len(planned))
+            if prepared is None:
+                prepared = self._prepare(sheet_plan, row, headers[id(sheet_plan)])
+            planned.append((sheet_plan, prepared))
         live = [(s.sheet, r) for s, r in planned if r.action is not Action.REJECT]
         getattr(self, f"_keys_{kind}")(live)
-        live = _drop_duplicates([(s, r) for s, r in live if r.action is not Action.REJECT])
+        if keyed:
+            self._recognise(kind, planned, keyed, headers, known)
+        for sheet_plan, row in planned:
+            sheet_plan.rows.append(row)
+        live = _drop_duplicates([(s.sheet, r) for s, r in planned if r.action is not Action.REJECT and not r.recognised])
         stored = getattr(self, f"_fetch_{kind}")([r for _, r in live])
         for sheet, row in live:
             if row.action is not Action.REJECT:  # an ambiguous match was rejected while fetching
@@ -809,49 +913,90 @@ class _Planner:
         """
         if header_of is None:
             header_of = _headers_of(sheet_plan.sheet)
-        kind = source.kind
-        planned = PlannedRow(source, Action.NEW, {}, {}, errors=list(source.errors))
-        failed = {error.column for error in planned.errors}
-        steps_of = _field_steps(kind)
-        values = planned.values
-        # The sheet's header of a field is looked up only for an error: this runs for every cell.
-        for field_name, value in source.values.items():
-            steps = steps_of.get(field_name)
-            if steps is None or value is None:
+        return _prepared(source, source.values, list(source.errors), header_of)
+
+    # -- rows recognised by their fingerprints ---------------------------------------------------
+
+    def _recognise(self, kind: str, planned: list[tuple[SheetPlan, PlannedRow]], keyed: list[int],
+                   headers: dict[int, dict[str, str]], known: dict[str, list[Any]]) -> None:
+        """Settle the rows prepared from their key values alone (``keyed``, positions in ``planned``):
+        unchanged by their fingerprints (importer/fingerprints.py), or planned in full after all.
+
+        Their keys are resolved already; ``known`` holds the stored fingerprints with their hashes.
+        A row is recognised when its key is the only one of its kind in the import, a fingerprint
+        with the row's hash is stored for that key, and the record it names is the one the key
+        resolves to, at the version noted, with no audit event since. Every other keyed row is
+        prepared again from its whole row and its key resolved again.
+        """
+        counts = Counter(_key_tuple(row) for _, row in planned if row.action is not Action.REJECT)
+        matches: dict[int, Any] = {}
+        for position in keyed:
+            row = planned[position][1]
+            if row.action is Action.REJECT or counts[_key_tuple(row)] != 1:
                 continue
-            if failed and header_of.get(field_name, field_name) in failed:
+            text = natural_key_text(row)
+            found = next((found for found in known[row.source.fingerprint] if found.natural_key == text), None)
+            if found is not None and found.version == found.current and self._same_parents(kind, row, found):
+                matches[position] = found
+        touched = self._touched_since(kind, min((found.audit_mark for found in matches.values()), default=0)) \
+            if matches else {}
+        again: list[tuple[SheetPlan, PlannedRow]] = []
+        for position in keyed:
+            sheet_plan, row = planned[position]
+            header_of = headers[id(sheet_plan)]
+            found = matches.get(position)
+            if found is not None and touched.get(found.entity_id, 0) <= found.audit_mark:
+                planned[position] = (sheet_plan, _RecognisedRow(
+                    row.source, row.key, row.refs, found.entity_id, found.current,
+                    _values_later(kind, row.source, row.values, header_of)))
                 continue
-            convert, length, bounds = steps
-            try:
-                stored = convert(value)
-            except ValueError as exc:
-                planned.errors.append(RowError(header_of.get(field_name, field_name), value, str(exc)))
+            planned[position] = (sheet_plan, _prepared(row.source, row.source.values, list(row.source.errors),
+                                                        header_of))
+            again.append(planned[position])
+        live = [(s.sheet, r) for s, r in again if r.action is not Action.REJECT]
+        if live:
+            getattr(self, f"_keys_{kind}")(live)
+
+    def _fingerprints(self, kind: str, hashes: set[str]) -> dict[str, list[Any]]:
+        """Hash -> the stored fingerprints of ``kind`` with that hash (one per natural key), each with
+        its record's current version and links (records deleted since have none and are left out).
+
+        Looked up by hash first, so that the rows of a new file, which have none, are planned in
+        full at once, without resolving their keys twice."""
+        if not hashes:
+            return {}
+        fingerprint, table = ImportFingerprint.__table__, TABLES[kind]
+        query = (select(fingerprint.c.natural_key, fingerprint.c.fingerprint, fingerprint.c.entity_id,
+                        fingerprint.c.version, fingerprint.c.audit_mark, table.c.version.label("current"),
+                        *(table.c[column] for column, _ in PARENT_COLUMNS[kind]))
+                 .join(table, table.c.id == fingerprint.c.entity_id).where(fingerprint.c.kind == kind))
+        if len(hashes) > WHOLE_KIND:  # one pass over the kind's fingerprints beats many lookups
+            stored = [row for row in self.session.execute(query) if row.fingerprint in hashes]
+        else:
+            stored = [row for chunk in chunks(sorted(hashes))
+                      for row in self.session.execute(query.where(fingerprint.c.fingerprint.in_(list(chunk))))]
+        found: dict[str, list[Any]] = defaultdict(list)
+        for row in stored:
+            found[row.fingerprint].append(row)
+        return found
+
+    def _same_parents(self, kind: str, row: PlannedRow, found: Any) -> bool:
+        """True when the stored record links to what the row's references resolve to now."""
+        for column, reference in PARENT_COLUMNS[kind]:
+            if reference not in row.refs:  # left blank: the stored link stays as it is
                 continue
-            if stored is None:
-                continue
-            # _check_length, then _check_range, inline
-            if length and isinstance(stored, str) and len(stored) > length:
-                planned.errors.append(RowError(header_of.get(field_name, field_name), value,
-                                               f"is {len(stored)} characters long; at most {length} fit"))
-                continue
-            if bounds is not None and not bounds[0] <= stored <= bounds[1]:
-                planned.errors.append(RowError(header_of.get(field_name, field_name), value,
-                                               f"is out of range; use {bounds[2]}"))
-                continue
-            values[field_name] = stored
-        missing = [name for name in KEY_FIELDS[kind] if planned.values.get(name) is None]
-        if kind in ALTERNATIVE_KEYS:
-            either = ALTERNATIVE_KEYS[kind]
-            missing = [] if any(planned.values.get(name) for name in either) else [either[0]]
-        elif kind == "raid":
-            missing = [name for name in missing if name != "project"]  # portfolio-level items have none
-        for name in missing:
-            header = header_of.get(name, name)
-            if not any(e.column == header for e in planned.errors):
-                planned.errors.append(RowError(header, None, f"is blank; every row needs its {name}"))
-        if planned.errors:
-            planned.action = Action.REJECT
-        return planned
+            value = row.refs[reference]
+            expected = self.projects.by_code.get(value) if reference in PROJECT_REFERENCES else value
+            if expected is None or getattr(found, column) != expected:
+                return False
+        return True
+
+    def _touched_since(self, kind: str, mark: int) -> dict[int, int]:
+        """Record id -> its last audit event, for the records of ``kind`` with an event after ``mark``."""
+        event = AuditEvent.__table__
+        query = (select(event.c.entity_id, func.max(event.c.id))
+                 .where(event.c.entity == audit_entity(kind), event.c.id > mark).group_by(event.c.entity_id))
+        return dict(self.session.execute(query).all())
 
     # -- keys, per kind ------------------------------------------------------------------------
 
@@ -1168,6 +1313,98 @@ class _Planner:
                                                        "names and emails must be unique"))
                 else:
                     claimed[(column, value.lower())] = row
+
+
+WHOLE_KIND = 8 * CHUNK
+"""Above this many rows, a kind's fingerprints are read in one pass instead of looked up by hash."""
+
+
+def _prepared(source: ParsedRow, parsed: dict[str, Any], errors: list[RowError],
+              header_of: dict[str, str]) -> PlannedRow:
+    """A planned row of ``source`` from its ``parsed`` values and cell ``errors``: stored forms,
+    lengths, ranges and required keys checked; references are resolved later."""
+    kind = source.kind
+    planned = PlannedRow(source, Action.NEW, {}, {}, errors=errors)
+    failed = {error.column for error in errors}
+    steps_of = _field_steps(kind)
+    values = planned.values
+    # The sheet's header of a field is looked up only for an error: this runs for every cell.
+    for field_name, value in parsed.items():
+        steps = steps_of.get(field_name)
+        if steps is None or value is None:
+            continue
+        if failed and header_of.get(field_name, field_name) in failed:
+            continue
+        convert, length, bounds = steps
+        try:
+            stored = convert(value)
+        except ValueError as exc:
+            planned.errors.append(RowError(header_of.get(field_name, field_name), value, str(exc)))
+            continue
+        if stored is None:
+            continue
+        # _check_length, then _check_range, inline
+        if length and isinstance(stored, str) and len(stored) > length:
+            planned.errors.append(RowError(header_of.get(field_name, field_name), value,
+                                           f"is {len(stored)} characters long; at most {length} fit"))
+            continue
+        if bounds is not None and not bounds[0] <= stored <= bounds[1]:
+            planned.errors.append(RowError(header_of.get(field_name, field_name), value,
+                                           f"is out of range; use {bounds[2]}"))
+            continue
+        values[field_name] = stored
+    missing = [name for name in KEY_FIELDS[kind] if planned.values.get(name) is None]
+    if kind in ALTERNATIVE_KEYS:
+        either = ALTERNATIVE_KEYS[kind]
+        missing = [] if any(planned.values.get(name) for name in either) else [either[0]]
+    elif kind == "raid":
+        missing = [name for name in missing if name != "project"]  # portfolio-level items have none
+    for name in missing:
+        header = header_of.get(name, name)
+        if not any(e.column == header for e in planned.errors):
+            planned.errors.append(RowError(header, None, f"is blank; every row needs its {name}"))
+    if planned.errors:
+        planned.action = Action.REJECT
+    return planned
+
+
+def _values_later(kind: str, source: ParsedRow, keyed: dict[str, Any],
+                  header_of: dict[str, str]) -> Callable[[], dict[str, Any]]:
+    """The values a full plan gives a recognised row, worked out when called: the whole row in
+    stored form, with its key and references as resolved (``keyed``, the values of the row
+    prepared from its key values, whose references the planner replaced or dropped)."""
+    def values() -> dict[str, Any]:
+        found = _prepared(source, source.values, [], header_of).values
+        for name in READ_FIRST[kind]:
+            if name in keyed:
+                found[name] = keyed[name]
+            else:
+                found.pop(name, None)
+        return found
+    return values
+
+
+def natural_key_text(row: PlannedRow) -> str:
+    """A live row's natural key as one text (what its fingerprint is stored under)."""
+    return "\x1f".join(_key_text(part) for part in _key_tuple(row))
+
+
+def _key_text(part: Any) -> str:
+    if part is None:
+        return ""
+    if isinstance(part, tuple):
+        return ":".join(_key_text(item) for item in part)
+    if isinstance(part, dt.date):
+        return part.isoformat()
+    return str(part)
+
+
+@cache
+def audit_entity(kind: str) -> str:
+    """The entity the audit trail names the records of ``kind`` by."""
+    table = TABLES[kind]
+    model = next(mapper.class_ for mapper in Base.registry.mappers if mapper.local_table is table)
+    return getattr(model, "__audit_entity__", None) or table.name
 
 
 CODE_PENDING = "\x00pending"

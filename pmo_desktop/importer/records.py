@@ -85,31 +85,62 @@ def _parse_grid(
 
 def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> ParsedTable:
     """Parse every row of a classified table; rows missing a key value are rejected."""
-    if table.kind is None:
-        raise ValueError(f"sheet {table.sheet!r} has no kind yet: choose one before parsing")
-    specs: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS[table.kind]}
-    columns = [c for c in table.mapping.columns if c.field]
-    keys = key_fields(table.kind)
-    optional = _optional_keys(table.kind)
-    missing = tuple(k for k in keys if k not in table.mapping.mapped and k not in optional)
-    either = ALTERNATIVE_KEYS.get(table.kind)
-    if either and not (set(either) & set(table.mapping.mapped)):
-        missing = either
+    parser = TableParser(table, options)
     records: list[ParsedRecord] = []
     errors: list[CellError] = []
-    parsers = [(column.field, column.index, *_column_parser(specs[column.field], column, options),
-                None if specs[column.field].type is FieldType.TEXT else {}) for column in columns]
-    has_grid = bool(table.mapping.grid)
-    # What _key_errors would look at, worked out once: a row passes it when these are all there.
-    mapped = table.mapping.mapped
-    checked_keys = tuple(k for k in keys if k not in optional and k in mapped)
-    either_checked = either if either and any(name in mapped for name in either) else ()
-    for index, (line, values) in enumerate(table.rows):
+    for index in range(len(table.rows)):
+        record, row_errors = parser.parse_row(index)
+        if row_errors:
+            errors.extend(row_errors)
+        elif record is not None:
+            records.append(record)
+    return ParsedTable(table, records, errors, parser.missing)
+
+
+class TableParser:
+    """How the rows of one table are parsed, worked out once: each column's parser, the key checks.
+
+    ``parse_row`` parses one row as ``parse_table`` does; ``parse_fields`` parses only some of
+    its fields (a row's key, read before the rest: importer/fingerprints.py).
+    """
+
+    __slots__ = ("table", "options", "specs", "keys", "optional", "missing", "parsers", "has_grid",
+                 "checked_keys", "either_checked", "project_hint")
+
+    def __init__(self, table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS):
+        if table.kind is None:
+            raise ValueError(f"sheet {table.sheet!r} has no kind yet: choose one before parsing")
+        self.table = table
+        self.options = options
+        self.specs: dict[str, FieldSpec] = {spec.name: spec for spec in FIELDS[table.kind]}
+        specs = self.specs
+        columns = [c for c in table.mapping.columns if c.field]
+        self.keys = keys = key_fields(table.kind)
+        self.optional = optional = _optional_keys(table.kind)
+        missing = tuple(k for k in keys if k not in table.mapping.mapped and k not in optional)
+        either = ALTERNATIVE_KEYS.get(table.kind)
+        if either and not (set(either) & set(table.mapping.mapped)):
+            missing = either
+        self.missing = missing
+        self.parsers = [(column.field, column.index, *_column_parser(specs[column.field], column, options),
+                         None if specs[column.field].type is FieldType.TEXT else {}) for column in columns]
+        self.has_grid = bool(table.mapping.grid)
+        # What _key_errors would look at, worked out once: a row passes it when these are all there.
+        mapped = table.mapping.mapped
+        self.checked_keys = tuple(k for k in keys if k not in optional and k in mapped)
+        self.either_checked = either if either and any(name in mapped for name in either) else ()
+        hint = table.project_hint if "project" in specs else None
+        self.project_hint = None if hint is None else parse_text(hint)
+
+    def parse_row(self, index: int) -> tuple[ParsedRecord | None, list[CellError]]:
+        """Row ``index`` of the table as a record, or its cell errors; (None, []) for a row with nothing in it."""
+        table = self.table
+        line, values = table.rows[index]
         row_errors: list[CellError] = []
         failed: set[str] = set()
         parsed: dict[str, object] = {}
         width = len(values)
-        for field_name, position, parser, blank_is_none, memo in parsers:
+        for field_name, position, parser, blank_is_none, memo in self.parsers:
             raw = values[position] if position < width else None
             if raw is None and blank_is_none:
                 continue
@@ -128,27 +159,52 @@ def parse_table(table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS) -> P
                 parsed[field_name] = value
 
         grid: list[GridValue] = []
-        if has_grid:
-            def grid_error(
-                column: GridColumn, raw: object, reason: str, index: int = index, sink: list[CellError] = row_errors
-            ) -> None:
-                sink.append(_error(table, index, column.index, raw, reason))
+        if self.has_grid:
+            def grid_error(column: GridColumn, raw: object, reason: str) -> None:
+                row_errors.append(_error(table, index, column.index, raw, reason))
 
-            grid = _parse_grid(values, table.mapping.grid, options, grid_error)
+            grid = _parse_grid(values, table.mapping.grid, self.options, grid_error)
         if not parsed and not grid and not row_errors:
-            continue
+            return None, []
         if table.kind is Kind.RAID and "kind" not in parsed and table.raid_kind:
             parsed["kind"] = table.raid_kind
-        if "project" in specs and "project" not in parsed and table.project_hint is not None:
-            parsed["project"] = parse_text(table.project_hint)
-        if (failed or any(parsed.get(key) is None for key in checked_keys)
+        if "project" not in parsed and self.project_hint is not None:
+            parsed["project"] = self.project_hint
+        either_checked = self.either_checked
+        if (failed or any(parsed.get(key) is None for key in self.checked_keys)
                 or (either_checked and not any(parsed.get(name) for name in either_checked))):
-            row_errors.extend(_key_errors(table, index, parsed, keys, optional | failed))
+            row_errors.extend(_key_errors(table, index, parsed, self.keys, self.optional | failed))
         if row_errors:
-            errors.extend(row_errors)
-            continue
-        records.append(ParsedRecord(line, parsed, grid))
-    return ParsedTable(table, records, errors, missing)
+            return None, row_errors
+        return ParsedRecord(line, parsed, grid), []
+
+    def parse_fields(self, index: int, names: frozenset[str]) -> dict[str, object] | None:
+        """The fields ``names`` of row ``index``, parsed as ``parse_row`` would (blanks left out);
+        None when one of their cells does not parse. The sheet's project stands in for a missing
+        project column, as in ``parse_row``."""
+        values = self.table.rows[index][1]
+        width = len(values)
+        parsed: dict[str, object] = {}
+        for field_name, position, parser, blank_is_none, memo in self.parsers:
+            if field_name not in names:
+                continue
+            raw = values[position] if position < width else None
+            if raw is None and blank_is_none:
+                continue
+            key = (type(raw), raw) if memo is not None and type(raw) in _MEMO_RAW_TYPES else None
+            value = _UNSEEN if key is None else memo.get(key, _UNSEEN)
+            if value is _UNSEEN:
+                try:
+                    value = parser(raw)
+                except ValueError:
+                    return None
+                if key is not None and not isinstance(value, dict | list | set):
+                    memo[key] = value
+            if value is not None:
+                parsed[field_name] = value
+        if "project" in names and "project" not in parsed and self.project_hint is not None:
+            parsed["project"] = self.project_hint
+        return parsed
 
 
 _UNSEEN = object()

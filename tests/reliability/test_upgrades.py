@@ -26,6 +26,37 @@ def test_there_is_a_fixture_for_the_first_schema_revision():
     assert "schema-0001.db" in [p.name for p in DATABASES]
 
 
+def test_there_is_a_fixture_from_before_the_import_fingerprints():
+    assert "schema-0004.db" in [p.name for p in DATABASES]
+
+
+def test_a_0004_office_keeps_its_records_and_its_next_imports_keep_fingerprints(tmp_path):
+    """0005 adds import_fingerprint, empty: the first import after the upgrade fills it and the
+    one after that recognises the unchanged rows (the plan the same as in full)."""
+    from pmo_desktop.demo.workbooks import status_workbook
+    from pmo_desktop.importer.pipeline import import_files
+    from pmo_desktop.model import ImportFingerprint
+
+    path = tmp_path / "office.db"
+    shutil.copyfile(FIXTURES / "schema-0004.db", path)
+    db = open_database(path, backup=False)
+    try:
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(ImportFingerprint)) == 0
+        book = status_workbook(db, tmp_path / "status.xlsx").path
+        first = import_files(db, [book])
+        assert not first.file_errors
+        with db.session() as session:
+            kept = session.scalar(select(func.count()).select_from(ImportFingerprint))
+        assert kept == first.plan.counts.new + first.plan.counts.update + first.plan.counts.unchanged > 0
+        again = import_files(db, [book], dry_run=True)
+        assert [row.row for row in again.plan.rows() if not row.recognised] == []
+        assert again.plan.counts.unchanged == kept
+        assert run_checks(db).ok
+    finally:
+        db.dispose()
+
+
 @pytest.mark.parametrize("fixture", DATABASES, ids=[p.stem for p in DATABASES])
 def test_an_old_database_opens_upgraded_with_every_record(fixture, tmp_path):
     manifest = json.loads(fixture.with_suffix(".json").read_text())
