@@ -3,8 +3,9 @@
 ``write_pdf_pack`` gathers the same ``PackData`` as the workbook, lays it out as rich text
 (``pack_html``), and prints that ``QTextDocument`` page by page on a ``QPdfWriter``, drawing a
 header (office, section, scope and as-of date) and a footer ("page N of M") around each page.
-Qt repeats a table's header row on every page it runs onto, pushes whole rows to the next page,
-and wraps long text (anywhere, when a word is wider than its column), so nothing overflows.
+Qt repeats a table's header row on every page it runs onto; a row that would break across pages
+starts the next page whole (``keep_rows_whole``), however long the table; long text wraps
+(anywhere, when a word is wider than its column), so nothing overflows.
 
 It runs headless: with no Qt application yet (the CLI, a scheduled job) it starts a
 ``QGuiApplication`` on the offscreen platform. It may run on a worker thread of the GUI (it
@@ -69,9 +70,11 @@ FONT_FAMILIES = ["Segoe UI", "Helvetica Neue", "Arial", "Liberation Sans", "Deja
 CHUNK = 1 << 20
 BLANK_OVERLAP = 12.0
 """Device pixels (1 mm at the pack's resolution) by which a blanked area reaches past a table's sides."""
-KEEP_WHOLE_MAX_ROWS = 500
-"""Tables longer than this keep Qt's own page breaks: moving a row lays its whole table out again
-(about a second at a thousand rows), so only a portfolio of that size is left to break rows."""
+ONE_BY_ONE_MAX_ROWS = 500
+"""Up to this many rows, a table's breaking rows are moved one at a time; each move lays the whole
+table out again (about a second at a thousand rows), so a longer table is paginated in one pass."""
+FIT_SLACK = 2.0
+"""Device pixels a row is kept clear of the page's foot when rows are placed in one pass."""
 
 _app: QGuiApplication | None = None
 
@@ -161,19 +164,26 @@ def _row_breaks(layout, table: QTextTable, row: int, page_height: float) -> bool
                for column in range(table.columns()))
 
 
-def _break_before(document: QTextDocument, table: QTextTable, row: int) -> None:
-    """Start ``row`` on a new page: the row above it ends its page (one edit, so one relayout).
+def _break_before(document: QTextDocument, table: QTextTable, rows: Sequence[int], *, on: bool = True) -> None:
+    """Start each of ``rows`` on a new page: the row above it ends its page (one edit, so one relayout).
 
     A break after the row above, not before this one: a cell that breaks before itself is moved
     twice (once by the table, once by its block) and leaves a page with nothing but the header.
+    ``on`` False takes such breaks back.
     """
     edit = QTextCursor(document)
     edit.beginEditBlock()
-    for column in range(table.columns()):
-        cursor = table.cellAt(row - 1, column).lastCursorPosition()
-        block = cursor.blockFormat()
-        block.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysAfter)
-        cursor.setBlockFormat(block)
+    for row in rows:
+        for column in range(table.columns()):
+            cursor = table.cellAt(row - 1, column).lastCursorPosition()
+            block = cursor.blockFormat()
+            policy = block.pageBreakPolicy()
+            if on:
+                policy |= QTextFormat.PageBreakFlag.PageBreak_AlwaysAfter
+            else:
+                policy &= ~QTextFormat.PageBreakFlag.PageBreak_AlwaysAfter
+            block.setPageBreakPolicy(policy)
+            cursor.setBlockFormat(block)
     edit.endEditBlock()
 
 
@@ -183,29 +193,109 @@ def keep_rows_whole(document: QTextDocument, page_height: float,
 
     Qt breaks a row between the lines of its cells, and then draws the whole cell on both pages
     (clipped): the words of its first part would also sit, unseen, above the next page's body,
-    where search and copy in a PDF reader still find them. A row moved whole has none. Only the
-    last row that starts on each page can break, so only those are looked at closely. Each move
-    lays its table out again, so tables over ``KEEP_WHOLE_MAX_ROWS`` rows are left as Qt breaks
-    them, and ``check`` (Cancel) is called before each move.
+    where search and copy in a PDF reader still find them. A row moved whole has none. A table of
+    up to ``ONE_BY_ONE_MAX_ROWS`` rows has its breaking rows moved one at a time; a longer one is
+    paginated in one pass (``_paginate``), as a move lays its whole table out again. ``check``
+    (Cancel) is called before each change.
 
-    Returns the rows that now end a page early, as (table, row): the row above each one moved.
+    Returns the rows that now end a page early, as (table, row): the row after each one starts a page.
     """
-    layout = document.documentLayout()
     document.pageCount()  # lays the whole document out first: edits to a lazily laid-out part leave stale pages
     ends: list[tuple[QTextTable, int]] = []
     for table in _tables(document.rootFrame()):
-        rows = table.rows()
-        if rows > KEEP_WHOLE_MAX_ROWS:
-            continue
-        for row in range(table.format().headerRowCount() + 1, rows):
-            if row + 1 < rows and (_page_of(layout, table.cellAt(row + 1, 0), page_height)
-                                   == _page_of(layout, table.cellAt(row, 0), page_height)):
+        if table.rows() > ONE_BY_ONE_MAX_ROWS:
+            paginated = _paginate(document, table, page_height, check)
+            if paginated is not None:
+                ends += [(table, row - 1) for row in paginated]
                 continue
-            if _row_breaks(layout, table, row, page_height):
-                check()
-                _break_before(document, table, row)
-                ends.append((table, row - 1))
+        ends += [(table, row - 1) for row in _move_breaking_rows(document, table, page_height, check)]
     return ends
+
+
+def _move_breaking_rows(document: QTextDocument, table: QTextTable, page_height: float,
+                        check: Callable[[], None]) -> list[int]:
+    """Move each row of ``table`` that breaks across pages to the next page, one by one; the rows moved.
+
+    Only the last row that starts on each page can break, so only those are looked at closely.
+    """
+    layout = document.documentLayout()
+    moved = []
+    rows = table.rows()
+    for row in range(table.format().headerRowCount() + 1, rows):
+        if row + 1 < rows and (_page_of(layout, table.cellAt(row + 1, 0), page_height)
+                               == _page_of(layout, table.cellAt(row, 0), page_height)):
+            continue
+        if _row_breaks(layout, table, row, page_height):
+            check()
+            _break_before(document, table, [row])
+            moved.append(row)
+    return moved
+
+
+def _paginate(document: QTextDocument, table: QTextTable, page_height: float,
+              check: Callable[[], None]) -> list[int] | None:
+    """Start every page of a long table with a row that fits whole, in one edit; the rows that start a page.
+
+    Where each row falls is worked out from the table as laid out: a row's height when whole is
+    its tallest cell's lines plus the padding and rules (measured on rows that sit whole on one
+    page), and a continued table's rows start as far below the page's top as on the pages Qt
+    continued it on (under the repeated header). A row that would not fit whole in what is left
+    of its page starts the next page. The new layout is checked row by row: None (and the breaks
+    taken back) when a row is not where it was expected, e.g. a row taller than a page.
+    """
+    layout = document.documentLayout()
+    first, rows = table.format().headerRowCount(), table.rows()
+    if rows - first < 2:
+        return None
+    tops = [_cell_text(layout, table, row, 0).top() for row in range(rows)]
+    pages = [int(top // page_height) for top in tops]
+    heights = [max(_lines_height(table.cellAt(row, column)) for column in range(table.columns()))
+               for row in range(rows)]
+    # A row followed on its page by the next one sits whole there: its pitch is its height.
+    pitch = [tops[row + 1] - tops[row] - heights[row] for row in range(first, rows - 1) if pages[row + 1] == pages[row]]
+    continued = [tops[row] - pages[row] * page_height for row in range(first + 1, rows) if pages[row] > pages[row - 1]]
+    if not pitch or not continued:
+        return None
+    frame = max(pitch)  # padding and rules of a row: the most any whole row took beyond its lines
+    device = layout.paintDevice()
+    scale = device.logicalDpiY() / 96 if device is not None else 1.0  # as Qt scales table lengths
+    padding, border = table.format().cellPadding() * scale, table.format().border() * scale
+    # A page the table is broken onto starts its rows a strip lower than one Qt continues it on (see stretched_cells).
+    page_top = min(continued) + 2 * padding + border
+    starts, expected = [], []
+    page, top = pages[first], tops[first]
+    for row in range(first, rows):
+        height = heights[row] + frame
+        if row > first and top + height - padding > (page + 1) * page_height - FIT_SLACK:
+            page, top = page + 1, (page + 1) * page_height + page_top
+            starts.append(row)
+        expected.append(page)
+        top += height
+    check()
+    _break_before(document, table, starts)
+    document.pageCount()
+    ends_page = set(starts) | {rows}
+    for row in range(first, rows):
+        moved_off = _page_of(layout, table.cellAt(row, 0), page_height) != expected[row - first]
+        if moved_off or (row + 1 in ends_page and _row_breaks(layout, table, row, page_height)):
+            _break_before(document, table, starts, on=False)
+            document.pageCount()
+            return None
+    return starts
+
+
+def _lines_height(cell) -> float:
+    """The height of a table cell's text when none of it is pushed to another page: its lines and block margins."""
+    block, last = cell.firstCursorPosition().block(), cell.lastCursorPosition().block()
+    height = 0.0
+    while block.isValid():
+        text = block.layout()
+        fmt = block.blockFormat()
+        height += sum(text.lineAt(i).height() for i in range(text.lineCount())) + fmt.topMargin() + fmt.bottomMargin()
+        if block == last:
+            break
+        block = block.next()
+    return height
 
 
 @dataclass(frozen=True, slots=True)
