@@ -2,10 +2,10 @@
 
 Rows are ``services.portfolio.project_rows`` (one SQL query) with each project's derived RAG,
 a "RAG disagrees" flag, SPI and CPI from ``analytics.portfolio`` (figured from the same rows and
-one more query, for the milestones) slotted in after the reported RAG; a RowTableModel sorts and filters the tuples itself. The table and the
-detail panel sit in a splitter; the table lives in its own vertical splitter
-(``content_splitter``) over the chart area (``ui.portfolio.charts_view``), which charts the rows
-the filters let through, as of the chosen period.
+one more query, for the milestones) slotted in after the reported RAG; a RowTableModel sorts and
+filters the tuples itself. The table and the detail panel sit in a splitter; the table lives in
+its own vertical splitter (``content_splitter``) over the chart area (``ui.portfolio.charts_view``),
+which charts the rows the filters let through, as of the chosen period.
 
 Nothing is read in the constructor: the tab loads on its first show, reloads when data changes
 while it is visible, and is only marked stale (reloaded on its next show) while hidden.
