@@ -8,15 +8,26 @@ after of each changed column, deletes the values before deletion. Used by the im
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..model import AuditAction, AuditContext, AuditRecord, Base
-from ..model.audit import JSON_NATIVE, audited_execute, jsonable, write_audit_records
+from ..model.audit import (
+    AUDIT_CHUNK,
+    JSON_NATIVE,
+    EncodedAuditRecord,
+    audited_execute,
+    audited_insert_columns,
+    insert_change_texts,
+    jsonable,
+    write_audit_records,
+)
 from ..model.base import utcnow
 from .plan import chunks
 
@@ -37,7 +48,9 @@ class StaleRowError(ApplyError):
 
 def entity_of(table: Table) -> str:
     mapper_class = next((m.class_ for m in Base.registry.mappers if m.local_table is table), None)
-    return getattr(mapper_class, "__audit_entity__", None) or table.name
+    # A plain str: the table's name is a SQLAlchemy quoted_name, which the driver would inspect
+    # for an adapter at every row of the audit events.
+    return str(getattr(mapper_class, "__audit_entity__", None) or table.name)
 
 
 def _scalar_defaults(table: Table) -> dict[str, Any]:
@@ -64,9 +77,13 @@ def _chosen_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
 def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` in one executemany and audit each; return their new ids in order.
 
-    The ids exist only once the statement has run, so the insert goes through ``audited_execute``
-    and its per-row records (which need those ids) are appended right after it by
-    ``write_audit_records``, in the same transaction: both are written or neither.
+    A value left out or None takes the column's scalar default where it has one. On SQLite
+    (ids chosen here) the rows are bound column by column as tuples for the driver's
+    executemany (``audited_insert_columns``): per-row parameter handling by Core cost as much
+    as SQLite's own work. Elsewhere the insert goes through ``audited_execute``, the database
+    returning the ids, and its per-row records (which need those ids) are appended right after
+    it by ``write_audit_records``. Either way in the caller's transaction: rows and audit events
+    are written together or not at all.
     """
     if not rows:
         return []
@@ -76,25 +93,71 @@ def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: lis
     template = {**{name: None for name in names}, **defaults, "created_at": now, "updated_at": now}
     if "version" in table.c:
         template["version"] = 1
-    params = [{**template, **{k: v for k, v in row.items() if v is not None or k not in defaults}} for row in rows]
-    ids = _chosen_ids(conn, table, len(params))
+    entity = entity_of(table)
+    ids = _chosen_ids(conn, table, len(rows))
     if ids is None:
+        params = [{**template, **{k: v for k, v in row.items() if v is not None or k not in defaults}}
+                  for row in rows]
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = list(audited_execute(conn, statement, params, (), context).scalars())
-    else:
-        for param, row_id in zip(params, ids, strict=True):
-            param["id"] = row_id
-        audited_execute(conn, insert(table), params, (), context)
-    entity = entity_of(table)
-    native = JSON_NATIVE
-    records = [
-        AuditRecord(entity, row_id, AuditAction.INSERT,
-                    {k: [None, v if type(v) in native else jsonable(v)]
-                     for k, v in param.items() if v is not None and k not in BOOKKEEPING})
-        for row_id, param in zip(ids, params, strict=True)
-    ]
-    write_audit_records(conn, context, records)
+        write_audit_records(conn, context, _insert_records(entity, ids, params))
+        return ids
+    columns: dict[str, list[Any]] = {}
+    for name, fallback in template.items():
+        if name in defaults:  # a value left out or None takes the default
+            columns[name] = [fallback if (value := row.get(name)) is None else value for row in rows]
+        elif fallback is None:
+            columns[name] = [row.get(name) for row in rows]
+        else:
+            columns[name] = [row.get(name, fallback) for row in rows]
+    columns["id"] = ids
+    audited_insert_columns(conn, table, columns, _insert_records_by_column(entity, ids, columns), context)
     return ids
+
+
+def _insert_records(entity: str, ids: Sequence[int], params: Sequence[dict[str, Any]]) -> Iterator[AuditRecord]:
+    """The audit record of each inserted row: the after value of each column that is not None."""
+    native = JSON_NATIVE
+    for row_id, param in zip(ids, params, strict=True):
+        yield AuditRecord(entity, row_id, AuditAction.INSERT,
+                          {k: [None, v if type(v) in native else jsonable(v)]
+                           for k, v in param.items() if v is not None and k not in BOOKKEEPING})
+
+
+def _insert_records_by_column(entity: str, ids: list[int], columns: dict[str, list[Any]]) -> Iterator[EncodedAuditRecord]:
+    """``_insert_records`` of rows given column by column, their changes encoded a column and a chunk at a time."""
+    names = [name for name in columns if name not in BOOKKEEPING]
+    for start in range(0, len(ids), AUDIT_CHUNK):
+        end = start + AUDIT_CHUNK
+        texts = insert_change_texts({name: _jsonable_column(columns[name][start:end]) for name in names})
+        for row_id, text in zip(ids[start:end], texts, strict=True):
+            yield EncodedAuditRecord(entity, row_id, AuditAction.INSERT, text)
+
+
+def _jsonable_column(values: list[Any]) -> list[Any]:
+    """``jsonable`` of each value of a column; a date repeats down a column, so each distinct one is converted once.
+
+    Only plain dates are remembered: equal Decimals (1.0, 1.00) and aware datetimes can have
+    different texts.
+    """
+    native = JSON_NATIVE
+    date_type = dt.date
+    dates: dict[dt.date, str] = {}
+    out = []
+    for value in values:
+        kind = type(value)
+        if kind in native:
+            out.append(value)
+        elif kind is Decimal:
+            out.append(format(value, "f"))  # jsonable's text of a Decimal
+        elif kind is date_type:
+            text = dates.get(value)
+            if text is None:
+                text = dates[value] = value.isoformat()
+            out.append(text)
+        else:
+            out.append(jsonable(value))
+    return out
 
 
 UpdateItem = tuple[int, int | None, dict[str, Any], dict[str, Any]]

@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import itertools
 import json
+import math
+import operator
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy import (
@@ -27,9 +31,8 @@ from sqlalchemy import (
     Insert,
     Integer,
     String,
-    Text,
+    Table,
     Update,
-    bindparam,
     event,
     insert,
     select,
@@ -102,6 +105,17 @@ class AuditRecord:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedAuditRecord:
+    """An AuditRecord whose changes are already their hash-input text (``insert_change_texts``)."""
+
+    entity: str
+    entity_id: int | None
+    action: AuditAction
+    changes_text: str
+    note: str | None = None
+
+
 @dataclass(slots=True)
 class AuditContext:
     """Who is writing and through which door; kept in ``Session.info`` and ``Connection.info``."""
@@ -160,6 +174,30 @@ JSON_NATIVE = frozenset({str, int, float, bool, type(None)})
 """Types whose values ``jsonable`` returns as they are (exact types: a cheap test before the call)."""
 
 
+def insert_change_texts(columns: dict[str, Sequence[Any]]) -> list[str]:
+    """For each row of ``columns`` (JSON-ready values, ``jsonable``), the hash-input text of its
+    insert changes: ``{name: [None, value]}`` for each value that is not None, as
+    ``_HASH_JSON.encode`` gives it (compact, keys sorted), built a column at a time.
+
+    Text, whole numbers and finite floats are encoded as that encoder encodes them
+    (``encode_basestring``, ``int.__repr__``, ``float.__repr__``); any other value by the encoder
+    itself. The keys of the encoder's sort are the column names: sorted once.
+    """
+    encode = _HASH_JSON.encode
+    isfinite = math.isfinite
+    pieces = []
+    for name in sorted(columns):
+        prefix = f"{encode_basestring(name)}:[null,"
+        pieces.append([
+            None if v is None
+            else prefix + encode_basestring(v) + "]" if (kind := type(v)) is str
+            else prefix + repr(v) + "]" if kind is int or (kind is float and isfinite(v))
+            else prefix + encode(v) + "]"
+            for v in columns[name]
+        ])
+    return ["{" + ",".join([piece for piece in row if piece is not None]) + "}" for row in zip(*pieces, strict=True)]
+
+
 def _event_hash(prev_hash: str, at: dt.datetime, ctx_actor: str, source: str, batch_id: int | None,
                 record_entity: str, entity_id: int | None, action: str, changes: dict, note: str | None) -> str:
     payload = _HASH_JSON.encode(
@@ -175,9 +213,21 @@ def event_hash(row: Any) -> str:
                        row.entity_id, row.action, row.changes, row.note)
 
 
-def write_audit_records(conn: Connection, context: AuditContext, records: Sequence[AuditRecord]) -> None:
-    """Append ``records`` to the chain inside the caller's transaction."""
-    if not records:
+AUDIT_CHUNK = 5_000
+"""Audit events built, hashed and inserted at a time: a bulk write's memory stays bounded."""
+
+
+def write_audit_records(conn: Connection, context: AuditContext,
+                        records: Iterable[AuditRecord | EncodedAuditRecord]) -> None:
+    """Append ``records`` to the chain inside the caller's transaction.
+
+    ``records`` may be a generator: it is read, hashed and inserted ``AUDIT_CHUNK`` at a time,
+    in order and all with one ``at``; the chain's head is read once and moved once, so the
+    events are those of one write of the whole sequence.
+    """
+    batches = _batched(records, AUDIT_CHUNK)
+    first = next(batches, None)
+    if first is None:
         return
     head_table = AuditHead.__table__
     head = conn.execute(
@@ -189,41 +239,187 @@ def write_audit_records(conn: Connection, context: AuditContext, records: Sequen
     else:
         prev_hash, count = head.last_hash, head.count
     at = context.at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    # The parts of the hash input that every record of this call shares, encoded once; each
-    # record's payload is then the same text json.dumps of the whole list would give.
-    at_text = at.isoformat(timespec="microseconds")
-    source = context.source.value
-    # On SQLite the changes are stored as the very text the hash encodes (compact, keys sorted):
-    # one encoding per event instead of two. Elsewhere the JSON column encodes its dict itself.
-    as_text = conn.dialect.name == "sqlite"
-    rows = []
-    for record in records:
-        note = record.note if record.note is not None else context.note
-        action = record.action.value
-        changes_text = _HASH_JSON.encode(record.changes)
-        # The encoder joins a list's items with ",": the same text as encoding the whole list.
-        head = _HASH_JSON.encode([prev_hash, at_text, context.actor, source, context.batch_id,
-                                  record.entity, record.entity_id, action])
-        payload = f"{head[:-1]},{changes_text},{_HASH_JSON.encode(note)}]"
-        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
-        row = {
-            "at": at, "actor": context.actor, "source": source, "batch_id": context.batch_id,
-            "entity": record.entity, "entity_id": record.entity_id, "action": action, "note": note,
-            "prev_hash": prev_hash, "hash": digest, "created_at": at, "updated_at": at,
-        }
-        if as_text:
-            row["changes_text"] = changes_text
-        else:
-            row["changes"] = dict(sorted(record.changes.items()))
-        rows.append(row)
-        prev_hash = digest
-    statement = insert(AuditEvent.__table__)
-    if as_text:
-        statement = statement.values(changes=bindparam("changes_text", type_=Text))
-    conn.execute(statement, rows)
+    chain = _Chain(context, at, prev_hash)
+    store = _EventStore(conn, context, at)
+    written = 0
+    for batch in itertools.chain((first,), batches):
+        store.insert(chain.link(batch, as_text=store.as_text))
+        written += len(batch)
     conn.execute(
-        update(head_table).where(head_table.c.id == 1).values(last_hash=prev_hash, count=count + len(rows))
+        update(head_table).where(head_table.c.id == 1).values(last_hash=chain.prev_hash, count=count + written)
     )
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+class _Chain:
+    """Hashes records in order, each on the hash of the one before (``_event_hash``'s input).
+
+    The payload is the compact JSON of ``[prev_hash, at, actor, source, batch_id, entity,
+    entity_id, action, changes, note]``. The parts every event of one write shares are encoded
+    once, and as the encoder joins a list's items with ",", the pieces put together are the same
+    text, byte for byte, as the whole list encoded at once: old chains verify, and new events
+    verify with ``event_hash``.
+    """
+
+    __slots__ = ("note", "prev_hash", "_prev_json", "_shared", "_encoded")
+
+    def __init__(self, context: AuditContext, at: dt.datetime, prev_hash: str) -> None:
+        self.note = context.note
+        self.prev_hash = prev_hash
+        self._prev_json = _HASH_JSON.encode(prev_hash)
+        self._shared = _HASH_JSON.encode(
+            [at.isoformat(timespec="microseconds"), context.actor, context.source.value, context.batch_id])[1:-1]
+        self._encoded: dict[tuple[type, Any], str] = {}
+
+    def _json(self, value: Any) -> str:
+        """The JSON of a scalar that repeats (entity, action, note), encoded once per value."""
+        key = (type(value), value)
+        text = self._encoded.get(key)
+        if text is None:
+            text = self._encoded[key] = _HASH_JSON.encode(value)
+        return text
+
+    def link(self, records: Sequence[AuditRecord | EncodedAuditRecord], *, as_text: bool) -> list[tuple]:
+        """Each record as the fields of ``_EVENT_FIELDS``, hashed onto the chain.
+
+        ``changes`` is the hash input's compact text when ``as_text``, else a dict with its keys
+        in order.
+        """
+        encode = _HASH_JSON.encode
+        sha256 = hashlib.sha256
+        json_of = self._json
+        shared = self._shared
+        prev_hash, prev_json = self.prev_hash, self._prev_json
+        rows = []
+        for record in records:
+            note = record.note if record.note is not None else self.note
+            action = record.action.value
+            entity_id = record.entity_id
+            if type(record) is EncodedAuditRecord:
+                changes_text = record.changes_text
+                changes = changes_text if as_text else json.loads(changes_text)
+            else:
+                changes_text = encode(record.changes)
+                changes = changes_text if as_text else dict(sorted(record.changes.items()))
+            id_json = str(entity_id) if type(entity_id) is int else encode(entity_id)
+            payload = (f"[{prev_json},{shared},{json_of(record.entity)},{id_json},{json_of(action)},"
+                       f"{changes_text},{json_of(note)}]")
+            digest = sha256(payload.encode("utf-8")).hexdigest()
+            rows.append((record.entity, entity_id, action, changes, note, prev_hash, digest))
+            prev_hash, prev_json = digest, f'"{digest}"'
+        self.prev_hash, self._prev_json = prev_hash, prev_json
+        return rows
+
+
+_EVENT_FIELDS = ("entity", "entity_id", "action", "changes", "note", "prev_hash", "hash")
+"""The fields of an audit event that differ from event to event, in ``_Chain.link``'s order."""
+
+
+class _EventStore:
+    """Inserts linked events into ``audit_event`` with the fields every event of one write shares.
+
+    On SQLite the changes are stored as the very text the hash encodes (compact, keys sorted):
+    one encoding per event instead of two; the rows go to the driver's executemany as tuples,
+    ``at`` converted once by its column's own bind processing (``driver_insert``: the values Core
+    would store). Elsewhere the JSON column encodes the dict itself, through Core.
+    """
+
+    __slots__ = ("conn", "as_text", "shared", "bound_shared", "sql", "pick")
+
+    def __init__(self, conn: Connection, context: AuditContext, at: dt.datetime) -> None:
+        self.conn = conn
+        self.as_text = conn.dialect.name == "sqlite"
+        self.shared = {"at": at, "actor": context.actor, "source": context.source.value,
+                       "batch_id": context.batch_id, "created_at": at, "updated_at": at}
+        if self.as_text:
+            names = [*_EVENT_FIELDS, *self.shared]
+            statement = driver_insert(conn, AuditEvent.__table__, names)
+            self.bound_shared = tuple(statement.bind(name, value) for name, value in self.shared.items())
+            self.sql = statement.sql
+            self.pick = operator.itemgetter(*(names.index(name) for name in statement.order))
+
+    def insert(self, rows: list[tuple]) -> None:
+        if self.as_text:
+            shared, pick = self.bound_shared, self.pick
+            self.conn.exec_driver_sql(self.sql, [pick(row + shared) for row in rows])
+        else:
+            shared = self.shared
+            self.conn.execute(insert(AuditEvent.__table__),
+                              [{**dict(zip(_EVENT_FIELDS, row, strict=True)), **shared} for row in rows])
+
+
+@dataclass(frozen=True, slots=True)
+class DriverInsert:
+    """An INSERT of given columns as the driver's own SQL, for rows bound as plain tuples.
+
+    ``order`` is the columns' order in each tuple; ``processors`` are the columns' bind
+    processors for this dialect (dates to text on SQLite, Decimals to floats...), the very
+    conversions Core applies, so the driver stores exactly what a Core insert would.
+    """
+
+    sql: str
+    order: tuple[str, ...]
+    processors: dict[str, Callable[[Any], Any]]
+
+    def bind(self, name: str, value: Any) -> Any:
+        """``value`` as the driver receives it for column ``name``."""
+        processor = self.processors.get(name)
+        return value if processor is None else processor(value)
+
+    def bind_column(self, name: str, values: list[Any]) -> list[Any]:
+        """A whole column's values as the driver receives them; a date repeated down it is converted once."""
+        processor = self.processors.get(name)
+        if processor is None:
+            return values
+        date_type = dt.date
+        dates: dict[dt.date, Any] = {}
+        out = []
+        for value in values:
+            if type(value) is date_type:
+                bound = dates.get(value)
+                if bound is None:
+                    bound = dates[value] = processor(value)
+                out.append(bound)
+            else:
+                out.append(processor(value))
+        return out
+
+
+def driver_insert(conn: Connection, table: Table, names: Sequence[str]) -> DriverInsert:
+    """The INSERT of ``names`` into ``table`` compiled for ``conn``'s dialect, for tuples of values.
+
+    Only for writes that audit themselves (``audited_insert_columns``, ``write_audit_records``):
+    the driver's SQL is not seen by the guard on Core statements. Raises ValueError when the
+    dialect does not take positional parameters or the statement would need values besides
+    ``names`` (a default computed per row for a column left out).
+    """
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=list(names))
+    order = tuple(compiled.positiontup or ())
+    if not conn.dialect.positional or set(order) != set(names) or len(order) != len(names):
+        raise ValueError(f"an insert of {', '.join(names)} into {table.name} cannot be bound as plain tuples")
+    return DriverInsert(str(compiled), order, dict(compiled._bind_processors))
+
+
+def audited_insert_columns(conn: Connection, table: Table, columns: dict[str, list[Any]],
+                           records: Iterable[AuditRecord | EncodedAuditRecord], context: AuditContext) -> None:
+    """Insert rows given column by column through the driver's executemany, then their audit records.
+
+    ``columns`` maps each column to its values, one per row, all of the same length; each column
+    is converted by its bind processor once, as a list (``DriverInsert``). ``records`` (often a
+    generator over the same values) are written after the rows, in the same transaction: both
+    are written or neither. Raises ValueError, before writing anything, where ``driver_insert``
+    does.
+    """
+    statement = driver_insert(conn, table, list(columns))
+    bound = [statement.bind_column(name, columns[name]) for name in statement.order]
+    if bound and bound[0]:
+        conn.exec_driver_sql(statement.sql, list(zip(*bound, strict=True)))
+    write_audit_records(conn, context, records)
 
 
 def audited_execute(

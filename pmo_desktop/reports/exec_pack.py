@@ -6,6 +6,12 @@ risks), Portfolio, Milestones, Financials, Resources, RAID, Governance and Notes
 follows one pattern: a title and a scope line, then a table whose header is frozen and
 repeated on every printed page.
 
+The workbook is write-only: the long sheets (Portfolio, RAID, Governance: tens of thousands of
+rows at an office's scale) are streamed, each row written to a temporary file as soon as it is
+laid out, with its cells' styles built once per column; the small sheets (tiles, merged cells,
+charts) are laid out in memory and written at save, as in an ordinary workbook. Both look the
+same to the reader; streaming halves the time and the memory of a large pack.
+
 Rules the writer keeps:
 
 - every text that comes from data is a text cell, so "=HYPERLINK(...)" stays words, never a formula;
@@ -17,6 +23,7 @@ Rules the writer keeps:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import math
@@ -28,11 +35,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TIME_FORMATS, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -167,14 +176,24 @@ def _ref(first_row: int, last_row: int, first_column: int, last_column: int) -> 
     return f"{get_column_letter(first_column)}{first_row}:{get_column_letter(last_column)}{last_row}"
 
 
-def _table(ws: Worksheet, name: str, header_row: int, rows: int, first_column: int, columns: int) -> None:
-    """An Excel table (with filter buttons) over a header and its rows; none when there are no rows."""
+def _table(ws: Worksheet, name: str, header_row: int, rows: int, first_column: int, columns: int,
+           headers: Sequence[str] | None = None) -> None:
+    """An Excel table (with filter buttons) over a header and its rows; none when there are no rows.
+
+    The column names are the header's text: ``headers`` for a streamed sheet (its cells are no
+    longer in memory), else read from the header row.
+    """
     if rows <= 0:
         return
     table = Table(displayName=name, ref=_ref(header_row, header_row + rows, first_column,
                                              first_column + columns - 1))
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=True)
-    ws.add_table(table)
+    if headers is None:
+        headers = [str(ws.cell(row=header_row, column=c).value) for c in range(first_column, first_column + columns)]
+    table._initialise_columns()
+    for column, header in zip(table.tableColumns, headers, strict=True):
+        column.name = header
+    ws.tables.add(table)  # the pack's table names are distinct; add_table would warn on a write-only sheet
 
 
 def _none_line(ws: Worksheet, row: int, column: int, text: str) -> None:
@@ -206,44 +225,233 @@ def _show_axes(chart) -> None:
     chart.y_axis.delete = False
 
 
-class _Stamp:
-    """One alignment given to many cells, fast.
+class _StreamCell(Cell):
+    """A cell of a streamed table whose style id in the workbook is worked out once per style, not per cell."""
 
-    openpyxl hashes the Alignment object on every assignment (seconds over tens of thousands of
-    cells), so the first cell goes through the public setter and the others take the same
-    index in the workbook's alignment list, which is all that assignment stores.
-    """
-
-    def __init__(self, alignment: Alignment):
-        self.alignment = alignment
-        self.index: int | None = None
-
-    def apply(self, cell) -> None:
-        if self.index is not None and cell.has_style:
-            cell._style.alignmentId = self.index
-            return
-        cell.alignment = self.alignment  # a cell without any style yet gets one the public way
-        self.index = cell._style.alignmentId
+    __slots__ = ("style_id",)
 
 
-def _fit_rows(ws: Worksheet, first_row: int, rows: int, wrapped: Sequence[int], columns: int) -> None:
+@dataclass(frozen=True, slots=True)
+class _Style:
+    """A cell style built once: openpyxl's style array and its id in the workbook's list of cell styles."""
+
+    array: Any
+    id: int
+
+
+class _Styles:
+    """The styles of a streamed sheet's cells, each built once through openpyxl's public setters."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self._made: dict[tuple, _Style | None] = {}
+
+    def get(self, number_format: str | None = None, alignment: Alignment | None = None) -> _Style | None:
+        """The style for a number format and an alignment; None for a cell with no style at all."""
+        key = (number_format, alignment)
+        if key not in self._made:
+            cell = Cell(self.ws)
+            if number_format:
+                cell.number_format = number_format
+            if alignment is not None:
+                cell.alignment = alignment
+            self._made[key] = _Style(cell._style, cell.style_id) if cell.has_style else None
+        return self._made[key]
+
+
+_CELL_TYPES = {str: "s", int: "n", float: "n", bool: "b", dt.date: "d", dt.datetime: "d"}
+
+
+def _cell_type(value: Any) -> str:
+    """openpyxl's data type for a cleaned value of a subclass of the plain types (an enum's text, say)."""
+    if isinstance(value, str):
+        return "s"
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, dt.date):
+        return "d"
+    return "n"
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
     """Row heights for wrapped text (readers do not all grow rows by themselves): about 15 points a line.
 
-    A row that grows has all its ``columns`` cells aligned to the top, so that it reads as one line of a list.
+    ``wrapped`` are the (1-based) columns whose text wraps, ``widths`` their widths. A row that
+    grows has all its cells aligned to the top (wrapped columns also wrap), so that it reads as
+    one line of a list.
     """
-    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 10 for c in wrapped}
-    wrap, top = _Stamp(_WRAP), _Stamp(_TOP)
-    for r in range(first_row, first_row + rows):
+
+    wrapped: tuple[int, ...]
+    widths: tuple[float, ...]
+
+    def lines(self, values: Sequence[Any]) -> int:
         lines = 1
-        for c in wrapped:
-            value = ws.cell(row=r, column=c).value
+        for c, width in zip(self.wrapped, self.widths, strict=True):
+            value = values[c - 1]
             if isinstance(value, str) and value:
-                chars = max(int(widths[c] * 1.2), 8)
+                chars = max(int(width * 1.2), 8)
                 lines = max(lines, sum(max(1, math.ceil(len(part) / chars)) for part in value.split("\n")))
-        if lines > 1:
-            ws.row_dimensions[r].height = 14 * lines + 2
-            for c in range(1, columns + 1):
-                (wrap if c in wrapped else top).apply(ws.cell(row=r, column=c))
+        return lines
+
+
+class _StreamedSheet(WriteOnlyWorksheet):
+    """A write-only sheet whose rows are lists of ready cells (None for an empty one).
+
+    openpyxl's own conversion first tries every item as a plain value (an exception per cell);
+    the pack's cells already carry their value, type and style, so they go to the writer as they are.
+    """
+
+    def _values_to_row(self, values, row_idx):
+        for column, cell in enumerate(values, 1):
+            if cell is not None:
+                cell.row = row_idx
+                cell.column = column
+                yield cell
+
+
+class _Streamed:
+    """A write-only sheet, written top to bottom as its rows are laid out.
+
+    Cells placed with ``cell()`` (titles, headers, a panel beside the table) wait in memory until
+    their row is written; ``table_rows`` writes a table's rows straight through, with a style
+    built once per column and format. Column widths, frozen panes and the print set-up must be
+    set before the first row goes out (they precede the rows in the file), a row's height before
+    that row; tables, conditional formats and merges any time before saving.
+    """
+
+    def __init__(self, ws: _StreamedSheet):
+        self.ws = ws
+        self.styles = _Styles(ws)
+        self._waiting: dict[int, dict[int, Cell]] = {}
+        self._next_row = 1
+
+    @property
+    def row_dimensions(self):
+        return self.ws.row_dimensions
+
+    @property
+    def column_dimensions(self):
+        return self.ws.column_dimensions
+
+    def cell(self, row: int, column: int) -> Cell:
+        """The cell at (row, column) of a row not written yet, to fill and style as on any sheet."""
+        if row < self._next_row:
+            raise ValueError(f"Row {row} of the {self.ws.title} sheet is already written.")
+        cells = self._waiting.setdefault(row, {})
+        if column not in cells:
+            cells[column] = Cell(self.ws, row=row, column=column)
+        return cells[column]
+
+    def table_rows(self, first_row: int, rows: Iterable[Sequence[Any]], formats: Sequence[str | None],
+                   fit: _Fit | None = None) -> int:
+        """Write rows of values from ``first_row``, each value as ``put`` would; returns the number written.
+
+        One cell object per column serves every row: the writer turns a row into XML as soon as
+        it is appended.
+        """
+        styles, width = self.styles, len(formats)
+        plain = [styles.get(fmt) for fmt in formats]
+        aligned: list[Alignment | None] = [None] * width
+        grown = plain
+        if fit is not None:
+            aligned = [_WRAP if c in fit.wrapped else _TOP for c in range(1, width + 1)]
+            grown = [styles.get(fmt, alignment) for fmt, alignment in zip(formats, aligned, strict=True)]
+        cells = [_StreamCell(self.ws) for _ in range(width)]
+        count = 0
+        for r, raw in enumerate(rows, start=first_row):
+            values = [_clean(value) for value in raw]
+            row_styles = plain
+            if fit is not None and (lines := fit.lines(values)) > 1:
+                self.ws.row_dimensions[r].height = 14 * lines + 2
+                row_styles = grown
+            out: list[Cell | None] = []
+            for c, value in enumerate(values):
+                if value is None:
+                    if row_styles is plain:  # an empty cell with no style is not written at all
+                        out.append(None)
+                        continue
+                    kind, style = "n", styles.get(None, aligned[c])
+                else:
+                    kind = _CELL_TYPES.get(type(value)) or _cell_type(value)
+                    style = row_styles[c]
+                    if kind == "d" and formats[c] is None:  # the format openpyxl gives a date that has none
+                        default = TIME_FORMATS[dt.datetime if isinstance(value, dt.datetime) else dt.date]
+                        style = styles.get(default, None if row_styles is plain else aligned[c])
+                cell = cells[c]
+                cell._value = value
+                cell.data_type = kind
+                if style is None:
+                    cell._style = None
+                else:
+                    cell._style, cell.style_id = style.array, style.id
+                out.append(cell)
+            self._write(r, out)
+            count += 1
+        return count
+
+    def _write(self, row: int, cells: list) -> None:
+        self._write_waiting(row)
+        beside = self._waiting.pop(row, None)
+        if beside:
+            cells = cells + [None] * (max(beside) - len(cells))
+            for column, cell in beside.items():
+                cells[column - 1] = cell
+        self.ws.append(cells)
+        self._next_row = row + 1
+
+    def _write_waiting(self, before: int) -> None:
+        """Write the rows above ``before`` that hold only waiting cells (or nothing)."""
+        while self._next_row < before:
+            beside = self._waiting.pop(self._next_row, {})
+            self.ws.append([beside.get(c) for c in range(1, max(beside, default=0) + 1)])
+            self._next_row += 1
+
+    def close(self) -> None:
+        """Write every cell still waiting."""
+        if self._waiting:
+            self._write_waiting(max(self._waiting) + 1)
+
+
+class _LaidOutSheet(Worksheet):
+    """A small sheet laid out cell by cell in memory (merged tiles, charts), in the pack's streaming workbook.
+
+    A write-only workbook saves each sheet by closing it; this one then writes its cells as an
+    ordinary workbook would.
+    """
+
+    closed = False
+
+    def close(self) -> None:
+        self._writer = WorksheetWriter(self)
+        self._writer.write()
+        self.closed = True
+
+
+def _laid_out_sheet(wb: Workbook, title: str) -> Worksheet:
+    ws = _LaidOutSheet(wb, title)
+    wb._add_sheet(ws)
+    return ws
+
+
+def _streamed_sheet(wb: Workbook, title: str) -> _Streamed:
+    ws = _StreamedSheet(wb, title)
+    wb._add_sheet(ws)
+    return _Streamed(ws)
+
+
+def _discard(wb: Workbook) -> None:
+    """Remove the temporary files of the sheets streamed but not saved (the pack was cancelled or failed)."""
+    for ws in wb.worksheets:
+        writer = getattr(ws, "_writer", None)
+        if writer is None or ws.closed:
+            continue
+        with contextlib.suppress(OSError, ValueError):  # a file the failed save already removed
+            rows = getattr(ws, "_rows", None)
+            if rows is not None:
+                rows.close()
+            writer.close()
+            writer.cleanup()
 
 
 def _header_text(text: str) -> str:
@@ -290,7 +498,7 @@ class _Layout:
 
     def print_setup(self, ws: Worksheet, *, title_rows: str | None = f"{_HEADER_ROW}:{_HEADER_ROW}") -> None:
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -403,7 +611,7 @@ def _draw_tile(ws: Worksheet, row: int, column: int, tile: Tile, layout: _Layout
 
 
 def _summary(wb: Workbook, data: PackData, layout: _Layout) -> int:
-    ws = wb.create_sheet("Summary")
+    ws = _laid_out_sheet(wb, "Summary")
     _widths(ws, [2] + [13.5] * 10)
     put(ws, 1, 2, f"Executive pack — {data.office_name}").font = _TITLE_FONT
     period = f"latest reports {data.latest_period:%d %b %Y}" if data.latest_period else "no status reports yet"
@@ -549,7 +757,10 @@ _PORTFOLIO_HEADERS = ("Code", "Project", "Programme", "Department", "Stage", "Ma
 
 
 def _portfolio(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], None]) -> int:
-    ws = wb.create_sheet("Portfolio")
+    ws = _streamed_sheet(wb, "Portfolio")
+    _widths(ws, [11, 36, 20, 16, 11, 18, 10, 10, 12, 12, 12, 8, 13, 13, 13, 12, 7, 7, 9, 12])
+    ws.ws.freeze_panes = f"C{_HEADER_ROW + 1}"
+    layout.print_setup(ws.ws)
     layout.titles(ws, "Portfolio", f"{len(data.projects)} projects · variance = forecast − budget (red: over)")
     _header(ws, _HEADER_ROW, _PORTFOLIO_HEADERS)
     formats = [None] * 6 + [None, None, DATE_FORMAT, DATE_FORMAT, DATE_FORMAT, "#,##0;[Red]-#,##0", layout.money,
@@ -569,15 +780,13 @@ def _portfolio(wb: Workbook, data: PackData, layout: _Layout, progress: Callable
                    _rag(k.derived_rag), line.baseline_start, line.baseline_end, line.forecast_end, k.slip_days,
                    k.bac, k.ac, k.eac, line.variance, k.spi, k.cpi, _fraction(k), line.last_report)
 
-    count = _rows(ws, _HEADER_ROW + 1, rows(), formats)
-    _table(ws, "PortfolioProjects", _HEADER_ROW, count, 1, len(_PORTFOLIO_HEADERS))
+    count = ws.table_rows(_HEADER_ROW + 1, rows(), formats)
+    _table(ws.ws, "PortfolioProjects", _HEADER_ROW, count, 1, len(_PORTFOLIO_HEADERS), _PORTFOLIO_HEADERS)
     if count:
-        _rag_formatting(ws, f"G{_HEADER_ROW + 1}:H{_HEADER_ROW + count}")
+        _rag_formatting(ws.ws, f"G{_HEADER_ROW + 1}:H{_HEADER_ROW + count}")
     else:
         _none_line(ws, _HEADER_ROW + 1, 1, "No project in this scope.")
-    _widths(ws, [11, 36, 20, 16, 11, 18, 10, 10, 12, 12, 12, 8, 13, 13, 13, 12, 7, 7, 9, 12])
-    ws.freeze_panes = f"C{_HEADER_ROW + 1}"
-    layout.print_setup(ws)
+    ws.close()
     return count
 
 
@@ -588,7 +797,7 @@ def _fraction(k) -> float | None:
 # -- Milestones ---------------------------------------------------------------------------------
 
 def _milestones(wb: Workbook, data: PackData, layout: _Layout) -> int:
-    ws = wb.create_sheet("Milestones")
+    ws = _laid_out_sheet(wb, "Milestones")
     overdue = sum(m.overdue for m in data.milestones)
     layout.titles(ws, "Milestones", f"{overdue} overdue and {len(data.milestones) - overdue} due in the next "
                                     f"{MILESTONE_WINDOW_DAYS} days (not yet achieved)")
@@ -634,7 +843,7 @@ def _finance_block(ws: Worksheet, row: int, label: str, name: str, groups: dict,
 
 
 def _financials(wb: Workbook, data: PackData, layout: _Layout) -> int:
-    ws = wb.create_sheet("Financials")
+    ws = _laid_out_sheet(wb, "Financials")
     layout.titles(ws, "Financials", "by programme and by department · rolled up as sums, indices from the sums")
     first, count = _finance_block(ws, _HEADER_ROW, "Programme", "FinanceByProgramme", data.by_programme, layout,
                                   "No programme")
@@ -676,7 +885,7 @@ def _financials(wb: Workbook, data: PackData, layout: _Layout) -> int:
 # -- Resources ----------------------------------------------------------------------------------
 
 def _resources(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], None]) -> int:
-    ws = wb.create_sheet("Resources")
+    ws = _laid_out_sheet(wb, "Resources")
     weeks = len(data.weeks)
     layout.titles(ws, "Resources", f"utilisation per person for the {weeks} weeks from {data.weeks[0]:%d %b %Y} "
                                    f"(allocated ÷ available hours; office-wide)")
@@ -739,7 +948,11 @@ _RAID_HEADERS = ("Score", "Project", "Ref", "Kind", "Title", "Category", "Owner"
 
 
 def _raid(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], None]) -> int:
-    ws = wb.create_sheet("RAID")
+    ws = _streamed_sheet(wb, "RAID")
+    _widths(ws, [7, 11, 9, 11, 44, 16, 18, 10, 8, 11, 12, 11])
+    ws.ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws.ws)
+    _matrix(ws, data, len(_RAID_HEADERS) + 2)
     layout.titles(ws, "RAID", f"{len(data.raid)} open items, highest score first")
     _header(ws, _HEADER_ROW, _RAID_HEADERS)
 
@@ -751,27 +964,24 @@ def _raid(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], 
                    r.impact, r.status.replace("_", " ").capitalize(), r.due,
                    (r.escalation or "").capitalize() or None)
 
-    count = _rows(ws, _HEADER_ROW + 1, rows(), ["0", None, None, None, None, None, None, "0", "0", None,
+    count = ws.table_rows(_HEADER_ROW + 1, rows(), ["0", None, None, None, None, None, None, "0", "0", None,
                                                 DATE_FORMAT, None])
-    _table(ws, "RaidRegister", _HEADER_ROW, count, 1, len(_RAID_HEADERS))
+    _table(ws.ws, "RaidRegister", _HEADER_ROW, count, 1, len(_RAID_HEADERS), _RAID_HEADERS)
     if count:
         t = data.risk_thresholds
         ref = f"A{_HEADER_ROW + 1}:A{_HEADER_ROW + count}"
         for band, operator, formula in ((ScoreBand.HIGH, "greaterThanOrEqual", [str(t.red)]),
                                         (ScoreBand.MEDIUM, "between", [str(t.amber), str(t.red - 1)])):
-            ws.conditional_formatting.add(ref, CellIsRule(operator=operator, formula=formula, fill=PatternFill(
+            ws.ws.conditional_formatting.add(ref, CellIsRule(operator=operator, formula=formula, fill=PatternFill(
                 "solid", fgColor=_BAND_FILL[band], bgColor=_BAND_FILL[band])))
     else:
         _none_line(ws, _HEADER_ROW + 1, 1, "No open RAID item in this scope.")
-    _widths(ws, [7, 11, 9, 11, 44, 16, 18, 10, 8, 11, 12, 11])
-    _matrix(ws, data, len(_RAID_HEADERS) + 2)
-    ws.freeze_panes = f"A{_HEADER_ROW + 1}"
-    layout.print_setup(ws)
+    ws.close()
     return count
 
 
-def _matrix(ws: Worksheet, data: PackData, column: int) -> None:
-    """The 5x5 grid of open risks: likelihood down (very high on top), impact across."""
+def _matrix(ws: _Streamed, data: PackData, column: int) -> None:
+    """The 5x5 grid of open risks beside the register: likelihood down (very high on top), impact across."""
     matrix = data.matrix
     put(ws, _HEADER_ROW - 1, column, "Open risks: likelihood × impact").font = _SECTION_FONT
     corner = put(ws, _HEADER_ROW, column, "Likelihood ↓ / Impact →")
@@ -806,15 +1016,20 @@ def _matrix(ws: Worksheet, data: PackData, column: int) -> None:
 # -- Governance ---------------------------------------------------------------------------------
 
 def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
-    ws = wb.create_sheet("Governance")
+    ws = _streamed_sheet(wb, "Governance")
+    widths = (26, 11, 32, 18, 20, 44, 48)
+    _widths(ws, widths)
+    ws.ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws.ws)
     layout.titles(ws, "Governance", f"{len(data.exceptions)} compliance exceptions · "
                                     f"gate decisions of the last 90 days")
     headers = ("Rule", "Project", "Name", "Manager", "Since", "Detail", "What to do")
     _header(ws, _HEADER_ROW, headers)
-    rows = [(RULE_TITLES.get(e.rule, e.rule), e.project_code, e.project_name, e.manager_label, e.since, e.detail,
-             e.remedy) for e in data.exceptions]
-    count = _rows(ws, _HEADER_ROW + 1, rows, [None, None, None, None, DATE_FORMAT, None, None])
-    _table(ws, "ComplianceExceptions", _HEADER_ROW, count, 1, len(headers))
+    rows = ((RULE_TITLES.get(e.rule, e.rule), e.project_code, e.project_name, e.manager_label, e.since, e.detail,
+             e.remedy) for e in data.exceptions)
+    count = ws.table_rows(_HEADER_ROW + 1, rows, [None, None, None, None, DATE_FORMAT, None, None],
+                          _fit(widths, (1, 3, 6, 7)))
+    _table(ws.ws, "ComplianceExceptions", _HEADER_ROW, count, 1, len(headers), headers)
     if not count:
         _none_line(ws, _HEADER_ROW + 1, 1, "No compliance exception: every enabled rule is met.")
 
@@ -822,20 +1037,21 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
     put(ws, top - 1, 1, "Recent gate decisions").font = _SECTION_FONT
     decision_headers = ("Date", "Project", "Name", "Gate", "Decision", "Criteria met", "Conditions")
     _header(ws, top, decision_headers)
-    decision_rows = [(d.review.review_date, d.review.project_code, d.review.project_name,
+    decision_rows = ((d.review.review_date, d.review.project_code, d.review.project_name,
                       f"{d.review.gate} ({d.review.transition})", d.decision,
                       f"{d.review.criteria_met} of {d.review.criteria_total}",
-                      "\n".join(d.conditions) or None) for d in data.decisions]
-    decisions = _rows(ws, top + 1, decision_rows, [DATE_FORMAT, None, None, None, None, None, None])
-    _table(ws, "GateDecisions", top, decisions, 1, len(decision_headers))
+                      "\n".join(d.conditions) or None) for d in data.decisions)
+    decisions = ws.table_rows(top + 1, decision_rows, [DATE_FORMAT, None, None, None, None, None, None],
+                              _fit(widths, (3, 4, 7)))
+    _table(ws.ws, "GateDecisions", top, decisions, 1, len(decision_headers), decision_headers)
     if not decisions:
         _none_line(ws, top + 1, 1, "No gate review in the last 90 days.")
-    _widths(ws, [26, 11, 32, 18, 20, 44, 48])
-    _fit_rows(ws, _HEADER_ROW + 1, count, (1, 3, 6, 7), len(headers))
-    _fit_rows(ws, top + 1, decisions, (3, 4, 7), len(decision_headers))
-    ws.freeze_panes = f"A{_HEADER_ROW + 1}"
-    layout.print_setup(ws)
+    ws.close()
     return count + decisions
+
+
+def _fit(widths: Sequence[float], wrapped: tuple[int, ...]) -> _Fit:
+    return _Fit(wrapped, tuple(widths[c - 1] for c in wrapped))
 
 
 # -- Notes --------------------------------------------------------------------------------------
@@ -870,7 +1086,7 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
 
 
 def _notes(wb: Workbook, data: PackData, layout: _Layout, db_label: str) -> int:
-    ws = wb.create_sheet("Notes")
+    ws = _laid_out_sheet(wb, "Notes")
     layout.titles(ws, "Notes", "data sources and definitions")
     _header(ws, _HEADER_ROW, ("Source", "Detail"))
     ws.merge_cells(start_row=_HEADER_ROW, start_column=2, end_row=_HEADER_ROW, end_column=8)
@@ -921,15 +1137,18 @@ def _notes(wb: Workbook, data: PackData, layout: _Layout, db_label: str) -> int:
 def build_workbook(data: PackData, sections: Sequence[str] = ALL, *, db_label: str = "",
                    generated: dt.datetime | None = None, tick: Callable[[str], None] | None = None
                    ) -> tuple[Workbook, dict[str, int]]:
-    """Lay ``data`` out on the chosen sheets; returns the workbook and the rows written per sheet."""
+    """Lay ``data`` out on the chosen sheets; returns the workbook and the rows written per sheet.
+
+    The workbook is write-only: its long sheets are already written out (to temporary files), so
+    it is saved once, as it is.
+    """
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
         raise ValueError(f"Unknown pack sections: {', '.join(unknown)}; choose from {', '.join(SECTIONS)}.")
     if not sections:
         raise ValueError("Choose at least one section of the pack.")
     layout = _Layout(data, generated or dt.datetime.now())
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)  # the long tables stream to disk as they are laid out
 
     def step(name: str) -> Callable[[], None]:
         return (lambda: tick(name)) if tick is not None else (lambda: None)
@@ -945,11 +1164,15 @@ def build_workbook(data: PackData, sections: Sequence[str] = ALL, *, db_label: s
         "Notes": lambda: _notes(wb, data, layout, db_label),
     }
     rows: dict[str, int] = {}
-    for name in SECTIONS:
-        if name in sections:
-            if tick is not None:
-                tick(name)
-            rows[name] = writers[name]()
+    try:
+        for name in SECTIONS:
+            if name in sections:
+                if tick is not None:
+                    tick(name)
+                rows[name] = writers[name]()
+    except BaseException:
+        _discard(wb)
+        raise
     wb.active = 0
     props = wb.properties
     props.title = f"Executive pack — {data.office_name}"
@@ -1053,4 +1276,6 @@ def write_exec_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope
         save_atomically(wb, target)
     except OSError as exc:
         raise ExecPackError(save_error_message(target, exc)) from exc
+    finally:
+        _discard(wb)  # after a failed save, the sheets it did not reach
     return PackResult(target, tuple(wb.sheetnames), rows, data.scope, as_of, time.perf_counter() - started)
