@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import chain, islice
+from operator import is_not
 
 from pmo_desktop.importer.fields import (
     FIELDS,
@@ -162,10 +164,13 @@ def _filled(row: tuple) -> list[object]:
     return [value for value in row if value is not None]
 
 
+_NUMBER_LIKE = re.compile(r"[\d.,%£$€()\-\s/:]+")
+
+
 def _is_text(value: object) -> bool:
     if not isinstance(value, str):
         return False
-    return not re.fullmatch(r"[\d.,%£$€()\-\s/:]+", value)
+    return not _NUMBER_LIKE.fullmatch(value)
 
 
 @lru_cache(maxsize=65_536)
@@ -269,23 +274,31 @@ def find_header_row(rows: Sequence[tuple], start: int = 0, limit: int = HEADER_S
     return next(index for score, index in scores if score >= 0.8 * best)
 
 
+_not_none = partial(is_not, None)
+"""True for a value that is not None (a C call: ``filter`` and ``map`` use it on every row)."""
+
+
+def _first_value(row: tuple) -> object:
+    """The row's first cell that is not blank, or None."""
+    return next(filter(_not_none, row), None)
+
+
 def _is_total_row(row: tuple) -> bool:
-    first = next((value for value in row if value is not None), None)
+    first = _first_value(row)
     return isinstance(first, str) and bool(_TOTAL_ROW.match(first))
 
 
 def _is_subtotal_row(row: tuple) -> bool:
-    first = next((value for value in row if value is not None), None)
+    first = _first_value(row)
     return isinstance(first, str) and bool(_SUBTOTAL_ROW.match(first))
 
 
 def _is_unlabelled_summary(row: tuple, text_columns: Sequence[int]) -> bool:
     """A row of bare numbers under text columns: a total without its label."""
+    if not text_columns or any(_cell(row, i) is not None for i in text_columns):
+        return False  # a data row has its text: decided before the numbers are looked at
     values = _filled(row)
-    if not values or not text_columns:
-        return False
-    all_numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-    return all_numbers and all(_cell(row, i) is None for i in text_columns)
+    return bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
 def table_extent(
@@ -296,20 +309,22 @@ def table_extent(
     blank_run = 0
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
-        if not _filled(row):
+        first = _first_value(row)
+        if first is None:
             blank_run += 1
             if blank_run > MAX_BLANK_GAP:
                 break
             continue
-        if _is_total_row(row) or (records and _is_unlabelled_summary(row, text_columns)):
+        labelled = isinstance(first, str)
+        if (labelled and _TOTAL_ROW.match(first)) or (records and _is_unlabelled_summary(row, text_columns)):
             break
-        if _is_subtotal_row(row):
+        if labelled and _SUBTOTAL_ROW.match(first):
             continue
         if blank_run and header_score(row, rows[index + 1: index + 4]) > 4:
             break  # the next table starts after the gap
         blank_run = 0
         values = tuple(row[:width]) + (None,) * max(0, width - len(row))
-        if any(value is not None for value in values):
+        if any(map(_not_none, values)):
             records.append((index + 1, values))
     return records
 
@@ -425,16 +440,25 @@ def _split_label(row: int, text: str) -> _Label:
     return _Label(row, text, stem, int(match[1]))
 
 
-def _label_column(rows: Sequence[tuple]) -> tuple[int, list[_Label]] | None:
-    """The column holding field labels (text in most rows), among the first three."""
+def _labels_down(rows: Sequence[tuple], column: int) -> Iterator[_Label]:
+    """The text cells of ``column`` as labels, top to bottom."""
+    for i, row in enumerate(rows):
+        value = _cell(row, column)
+        if _is_text(value):
+            yield _split_label(i, str(value).strip())
+
+
+def _label_column(rows: Sequence[tuple]) -> tuple[int, Iterator[_Label]] | None:
+    """The column holding field labels (text in five rows or more), among the first three.
+
+    Its labels come as they are read: a long ordinary table is usually dismissed on its first
+    labels (``_scan_transposed``), and the rest are then never built.
+    """
     for column in range(3):
-        labels = [
-            _split_label(i, str(row[column]).strip())
-            for i, row in enumerate(rows)
-            if _is_text(_cell(row, column))
-        ]
-        if len(labels) >= 5:
-            return column, labels
+        labels = _labels_down(rows, column)
+        first = list(islice(labels, 5))
+        if len(first) >= 5:
+            return column, chain(first, labels)
     return None
 
 
@@ -612,12 +636,14 @@ def _scan_transposed(rows: Sequence[tuple], min_fields: int = 0) -> _TransposedS
     found = _label_column(rows)
     if not found:
         return None
-    column, labels = found
-    sample = [label.stem for label in labels[:TRANSPOSED_SCORE_LABELS] if len(label.stem) >= 3]
+    column, found_labels = found
+    head = list(islice(found_labels, TRANSPOSED_SCORE_LABELS))
+    sample = [label.stem for label in head if len(label.stem) >= 3]
     # Distinct fields, not matches: a column of codes like "P1".."P900" is not a set of labels.
     fields = {name for name, conf in map(_best_match, sample) if name and conf >= 0.85}
     if len(fields) < min_fields:
         return None
+    labels = head + list(found_labels)
     values = _value_columns(rows, labels, column)
     if not values:
         return None
