@@ -149,7 +149,7 @@ class GovernanceTab(QWidget):
         self.panel.review_saved.connect(self.select_review)
         self.panel.review_shown.connect(self._on_panel_review_shown)
         ctx.data_changed.connect(self._on_ctx_data_changed)
-        ctx.settings_changed.connect(lambda: self._on_ctx_data_changed("*"))
+        ctx.settings_changed.connect(self._on_ctx_settings_changed)
         new = QShortcut(QKeySequence(QKeySequence.StandardKey.New), self)
         new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         new.activated.connect(self.panel.ui.new_button.click)
@@ -289,3 +289,7 @@ class GovernanceTab(QWidget):
             self.refresh()
         else:
             self._stale = True
+
+    def _on_ctx_settings_changed(self) -> None:
+        # Currency and the compliance rules live in the settings: same rule as a data change.
+        self._on_ctx_data_changed("*")
