@@ -811,13 +811,18 @@ class _Planner:
         if self._indexes_loaded:
             return
         self._indexes_loaded = True
-        project_refs: set[str] = set()
-        person_refs: set[str] = set()
+        named: set[Any] = set()  # the references as parsed; each distinct one brought to text once
+        persons: set[Any] = set()
         for row in (row for sheet_plan in self.plan.sheets for row in sheet_plan.sheet.rows):
             values = row.key_values if isinstance(row, DeferredRow) else row.values  # every reference is a key value
-            project_refs.update(_text(values[n]) for n in PROJECT_REFERENCES if values.get(n) is not None)
+            for name in PROJECT_REFERENCES:
+                value = values.get(name)
+                if value is not None:
+                    named.add(value)
             if row.kind == "allocations" and values.get("person") is not None:
-                person_refs.add(_text(values["person"]))
+                persons.add(values["person"])
+        project_refs = {_text(value) for value in named}
+        person_refs = {_text(value) for value in persons}
         project = Project.__table__
         for chunk in chunks(sorted(project_refs)):
             lowered = [ref.lower() for ref in chunk]
@@ -928,16 +933,20 @@ class _Planner:
         resolves to, at the version noted, with no audit event since. Every other keyed row is
         prepared again from its whole row and its key resolved again.
         """
-        counts = Counter(_key_tuple(row) for _, row in planned if row.action is not Action.REJECT)
+        tuples = [None if row.action is Action.REJECT else _key_tuple(row) for _, row in planned]
+        counts = Counter(key for key in tuples if key is not None)
         matches: dict[int, Any] = {}
         for position in keyed:
-            row = planned[position][1]
-            if row.action is Action.REJECT or counts[_key_tuple(row)] != 1:
+            key = tuples[position]
+            if key is None or counts[key] != 1:
                 continue
-            text = natural_key_text(row)
-            found = next((found for found in known[row.source.fingerprint] if found.natural_key == text), None)
-            if found is not None and found.version == found.current and self._same_parents(kind, row, found):
-                matches[position] = found
+            row = planned[position][1]
+            text = "\x1f".join(map(_key_text, key))  # natural_key_text(row)
+            for found in known[row.source.fingerprint]:
+                if found.natural_key == text:
+                    if found.version == found.current and self._same_parents(kind, row, found):
+                        matches[position] = found
+                    break
         touched = self._touched_since(kind, min((found.audit_mark for found in matches.values()), default=0)) \
             if matches else {}
         again: list[tuple[SheetPlan, PlannedRow]] = []

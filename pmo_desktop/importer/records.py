@@ -105,7 +105,7 @@ class TableParser:
     """
 
     __slots__ = ("table", "options", "specs", "keys", "optional", "missing", "parsers", "has_grid",
-                 "checked_keys", "either_checked", "project_hint")
+                 "checked_keys", "either_checked", "project_hint", "_some")
 
     def __init__(self, table: SheetTable, options: ParseOptions = DEFAULT_OPTIONS):
         if table.kind is None:
@@ -131,6 +131,7 @@ class TableParser:
         self.either_checked = either if either and any(name in mapped for name in either) else ()
         hint = table.project_hint if "project" in specs else None
         self.project_hint = None if hint is None else parse_text(hint)
+        self._some: dict[frozenset[str], list] = {}  # parse_fields' columns per set of names
 
     def parse_row(self, index: int) -> tuple[ParsedRecord | None, list[CellError]]:
         """Row ``index`` of the table as a record, or its cell errors; (None, []) for a row with nothing in it."""
@@ -185,9 +186,10 @@ class TableParser:
         values = self.table.rows[index][1]
         width = len(values)
         parsed: dict[str, object] = {}
-        for field_name, position, parser, blank_is_none, memo in self.parsers:
-            if field_name not in names:
-                continue
+        parsers = self._some.get(names)
+        if parsers is None:
+            parsers = self._some[names] = [column for column in self.parsers if column[0] in names]
+        for field_name, position, parser, blank_is_none, memo in parsers:
             raw = values[position] if position < width else None
             if raw is None and blank_is_none:
                 continue
