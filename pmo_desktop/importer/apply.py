@@ -64,7 +64,7 @@ from ..model import (
     ImportFingerprint,
     RaidItem,
 )
-from ..model.audit import audited_execute, set_audit_context
+from ..model.audit import audited_execute, audited_insert_columns, set_audit_context
 from ..model.base import utcnow
 from ..model.database import Database
 from .fingerprints import READ_FIRST
@@ -234,12 +234,11 @@ def _keep_fingerprints(conn: Connection, context: AuditContext, plan: ImportPlan
     New and updated records are noted at their version after this batch and at its last audit
     event; unchanged ones at the version and the audit event the plan read them at (a change
     made since the plan then retires the fingerprint). The fingerprint table is derived data
-    (model/imports.py): its rows go through ``audited_execute``, the guard's door for Core writes,
-    with no audit records.
+    (model/imports.py): its rows go through the audited doors for Core writes
+    (``audited_insert_columns``, ``audited_execute``) with no audit records.
     """
     mark = conn.scalar(select(func.max(AuditEvent.__table__.c.id))) or 0
-    now = utcnow()
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    found: dict[str, tuple[list[Any], ...]] = {}
     for row in plan.rows():
         source = row.source
         if row.recognised or not isinstance(source, DeferredRow) or row.kind not in READ_FIRST:
@@ -252,16 +251,29 @@ def _keep_fingerprints(conn: Connection, context: AuditContext, plan: ImportPlan
             record, version, seen = row.record_id, row.version, plan.audit_mark
         else:
             continue
-        found[row.kind].append({"kind": row.kind, "natural_key": natural_key_text(row),
-                                "fingerprint": source.fingerprint, "entity_id": record, "version": version,
-                                "audit_mark": seen, "batch_id": context.batch_id, "created_at": now,
-                                "updated_at": now})
+        keys, hashes, records, versions, marks = found.setdefault(row.kind, ([], [], [], [], []))
+        keys.append(natural_key_text(row))
+        hashes.append(source.fingerprint)
+        records.append(record)
+        versions.append(version)
+        marks.append(seen)
     table = ImportFingerprint.__table__
-    for kind, rows in found.items():
-        for chunk in chunks([row["natural_key"] for row in rows]):
-            audited_execute(conn, delete(table).where(table.c.kind == kind, table.c.natural_key.in_(chunk)),
-                            None, (), context)
-        audited_execute(conn, insert(table), rows, (), context)
+    now = utcnow()
+    for kind, (keys, hashes, records, versions, marks) in found.items():
+        if conn.scalar(select(table.c.id).where(table.c.kind == kind).limit(1)) is not None:  # some to replace
+            for chunk in chunks(keys):
+                audited_execute(conn, delete(table).where(table.c.kind == kind, table.c.natural_key.in_(chunk)),
+                                None, (), context)
+        count = len(keys)
+        columns = {"kind": [kind] * count, "natural_key": keys, "fingerprint": hashes, "entity_id": records,
+                   "version": versions, "audit_mark": marks, "batch_id": [context.batch_id] * count,
+                   "created_at": [now] * count, "updated_at": [now] * count}
+        try:  # bound as plain tuples for the driver's executemany (SQLite)
+            audited_insert_columns(conn, table, columns, (), context)
+        except ValueError:  # a driver that takes named parameters only: Core's executemany
+            names = list(columns)
+            audited_execute(conn, insert(table), [dict(zip(names, values, strict=True))
+                                                  for values in zip(*columns.values(), strict=True)], (), context)
 
 
 _LOOKUP = "lookup"
