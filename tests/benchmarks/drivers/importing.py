@@ -83,6 +83,9 @@ def run_pandas(book: str, copy: str) -> dict:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        raise SystemExit(0 if len(sys.argv) >= 2 else 2)
     start_profile()
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "calamine":
