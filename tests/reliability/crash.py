@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, event, func, select
 
-from pmo_desktop.model import AuditEvent, Base, BatchStatus, ImportBatch
+from pmo_desktop.model import AuditEvent, Base, BatchStatus, ImportBatch, ImportFingerprint
 from pmo_desktop.model.database import Database, open_database
 from pmo_desktop.model.enums import AuditSource
 from pmo_desktop.services.integrity import run_checks
@@ -34,7 +34,8 @@ PHASE_NAMES = {0: "starting", OPENING: "opening", PLANNING_AND_IMPORTING: "impor
                UNDOING: "undo", MIGRATING: "migration (before the schema)", WRITING_SCHEMA: "writing the schema"}
 
 _FORK = multiprocessing.get_context("fork")
-_NOT_DATA = frozenset({"audit_event", "audit_head", "import_batch", "alembic_version"})
+_NOT_DATA = frozenset({"audit_event", "audit_head", "import_batch", "import_fingerprint", "alembic_version"})
+"""Tables that are not office data: the trail, the batches and the derived re-import fingerprints."""
 _BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at"})
 
 
@@ -183,6 +184,13 @@ def check_import_invariants(db: Database, reference: ImportReference) -> None:
         expected_undo = reference.undo_events if batch.status == BatchStatus.UNDONE.value else 0
         assert undo == expected_undo, f"the undo of batch {batch.id} is partly there: {undo} of {expected_undo} events"
     applied = bool(batches) and batches[-1].status == BatchStatus.APPLIED.value
+    fingerprint = ImportFingerprint.__table__
+    with db.engine.connect() as conn:
+        fingerprinted = set(conn.scalars(select(fingerprint.c.batch_id).distinct()))
+    expected_batches = {batches[-1].id} if applied else set()
+    assert fingerprinted == expected_batches, (
+        f"re-import fingerprints belong to batches {sorted(fingerprinted)}, not to the applied one(s) "
+        f"{sorted(expected_batches)}")
     assert all(b.status == BatchStatus.UNDONE.value for b in batches[:-1]), "an earlier batch was never undone"
     expected = reference.after if applied else reference.before
     assert data_fingerprint(db) == expected, (
