@@ -41,6 +41,18 @@ def _settle(app) -> None:
     app.processEvents()
 
 
+def _quiet(app) -> None:
+    """Let the work an earlier step handed to background tasks finish and deliver its results.
+
+    Without this, a tab's read left running in the background (the Risks patterns) would be timed
+    in whichever step came next, on the same two cores.
+    """
+    from pmo_desktop.ui.tasks import wait_for_background_work
+
+    wait_for_background_work()
+    _settle(app)
+
+
 def _table_rows(page) -> int:
     table = getattr(page, "table", None)
     model = table.model() if table is not None else None
@@ -56,6 +68,7 @@ def _measure_tabs(app, window) -> dict:
     for index in range(tabs.count()):
         if index == start:
             continue
+        _quiet(app)
         started = time.perf_counter()
         tabs.setCurrentIndex(index)
         _settle(app)
@@ -64,7 +77,7 @@ def _measure_tabs(app, window) -> dict:
     rows: dict[str, int] = {}
     for index in range(tabs.count()):
         tabs.setCurrentIndex(index)
-        _settle(app)
+        _quiet(app)
         page = tabs.widget(index)
         started = time.perf_counter()
         page.refresh()
