@@ -6,7 +6,7 @@ the way the importer matches headers to canonical fields (mapping.normalise_head
 punctuation, "&"/"and", brackets and abbreviations; then the same words in any order; then a
 close fuzzy match), against the names of the criteria stored in the office, which are not known
 until the database is read. Nothing here creates a criterion: a name that matches none is the
-row's error, because criteria and their weights are the office's decision (Settings).
+row's error, because criteria and their weights are the office's decision (File > Strategic Criteria).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from rapidfuzz import fuzz, process
 
 from .mapping import normalise_header
 
+CRITERIA_LIST = "File > Strategic Criteria"
+"""Where the office keeps its list of strategic criteria, as a coordinator finds it in the menus."""
 FUZZY_CUTOFF = 88
 """rapidfuzz token_sort_ratio needed for a fuzzy match (the header matcher's threshold)."""
 
@@ -60,8 +62,17 @@ class CriterionMatcher:
         best = process.extractOne(norm, tuple(self._exact), scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_CUTOFF)
         return self._exact[best[0]] if best is not None else None
 
-    def unknown_reason(self) -> str:
-        """Why a criterion name that matches none is refused, listing the office's criteria."""
+    def unknown_reason(self, name: str | None = None) -> str:
+        """Why a criterion name that matches none is refused: the list it is missing from, and what to do.
+
+        ``name`` is the criterion as the sheet writes it, given when the rejected cell does not hold it
+        (a scoring matrix's column header, whose cells hold scores); without it the reason follows the
+        cell's value (the long layout's Criterion cell, a column's note).
+        """
+        subject = "is" if name is None else f"'{name}' is"
+        fix = "correct the name" if name is None else "rename the column to one of them"
         if not self.names:
-            return "is not a strategic criterion of this office, which has none yet; add criteria in Settings first"
-        return f"is not one of the office's strategic criteria ({', '.join(self.names)}); correct the name"
+            return (f"{subject} not a strategic criterion of this office, whose list of criteria is empty; add the "
+                    f"office's criteria under {CRITERIA_LIST} first, then import the file again")
+        return (f"{subject} not in the office's list of strategic criteria ({', '.join(self.names)}); add it to "
+                f"that list under {CRITERIA_LIST} or {fix}, then import the file again")

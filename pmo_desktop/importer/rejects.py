@@ -2,7 +2,7 @@
 
 One worksheet per source sheet that had rejected rows, with the sheet's own header row and each
 source row that had a problem once, its cells as read, plus a "Reason" column that spells out
-every problem of the row: sheet, row, column, value and what is wrong. A source row can stand for
+every problem of the row: file, sheet, row, column, value and what is wrong. A source row can stand for
 several planned rows (a scoring matrix's row holds one score per criterion): the good ones are
 imported, and the row comes back once, its bad cells shaded and each named in the reason. Text is
 always written as text: a value starting with = + - @ never becomes a formula (string data type
@@ -33,12 +33,17 @@ def reason_text(sheet: SheetPlan, *rows: PlannedRow) -> str:
     lines: dict[str, None] = {}
     for row in rows:
         for error in row.errors:
-            where = f"Sheet '{sheet.sheet.sheet}', row {row.row}"
+            where = f"{_where(sheet)}, row {row.row}"
             if error.column:
                 where += f", column '{error.column}'"
             value = "" if error.value is None else f": value '{_shown(error.value)}'"
             lines[f"{where}{value} - {error.reason}"] = None
-    return "\n".join(lines) or f"Sheet '{sheet.sheet.sheet}', row {rows[0].row} - rejected"
+    return "\n".join(lines) or f"{_where(sheet)}, row {rows[0].row} - rejected"
+
+
+def _where(sheet: SheetPlan) -> str:
+    """The source file and sheet: one rejects workbook gathers the sheets of every file imported together."""
+    return f"File '{sheet.file}', sheet '{sheet.sheet.sheet}'"
 
 
 def source_rows(sheet_plan: SheetPlan) -> list[list[PlannedRow]]:

@@ -16,7 +16,8 @@ Decisions:
   would have made of it.
 * A column whose header matches no criterion but whose filled cells are all scores (numbers
   0-5, or Very low..Very high) is taken as a criterion the office does not have: each of its
-  filled cells is a rejected row naming the file, the sheet row and the column. Other columns
+  filled cells is a rejected row naming the file, the sheet row and the column, its value the
+  cell's score and its reason the header missing from the office's list of criteria. Other columns
   (a project name, notes) are reported as unmapped, never guessed.
 * Each filled score cell becomes one row of the plan, keyed by project and criterion; a blank
   cell is no row at all, so a blank never clears a stored score.
@@ -138,7 +139,7 @@ def unpivot(file_name: str, sheet: Sheet, matrix: ScoreMatrix, matcher: Criterio
             header = matrix.headers[index]
             if index in unknown:
                 rows.append(ParsedRow(KIND, file_name, sheet.name, line, {"project": project, "criterion": header},
-                                      [RowError(header, header, matcher.unknown_reason())], values))
+                                      [RowError(header, cell, matcher.unknown_reason(header))], values))
                 continue
             criterion = matrix.criteria[index]
             try:

@@ -104,7 +104,7 @@ def test_a_dropped_scoring_matrix_is_checked_and_applied_as_strategic_scores(qtb
     model = plan_page.rows_model
     rejected = [model.row_tuple(row)[1:] for row in range(model.rowCount())]
     assert [(file, sheet, line, details.split(":")[0]) for file, sheet, line, _action, _key, details in rejected] == [
-        ("panel.xlsx", "Panel", 4, "Innovation 'Innovation'"), ("panel.xlsx", "Panel", 5, "Financial return '7'")]
+        ("panel.xlsx", "Panel", 4, "Innovation '3'"), ("panel.xlsx", "Panel", 5, "Financial return '7'")]
 
     with qtbot.waitSignal(ctx.data_changed, timeout=10_000):
         wizard.next()  # Apply

@@ -66,7 +66,7 @@ def test_rejects_workbook_holds_raw_rows_headers_and_reasons(db, tmp_path):
     assert rows[2][3].date() == D(2026, 5, 1)
     for cell in (ws["A2"], ws["B2"], ws["C2"], ws["B3"]):
         assert cell.data_type == "s"
-    assert rows[1][-1] == "Sheet 'Projects', row 3, column 'Budget (£)': value '-12x' - is not an amount of money"
-    assert rows[2][-1] == ("Sheet 'Projects', row 4, column 'End': value '2026-04-01' - is before the start date "
-                           "2026-05-01; the end cannot come first")
+    assert rows[1][-1] == "File 'pm.xlsx', sheet 'Projects', row 3, column 'Budget (£)': value '-12x' - is not an amount of money"
+    assert rows[2][-1] == ("File 'pm.xlsx', sheet 'Projects', row 4, column 'End': value '2026-04-01' - is "
+                           "before the start date 2026-05-01; the end cannot come first")
     assert len(rows) == 3  # the accepted row is not sent back

@@ -13,10 +13,13 @@ from .helpers import scoring_office, stored_scores, write_book
 
 NOT_A_SCORE = ("'lots' is not a score; use a number from 0 to 5 (such as 3.5) or Very low, Low, Medium, High, "
                "Very high")
-UNKNOWN_CRITERION = ("is not one of the office's strategic criteria (Customer value, Risk reduction, Strategic "
-                     "fit); correct the name")
+UNKNOWN_CRITERION = ("'Innovation' is not in the office's list of strategic criteria (Customer value, Risk "
+                     "reduction, Strategic fit); add it to that list under File > Strategic Criteria or rename the "
+                     "column to one of them, then import the file again")
 UNKNOWN_PROJECT = ("is not a project in the database or in this import; import the project first or correct the "
                    "project code")
+
+WHERE = "File 'panel.xlsx', sheet 'Panel'"
 
 MATRIX = [
     ["Project code", "Project name", "Customer value", "Strategic fit", "Risk reduction", "Innovation"],
@@ -54,11 +57,11 @@ def test_each_source_row_is_listed_once_with_every_problem_named(imported):
     assert rows[0] == (*MATRIX[0], REASON_HEADER)
     assert [row[:-1] for row in rows[1:]] == [tuple(MATRIX[1]), tuple(MATRIX[2]), tuple(MATRIX[3])]
     assert [row[-1].split("\n") for row in rows[1:]] == [
-        [f"Sheet 'Panel', row 2, column 'Strategic fit': value 'lots' - {NOT_A_SCORE}",
-         f"Sheet 'Panel', row 2, column 'Innovation': value 'Innovation' - {UNKNOWN_CRITERION}"],
-        ["Sheet 'Panel', row 3, column 'Strategic fit': value '9' - '9' is out of range; a score is from 0 to 5",
-         "Sheet 'Panel', row 3, column 'Risk reduction': value '7' - '7' is out of range; a score is from 0 to 5"],
-        [f"Sheet 'Panel', row 4, column 'Project code': value 'P9' - {UNKNOWN_PROJECT}"],
+        [f"{WHERE}, row 2, column 'Strategic fit': value 'lots' - {NOT_A_SCORE}",
+         f"{WHERE}, row 2, column 'Innovation': value '3' - {UNKNOWN_CRITERION}"],
+        [f"{WHERE}, row 3, column 'Strategic fit': value '9' - '9' is out of range; a score is from 0 to 5",
+         f"{WHERE}, row 3, column 'Risk reduction': value '7' - '7' is out of range; a score is from 0 to 5"],
+        [f"{WHERE}, row 4, column 'Project code': value 'P9' - {UNKNOWN_PROJECT}"],
     ]
 
 

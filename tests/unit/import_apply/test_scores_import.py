@@ -109,8 +109,9 @@ def test_bad_score_rows_are_rejected_naming_file_row_and_column(office, tmp_path
     outcome = import_files(office, [path], kind="scores")
     assert outcome.exit_code == EXIT_REJECTED
     assert rejects(outcome) == [
-        ("panel.xlsx", 2, "Criterion", "is not one of the office's strategic criteria (Customer value, Risk "
-                                       "reduction, Strategic fit); correct the name"),
+        ("panel.xlsx", 2, "Criterion", "is not in the office's list of strategic criteria (Customer value, Risk "
+                                       "reduction, Strategic fit); add it to that list under File > Strategic "
+                                       "Criteria or correct the name, then import the file again"),
         ("panel.xlsx", 3, "Score", "'7' is out of range; a score is from 0 to 5"),
         ("panel.xlsx", 4, "Score", "'3.3' is not in half steps; a score is a whole or half number such as 3 or 3.5"),
         ("panel.xlsx", 5, "Project", "is not a project in the database or in this import; import the project "
@@ -139,8 +140,10 @@ def test_a_scoring_matrix_is_unpivoted_into_score_rows(office, tmp_path):
         (5, "new", {"project": "P2", "criterion": "Risk reduction"}, 1.5),
     ]
     assert rejects(dry) == [
-        ("matrix.xlsx", 4, "Innovation", "is not one of the office's strategic criteria (Customer value, Risk "
-                                         "reduction, Strategic fit); correct the name"),
+        ("matrix.xlsx", 4, "Innovation", "'Innovation' is not in the office's list of strategic criteria (Customer "
+                                         "value, Risk reduction, Strategic fit); add it to that list under File > "
+                                         "Strategic Criteria or rename the column to one of them, then import the "
+                                         "file again"),
         ("matrix.xlsx", 5, "Fit strategic", "'9' is out of range; a score is from 0 to 5"),
     ]
 

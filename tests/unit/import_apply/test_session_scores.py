@@ -16,8 +16,11 @@ from pmo_desktop.services.mappings import SavedMappings
 
 from .helpers import SCORE_MATRIX, scoring_office, stored_scores, write_book
 
-UNKNOWN = ("is not one of the office's strategic criteria (Customer value, Risk reduction, Strategic fit); "
-           "correct the name")
+UNKNOWN = ("is not in the office's list of strategic criteria (Customer value, Risk reduction, Strategic fit); "
+           "add it to that list under File > Strategic Criteria or correct the name, then import the file again")
+UNKNOWN_COLUMN = ("'Innovation' is not in the office's list of strategic criteria (Customer value, Risk reduction, "
+                  "Strategic fit); add it to that list under File > Strategic Criteria or rename the column to one "
+                  "of them, then import the file again")
 
 
 @pytest.fixture
@@ -72,7 +75,7 @@ def test_a_matrix_is_planned_as_the_pipeline_plans_it_then_applied_and_undone(of
     assert [(file, line, action, key, errors) for file, line, action, key, _values, errors in plan_rows(plan)] == [
         ("panel.xlsx", 4, "update", {"project": "P1", "criterion": "Customer value"}, []),
         ("panel.xlsx", 4, "new", {"project": "P1", "criterion": "Strategic fit"}, []),
-        ("panel.xlsx", 4, "reject", {}, [("Innovation", UNKNOWN)]),
+        ("panel.xlsx", 4, "reject", {}, [("Innovation", UNKNOWN_COLUMN)]),
         ("panel.xlsx", 5, "new", {"project": "P2", "criterion": "Customer value"}, []),
         ("panel.xlsx", 5, "reject", {}, [("Fit strategic", "'9' is out of range; a score is from 0 to 5")]),
         ("panel.xlsx", 5, "new", {"project": "P2", "criterion": "Risk reduction"}, []),
