@@ -3,13 +3,18 @@
 ``ensure_defaults(session)`` is safe to run on every start: it only creates what is missing and
 never touches what a coordinator has already changed. Everything is written through the ORM
 session, so each row leaves its audit event.
+
+``office_has_defaults(connection)`` answers the same question without writing: four Core SELECTs,
+no ORM and no write lock, so that opening an office that has its defaults neither waits for
+another writer nor configures the ORM's mappers before the first window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..model import (
@@ -239,13 +244,8 @@ def ensure_gates(session: Session) -> list[Gate]:
     A gate the office already has is left exactly as it is, criteria included: the defaults
     are a starting point, not a rule to re-impose.
     """
-    existing = session.execute(select(Gate.to_stage, Gate.name)).all()
-    taken_stages = {row.to_stage for row in existing}
-    taken_names = {row.name for row in existing}
     created = []
-    for position, spec in enumerate(DEFAULT_GATES, start=1):
-        if spec.to_stage.value in taken_stages or spec.name in taken_names:
-            continue
+    for position, spec in _missing_gates(session.execute(select(Gate.to_stage, Gate.name))):
         gate = Gate(name=spec.name, from_stage=spec.from_stage.value, to_stage=spec.to_stage.value,
                     position=position)
         gate.criteria = [
@@ -258,13 +258,20 @@ def ensure_gates(session: Session) -> list[Gate]:
     return created
 
 
+def _missing_gates(existing: Iterable[tuple[str, str]]) -> list[tuple[int, GateSpec]]:
+    """The default gates (with their position) whose transition and name no ``(to_stage, name)`` takes."""
+    taken_stages, taken_names = set(), set()
+    for to_stage, name in existing:
+        taken_stages.add(to_stage)
+        taken_names.add(name)
+    return [(position, spec) for position, spec in enumerate(DEFAULT_GATES, start=1)
+            if spec.to_stage.value not in taken_stages and spec.name not in taken_names]
+
+
 def ensure_methodology_standards(session: Session) -> list[MethodologyStandard]:
     """Create the waterfall, agile and hybrid standards that do not exist yet."""
-    taken = set(session.scalars(select(MethodologyStandard.methodology)))
     created = []
-    for spec in DEFAULT_STANDARDS:
-        if spec.methodology.value in taken:
-            continue
+    for spec in _missing_standards(session.scalars(select(MethodologyStandard.methodology))):
         standard = MethodologyStandard(methodology=spec.methodology.value, description=spec.description)
         standard.milestones = [StandardMilestone(name=name, position=pos) for name, pos in spec.milestones]
         standard.starter_raid = [
@@ -274,6 +281,12 @@ def ensure_methodology_standards(session: Session) -> list[MethodologyStandard]:
         session.add(standard)
         created.append(standard)
     return created
+
+
+def _missing_standards(taken: Iterable[str]) -> list[StandardSpec]:
+    """The default standards whose methodology is not among ``taken``."""
+    taken = set(taken)
+    return [spec for spec in DEFAULT_STANDARDS if spec.methodology.value not in taken]
 
 
 def ensure_strategic_criteria(session: Session) -> list[StrategicCriterion]:
@@ -289,3 +302,22 @@ def ensure_strategic_criteria(session: Session) -> list[StrategicCriterion]:
     ]
     session.add_all(created)
     return created
+
+
+def office_has_defaults(connection: Connection) -> bool:
+    """Whether ``ensure_defaults`` would find nothing to create, read through Core.
+
+    The same four questions as ``ensure_defaults`` (the settings row, each default gate, each
+    standard, any strategic criterion), asked with plain SELECTs on the tables: no ORM mapper is
+    configured and, on SQLite, no write lock is taken.
+    """
+    settings = OfficeSettings.__table__
+    gate = Gate.__table__
+    standard = MethodologyStandard.__table__
+    criterion = StrategicCriterion.__table__
+    return bool(
+        connection.scalar(select(exists().where(settings.c.id == 1)))
+        and not _missing_gates(connection.execute(select(gate.c.to_stage, gate.c.name)))
+        and not _missing_standards(connection.scalars(select(standard.c.methodology)))
+        and connection.scalar(select(exists().select_from(criterion)))
+    )

@@ -17,7 +17,7 @@ from pmo_desktop.model import (
     StrategicCriterion,
 )
 from pmo_desktop.model.database import open_database
-from pmo_desktop.services.defaults import DEFAULT_GATES, ensure_defaults
+from pmo_desktop.services.defaults import DEFAULT_GATES, ensure_defaults, office_has_defaults
 
 
 @pytest.fixture
@@ -104,3 +104,41 @@ def test_office_criteria_and_edited_gates_are_left_alone(db):
         assert session.scalars(select(StrategicCriterion.name)).all() == ["Net zero"]
         gate = session.scalar(select(Gate).where(Gate.to_stage == "approved"))
         assert "Procurement route agreed" not in {c.name for c in gate.criteria}
+
+
+def _has_defaults(db) -> bool:
+    with db.engine.connect() as connection:
+        return office_has_defaults(connection)
+
+
+def test_the_read_only_check_agrees_with_what_ensure_defaults_would_create(db):
+    assert not _has_defaults(db)
+    with db.transaction() as session:
+        ensure_defaults(session)
+    assert _has_defaults(db)
+
+    with db.transaction() as session:  # a gate renamed keeps its transition: nothing to create
+        session.scalar(select(Gate).where(Gate.to_stage == "approved")).name = "Investment board"
+    assert _has_defaults(db)
+    with db.transaction() as session:
+        assert ensure_defaults(session).nothing_created
+
+    with db.transaction() as session:  # a standard removed is created again
+        session.delete(session.scalar(select(MethodologyStandard).where(MethodologyStandard.methodology == "agile")))
+    assert not _has_defaults(db)
+    with db.transaction() as session:
+        assert [s.methodology for s in ensure_defaults(session).standards] == ["agile"]
+    assert _has_defaults(db)
+
+    with db.transaction() as session:  # a gate removed, transition and name, is created again
+        session.delete(session.scalar(select(Gate).where(Gate.to_stage == "closed")))
+    assert not _has_defaults(db)
+    with db.transaction() as session:
+        assert [g.name for g in ensure_defaults(session).gates] == ["G6 Closure"]
+    assert _has_defaults(db)
+
+
+def test_the_read_only_check_reads_on_postgresql_too(any_db):
+    with any_db.transaction() as session:
+        ensure_defaults(session)
+    assert _has_defaults(any_db)

@@ -23,7 +23,7 @@ from ...model.database import (
     normalise_url,
     open_database,
 )
-from ...services.defaults import ensure_defaults
+from ...services.defaults import ensure_defaults, office_has_defaults
 
 if TYPE_CHECKING:
     from ...services.backups import BackupCheck
@@ -36,6 +36,10 @@ class OpenDatabaseError(DatabaseError):
 def open_office(url: str | os.PathLike | None) -> Database:
     """Open (creating or upgrading) the database at ``url`` and give an empty office its defaults.
 
+    Whether the office has its defaults is read first, without a write lock (an office that has
+    them, which is every start but the first, then opens without waiting for another writer);
+    only an office missing some takes the audited write transaction that creates them.
+
     Expected failures (a newer database, a locked, unreadable or foreign file, a server that does
     not answer) raise DatabaseError with a message for the user; the caller's current database,
     if any, is untouched.
@@ -44,8 +48,12 @@ def open_office(url: str | os.PathLike | None) -> Database:
     with _in_plain_words(shown):
         db = open_database(url)
     try:
-        with _in_plain_words(shown), db.transaction(source=AuditSource.SYSTEM, note="office defaults") as session:
-            ensure_defaults(session)
+        with _in_plain_words(shown):
+            with db.engine.connect() as connection:
+                complete = office_has_defaults(connection)
+            if not complete:
+                with db.transaction(source=AuditSource.SYSTEM, note="office defaults") as session:
+                    ensure_defaults(session)
     except BaseException:
         db.dispose()
         raise
