@@ -150,10 +150,9 @@ class Changes:
 
 
 def reporting_periods(session: Session) -> list[dt.date]:
-    """Every distinct status-report period end, newest first."""
-    return list(session.scalars(
-        select(StatusReport.period_end).distinct().order_by(StatusReport.period_end.desc())
-    ))
+    """Every distinct status-report period end, newest first (a Core query: the Portfolio tab's first read)."""
+    period_end = StatusReport.__table__.c.period_end
+    return list(session.scalars(select(period_end).distinct().order_by(period_end.desc())))
 
 
 def cost_threshold_pct(settings) -> float:

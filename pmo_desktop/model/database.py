@@ -20,11 +20,12 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -430,12 +431,57 @@ class Database:
             session.connection(execution_options={"sqlite_immediate": True})
             yield session
 
-    def settings(self) -> OfficeSettings:
-        with self.session() as session:
-            return load_settings(session)
+    def settings(self) -> SettingsRow:
+        """The office settings as stored now, read through Core (see ``SettingsRow``)."""
+        with self.engine.connect() as connection:
+            return read_settings_row(connection)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class SettingsRow:
+    """The office settings as read, through Core: every column of ``office_settings`` an attribute.
+
+    Read where the settings are only looked at (the window, its tabs, the importer's options):
+    no ORM query is compiled and no mapper configured for it, which keeps the ORM off the
+    start-up path. It cannot be changed; settings are saved by ``services.settings``.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]):
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"The office settings have no '{name}'") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("The office settings read here cannot be changed; save them with "
+                             "services.settings.update_settings")
+
+    currency_symbol = OfficeSettings.currency_symbol
+
+
+def read_settings_row(connection: Connection | Session) -> SettingsRow:
+    """The settings row (id 1), or every column at its default when the office has none yet."""
+    table = OfficeSettings.__table__
+    row = connection.execute(select(table).where(table.c.id == 1)).mappings().first()
+    if row is None:
+        row = {column.key: _column_default(column) for column in table.columns} | {"id": 1}
+    return SettingsRow(row)
+
+
+def _column_default(column) -> Any:
+    default = column.default
+    if column.key in ("created_at", "updated_at") or default is None:
+        return None
+    if default.is_callable:
+        return default.arg(None)
+    return default.arg if default.is_scalar else None
 
 
 def load_settings(session: Session) -> OfficeSettings:

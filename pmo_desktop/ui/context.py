@@ -9,8 +9,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 from sqlalchemy.orm import Session
 
-from ..model.database import Database, load_settings
-from ..model.settings import OfficeSettings
+from ..model.database import Database, SettingsRow
 
 T = TypeVar("T")
 
@@ -28,14 +27,13 @@ class AppContext(QObject):
         super().__init__(parent)
         self.db = db
         self.undo_stack = QUndoStack(self)
-        self._settings: OfficeSettings | None = None
+        self._settings: SettingsRow | None = None
 
     @property
-    def settings(self) -> OfficeSettings:
-        """The office settings, cached until ``settings_changed``."""
+    def settings(self) -> SettingsRow:
+        """The office settings (read through Core, no ORM), cached until ``settings_changed``."""
         if self._settings is None:
-            with self.db.session() as session:
-                self._settings = load_settings(session)
+            self._settings = self.db.settings()
         return self._settings
 
     @property
