@@ -13,11 +13,12 @@ import logging
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Qt, QtMsgType, Signal, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, QtMsgType, Signal, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QMainWindow, QMessageBox, QStyleFactory
 
@@ -271,4 +272,42 @@ def _start(database: str | None, crash_dialog: bool,
     ctx = AppContext(db)
     window = MainWindow(ctx)
     window.show()
+    _AfterFirstPaint(window, _configure_orm_in_background)
     return app, ctx, window
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``then()`` from the event loop once the window has been exposed, and so painted, the first time."""
+
+    def __init__(self, window: QMainWindow, then: Callable[[], None]):
+        super().__init__(window)
+        self._then = then
+        self._handle = window.windowHandle()
+        self._handle.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Expose and self._handle.isExposed():
+            # The window paints while it handles this event; the timer fires after that.
+            self._handle.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+def _configure_orm_in_background() -> None:
+    """Configure the ORM's mappers on a worker thread, after the first paint.
+
+    Nothing before the first paint uses the ORM (the window's reads go through Core); the first
+    ORM query would otherwise configure every mapper on the GUI thread (60-80 ms), at the user's
+    first click on a project. SQLAlchemy configures under its own lock, so a query the GUI thread
+    makes meanwhile waits for it and then finds the mappers ready.
+    """
+    from .tasks import run_in_background
+
+    run_in_background(configure_orm)
+
+
+def configure_orm() -> None:
+    """Configure every mapped class of the model now."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
