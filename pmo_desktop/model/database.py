@@ -404,6 +404,8 @@ class Database:
         self.actor = actor or current_user()
         self.source = source
         self._factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self.daily_backup_due = False
+        """True when ``open_database(defer_daily_backup=True)`` left today's copy to ``take_daily_backup``."""
 
     @property
     def display_url(self) -> str:
@@ -435,6 +437,12 @@ class Database:
         """The office settings as stored now, read through Core (see ``SettingsRow``)."""
         with self.engine.connect() as connection:
             return read_settings_row(connection)
+
+    def take_daily_backup(self) -> None:
+        """Take the daily backup that opening left for later, if it did (any thread; once)."""
+        if self.daily_backup_due and self.path is not None:
+            self.daily_backup_due = False
+            _take_daily_backup(self.path)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -493,11 +501,15 @@ def load_settings(session: Session) -> OfficeSettings:
 
 
 def open_database(url: str | os.PathLike | None = None, *, migrate_schema: bool = True, backup: bool = True,
-                  actor: str | None = None, source: AuditSource = AuditSource.UI) -> Database:
+                  defer_daily_backup: bool = False, actor: str | None = None,
+                  source: AuditSource = AuditSource.UI) -> Database:
     """Open (and create or upgrade) the database at ``url``; see the module docstring.
 
     A SQLite file that already held data is backed up once per calendar day (``daily_backup``)
-    when ``backup`` is true. A file this user cannot write is refused with ReadOnlyDatabaseError.
+    when ``backup`` is true; with ``defer_daily_backup`` that copy is left to the caller
+    (``Database.take_daily_backup``, e.g. on a worker once the window is shown), while the copy
+    before a migration is still taken first. A file this user cannot write is refused with
+    ReadOnlyDatabaseError.
     """
     normalised = normalise_url(url or default_url())
     path = sqlite_path(normalised)
@@ -511,9 +523,12 @@ def open_database(url: str | os.PathLike | None = None, *, migrate_schema: bool 
     except Exception:
         engine.dispose()
         raise
+    db = Database(engine, actor=actor, source=source)
     if backup and existed:
-        _take_daily_backup(path)
-    return Database(engine, actor=actor, source=source)
+        db.daily_backup_due = True
+        if not defer_daily_backup:
+            db.take_daily_backup()
+    return db
 
 
 def _refuse_read_only(path: Path) -> None:

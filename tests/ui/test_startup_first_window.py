@@ -1,4 +1,4 @@
-"""The first window is shown and filled without the ORM; its mappers are configured after, off the GUI thread."""
+"""The first window is shown and filled without the ORM; the mappers and the day's backup come after, off the GUI thread."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ import sys, threading, time
 from PySide6.QtWidgets import QApplication
 from pmo_desktop.ui import app as app_module
 from pmo_desktop.model import Project
+from pmo_desktop.paths import backup_dir
+
+def daily_backups():
+    return len(list(backup_dir().glob("office-*-daily.db")))
 
 released = threading.Event()
 configured_by = []
@@ -35,12 +39,12 @@ def exec_and_check(*_args):
     app = QApplication.instance()
     window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
     tab = window.current_tab()
-    print("at exec", Project.__mapper__.configured, configured_by)
+    print("at exec", Project.__mapper__.configured, configured_by, daily_backups())
     process_until(app, lambda: window.windowHandle().isExposed() and tab.model.rowCount() > 0 and configured_by)
     print("shown", tab.model.rowCount(), window.counts_status.text(), Project.__mapper__.configured, configured_by)
     released.set()
     wait_for_background_work()
-    print("after", Project.__mapper__.configured)
+    print("after", Project.__mapper__.configured, daily_backups())
     return 0
 
 QApplication.exec = exec_and_check
@@ -49,7 +53,8 @@ main(["--database", sys.argv[1], "--no-crash-dialog"])
 """
 
 
-def test_the_first_window_is_filled_before_the_orm_is_configured_which_happens_off_the_gui_thread(ctx, tmp_path):
+def test_the_first_window_is_filled_before_the_orm_is_configured_and_the_day_backed_up_off_the_gui_thread(
+        ctx, tmp_path):
     from pmo_desktop.model import Project, StatusReport
 
     with ctx.db.transaction() as session:
@@ -63,9 +68,9 @@ def test_the_first_window_is_filled_before_the_orm_is_configured_which_happens_o
                          text=True, env=env, timeout=180)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    # The window was built, its table, settings and status bar read, without configuring a mapper,
-    # and the configuration had not started: it waits for the first paint.
-    assert lines[0] == "at exec False []"
+    # The window was built, its table, settings and status bar read, without configuring a mapper;
+    # the configuration and the first start of the day's backup wait for the first paint.
+    assert lines[0] == "at exec False [] 0"
     # Exposed and filled, then the configuration started on a worker thread, held here.
     assert lines[1].startswith("shown 1 1 project · ") and lines[1].endswith(" False [False]")
-    assert lines[2] == "after True"
+    assert lines[2] == "after True 1"

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from pmo_desktop.model import AuditEvent, StrategicCriterion
 from pmo_desktop.model import database as database_module
 from pmo_desktop.model.database import DatabaseLockedError, open_database
+from pmo_desktop.paths import backup_dir
 from pmo_desktop.services.defaults import DEFAULT_STRATEGIC_CRITERIA
 from pmo_desktop.ui.main_window.opening import open_office
 
@@ -81,3 +82,25 @@ def test_an_office_missing_a_default_set_gets_it_audited_when_opened(office):
         db.dispose()
     assert names == [spec.name for spec in DEFAULT_STRATEGIC_CRITERIA]
     assert inserted == 2 * len(DEFAULT_STRATEGIC_CRITERIA)  # at the first open, and again now
+
+
+def _daily_backups() -> list[str]:
+    return sorted(p.name for p in backup_dir().glob("office-*-daily.db"))
+
+
+def test_the_daily_backup_can_be_left_for_after_the_window_is_shown(office):
+    db = open_office(str(office), defer_daily_backup=True)
+    try:
+        assert _daily_backups() == []
+        db.take_daily_backup()
+        taken = _daily_backups()
+        assert len(taken) == 1
+        db.take_daily_backup()  # once
+        assert _daily_backups() == taken
+    finally:
+        db.dispose()
+
+
+def test_opening_takes_the_daily_backup_at_once_unless_told_otherwise(office):
+    open_office(str(office)).dispose()
+    assert len(_daily_backups()) == 1

@@ -33,8 +33,11 @@ class OpenDatabaseError(DatabaseError):
     """The database could not be opened; the message says why and what to do."""
 
 
-def open_office(url: str | os.PathLike | None) -> Database:
+def open_office(url: str | os.PathLike | None, *, defer_daily_backup: bool = False) -> Database:
     """Open (creating or upgrading) the database at ``url`` and give an empty office its defaults.
+
+    With ``defer_daily_backup`` the first open of the day leaves its copy of the file to
+    ``Database.take_daily_backup`` (start-up takes it once the window is shown).
 
     Whether the office has its defaults is read first, without a write lock (an office that has
     them, which is every start but the first, then opens without waiting for another writer);
@@ -46,7 +49,7 @@ def open_office(url: str | os.PathLike | None) -> Database:
     """
     shown = display_url(normalise_url(url)) if url else "the default database"
     with _in_plain_words(shown):
-        db = open_database(url)
+        db = open_database(url, defer_daily_backup=defer_daily_backup)
     try:
         with _in_plain_words(shown):
             with db.engine.connect() as connection:
