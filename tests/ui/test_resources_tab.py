@@ -802,3 +802,22 @@ def test_a_directive_pmo_refuses_staffing_that_over_allocates(demand_tab, db, pe
     assert "directive PMO" in shown[0]
     assert (tab.developer_demand, 60.0) in _stored_demands(db)
     assert tab.ctx.undo_stack.count() == 0
+
+
+def test_the_demand_view_is_built_when_first_chosen_and_lists_the_demand_then(tab, db, qtbot):
+    from pmo_desktop.ui.resources.demand_view import DEMAND_COL, DemandPane
+
+    assert tab.findChildren(DemandPane) == []  # the tab's first show builds no Demand view
+    demand = _add_demand(db, "DWH", "Tester", 20)
+    tab.ctx.data_changed.emit("demand")  # a change before it is built is read when it is
+    tab.views.setCurrentIndex(tab.views.indexOf(tab.demand_page))  # as a click on "Demand"
+    (pane,) = tab.findChildren(DemandPane)
+    assert pane is tab.demand_pane and pane.isVisible()
+    qtbot.waitUntil(lambda: pane.demand_model.rowCount() == 1)
+    assert [row[0] for row in pane.demand_model.visible_rows()] == [demand]
+    assert _column(pane.demand_model, DEMAND_COL["role"]) == ["Tester"]
+    # Staffing from it selects the person in the tab, as before.
+    other = tab.model.row_id(tab.model.rowCount() - 1)
+    assert tab.panel.person_id != other
+    pane.staffed.emit(other)
+    assert tab.panel.person_id == other

@@ -4,7 +4,8 @@ The left side is a vertical splitter (``content_splitter``): above the people ta
 (``views``) between the utilisation heat map and the Demand view (demand against capacity per
 role, the worst gaps, and staffing open demand from suggested people). The right side is the
 person panel. Clicking a heat-map cell selects the person and opens that week's allocations with
-quick fixes (change, end early, move to someone else).
+quick fixes (change, end early, move to someone else). The Demand view's widgets (and its module)
+are built when it is first shown, not with the tab.
 
 Nothing is read in the constructor: the main window calls ``refresh()`` when the tab is first
 shown. After an edit made from the heat map only the people it touched are re-read; any other
@@ -14,6 +15,7 @@ change re-computes the whole heat map.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
@@ -28,13 +30,15 @@ from PySide6.QtWidgets import (
 from ...analytics import resources as an
 from ...services.resources import OVER_ALLOCATED, PEAK_WEEKS, PersonRow, person_rows
 from ..context import AppContext
-from ..resources.demand_view import DemandPane
 from ..resources.heat_map import HeatMapPane
 from ..resources.people_model import COL, PeopleTableModel
 from ..resources.person_panel import PersonPanel
 from ..resources.table_setup import select_record, setup_table
 from ..resources.week_dialog import WeekAllocationsDialog
 from ..widgets.filter_bar import FilterBar
+
+if TYPE_CHECKING:
+    from ..resources.demand_view import DemandPane
 
 #: Changes that alter what this tab shows ("*" after imports, undo of a batch, a new database).
 WATCHED_ENTITIES = frozenset({"person", "allocation", "absence", "demand", "project", "role", "*"})
@@ -84,12 +88,17 @@ class ResourcesTab(QWidget):
         self.content_splitter.setObjectName("resources_content_splitter")
         self.content_splitter.setChildrenCollapsible(False)
         self.heat_map = HeatMapPane(ctx, self)
-        self.demand_pane = DemandPane(ctx, lambda: self.heat_map.today, self)
+        # The Demand view goes into this page when it is first shown (or asked for).
+        self._demand_pane: DemandPane | None = None
+        self.demand_page = QWidget(self)
+        self.demand_page.setObjectName("demand_page")
+        demand_layout = QVBoxLayout(self.demand_page)
+        demand_layout.setContentsMargins(0, 0, 0, 0)
         self.views = QTabWidget(self)
         self.views.setObjectName("resources_views")
         self.views.setDocumentMode(True)
         self.views.addTab(self.heat_map, "Utilisation")
-        self.views.addTab(self.demand_pane, "Demand")
+        self.views.addTab(self.demand_page, "Demand")
         self.views.setTabToolTip(0, "Utilisation by person, role or team, week by week")
         self.views.setTabToolTip(1, "Demand against capacity per role, the worst gaps, and staffing open demand")
         self.week_dialog: WeekAllocationsDialog | None = None
@@ -123,10 +132,24 @@ class ResourcesTab(QWidget):
         self.panel.person_cleared.connect(self._on_panel_person_cleared)
         self.heat_map.cell_activated.connect(self._on_heat_map_cell_activated)
         self.views.currentChanged.connect(self._on_views_current_changed)
-        self.demand_pane.staffed.connect(self.select_person)
         ctx.data_changed.connect(self._on_ctx_data_changed)
         ctx.settings_changed.connect(self.heat_map.mark_dirty)
-        ctx.settings_changed.connect(self.demand_pane.mark_dirty)
+
+    @property
+    def demand_pane(self) -> DemandPane:
+        """The Demand view, built on first use; it reads its figures when first shown."""
+        return self._build_demand_pane() if self._demand_pane is None else self._demand_pane
+
+    def _build_demand_pane(self) -> DemandPane:
+        from ..resources.demand_view import DemandPane
+
+        pane = DemandPane(self.ctx, lambda: self.heat_map.today, self.demand_page)
+        self.demand_page.layout().addWidget(pane)
+        pane.show()  # now if the page is on screen, else with it
+        pane.staffed.connect(self.select_person)
+        self.ctx.settings_changed.connect(pane.mark_dirty)
+        self._demand_pane = pane
+        return pane
 
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -142,10 +165,11 @@ class ResourcesTab(QWidget):
         finally:
             self._syncing = False
         self.heat_map.refresh()
-        if self.demand_pane.isVisible():
-            self.demand_pane.refresh()
-        else:
-            self.demand_pane.mark_dirty()  # read when the Demand view is shown
+        demand = self._demand_pane
+        if demand is not None and demand.isVisible():
+            demand.refresh()
+        elif demand is not None:
+            demand.mark_dirty()  # read when the Demand view is shown (one not built yet reads when built)
         if first_time and self.panel.person_id is None and not self.panel.is_new and self.model.rowCount():
             self.table.selectRow(0)  # show someone rather than an empty panel
         else:
@@ -167,7 +191,7 @@ class ResourcesTab(QWidget):
 
     def show_demand(self) -> None:
         """Switch the view above the table to the Demand view (read on first show)."""
-        self.views.setCurrentWidget(self.demand_pane)
+        self.views.setCurrentWidget(self.demand_page)
 
     def selected_person_id(self) -> int | None:
         index = self.table.selectionModel().currentIndex()
@@ -187,7 +211,8 @@ class ResourcesTab(QWidget):
             return
         if entity != "allocation" or not self.heat_map.has_pending_change():
             self.heat_map.mark_dirty()  # not an edit that named the people it touched
-        self.demand_pane.mark_dirty()
+        if self._demand_pane is not None:
+            self._demand_pane.mark_dirty()
         if self.isVisible():
             self.refresh()
         else:
@@ -218,8 +243,10 @@ class ResourcesTab(QWidget):
             self._syncing = False
 
     def _on_views_current_changed(self, _index: int) -> None:
-        if self.views.currentWidget() is not self.demand_pane:
+        if self.views.currentWidget() is not self.demand_page:
             return
+        if self._demand_pane is None:
+            self._build_demand_pane()  # shown, so it reads its figures now
         # The Demand view holds a chart and two lists: give it room over the table (which keeps ~6 rows).
         top, table = self.content_splitter.sizes()
         wanted = min(DEMAND_VIEW_HEIGHT, top + table - 200)
