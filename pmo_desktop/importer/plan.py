@@ -50,7 +50,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Float, Integer, Numeric, String, Table, Text, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
@@ -301,20 +301,30 @@ class _RecognisedRow(PlannedRow):
     read. ``stored`` stays empty: nothing is written for the row, so nothing needs its 'before'.
     """
 
-    __slots__ = ("_finish",)
+    __slots__ = ("_keyed", "_header_of")
 
     values = _FilledOnAccess(PlannedRow.values)
     recognised = True
 
-    def __init__(self, source: ParsedRow, key: dict[str, Any], refs: dict[str, Any], record_id: int, version: int,
-                 finish: Callable[[], dict[str, Any]]):
-        self.source, self.action, self.key, self.refs = source, Action.UNCHANGED, key, refs
+    def __init__(self, source: ParsedRow, keyed: PlannedRow, record_id: int, version: int,
+                 header_of: dict[str, str]):
+        """``keyed`` is the row prepared from its key values, its key and references resolved."""
+        self.source, self.action, self.key, self.refs = source, Action.UNCHANGED, keyed.key, keyed.refs
         self.changes, self.errors, self.warnings = [], [], []
         self.record_id, self.version, self.stored, self.writes = record_id, version, {}, {}
-        self._finish = finish
+        self._keyed, self._header_of = keyed.values, header_of
 
     def _complete(self) -> None:
-        self.values = self._finish()
+        """The values a full plan gives the row: the whole row in stored form, with its key and
+        references as resolved (the planner replaced or dropped references in the keyed values)."""
+        found = _prepared(self.source, self.source.values, [], self._header_of).values
+        keyed = self._keyed
+        for name in READ_FIRST[self.source.kind]:
+            if name in keyed:
+                found[name] = keyed[name]
+            else:
+                found.pop(name, None)
+        self.values = found
 
 
 @dataclass(slots=True)
@@ -876,18 +886,19 @@ class _Planner:
         self._load_indexes()
         headers = {id(sheet_plan): _headers_of(sheet_plan.sheet) for sheet_plan in self.plan.sheets
                    if sheet_plan.kind == kind}
-        known: dict[str, list[Any]] = {}
+        known: dict[str, Any] = {}
         if kind in READ_FIRST and not self.overwrite_blanks:
             known = self._fingerprints(kind, {row.fingerprint for _, row in items if isinstance(row, DeferredRow)})
+        hashes = {found.fingerprint for found in known.values()}
         planned: list[tuple[SheetPlan, PlannedRow]] = []
         keyed: list[int] = []  # positions in planned of rows prepared from their key values only
+        steps, required = _field_steps(kind), _required_keys(kind)
         for sheet_plan, row in items:
             prepared = None
-            if known and isinstance(row, DeferredRow) and row.fingerprint in known:
-                prepared = _prepared(row, row.key_values, [], headers[id(sheet_plan)])
-                if prepared.errors:  # planned in full, for the reasons the whole row gives
-                    prepared = None
-                else:
+            if hashes and isinstance(row, DeferredRow) and row.fingerprint in hashes:
+                # None when the key values have a problem: planned in full, for the reasons the whole row gives
+                prepared = _key_prepared(row, steps, required)
+                if prepared is not None:
                     keyed.append(len(planned))
             if prepared is None:
                 prepared = self._prepare(sheet_plan, row, headers[id(sheet_plan)])
@@ -923,30 +934,30 @@ class _Planner:
     # -- rows recognised by their fingerprints ---------------------------------------------------
 
     def _recognise(self, kind: str, planned: list[tuple[SheetPlan, PlannedRow]], keyed: list[int],
-                   headers: dict[int, dict[str, str]], known: dict[str, list[Any]]) -> None:
+                   headers: dict[int, dict[str, str]], known: dict[str, Any]) -> None:
         """Settle the rows prepared from their key values alone (``keyed``, positions in ``planned``):
         unchanged by their fingerprints (importer/fingerprints.py), or planned in full after all.
 
-        Their keys are resolved already; ``known`` holds the stored fingerprints with their hashes.
-        A row is recognised when its key is the only one of its kind in the import, a fingerprint
-        with the row's hash is stored for that key, and the record it names is the one the key
-        resolves to, at the version noted, with no audit event since. Every other keyed row is
-        prepared again from its whole row and its key resolved again.
+        Their keys are resolved already; ``known`` holds the stored fingerprints by natural key
+        (those of records still at the version noted). A row is recognised when its key is the
+        only one of its kind in the import, the fingerprint stored for that key has the row's hash,
+        and the record it names is the one the key resolves to, with no audit event since the
+        mark noted. Every other keyed row is prepared again from its whole row and its key
+        resolved again.
         """
         tuples = [None if row.action is Action.REJECT else _key_tuple(row) for _, row in planned]
         counts = Counter(key for key in tuples if key is not None)
         matches: dict[int, Any] = {}
+        same_parents = self._same_parents
         for position in keyed:
             key = tuples[position]
             if key is None or counts[key] != 1:
                 continue
             row = planned[position][1]
-            text = "\x1f".join(map(_key_text, key))  # natural_key_text(row)
-            for found in known[row.source.fingerprint]:
-                if found.natural_key == text:
-                    if found.version == found.current and self._same_parents(kind, row, found):
-                        matches[position] = found
-                    break
+            # natural_key_text(row), with a key's text parts taken as they are
+            found = known.get("\x1f".join([part if type(part) is str else _key_text(part) for part in key]))
+            if found is not None and found.fingerprint == row.source.fingerprint and same_parents(kind, row, found):
+                matches[position] = found
         touched = self._touched_since(kind, min((found.audit_mark for found in matches.values()), default=0)) \
             if matches else {}
         again: list[tuple[SheetPlan, PlannedRow]] = []
@@ -955,9 +966,8 @@ class _Planner:
             header_of = headers[id(sheet_plan)]
             found = matches.get(position)
             if found is not None and touched.get(found.entity_id, 0) <= found.audit_mark:
-                planned[position] = (sheet_plan, _RecognisedRow(
-                    row.source, row.key, row.refs, found.entity_id, found.current,
-                    _values_later(kind, row.source, row.values, header_of)))
+                planned[position] = (sheet_plan, _RecognisedRow(row.source, row, found.entity_id, found.current,
+                                                                header_of))
                 continue
             planned[position] = (sheet_plan, _prepared(row.source, row.source.values, list(row.source.errors),
                                                         header_of))
@@ -966,37 +976,37 @@ class _Planner:
         if live:
             getattr(self, f"_keys_{kind}")(live)
 
-    def _fingerprints(self, kind: str, hashes: set[str]) -> dict[str, list[Any]]:
-        """Hash -> the stored fingerprints of ``kind`` with that hash (one per natural key), each with
-        its record's current version and links (records deleted since have none and are left out).
+    def _fingerprints(self, kind: str, hashes: set[str]) -> dict[str, Any]:
+        """Natural key -> the fingerprint stored for it, among those of ``kind`` with one of
+        ``hashes``, with its record's links; only those whose record still has the version noted
+        (a record changed or deleted since cannot be recognised).
 
         Looked up by hash first, so that the rows of a new file, which have none, are planned in
         full at once, without resolving their keys twice."""
         if not hashes:
             return {}
         fingerprint, table = ImportFingerprint.__table__, TABLES[kind]
-        query = (select(fingerprint.c.natural_key, fingerprint.c.fingerprint, fingerprint.c.entity_id,
-                        fingerprint.c.version, fingerprint.c.audit_mark, table.c.version.label("current"),
+        query = (select(fingerprint.c.fingerprint, fingerprint.c.natural_key, fingerprint.c.entity_id,
+                        fingerprint.c.audit_mark, table.c.version.label("current"),
                         *(table.c[column] for column, _ in PARENT_COLUMNS[kind]))
-                 .join(table, table.c.id == fingerprint.c.entity_id).where(fingerprint.c.kind == kind))
+                 .join(table, table.c.id == fingerprint.c.entity_id)
+                 .where(fingerprint.c.kind == kind, fingerprint.c.version == table.c.version))
         if len(hashes) > WHOLE_KIND:  # one pass over the kind's fingerprints beats many lookups
-            stored = [row for row in self.session.execute(query) if row.fingerprint in hashes]
+            stored = [row for row in self.session.execute(query).all() if row[0] in hashes]
         else:
             stored = [row for chunk in chunks(sorted(hashes))
-                      for row in self.session.execute(query.where(fingerprint.c.fingerprint.in_(list(chunk))))]
-        found: dict[str, list[Any]] = defaultdict(list)
-        for row in stored:
-            found[row.fingerprint].append(row)
-        return found
+                      for row in self.session.execute(query.where(fingerprint.c.fingerprint.in_(list(chunk)))).all()]
+        return {row[1]: _StoredFingerprint(row[0], row[2], row[3], row[4], tuple(row[5:])) for row in stored}
 
-    def _same_parents(self, kind: str, row: PlannedRow, found: Any) -> bool:
+    def _same_parents(self, kind: str, row: PlannedRow, found: _StoredFingerprint) -> bool:
         """True when the stored record links to what the row's references resolve to now."""
-        for column, reference in PARENT_COLUMNS[kind]:
-            if reference not in row.refs:  # left blank: the stored link stays as it is
+        refs = row.refs
+        for (_, reference), linked in zip(PARENT_COLUMNS[kind], found.parents, strict=True):
+            if reference not in refs:  # left blank: the stored link stays as it is
                 continue
-            value = row.refs[reference]
+            value = refs[reference]
             expected = self.projects.by_code.get(value) if reference in PROJECT_REFERENCES else value
-            if expected is None or getattr(found, column) != expected:
+            if expected is None or linked != expected:
                 return False
         return True
 
@@ -1362,12 +1372,10 @@ def _prepared(source: ParsedRow, parsed: dict[str, Any], errors: list[RowError],
                                            f"is out of range; use {bounds[2]}"))
             continue
         values[field_name] = stored
-    missing = [name for name in KEY_FIELDS[kind] if planned.values.get(name) is None]
+    missing = [name for name in _required_keys(kind) if planned.values.get(name) is None]
     if kind in ALTERNATIVE_KEYS:
         either = ALTERNATIVE_KEYS[kind]
         missing = [] if any(planned.values.get(name) for name in either) else [either[0]]
-    elif kind == "raid":
-        missing = [name for name in missing if name != "project"]  # portfolio-level items have none
     for name in missing:
         header = header_of.get(name, name)
         if not any(e.column == header for e in planned.errors):
@@ -1377,20 +1385,49 @@ def _prepared(source: ParsedRow, parsed: dict[str, Any], errors: list[RowError],
     return planned
 
 
-def _values_later(kind: str, source: ParsedRow, keyed: dict[str, Any],
-                  header_of: dict[str, str]) -> Callable[[], dict[str, Any]]:
-    """The values a full plan gives a recognised row, worked out when called: the whole row in
-    stored form, with its key and references as resolved (``keyed``, the values of the row
-    prepared from its key values, whose references the planner replaced or dropped)."""
-    def values() -> dict[str, Any]:
-        found = _prepared(source, source.values, [], header_of).values
-        for name in READ_FIRST[kind]:
-            if name in keyed:
-                found[name] = keyed[name]
-            else:
-                found.pop(name, None)
-        return found
-    return values
+def _key_prepared(source: DeferredRow, steps_of: dict[str, tuple], required: tuple[str, ...]) -> PlannedRow | None:
+    """A planned row of ``source`` from its key values alone, as ``_prepared`` makes it from them
+    (``steps_of`` and ``required`` are ``_field_steps`` and ``_required_keys`` of its kind); None
+    when ``_prepared`` would find a problem in them (the row is then planned in full)."""
+    values: dict[str, Any] = {}
+    for field_name, value in source.key_values.items():
+        steps = steps_of.get(field_name)
+        if steps is None or value is None:
+            continue
+        convert, length, bounds = steps
+        try:
+            stored = convert(value)
+        except ValueError:
+            return None
+        if stored is None:
+            continue
+        if (length and isinstance(stored, str) and len(stored) > length) or \
+                (bounds is not None and not bounds[0] <= stored <= bounds[1]):
+            return None
+        values[field_name] = stored
+    for name in required:
+        if values.get(name) is None:
+            return None
+    return PlannedRow(source, Action.NEW, {}, values)
+
+
+class _StoredFingerprint(NamedTuple):
+    """A fingerprint stored for a natural key, with what its record is now."""
+
+    fingerprint: str
+    entity_id: int
+    audit_mark: int
+    current: int
+    """The record's version (the one the fingerprint noted: others are not read)."""
+    parents: tuple
+    """The record's link columns, in the order of ``PARENT_COLUMNS`` of its kind."""
+
+
+@cache
+def _required_keys(kind: str) -> tuple[str, ...]:
+    """The key fields a row of ``kind`` must have (for kinds keyed by either of two fields,
+    ``_prepared`` asks for one of them instead); a portfolio-level RAID item has no project."""
+    return tuple(name for name in KEY_FIELDS[kind] if not (kind == "raid" and name == "project"))
 
 
 def natural_key_text(row: PlannedRow) -> str:

@@ -295,8 +295,12 @@ def _is_subtotal_row(row: tuple) -> bool:
 
 def _is_unlabelled_summary(row: tuple, text_columns: Sequence[int]) -> bool:
     """A row of bare numbers under text columns: a total without its label."""
-    if not text_columns or any(_cell(row, i) is not None for i in text_columns):
-        return False  # a data row has its text: decided before the numbers are looked at
+    if not text_columns:
+        return False
+    size = len(row)
+    for i in text_columns:  # a data row has its text: decided before the numbers are looked at
+        if i < size and row[i] is not None:
+            return False
     values = _filled(row)
     return bool(values) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
@@ -323,8 +327,13 @@ def table_extent(
         if blank_run and header_score(row, rows[index + 1: index + 4]) > 4:
             break  # the next table starts after the gap
         blank_run = 0
-        values = tuple(row[:width]) + (None,) * max(0, width - len(row))
-        if any(map(_not_none, values)):
+        size = len(row)
+        if size == width and type(row) is tuple:  # the row itself: no copy of every row of a long table
+            records.append((index + 1, row))
+            continue
+        values = tuple(row[:width]) + (None,) * max(0, width - size)
+        # A row no wider than the table holds its first filled cell; a wider one may have it past the table.
+        if size <= width or any(map(_not_none, values)):
             records.append((index + 1, values))
     return records
 

@@ -66,6 +66,20 @@ def _recognised(plan):
     return [row.row for row in plan.rows() if row.recognised]
 
 
+def _plan_after_change(db, tmp_path, change):
+    """The file imported, ``change(session)`` made in the office since, then the file planned
+    again: that plan, checked row for row against the plan made in full."""
+    _office(db)
+    path = _book(tmp_path)
+    import_files(db, [path])
+    with db.transaction() as session:
+        change(session)
+    fast = _dry_run(db, path)
+    _forget_fingerprints(db)
+    assert _listing(fast) == _listing(_dry_run(db, path))
+    return fast
+
+
 def test_an_unchanged_file_is_recognised_row_by_row_and_planned_as_in_full(db, tmp_path):
     _office(db)
     path = _book(tmp_path)
@@ -98,34 +112,22 @@ def test_a_changed_cell_is_planned_in_full_and_the_others_are_recognised(db, tmp
 
 
 def test_a_record_edited_since_the_import_is_compared_again(db, tmp_path):
-    _office(db)
-    path = _book(tmp_path)
-    import_files(db, [path])
-    with db.transaction() as session:
+    def edit(session):
         report = session.scalars(select(StatusReport).where(StatusReport.period_end == dt.date(2026, 4, 30))
                                  .join(Project).where(Project.code == "P2")).one()
         report.summary = "Edited by the PMO"
 
-    fast = _dry_run(db, path)
+    fast = _plan_after_change(db, tmp_path, edit)
     assert _recognised(fast) == [3, 4, 5]
     edited = [row for row in fast.rows() if row.row == 6][0]
     assert edited.action.value == "update"
     assert [(c.field, c.old, c.new) for c in edited.changes] == [("summary", "Edited by the PMO", "Escalated")]
-    _forget_fingerprints(db)
-    assert _listing(fast) == _listing(_dry_run(db, path))
 
 
 def test_a_record_deleted_since_the_import_is_new_again(db, tmp_path):
-    _office(db)
-    path = _book(tmp_path)
-    import_files(db, [path])
-    with db.transaction() as session:
-        session.delete(session.scalars(select(StatusReport).order_by(StatusReport.id)).first())
-
-    fast = _dry_run(db, path)
+    fast = _plan_after_change(db, tmp_path, lambda session: session.delete(
+        session.scalars(select(StatusReport).order_by(StatusReport.id)).first()))
     assert [(row.row, row.action.value) for row in fast.rows() if not row.recognised] == [(3, "new")]
-    _forget_fingerprints(db)
-    assert _listing(fast) == _listing(_dry_run(db, path))
 
 
 def test_a_column_mapped_to_another_field_is_read_again(db, tmp_path):
@@ -174,19 +176,14 @@ def test_an_undone_batch_takes_its_fingerprints_with_it(db, tmp_path):
 
 
 def test_a_project_code_given_to_another_project_is_not_taken_for_the_old_one(db, tmp_path):
-    _office(db)
-    path = _book(tmp_path)
-    import_files(db, [path])
-    with db.transaction() as session:
+    def recode(session):
         old = session.scalars(select(Project).where(Project.code == "P2")).one()
         old.code = "P2-OLD"
         session.flush()
         session.add(Project(code="P2", name="Beta again"))
 
-    fast = _dry_run(db, path)
+    fast = _plan_after_change(db, tmp_path, recode)
     assert [(row.row, row.action.value) for row in fast.rows() if not row.recognised] == [(4, "new"), (6, "new")]
-    _forget_fingerprints(db)
-    assert _listing(fast) == _listing(_dry_run(db, path))
 
 
 def test_reimporting_a_recognised_file_writes_a_batch_and_keeps_the_fingerprints(db, tmp_path):
@@ -198,3 +195,4 @@ def test_reimporting_a_recognised_file_writes_a_batch_and_keeps_the_fingerprints
     with db.session() as session:
         kept = session.execute(select(ImportFingerprint.batch_id, func.count()).group_by(ImportFingerprint.batch_id))
         assert dict(kept.all()) == {first: 4}
+

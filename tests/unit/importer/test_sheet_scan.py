@@ -56,3 +56,19 @@ def test_table_extent_stops_at_an_unlabelled_row_of_numbers_and_at_a_blank_run()
     assert [line for line, _ in sheets.table_extent(rows, 0, 3)] == [2, 3, 4, 5]
     gap = [("Code", "Name"), ("P-1", "One"), (), (None,), ("P-2", "Two")]
     assert [line for line, _ in sheets.table_extent(gap, 0, 2)] == [2]
+
+
+def test_table_extent_gives_each_row_at_the_table_width_and_drops_one_filled_only_past_it():
+    rows = [
+        ("Code", "Name", "Budget"),
+        ("P-1", "One", 10),  # as wide as the table
+        ("P-2",),  # shorter: padded with blanks
+        ["P-3", "Three", 7],  # a list row comes back as a tuple
+        ("P-4", "Four", 3, "note past the table"),  # wider: cut to the table
+        (None, None, None, "only a note past the table"),
+        ("P-5", "Five", 1),
+    ]
+    extent = sheets.table_extent(rows, 0, 3)
+    assert extent == [(2, ("P-1", "One", 10)), (3, ("P-2", None, None)), (4, ("P-3", "Three", 7)),
+                      (5, ("P-4", "Four", 3)), (7, ("P-5", "Five", 1))]
+    assert all(type(values) is tuple for _, values in extent)
