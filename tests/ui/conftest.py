@@ -89,3 +89,16 @@ def ctx(pmo_app, db_url) -> Iterator:
     context = AppContext(open_office(db_url))
     yield context
     context.db.dispose()
+
+
+@pytest.fixture
+def charted_portfolio_tab(ctx, qtbot):
+    """A Portfolio tab on ``ctx``, shown at 1400 x 900, once its first chart is drawn."""
+    from pmo_desktop.ui.tabs.portfolio_tab import PortfolioTab
+
+    widget = PortfolioTab(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 900)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.charts.canvas.figure is not None and not widget.charts.is_stale)
+    return widget

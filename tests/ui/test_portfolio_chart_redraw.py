@@ -12,7 +12,6 @@ from pmo_desktop.model import OfficeSettings, Programme, Project
 from pmo_desktop.model.database import open_database
 from pmo_desktop.services.defaults import ensure_defaults
 from pmo_desktop.ui.context import AppContext
-from pmo_desktop.ui.tabs.portfolio_tab import PortfolioTab
 
 D = dt.date
 
@@ -34,13 +33,8 @@ def ctx(qapp, tmp_path):
 
 
 @pytest.fixture
-def tab(ctx, qtbot):
-    widget = PortfolioTab(ctx)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 900)
-    widget.show()
-    qtbot.waitUntil(lambda: widget.charts.canvas.figure is not None and not widget.charts.is_stale)
-    return widget
+def tab(charted_portfolio_tab):
+    return charted_portfolio_tab
 
 
 def _settled(tab, qtbot):

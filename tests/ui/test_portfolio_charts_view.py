@@ -70,14 +70,9 @@ def ctx(qapp, tmp_path):
 
 
 @pytest.fixture
-def tab(ctx, qtbot):
-    widget = PortfolioTab(ctx)
-    qtbot.addWidget(widget)
-    widget.resize(1400, 900)
-    widget.show()
-    qtbot.waitUntil(lambda: widget.charts.canvas.figure is not None and not widget.charts.is_stale)
-    widget.ids = dict(ctx.read(lambda s: s.execute(select(Project.code, Project.id)).all()))
-    return widget
+def tab(charted_portfolio_tab, ctx):
+    charted_portfolio_tab.ids = dict(ctx.read(lambda s: s.execute(select(Project.code, Project.id)).all()))
+    return charted_portfolio_tab
 
 
 def show_chart(tab, qtbot, key: str):
