@@ -19,6 +19,7 @@ chart area says "Loading chart…" and the window, its table and the rest of the
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import logging
 import sys
@@ -273,6 +274,9 @@ class PortfolioChartsView(QWidget):
         run_in_background(import_chart_modules, on_done=self._on_charts_loaded, on_error=self._on_charts_failed)
 
     def _on_charts_loaded(self, _result: None) -> None:
+        # matplotlib and its Qt backend (~50,000 objects) live as long as the program, like what
+        # start-up made (frozen by ``ui.app.run_gui``): keep them out of later full collections too.
+        gc.freeze()
         if not shiboken6.isValid(self):  # the view was closed meanwhile
             return
         self._loading = False
