@@ -143,6 +143,11 @@ def raid_rows(session: Session, today: dt.date) -> list[RaidRow]:
     ]
 
 
+def item_count(session: Session) -> int:
+    """How many items the register holds (all kinds and statuses)."""
+    return session.execute(select(func.count()).select_from(RaidItem.__table__)).scalar_one()
+
+
 def is_overdue(row: RaidRow, today: dt.date) -> bool:
     """Past its due date and not closed."""
     return row.due is not None and row.due < today and row.status != RaidStatus.CLOSED

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt  # noqa: E402
+import threading  # noqa: E402
 from decimal import Decimal  # noqa: E402
 
 import pytest  # noqa: E402
@@ -19,9 +20,11 @@ from pmo_desktop.model.database import open_database  # noqa: E402
 from pmo_desktop.services import raid  # noqa: E402
 from pmo_desktop.services.defaults import ensure_office_settings  # noqa: E402
 from pmo_desktop.services.errors import ConflictError  # noqa: E402
+from pmo_desktop.ui import tasks  # noqa: E402
 from pmo_desktop.ui.context import AppContext  # noqa: E402
 from pmo_desktop.ui.risks import detail_panel  # noqa: E402
 from pmo_desktop.ui.risks.raid_table_model import COLUMN  # noqa: E402
+from pmo_desktop.ui.tabs import risks_tab  # noqa: E402
 from pmo_desktop.ui.tabs.risks_tab import RisksTab  # noqa: E402
 from pmo_desktop.ui.theme import RAG_COLOURS  # noqa: E402
 
@@ -968,3 +971,106 @@ def test_bar_tooltips_give_the_figures(tab):
     shown_chart(tab, "ageing")
     assert tab.charts_panel.bar_text("ageing", ("review", "61–90 days")) == (
         "2 items not reviewed for 61–90 days. Click to filter the register.")
+
+
+# -- a large register is read in the background -------------------------------------------------------
+# ``BACKGROUND_ITEMS`` is lowered so that the seventeen items of this office count as large. What arrives
+# must be what a read in place shows; a read overtaken by a newer one is never shown; an item saved while
+# the rows are being read is selected once they are in, without clearing the filters.
+
+@pytest.fixture
+def make_tab(ctx, qtbot):
+    made = []
+
+    def make() -> RisksTab:
+        widget = RisksTab(ctx, today=lambda: TODAY)
+        qtbot.addWidget(widget)
+        widget.resize(1400, 850)
+        widget.show()
+        made.append(widget)
+        return widget
+
+    yield make
+    tasks.wait_for_background_work()
+    for widget in made:
+        qtbot.waitUntil(lambda w=widget: not w.patterns_pending and not w.is_reading, timeout=10_000)
+
+
+def shown(tab: RisksTab) -> tuple:
+    """What a user sees of the register: the rows in order, the escalations button, the project picker."""
+    combo = tab.panel.ui.project_combo
+    return (tab.model.visible_rows(), tab.escalations_button.text(),
+            [combo.itemText(i) for i in range(combo.count())])
+
+
+def test_a_large_register_is_read_in_the_background_and_shows_what_a_read_in_place_shows(
+        make_tab, qtbot, monkeypatch):
+    in_place = make_tab()
+    in_place.refresh()
+    assert not in_place.is_reading
+
+    monkeypatch.setattr(risks_tab, "BACKGROUND_ITEMS", 1)
+    gate = threading.Event()
+    real = raid.raid_rows
+
+    def held(*args, **kwargs):
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(raid, "raid_rows", held)
+    tab = make_tab()
+    tab.refresh()
+    assert tab.is_reading and tab.reading_note.isVisible()
+    assert tab.model.rowCount() == 0  # nothing shown until the rows arrive
+    gate.set()
+    qtbot.waitUntil(lambda: not tab.is_reading, timeout=10_000)
+    assert not tab.reading_note.isVisible()
+    assert tab.model.total_rows() == len(ITEMS)
+    assert shown(tab) == shown(in_place)
+
+
+def test_only_the_latest_read_is_shown(make_tab, qtbot, monkeypatch, db):
+    monkeypatch.setattr(risks_tab, "BACKGROUND_ITEMS", 1)
+    first_read, release_first = threading.Event(), threading.Event()
+    real = raid.raid_rows
+    calls = []
+
+    def slow_first(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        calls.append(len(rows))
+        if len(calls) == 1:
+            first_read.set()
+            release_first.wait(10)
+        return rows
+
+    monkeypatch.setattr(raid, "raid_rows", slow_first)
+    tab = make_tab()
+    tab.refresh()
+    assert first_read.wait(10)  # the first read has its rows: all the items
+    with db.transaction() as session:  # an item is deleted before the second read
+        item_id = next(row.id for row in real(session, TODAY))
+        raid.delete_item(session, item_id, None)
+    tab.refresh()
+    release_first.set()
+    qtbot.waitUntil(lambda: not tab.is_reading, timeout=10_000)
+    tasks.wait_for_background_work()
+    qtbot.wait(50)  # the overtaken read reports too: it must change nothing
+    assert calls == [len(ITEMS), len(ITEMS) - 1]
+    assert tab.model.total_rows() == len(ITEMS) - 1
+    assert tab.model.view_row_of(item_id) is None
+
+
+def test_an_item_saved_while_the_register_is_read_is_selected_when_the_rows_arrive(make_tab, qtbot, monkeypatch):
+    tab = make_tab()
+    tab.refresh()
+    tab.filter_bar.set_choice(COLUMN["project"], "DCX-017")
+    monkeypatch.setattr(risks_tab, "BACKGROUND_ITEMS", 1)
+    tab.new_item()  # in the project the register shows
+    tab.panel.ui.title_edit.setText("Offshore team visas delayed")
+    assert tab.panel.save()  # the change starts a background read; the saved item is not among the rows yet
+    assert tab.is_reading
+    qtbot.waitUntil(lambda: not tab.is_reading, timeout=10_000)
+    assert tab.project_filter.currentData() == "DCX-017"  # the filter stays
+    selected = tab.selected_id()
+    assert selected is not None and tab.panel.current_id == selected
+    assert tab.model.row_tuple(tab.model.view_row_of(selected)).title == "Offshore team visas delayed"

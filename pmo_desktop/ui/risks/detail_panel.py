@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QWidget
+from sqlalchemy.orm import Session
 
 from ...model import Escalation, RaidKind, RaidStatus, RiskResponse
 from ...services import raid
@@ -61,6 +63,21 @@ MIN_COMBO_CHARACTERS = 10
 """Combos in the form show at least this many characters and otherwise take the width they are given."""
 
 
+@dataclass(frozen=True, slots=True)
+class PanelChoices:
+    """What the panel's pickers offer: every project, the categories used, the owners."""
+
+    projects: tuple[raid.ProjectChoice, ...]
+    categories: tuple[str, ...]
+    owners: tuple[str, ...]
+
+
+def read_choices(session: Session) -> PanelChoices:
+    """The pickers' choices, read in one session (safe on a worker thread: no widgets)."""
+    return PanelChoices(tuple(raid.project_choices(session)), tuple(raid.category_choices(session)),
+                        tuple(raid.owner_choices(session)))
+
+
 class RaidDetailPanel(QWidget):
     """Shows one RAID item (or a new one) and saves it; inline messages say what to fix."""
 
@@ -82,6 +99,7 @@ class RaidDetailPanel(QWidget):
         self.current: RaidDetail | None = None
         self._baseline: RaidDraft | None = None
         self._loading = False
+        self._choices: PanelChoices | None = None  # what the pickers hold (None: not filled yet)
         self._error_labels = {
             "ref": self.ui.ref_error, "title": self.ui.title_error,
             "likelihood": self.ui.assessment_error, "impact": self.ui.assessment_error,
@@ -155,20 +173,31 @@ class RaidDetailPanel(QWidget):
 
     def reload_choices(self) -> None:
         """Re-read projects, categories and owners for the pickers, keeping what is shown."""
+        self.set_choices(self.ctx.read(read_choices))
+
+    def set_choices(self, choices: PanelChoices) -> None:
+        """Offer ``choices`` in the pickers, keeping what is shown.
+
+        A picker is refilled only when its list changed: the two project pickers hold every project
+        (4,000 items at 2,000 projects), and most refreshes change none of them.
+        """
         self.ui.cost_spin.setPrefix(self.ctx.currency_symbol)
-        projects = self.ctx.read(raid.project_choices)
-        categories = self.ctx.read(raid.category_choices)
-        owners = self.ctx.read(raid.owner_choices)
+        shown, self._choices = self._choices, choices
         was_loading, self._loading = self._loading, True
         try:
-            for combo, first in ((self.ui.project_combo, PORTFOLIO_LEVEL), (self.ui.depends_project_combo, NONE_TEXT)):
-                current = combo.currentData()
-                combo.clear()
-                combo.addItem(first, None)
-                for project in projects:
-                    combo.addItem(f"{project.code} — {project.name}", project.id)
-                _set_combo_data(combo, current)
-            for combo, values in ((self.ui.category_combo, categories), (self.ui.owner_combo, owners)):
+            if shown is None or choices.projects != shown.projects:
+                for combo, first in ((self.ui.project_combo, PORTFOLIO_LEVEL),
+                                     (self.ui.depends_project_combo, NONE_TEXT)):
+                    current = combo.currentData()
+                    combo.clear()
+                    combo.addItem(first, None)
+                    for project in choices.projects:
+                        combo.addItem(f"{project.code} — {project.name}", project.id)
+                    _set_combo_data(combo, current)
+            for combo, values, before in ((self.ui.category_combo, choices.categories, shown and shown.categories),
+                                          (self.ui.owner_combo, choices.owners, shown and shown.owners)):
+                if values == before:
+                    continue
                 text = combo.currentText()
                 combo.clear()
                 combo.addItems(["", *values])
@@ -246,9 +275,12 @@ class RaidDetailPanel(QWidget):
         self._update_state()
         self.ui.title_edit.setFocus()
 
-    def refresh(self) -> None:
-        """After data changed elsewhere: re-read choices and, unless the user is editing, the item."""
-        self.reload_choices()
+    def refresh(self, choices: PanelChoices | None = None) -> None:
+        """After data changed elsewhere: re-read choices (or take ``choices``) and, unless editing, the item."""
+        if choices is None:
+            self.reload_choices()
+        else:
+            self.set_choices(choices)
         if self.current is not None and not self.is_dirty():
             self.show_item(self.current.id)
 

@@ -39,6 +39,7 @@ class HeatMapPanel(QWidget):
         self.summary_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heat_map: HeatMap | None = None
         self.matrix: Matrix | None = None
+        self._shown: tuple | None = None  # what the figure was last drawn with
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -52,8 +53,15 @@ class HeatMapPanel(QWidget):
 
     def show_matrix(self, matrix: Matrix, thresholds: RiskThresholds, *, selected: tuple[int, int] | None = None,
                     title: str | None = None) -> None:
-        """Draw ``matrix`` (the first call builds the figure and imports matplotlib)."""
-        self.matrix = matrix
+        """Draw ``matrix`` (the first call builds the figure and imports matplotlib).
+
+        The same counts, bands, selection and title as shown are not drawn again (a refresh that
+        changed nothing the map counts): drawing the figure takes 100 ms or more.
+        """
+        shown = (matrix, thresholds, selected, title)
+        if self.heat_map is not None and shown == self._shown:
+            return
+        self.matrix, self._shown = matrix, shown
         if self.heat_map is None:
             from ...charts.risks import HeatMap
 

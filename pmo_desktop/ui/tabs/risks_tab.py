@@ -2,7 +2,9 @@
 
 Nothing is read when the tab is built: the main window calls ``refresh()`` when it first shows the
 tab (the one read of its first show). After that, data changes while it is hidden only mark it stale,
-and it reloads when shown again. The "Escalations" button counts the items the office's escalation rules would
+and it reloads when shown again. A large register (``BACKGROUND_ITEMS``) is read on a worker thread,
+with its escalations and the panel's choices, under a note over the table; the patterns are read
+after it, also in the background. The "Escalations" button counts the items the office's escalation rules would
 raise a level, and lists them with the rule that fired.
 
 The chart over the register is chosen in its panel: the heat map, exposure by category or programme,
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -34,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from shiboken6 import isValid
+from sqlalchemy.orm import Session
 
 from ...analytics import risks as risk_analytics
 from ...analytics.risks import ExposureItem, ItemFacts, Matrix, RiskThresholds
@@ -44,12 +48,13 @@ from ..context import AppContext
 from ..risks.charts_panel import AGEING, BY_CATEGORY, BY_PROGRAMME, HEAT_MAP, TREND, ChartsPanel
 from ..risks.commands import RaidCommands
 from ..risks.dependencies_view import DependenciesDialog
-from ..risks.detail_panel import RaidDetailPanel
+from ..risks.detail_panel import PanelChoices, RaidDetailPanel, read_choices
 from ..risks.escalations_dialog import EscalationsDialog
 from ..risks.patterns_panel import PatternsPanel
 from ..risks.raid_table_model import COLUMN, DISPLAY_ORDER, RAID_COLUMNS, RaidTableModel
 from ..tasks import run_in_background
 from ..widgets.filter_bar import FilterBar
+from ..widgets.reading_note import ReadingNote
 
 REFRESH_ON = frozenset({"raid_item", "project", "programme", "milestone", "person", "*"})
 """Entities whose changes the register shows (codes, programmes, owners come from them)."""
@@ -79,6 +84,25 @@ QFrame#cell_chip QLabel { color: #1d3f73; font-weight: 600; padding-left: 4px; }
 QFrame#cell_chip QToolButton { border: none; color: #1d3f73; font-weight: 700; padding: 0 4px; }
 QFrame#cell_chip QToolButton:hover { color: #c0392b; }
 """
+
+BACKGROUND_ITEMS = 5_000
+"""A register of this many items or more is read on a worker thread (0.3–0.8 s at 20,000 items)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """One read of everything the register shows: its rows, the escalations due, the panel's choices."""
+
+    rows: list[RaidRow]
+    escalations: list[escalation.Escalation]
+    choices: PanelChoices
+
+
+def read_register(session: Session, today: dt.date) -> Register:
+    """The register as of ``today``, in one session (safe on a worker thread: no widgets)."""
+    return Register(raid.raid_rows(session, today), escalation.escalations_due(session, today),
+                    read_choices(session))
+
 
 PATTERN_MIN_PROJECTS = 3
 """A pattern must recur in the open risks of at least this many projects."""
@@ -117,6 +141,10 @@ class RisksTab(QWidget):
         # hidden marks the tab stale until it is shown again.
         self._loaded = False
         self._stale = False
+        # A large register is read in the background; only the latest read is shown.
+        self._register_generation = 0
+        self._reading = False
+        self._select_when_read: int | None = None
         # Patterns are read in the background (about 1.4 s at 20,000 items); only the latest read counts.
         self._patterns_generation = 0
         self._patterns_pending = False
@@ -136,6 +164,7 @@ class RisksTab(QWidget):
         self.model = RaidTableModel(self, today=today())  # currency and rows arrive with refresh()
         self.commands = RaidCommands(ctx)
         self.table = self._build_table()
+        self.reading_note = ReadingNote(self.table, "Reading the RAID register…")
         self.filter_bar = self._build_filter_bar()
         self.kind_switch, self.kind_group = self._build_kind_switch()
         self.overdue_check = QCheckBox("Overdue only", self)
@@ -327,24 +356,72 @@ class RisksTab(QWidget):
         """Whether the register has been read at least once (it is not until the tab is first shown)."""
         return self._loaded
 
+    @property
+    def is_reading(self) -> bool:
+        """Whether the register is being read in the background (its rows are not shown yet)."""
+        return self._reading
+
     def refresh(self) -> None:
-        """Re-read the register and the patterns, keeping filters, sort order and the selected item."""
+        """Re-read the register, escalations and patterns, keeping filters, sort order and the selected item.
+
+        A register of ``BACKGROUND_ITEMS`` or more is read on a worker thread (``is_reading`` until
+        its rows are shown): the table keeps what it showed, under a note, and the window stays
+        usable. A smaller one is read at once, where a busy state would only flash.
+        """
         today = self._today()
+        self._loaded, self._stale = True, False
+        self._register_generation += 1
+        if self.ctx.read(raid.item_count) < BACKGROUND_ITEMS:
+            self._show_register(self.ctx.read(read_register, today), today)
+            return
+        generation, db = self._register_generation, self.ctx.db
+
+        def read() -> Register:
+            with db.session() as session:
+                return read_register(session, today)
+
+        self._reading = True
+        self.reading_note.set_reading(True)
+        run_in_background(read, on_done=lambda register: self._on_register_read(generation, register, today),
+                          on_error=lambda exc: self._on_register_failed(generation, exc), parent=self)
+
+    def _on_register_read(self, generation: int, register: Register, today: dt.date) -> None:
+        if not isValid(self) or generation != self._register_generation:
+            return  # the tab is gone, or a newer read is on its way
+        self._show_register(register, today)
+
+    def _on_register_failed(self, generation: int, exc: BaseException) -> None:
+        if not isValid(self) or generation != self._register_generation:
+            return
+        self._end_reading()
+        self._stale = True  # shown again, the tab tries again
+        self.ctx.error_raised.emit(exc)
+
+    def _end_reading(self) -> None:
+        self._reading = False
+        self.reading_note.set_reading(False)
+
+    def _show_register(self, register: Register, today: dt.date) -> None:
+        """Put a register read in place: rows, escalations, choices, then the patterns and charts."""
+        self._end_reading()
         self.model.today = today
         self.model.currency = self.ctx.currency_symbol
+        # An item saved while the rows were being read is selected once they are in.
+        wanted, self._select_when_read = self._select_when_read, None
         selected = self.selected_id()
         # Before the rows: a bar filter on category reads the facts afresh when the new rows are filtered.
         self._item_facts, self._trends = None, {}
         self._trend_generation += 1
         self._trend_pending = None
-        self.model.set_rows(self.ctx.read(raid.raid_rows, today))
-        self.escalations_due = self.ctx.read(escalation.escalations_due, today)
+        self.model.set_rows(register.rows)
+        self.escalations_due = register.escalations
         self._show_escalations_count()
-        self._loaded, self._stale = True, False
         self.filter_bar.refresh_choices()
         self._apply_overdue()
         self._restore_selection(selected)
-        self.panel.refresh()
+        self.panel.refresh(register.choices)
+        if wanted is not None:
+            self.select_item(wanted)
         self._refresh_patterns()
         self.update_charts()
         if self.dependencies_dialog is not None and self.dependencies_dialog.isVisible():
@@ -680,7 +757,16 @@ class RisksTab(QWidget):
             self._restoring_selection = False
 
     def select_item(self, item_id: int) -> None:
-        """Select ``item_id`` in the register (clearing filters that hide it) and show it in the panel."""
+        """Select ``item_id`` in the register (clearing filters that hide it) and show it in the panel.
+
+        While the register is being read, the item is selected once the rows are in (a new item is
+        not among the rows shown yet).
+        """
+        if self._reading:
+            self._select_when_read = item_id
+            if self.panel.current_id != item_id:
+                self.panel.show_item(item_id)
+            return
         if self.model.view_row_of(item_id) is None:
             self._clear_all_filters()
         self._restore_selection(item_id)
