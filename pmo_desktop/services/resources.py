@@ -40,7 +40,7 @@ from ..analytics.resources import (  # the counting rule lives with the figures;
 )
 from ..model import Absence, Allocation, Person, Project, Role
 from ..model.base import Base
-from .base import flush_or_conflict, get_or_raise, text_or_none
+from .base import flush_or_conflict, text_or_none
 from .errors import ConflictError, FieldError, NotFoundError, ValidationError
 
 #: Weeks ahead (this week included) that the peak utilisation looks at.
@@ -208,29 +208,42 @@ class PersonDetail:
 
 
 def get_person(session: Session, person_id: int) -> PersonDetail:
-    """The person with their allocations (project code and name) and absences, oldest first."""
-    person = get_or_raise(session, Person, person_id)
-    allocations = session.execute(
-        select(Allocation, Project.code, Project.name)
-        .join(Project, Project.id == Allocation.project_id)
-        .where(Allocation.person_id == person_id)
-        .order_by(Allocation.start_date, Project.code)
-    ).all()
-    absences = session.scalars(
-        select(Absence).where(Absence.person_id == person_id).order_by(Absence.start_date)
-    ).all()
+    """The person with their allocations (project code and name) and absences, oldest first.
+
+    Read as plain rows (Core), not ORM objects: the panel shows a person at every click, and the
+    first ORM load of a person, their allocations and absences compiled three entity queries.
+    """
+    p, r = Person.__table__.c, Role.__table__.c
+    a, pr, ab = Allocation.__table__.c, Project.__table__.c, Absence.__table__.c
+    person = session.execute(
+        select(p.id, p.version, p.name, p.email, r.name, p.team, p.capacity_hours, p.cost_rate, p.active)
+        .select_from(Person.__table__.outerjoin(Role.__table__, r.id == p.role_id))
+        .where(p.id == person_id)
+    ).one_or_none()
+    if person is None:
+        raise NotFoundError(f"Person {person_id} no longer exists.")
+    allocations = [
+        AllocationLine(line_id, version, project_id, code, name, start, end, float(hours), notes)
+        for line_id, version, project_id, code, name, start, end, hours, notes in session.execute(
+            select(a.id, a.version, a.project_id, pr.code, pr.name, a.start_date, a.end_date, a.hours_per_week,
+                   a.notes)
+            .join_from(Allocation.__table__, Project.__table__, pr.id == a.project_id)
+            .where(a.person_id == person_id)
+            .order_by(a.start_date, pr.code)
+        )
+    ]
+    absences = session.execute(
+        select(ab.id, ab.version, ab.start_date, ab.end_date, ab.reason)
+        .where(ab.person_id == person_id)
+        .order_by(ab.start_date)
+    )
+    pid, version, name, email, role, team, capacity, cost_rate, active = person
     return PersonDetail(
-        id=person.id, version=person.version, name=person.name, email=person.email,
-        role=person.role.name if person.role else None, team=person.team,
-        capacity_hours=float(person.capacity_hours), cost_rate=person.cost_rate, active=bool(person.active),
-        allocations=tuple(
-            AllocationLine(al.id, al.version, al.project_id, code, name, al.start_date, al.end_date,
-                           float(al.hours_per_week), al.notes)
-            for al, code, name in allocations
-        ),
-        absences=tuple(AbsenceLine(ab.id, ab.version, ab.start_date, ab.end_date, ab.reason) for ab in absences),
-        holidays=(holidays_between(session, week_start(min(al.start_date for al, _c, _n in allocations)),
-                                   max(al.end_date for al, _c, _n in allocations))
+        id=pid, version=version, name=name, email=email, role=role, team=team, capacity_hours=float(capacity),
+        cost_rate=cost_rate, active=bool(active), allocations=tuple(allocations),
+        absences=tuple(AbsenceLine(*row) for row in absences),
+        holidays=(holidays_between(session, week_start(min(line.start_date for line in allocations)),
+                                   max(line.end_date for line in allocations))
                   if allocations else frozenset()),
     )
 
