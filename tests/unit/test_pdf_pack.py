@@ -548,3 +548,26 @@ def test_the_cover_gives_the_figures_at_a_glance_and_each_sections_page(pack, la
         first = next(i for i, (header, _) in enumerate(headers, start=1) if shows(header, f"Executive pack — {name}"))
         listed = re.search(rf"\b{name} +(\d+)\b", laid_out[0])
         assert listed and int(listed[1]) == first, (name, first)
+
+
+@needs_pdftotext
+def test_a_cover_longer_than_a_page_still_lists_each_sections_page(office, tmp_path):
+    """The contents is numbered on the whole document when the cover alone would not print as one page."""
+    from pmo_desktop.ui.pdf.pdf_pack import PackMarkup, build_html, render_pdf
+
+    with office.session() as session:
+        data = gather_pack(session, as_of=TODAY)
+    generated = dt.datetime(2026, 11, 26, 9, 0)
+    markup = build_html(data, ["Summary", "RAID"], generated=generated, unit=96 / 72, db_label="office.db",
+                        tick=lambda _name: None)
+    filler = "".join(f"<p>Cover note line {n}</p>" for n in range(120))  # two more pages of cover
+    content, pages = render_pdf(PackMarkup(markup.cover + filler, markup.sections, markup.images), data,
+                                generated=generated)
+    path = tmp_path / "long-cover.pdf"
+    path.write_bytes(content)
+    laid_out, headers = pdf_pages(path, layout=True), bands(path, tmp_path)
+    firsts = {name: next(i for i, (header, _) in enumerate(headers, start=1)
+                         if shows(header, f"Executive pack — {name}")) for name in ("Summary", "RAID")}
+    assert len(laid_out) == pages and firsts["Summary"] > 2
+    assert "Cover note line 119" in laid_out[firsts["Summary"] - 2], "the cover runs on to the page before Summary"
+    assert {name: int(re.search(rf"\b{name} +(\d+)\b", laid_out[0])[1]) for name in firsts} == firsts

@@ -203,7 +203,7 @@ class PackHtml:
     def cover(self, sections: Sequence[str]) -> str:
         """Title, scope and as-of date, the headline figures at a glance, and the contents.
 
-        The contents' page column is left empty: ``pdf_pack`` fills it in once the pages are laid out.
+        The contents' page column is left empty: ``pdf_pack`` draws the numbers in it once the pages are laid out.
         """
         d = self.data
         period = f"Latest status reports: {d.latest_period:%d %B %Y}" if d.latest_period else "No status reports yet"

@@ -125,8 +125,21 @@ def _base_font(points: float) -> QFont:
     return font
 
 
+@dataclass(frozen=True, slots=True)
+class PackMarkup:
+    """The pack as rich text: the cover, the chosen sections after it, and the chart images they show."""
+
+    cover: str
+    sections: str
+    images: dict[str, bytes]
+
+    @property
+    def html(self) -> str:
+        return self.cover + self.sections
+
+
 def build_html(data: PackData, sections: Sequence[str], *, generated: dt.datetime, unit: float, db_label: str,
-               tick: Callable[[str], None]) -> tuple[str, dict[str, bytes]]:
+               tick: Callable[[str], None]) -> PackMarkup:
     """The pack's HTML (a cover, then the chosen sections in order) and the chart images it shows."""
     pack = PackHtml(data, generated=generated, unit=unit)
     writers: dict[str, Callable[[], str]] = {
@@ -135,11 +148,12 @@ def build_html(data: PackData, sections: Sequence[str], *, generated: dt.datetim
         "Governance": pack.governance, "Notes": lambda: pack.notes(db_label),
     }
     chosen = [name for name in SECTIONS if name in sections]
-    parts = [pack.cover(chosen)]
+    cover = pack.cover(chosen)
+    parts = []
     for name in chosen:
         tick(name)
         parts.append(writers[name]())
-    return "".join(parts), pack.images
+    return PackMarkup(cover, "".join(parts), pack.images)
 
 
 def _tables(frame: QTextFrame) -> Iterator[QTextTable]:
@@ -386,7 +400,8 @@ def number_contents(document: QTextDocument, numbers: dict[str, int]) -> bool:
     """Write each section's page number beside its name in the cover's contents; False when there is none.
 
     The contents is the table whose rows name the sections, with an empty second column. A number
-    takes no more room than the empty line before it, so no page moves.
+    takes no more room than the empty line before it, so no page moves; but Qt lays out again all
+    of the document after the edit, so the pack numbers a document of the cover alone (``_Pages``).
     """
     for table in _tables(document.rootFrame()):
         names = [table.cellAt(row, 0).firstCursorPosition().block().text() for row in range(table.rows())]
@@ -426,16 +441,24 @@ def keep_headings_with_next(document: QTextDocument, page_height: float) -> int:
 
 
 class _Pages:
-    """Prints a laid-out document page by page with the pack's header and footer."""
+    """Prints a laid-out document page by page with the pack's header and footer.
 
-    def __init__(self, writer: QPdfWriter, document: QTextDocument, data: PackData, generated: dt.datetime,
-                 check: Callable[[], None]):
-        self.writer, self.document, self.data, self.generated = writer, document, data, generated
+    The cover's contents gives each section's first page, known only once the whole document is
+    laid out and paginated. Writing the numbers into that document would make Qt lay all of it out
+    again (seconds for a long pack), so the cover page is printed from a document of the cover
+    alone (``cover``, the same markup, so laid out the same), numbered there at the cost of one
+    page's layout. Were the cover ever more than one page, the whole document is numbered instead.
+    """
+
+    def __init__(self, writer: QPdfWriter, document: QTextDocument, cover: QTextDocument, data: PackData,
+                 generated: dt.datetime, check: Callable[[], None]):
+        self.writer, self.document, self.cover, self.data, self.generated = writer, document, cover, data, generated
         self.unit = writer.resolution() / 72
         page = writer.pageLayout().paintRectPixels(writer.resolution())
         self.width, self.height = float(page.width()), float(page.height())
         self.body = QRectF(0, HEADER_PT * self.unit, self.width, self.height - (HEADER_PT + FOOTER_PT) * self.unit)
         document.setPageSize(QSizeF(self.body.width(), self.body.height()))
+        cover.setPageSize(document.pageSize())
         keep_headings_with_next(document, self.body.height())
         keep_rows_whole(document, self.body.height(), check)
         self.gaps = stretched_cells(document, self.body.height())
@@ -475,7 +498,12 @@ class _Pages:
     def print_all(self, check: Callable[[], None]) -> int:
         pages = self.pages_with_content()
         starts = self.section_starts()
-        number_contents(self.document, {title: pages.index(first) + 1 for first, title in starts if first in pages})
+        numbers = {title: pages.index(first) + 1 for first, title in starts if first in pages}
+        if self.cover.pageCount() == 1 and pages[:1] == [0]:
+            number_contents(self.cover, numbers)
+        else:
+            self.cover = self.document
+            number_contents(self.document, numbers)
         painter = QPainter()
         if not painter.begin(self.writer):
             raise PdfPackError("Qt could not start the PDF (no painter); nothing was written.")
@@ -500,7 +528,7 @@ class _Pages:
         body = self.body
         painter.save()
         painter.translate(0, body.top())
-        draw_body(painter, self.document, index, body.size(), self.gaps.get(index, ()))
+        draw_body(painter, self.cover if index == 0 else self.document, index, body.size(), self.gaps.get(index, ()))
         painter.restore()
         d = self.data
         small = _base_font(7)
@@ -535,19 +563,8 @@ class _Pages:
                          f"Page {number + 1} of {pages}")
 
 
-def render_pdf(html: str, images: dict[str, bytes], data: PackData, *, generated: dt.datetime,
-               check: Callable[[], None] = lambda: None) -> tuple[bytes, int]:
-    """Print ``html`` (with its ``images``) to PDF bytes; returns the bytes and the page count."""
-    ensure_gui_application()
-    array = QByteArray()
-    buffer = QBuffer(array)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(RESOLUTION)
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
-                                     MARGINS_MM, QPageLayout.Unit.Millimeter))
-    writer.setTitle(f"Executive pack — {data.office_name} — {data.scope_text}, as of {data.as_of:%d %b %Y}")
-    writer.setCreator("PMO Desktop")
+def _document(writer: QPdfWriter, html: str, images: dict[str, bytes]) -> QTextDocument:
+    """``html`` as a document laid out for ``writer``'s pages, in the pack's font, showing ``images``."""
     document = QTextDocument()
     document.documentLayout().setPaintDevice(writer)
     document.setDefaultFont(_base_font(8.5))
@@ -559,7 +576,25 @@ def render_pdf(html: str, images: dict[str, bytes], data: PackData, *, generated
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"pack:{name}"),
                              QImage.fromData(png, "PNG"))
     document.setHtml(html)
-    pages = _Pages(writer, document, data, generated, check).print_all(check)
+    return document
+
+
+def render_pdf(markup: PackMarkup, data: PackData, *, generated: dt.datetime,
+               check: Callable[[], None] = lambda: None) -> tuple[bytes, int]:
+    """Print the pack's ``markup`` to PDF bytes; returns the bytes and the page count."""
+    ensure_gui_application()
+    array = QByteArray()
+    buffer = QBuffer(array)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(RESOLUTION)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
+                                     MARGINS_MM, QPageLayout.Unit.Millimeter))
+    writer.setTitle(f"Executive pack — {data.office_name} — {data.scope_text}, as of {data.as_of:%d %b %Y}")
+    writer.setCreator("PMO Desktop")
+    document = _document(writer, markup.html, markup.images)
+    cover = _document(writer, markup.cover, markup.images)
+    pages = _Pages(writer, document, cover, data, generated, check).print_all(check)
     del writer  # finishes the PDF in the buffer
     buffer.close()
     return bytes(array.data()), pages
@@ -601,10 +636,9 @@ def write_pdf_pack(db, path: str | Path, *, as_of: dt.date | None = None, scope:
     with db.session() as session:
         data = gather_pack(session, as_of=as_of, scope=scope, step=tick)
     generated = dt.datetime.now()
-    html, images = build_html(data, chosen, generated=generated, unit=96 / 72, db_label=database_label(db),
-                              tick=tick)
+    markup = build_html(data, chosen, generated=generated, unit=96 / 72, db_label=database_label(db), tick=tick)
     tick("Printing pages…")
-    content, pages = render_pdf(html, images, data, generated=generated, check=tick.check)
+    content, pages = render_pdf(markup, data, generated=generated, check=tick.check)
     tick("Saving…")
     write_atomically(target, content)
     return PdfPackResult(target, chosen, pages, data.scope, as_of, time.perf_counter() - started)
