@@ -241,6 +241,11 @@ def transition_label(from_stage: str | None, to_stage: str | None) -> str:
 
 
 # -- reading -------------------------------------------------------------------------------
+def review_count(session: Session) -> int:
+    """How many gate reviews the decisions log holds."""
+    return session.execute(select(func.count()).select_from(GateReview.__table__)).scalar_one()
+
+
 def review_rows(session: Session, today: dt.date | None = None) -> list[ReviewRow]:
     """Every gate review as a decisions-log row, newest first, in one SQL query.
 

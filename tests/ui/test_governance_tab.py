@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import datetime as dt  # noqa: E402
+import threading  # noqa: E402
 from dataclasses import replace  # noqa: E402
 
 import pytest  # noqa: E402
@@ -19,6 +20,7 @@ from pmo_desktop.model import Gate, GateCondition, OfficeSettings, Project, Stag
 from pmo_desktop.model.database import open_database  # noqa: E402
 from pmo_desktop.services import governance as gov  # noqa: E402
 from pmo_desktop.services.defaults import ensure_defaults  # noqa: E402
+from pmo_desktop.ui import tasks  # noqa: E402
 from pmo_desktop.ui.context import AppContext  # noqa: E402
 from pmo_desktop.ui.governance.review_table_model import COL_DECISION, COL_GATE, COL_PROJECT  # noqa: E402
 from pmo_desktop.ui.tabs.governance_tab import GovernanceTab  # noqa: E402
@@ -588,3 +590,85 @@ def test_new_project_from_methodology_previews_creates_and_undoes(tab, office, q
     tab._ctx.undo_stack.undo()
     with office.session() as session:
         assert session.scalar(select(Project.id).where(Project.code == "PRJ-201")) is None
+
+
+# -- a large decisions log is read in the background ----------------------------------------------------
+# ``BACKGROUND_REVIEWS`` is lowered so that the seventeen reviews of this office count as large. What
+# arrives must be what a read in place shows, a read overtaken by a newer one is never shown, and a
+# review saved while the log is read is selected once the rows are in.
+
+def _log_shown(tab) -> tuple:
+    """The log's rows in order, its count line and the editor's project and gate pickers."""
+    model, ui = tab.model, tab.panel.ui
+    rows = [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
+    pickers = [[combo.itemText(i) for i in range(combo.count())] for combo in (ui.project_combo, ui.gate_combo)]
+    return rows, tab.filter_bar.count_label.text(), pickers
+
+
+@pytest.fixture
+def big_log(monkeypatch):
+    from pmo_desktop.ui.tabs import governance_tab
+
+    monkeypatch.setattr(governance_tab, "BACKGROUND_REVIEWS", 1)
+
+
+def _held_reads(monkeypatch) -> tuple[threading.Event, list[int]]:
+    """Hold the first review_rows read until the event is set; count the rows of each read."""
+    gate, real, counts = threading.Event(), gov.review_rows, []
+
+    def held(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        counts.append(len(rows))
+        if len(counts) == 1:
+            gate.wait(10)
+        return rows
+
+    monkeypatch.setattr(gov, "review_rows", held)
+    return gate, counts
+
+
+def test_a_large_log_is_read_in_the_background_and_shows_what_a_read_in_place_shows(tab, qtbot, monkeypatch,
+                                                                                     big_log):
+    in_place = _log_shown(tab)
+    gate, _counts = _held_reads(monkeypatch)
+    background = GovernanceTab(tab._ctx)
+    qtbot.addWidget(background)
+    background.resize(1400, 850)
+    background.show()
+    background.refresh()
+    assert background.is_reading and background.reading_note.isVisible()
+    assert background.model.rowCount() == 0
+    gate.set()
+    qtbot.waitUntil(lambda: not background.is_reading, timeout=10_000)
+    assert not background.reading_note.isVisible()
+    assert _log_shown(background) == in_place
+
+
+def test_only_the_latest_log_read_is_shown(tab, office, qtbot, monkeypatch, big_log):
+    gate, counts = _held_reads(monkeypatch)
+    tab.refresh()
+    qtbot.waitUntil(lambda: len(counts) == 1, timeout=10_000)  # the first read has all 17 reviews
+    review_id = tab.model.row_id(0)
+    with office.transaction() as session:
+        gov.delete_review(session, review_id)
+    tab.refresh()
+    gate.set()
+    qtbot.waitUntil(lambda: not tab.is_reading, timeout=10_000)
+    tasks.wait_for_background_work()
+    qtbot.wait(50)  # the overtaken read reports too: it must change nothing
+    assert counts == [17, 16]
+    assert tab.model.rowCount() == 16 and tab.model.view_row_of(review_id) is None
+
+
+def test_a_review_saved_while_the_log_is_read_is_selected_when_the_rows_arrive(tab, qtbot, big_log):
+    panel = tab.panel
+    qtbot.mouseClick(panel.ui.new_button, Qt.MouseButton.LeftButton)
+    panel.ui.project_combo.setCurrentIndex(panel.ui.project_combo.findText("PRJ-101 — Customer self-service portal"))
+    panel.ui.decision_combo.setCurrentIndex(panel.ui.decision_combo.findData("deferred"))
+    panel.ui.decided_by_edit.setText("Investment committee")
+    assert panel.save(), panel.message  # the change starts a background read: the new review is not listed yet
+    assert tab.is_reading
+    qtbot.waitUntil(lambda: not tab.is_reading, timeout=10_000)
+    assert tab.model.rowCount() == 18
+    selected = tab.table.selectionModel().selectedRows()
+    assert selected and tab.model.row_id(selected[0].row()) == panel.review_id

@@ -13,6 +13,7 @@ refresh) fills the project and gate pickers.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from ...model.enums import Decision, Methodology
 from ...services import governance as gov
@@ -100,6 +102,19 @@ class EvidenceEditor(QWidget):
             self.changed.emit()
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewChoices:
+    """What the editor's pickers offer: every project (with its stage) and every gate."""
+
+    projects: tuple[gov.ProjectChoice, ...]
+    gates: tuple[gov.GateInfo, ...]
+
+
+def read_choices(session: Session) -> ReviewChoices:
+    """The pickers' choices, read in one session (safe on a worker thread: no widgets)."""
+    return ReviewChoices(tuple(gov.project_choices(session)), tuple(gov.gates(session)))
+
+
 class GateReviewPanel(QWidget):
     """Create, edit and delete gate reviews; ``review_saved`` and ``review_deleted`` tell the tab."""
 
@@ -115,6 +130,7 @@ class GateReviewPanel(QWidget):
         self._ctx = ctx
         self._projects: dict[int, gov.ProjectChoice] = {}
         self._gates: dict[int, gov.GateInfo] = {}
+        self._filled: dict[str, list[tuple[str, int, str | None]]] = {}  # what each picker holds, by its name
         self._saved: gov.ReviewSnapshot | None = None
         self._dirty = False
         self._loading = False
@@ -203,25 +219,32 @@ class GateReviewPanel(QWidget):
     # -- loading -------------------------------------------------------------------------------
     def reload_choices(self) -> None:
         """Re-read projects and gates (stages and versions move on), keeping the selections."""
-        self._projects = {p.id: p for p in self._ctx.read(gov.project_choices)}
-        self._gates = {g.id: g for g in self._ctx.read(gov.gates)}
+        self.set_choices(self._ctx.read(read_choices))
+
+    def set_choices(self, choices: ReviewChoices) -> None:
+        """Offer ``choices`` in the pickers, keeping the selections (a picker whose list is unchanged is left)."""
+        self._projects = {p.id: p for p in choices.projects}
+        self._gates = {g.id: g for g in choices.gates}
         self._loading, was_loading = True, self._loading
         try:
-            self._refill(self.ui.project_combo, [(p.label, p.id) for p in self._projects.values()])
-            self._refill(self.ui.gate_combo, [(g.name, g.id) for g in self._gates.values()])
-            for index, gate in enumerate(self._gates.values()):
-                self.ui.gate_combo.setItemData(index, gate.transition, Qt.ItemDataRole.ToolTipRole)
+            self._refill(self.ui.project_combo, [(p.label, p.id, None) for p in self._projects.values()])
+            self._refill(self.ui.gate_combo, [(g.name, g.id, g.transition) for g in self._gates.values()])
         finally:
             self._loading = was_loading
         self._update_outcome()
 
-    @staticmethod
-    def _refill(combo, items: list[tuple[str, int]]) -> None:
+    def _refill(self, combo, items: list[tuple[str, int, str | None]]) -> None:
+        """Put ``items`` (text, data, tooltip) in ``combo``, keeping its selection; left alone if it holds them."""
+        if self._filled.get(combo.objectName()) == items:
+            return
+        self._filled[combo.objectName()] = items
         current = combo.currentData()
         combo.blockSignals(True)
         combo.clear()
-        for text, data in items:
+        for index, (text, data, tip) in enumerate(items):
             combo.addItem(text, data)
+            if tip is not None:
+                combo.setItemData(index, tip, Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(combo.findData(current) if current is not None else -1)
         combo.blockSignals(False)
 
@@ -239,9 +262,12 @@ class GateReviewPanel(QWidget):
             return
         self._load(snapshot, snapshot.values.project_id)
 
-    def refresh_from_store(self) -> None:
-        """After a change elsewhere (undo, another tab): re-read, unless the user is mid-edit."""
-        self.reload_choices()
+    def refresh_from_store(self, choices: ReviewChoices | None = None) -> None:
+        """After a change elsewhere (undo, another tab): re-read (the choices given, or read now), unless mid-edit."""
+        if choices is None:
+            self.reload_choices()
+        else:
+            self.set_choices(choices)
         if self._dirty:
             return
         if self._saved is not None:

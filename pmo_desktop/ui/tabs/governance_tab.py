@@ -9,13 +9,15 @@ reshaping the earlier ones.
 
 Nothing is read into the decisions log when the tab is built: the main window calls ``refresh()``
 when it first shows the tab (the one read of its first show). After that, a change while the tab is
-hidden only marks it stale, and it re-reads when shown again.
+hidden only marks it stale, and it re-reads when shown again. A large log (``BACKGROUND_REVIEWS``) is
+read on a worker thread with the editor's lists, under a note over the table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -29,6 +31,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
+from sqlalchemy.orm import Session
 
 from ...services import governance as gov
 from ..context import AppContext
@@ -36,7 +40,7 @@ from ..governance.audit_section import AuditSection
 from ..governance.compliance_section import ComplianceSection
 from ..governance.dashboard_section import DashboardSection
 from ..governance.new_project_dialog import NewProjectDialog
-from ..governance.review_panel import GateReviewPanel
+from ..governance.review_panel import GateReviewPanel, ReviewChoices, read_choices
 from ..governance.review_table_model import (
     COL_DECISION,
     COL_GATE,
@@ -47,12 +51,29 @@ from ..governance.review_table_model import (
 )
 from ..governance.scorecard_section import ScorecardSection
 from ..governance.tables import record_table
+from ..tasks import run_in_background
 from ..widgets.filter_bar import FilterBar
+from ..widgets.reading_note import ReadingNote
 
 # Changes to these entities (or "*": an import, an undo) can alter the decisions log.
 _WATCHED = frozenset({"*", "gate_review", "gate_condition", "gate", "gate_criterion", "project", "stage_change"})
+BACKGROUND_REVIEWS = 2_000
+"""A decisions log of this many reviews or more is read on a worker thread (0.2–0.4 s at 8,000 reviews)."""
 PANEL_WIDTH = 580
 PANEL_MIN_WIDTH = 560
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionsLog:
+    """One read of the decisions log: the model's rows and the review editor's choices."""
+
+    rows: list[tuple]
+    choices: ReviewChoices
+
+
+def read_log(session: Session) -> DecisionsLog:
+    """The decisions log as the model holds it, in one session (safe on a worker thread: no widgets)."""
+    return DecisionsLog(model_rows(gov.review_rows(session)), read_choices(session))
 
 
 class PanelScrollArea(QScrollArea):
@@ -108,9 +129,13 @@ class GovernanceTab(QWidget):
         # Loaded by the first refresh(); after that a change while hidden marks the tab stale.
         self._loaded = False
         self._stale = False
+        # A large log is read in the background; only the latest read is shown.
+        self._log_generation = 0
+        self._reading = False
         self.model = GateReviewTableModel(self)
         self.model.currency = ctx.currency_symbol
         self.table = self._make_table()
+        self.reading_note = ReadingNote(self.table, "Reading the decisions log…")
         self.reviews_filter_bar = FilterBar(self.model, "reviews", self)
         self.reviews_filter_bar.setObjectName("governance_filter_bar")
         self.reviews_filter_bar.add_choice(COL_GATE, "Gates")
@@ -203,23 +228,64 @@ class GovernanceTab(QWidget):
             self.splitter.setSizes([max(available - PANEL_WIDTH, 300), PANEL_WIDTH])
 
     # -- data ----------------------------------------------------------------------------------
+    @property
+    def is_reading(self) -> bool:
+        """Whether the decisions log is being read in the background (its rows are not shown yet)."""
+        return self._reading
+
     def refresh(self) -> None:
         """Re-read the decisions log (keeping filters, sort and selection) and the editor's lists.
 
         The compliance and audit sections are re-read too when on screen, otherwise when next shown.
+        A log of ``BACKGROUND_REVIEWS`` or more is read on a worker thread (``is_reading`` until its
+        rows are shown), under a note over the table; a smaller one at once.
         """
         self.dashboard.refresh_when_shown()
         self.compliance.refresh_when_shown()
         self.scorecard.refresh_when_shown()
         self.audit.refresh_when_shown()
         self._loaded, self._stale = True, False
+        self._log_generation += 1
+        if self._ctx.read(gov.review_count) < BACKGROUND_REVIEWS:
+            self._show_log(self._ctx.read(read_log))
+            return
+        generation, db = self._log_generation, self._ctx.db
+
+        def read() -> DecisionsLog:
+            with db.session() as session:
+                return read_log(session)
+
+        self._reading = True
+        self.reading_note.set_reading(True)
+        run_in_background(read, on_done=lambda log: self._on_log_read(generation, log),
+                          on_error=lambda exc: self._on_log_failed(generation, exc), parent=self)
+
+    def _on_log_read(self, generation: int, log: DecisionsLog) -> None:
+        if not isValid(self) or generation != self._log_generation:
+            return  # the tab is gone, or a newer read is on its way
+        self._show_log(log)
+
+    def _on_log_failed(self, generation: int, exc: BaseException) -> None:
+        if not isValid(self) or generation != self._log_generation:
+            return
+        self._end_reading()
+        self._stale = True  # shown again, the tab tries again
+        self._ctx.error_raised.emit(exc)
+
+    def _end_reading(self) -> None:
+        self._reading = False
+        self.reading_note.set_reading(False)
+
+    def _show_log(self, log: DecisionsLog) -> None:
+        """Put a read of the log in place: its rows, the filter choices, the editor's lists."""
+        self._end_reading()
         current = self.panel.review_id
-        self.model.set_rows(model_rows(self._ctx.read(gov.review_rows)))
+        self.model.set_rows(log.rows)
         self.reviews_filter_bar.refresh_choices()
         self.reviews_filter_bar.update_count()
         if current is not None:
             self._select_quietly(current)
-        self.panel.refresh_from_store()
+        self.panel.refresh_from_store(log.choices)
 
     def open_new_project_dialog(self) -> NewProjectDialog:
         """Open "New Project from Methodology" (window-modal; the project appears when created)."""
@@ -233,7 +299,10 @@ class GovernanceTab(QWidget):
         self.compliance.show_only(rule=rule, manager=manager)
 
     def select_review(self, review_id: int) -> None:
-        """Select (and show in the editor) the review ``review_id`` if it passes the filters."""
+        """Select (and show in the editor) the review ``review_id`` if it passes the filters.
+
+        While the log is being read, the editor's review is selected once the rows are in (``_show_log``).
+        """
         row = self.model.view_row_of(review_id)
         if row is None:
             return
