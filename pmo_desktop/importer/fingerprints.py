@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from .. import __version__
 from .fields import Kind
@@ -89,4 +90,13 @@ def sheet_context(table: SheetTable, options: ParseOptions) -> bytes:
 
 def row_fingerprint(context: bytes, raw: Sequence[object]) -> str:
     """The fingerprint of one row: its raw cells (types included) hashed with the sheet's context."""
-    return hashlib.blake2b(repr(tuple(raw)).encode(), digest_size=16, key=context).hexdigest()
+    return row_hasher(context)(raw)
+
+
+def row_hasher(context: bytes) -> Callable[[Sequence[object]], str]:
+    """``row_fingerprint`` with the sheet's ``context`` set once (one call per row of a sheet)."""
+    keyed = partial(hashlib.blake2b, digest_size=16, key=context)
+
+    def fingerprint(raw: Sequence[object]) -> str:
+        return keyed(repr(tuple(raw)).encode()).hexdigest()
+    return fingerprint

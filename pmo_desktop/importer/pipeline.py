@@ -45,7 +45,7 @@ from .apply import ApplyError, apply_plan
 from .datamap import DatamapError, datamap_entries, harvest
 from .errors import CellError, ImportFileError
 from .fields import FIELDS, Kind
-from .fingerprints import READ_FIRST, REQUIRED_FIRST, fingerprinted, row_fingerprint, sheet_context
+from .fingerprints import READ_FIRST, REQUIRED_FIRST, fingerprinted, row_hasher, sheet_context
 from .mapping import map_headers
 from .plan import KINDS, DeferredRow, ImportPlan, ParsedRow, ParsedSheet, plan_import
 from .readers import Workbook, read_workbook
@@ -324,19 +324,21 @@ def _key_first_rows(kind: str, file_name: str, table: SheetTable, options: Parse
     gives, in the same order, with the same values and errors once parsed.
     """
     parser = TableParser(table, options)
-    context = sheet_context(table, options)
+    hasher = row_hasher(sheet_context(table, options))
+    parse_row = partial(_parse_row, parser, options=options)
     first = frozenset(READ_FIRST[kind])
-    required = REQUIRED_FIRST[kind]
+    required = frozenset(REQUIRED_FIRST[kind])  # parse_fields leaves a blank out: present means not None
+    parse_fields = parser.parse_fields
+    sheet = table.sheet
     rows: list[ParsedRow] = []
     for index, (line, raw) in enumerate(table.rows):
-        keys = parser.parse_fields(index, first)
-        if keys is None or any(keys.get(name) is None for name in required):
-            values, errors = _parse_row(parser, index, options)
+        keys = parse_fields(index, first)
+        if keys is None or not keys.keys() >= required:
+            values, errors = parse_row(index)
             if values is not None:
-                rows.append(ParsedRow(kind, file_name, table.sheet, line, values, errors, raw))
+                rows.append(ParsedRow(kind, file_name, sheet, line, values, errors, raw))
             continue
-        rows.append(DeferredRow(kind, file_name, table.sheet, line, raw, keys, row_fingerprint(context, raw),
-                                partial(_parse_row, parser, index, options)))
+        rows.append(DeferredRow(kind, file_name, sheet, line, raw, keys, hasher(raw), parse_row, index))
     rows.sort(key=attrgetter("row"))
     return rows
 

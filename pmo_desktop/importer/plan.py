@@ -166,21 +166,23 @@ class DeferredRow(ParsedRow):
     parses the rest of a row it recognises unchanged by its fingerprint.
     """
 
-    __slots__ = ("key_values", "fingerprint", "_parse")
+    __slots__ = ("key_values", "fingerprint", "_parse", "_index")
 
     values = _FilledOnAccess(ParsedRow.values)
     errors = _FilledOnAccess(ParsedRow.errors)
 
     def __init__(self, kind: str, file: str, sheet: str, row: int, raw: tuple, key_values: dict[str, Any],
-                 fingerprint: str, parse: Callable[[], tuple[dict[str, Any] | None, list[Any]]]):
+                 fingerprint: str, parse: Callable[[int], tuple[dict[str, Any] | None, list[Any]]], index: int):
         self.kind, self.file, self.sheet, self.row, self.raw = str(kind), file, sheet, row, raw
         self.key_values = key_values
         self.fingerprint = fingerprint
         self._parse = parse
-        """Parses the whole row: (values, cell errors); values are those that did parse when it has errors."""
+        """Parses row ``index`` of its table in full: (values, cell errors); values are those that
+        did parse when it has errors. One per table, shared by its rows."""
+        self._index = index
 
     def _complete(self) -> None:
-        values, errors = self._parse()
+        values, errors = self._parse(self._index)
         self.values = values or {}
         self.errors = [as_row_error(error) for error in errors]
 
@@ -954,8 +956,7 @@ class _Planner:
             if key is None or counts[key] != 1:
                 continue
             row = planned[position][1]
-            # natural_key_text(row), with a key's text parts taken as they are
-            found = known.get("\x1f".join([part if type(part) is str else _key_text(part) for part in key]))
+            found = known.get(_natural_key_of(key))
             if found is not None and found.fingerprint == row.source.fingerprint and same_parents(kind, row, found):
                 matches[position] = found
         touched = self._touched_since(kind, min((found.audit_mark for found in matches.values()), default=0)) \
@@ -1432,7 +1433,12 @@ def _required_keys(kind: str) -> tuple[str, ...]:
 
 def natural_key_text(row: PlannedRow) -> str:
     """A live row's natural key as one text (what its fingerprint is stored under)."""
-    return "\x1f".join(_key_text(part) for part in _key_tuple(row))
+    return _natural_key_of(_key_tuple(row))
+
+
+def _natural_key_of(key: tuple) -> str:
+    """``natural_key_text`` of a row whose key tuple is ``key`` (a text part is its own text)."""
+    return "\x1f".join([part if type(part) is str else _key_text(part) for part in key])
 
 
 def _key_text(part: Any) -> str:

@@ -29,7 +29,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -133,7 +133,7 @@ def _normalise_text_cell(value: str, memo: dict[str, object]) -> object:
 def _trimmed(row: Iterable[object], max_columns: int, memo: dict[str, object]) -> tuple:
     """One row's cells normalised (``normalise_cell``), trailing blanks dropped.
 
-    The common cells (blank, short text, floats) are normalised inline, exactly as
+    The common cells (blank, short text, floats, dates) are normalised inline, exactly as
     ``normalise_cell`` would: this runs for every cell of every sheet.
     """
     cells: list[object] = []
@@ -143,14 +143,18 @@ def _trimmed(row: Iterable[object], max_columns: int, memo: dict[str, object]) -
         if kind is str:
             if not v:
                 append(None)
-            elif len(v) <= _LONG_TEXT:
+            elif len(v) > _LONG_TEXT:
+                append(_normalise_text_cell(v, memo))
+            elif "_x000D_" in v or "\r\n" in v:  # rare: tested before any call is made
                 append(v.replace("_x000D_", "").replace("\r\n", "\n").strip() or None)
             else:
-                append(_normalise_text_cell(v, memo))
+                append(v.strip() or None)
         elif v is None:
             append(None)
         elif kind is float and v.is_integer() and abs(v) < 2**53:  # never true for inf or nan
             append(int(v))
+        elif kind is date:  # a date cell (a datetime is a subclass, normalised below)
+            append(v)
         elif isinstance(v, str):
             append(_normalise_text_cell(v, memo))
         else:

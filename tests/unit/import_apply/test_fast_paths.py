@@ -55,8 +55,14 @@ def test_a_column_parser_parses_every_cell_as_parse_field_does(kind):
                 assert repr(got) == repr(expected), (kind, spec.name, cell)
 
 
+READER_CELLS = ["   ", "\t tab and space \n", "only\r\nCRLF", "_x000D_", " _x000D_ ", "lone\rCR", "y" * 1_001,
+                dt.datetime(2026, 3, 31, 0, 0, tzinfo=dt.UTC), dt.time(9, 30)]
+"""Cells the reader's inline normalising decides on its own: blank-looking and wrapped text, long
+text, an aware midnight, a time."""
+
+
 def test_rows_are_normalised_as_normalise_cell_normalises_each_cell():
-    row = [*CELLS, None, ""]
+    row = [*CELLS, *READER_CELLS, None, ""]
     rows, truncated = collect_rows([row, row[::-1]], ReadLimits())
     assert not truncated
     for got, source in zip(rows, (row, row[::-1]), strict=True):
