@@ -373,10 +373,13 @@ class DriverInsert:
         return value if processor is None else processor(value)
 
     def bind_column(self, name: str, values: list[Any]) -> list[Any]:
-        """A whole column's values as the driver receives them; a date repeated down it is converted once."""
+        """A whole column's values as the driver receives them; a date repeated down it, or one
+        value given for every row (a batch's timestamp), is converted once."""
         processor = self.processors.get(name)
         if processor is None:
             return values
+        if values and all(value is values[0] for value in values):
+            return [processor(values[0])] * len(values)
         date_type = dt.date
         dates: dict[dt.date, Any] = {}
         out = []
