@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
             self.tabs.blockSignals(blocked)
         stand_in.deleteLater()
         tab.page, tab.built = page, True
+        page.installEventFilter(self)  # View > Refresh reaches a built tab as it is shown (``eventFilter``)
         self._resolve_shortcut_clashes(tab)
         self._connect_cross_tab_links(tab)
         return page
@@ -344,6 +345,18 @@ class MainWindow(QMainWindow):
         if tab.stale:
             tab.stale = False
             tab.page.refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """A built tab marked stale by View > Refresh is refreshed as it is shown, before its own show event.
+
+        A tab also refreshes itself when shown after a change while hidden; refreshing first clears
+        that, so a tab both refreshed by the window and changed while hidden is read once, not twice.
+        """
+        if event.type() == QEvent.Type.Show:
+            tab = self._loaded_tab(watched)
+            if tab is not None and tab.built:
+                self._refresh_if_stale(tab)
+        return super().eventFilter(watched, event)
 
     def refresh_all(self) -> None:
         """View > Refresh: read everything again (the current tab now, the others when shown)."""
