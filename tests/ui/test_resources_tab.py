@@ -808,11 +808,15 @@ def test_the_demand_view_is_built_when_first_chosen_and_lists_the_demand_then(ta
     from pmo_desktop.ui.resources.demand_view import DEMAND_COL, DemandPane
 
     assert tab.findChildren(DemandPane) == []  # the tab's first show builds no Demand view
+    room = tab.views.minimumSizeHint().height()
     demand = _add_demand(db, "DWH", "Tester", 20)
     tab.ctx.data_changed.emit("demand")  # a change before it is built is read when it is
     tab.views.setCurrentIndex(tab.views.indexOf(tab.demand_page))  # as a click on "Demand"
     (pane,) = tab.findChildren(DemandPane)
     assert pane is tab.demand_pane and pane.isVisible()
+    # The page held the Demand view's room before it was built: the heat map was given the same.
+    assert pane.minimumSizeHint().height() <= room - tab.views.tabBar().sizeHint().height()
+    assert tab.views.minimumSizeHint().height() == room
     qtbot.waitUntil(lambda: pane.demand_model.rowCount() == 1)
     assert [row[0] for row in pane.demand_model.visible_rows()] == [demand]
     assert _column(pane.demand_model, DEMAND_COL["role"]) == ["Tester"]

@@ -46,6 +46,10 @@ WATCHED_ENTITIES = frozenset({"person", "allocation", "absence", "demand", "proj
 
 #: The height the Demand view is given (when the window allows) as it is shown.
 DEMAND_VIEW_HEIGHT = 560
+#: The Demand view's own minimum height (its chart, lists and controls at the default font): the
+#: page that holds it keeps that minimum before it is built, so that the heat map is given the
+#: same room in a small window either way.
+DEMAND_VIEW_MIN_HEIGHT = 373
 
 
 def _is_over_allocated(row: PersonRow) -> bool:
@@ -92,6 +96,7 @@ class ResourcesTab(QWidget):
         self._demand_pane: DemandPane | None = None
         self.demand_page = QWidget(self)
         self.demand_page.setObjectName("demand_page")
+        self.demand_page.setMinimumHeight(DEMAND_VIEW_MIN_HEIGHT)
         demand_layout = QVBoxLayout(self.demand_page)
         demand_layout.setContentsMargins(0, 0, 0, 0)
         self.views = QTabWidget(self)
