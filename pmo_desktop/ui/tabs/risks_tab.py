@@ -416,8 +416,7 @@ class RisksTab(QWidget):
         self.model.set_rows(register.rows)
         self.escalations_due = register.escalations
         self._show_escalations_count()
-        self.filter_bar.refresh_choices()
-        self._apply_overdue()
+        self.filter_bar.refresh_choices()  # "overdue only" uses model.today, set before the rows
         self._restore_selection(selected)
         self.panel.refresh(register.choices)
         if wanted is not None:
