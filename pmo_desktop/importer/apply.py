@@ -1,9 +1,9 @@
 """Apply an import plan as one audited ImportBatch, and undo a batch as a whole.
 
 ``apply_plan`` writes a plan in one transaction: the ImportBatch row first (ORM, audited), then
-per table Core bulk inserts (executemany with RETURNING, in parameter order) and bulk updates
-(``update ... where id = :b_id and version = :b_version`` executemany, one statement per set of
-changed columns). Every write goes through ``audited_execute`` with the batch's AuditContext and
+per table bulk inserts (the new rows handed over a column at a time, ``writes.insert_columns``)
+and bulk updates (``update ... where id = :b_id and version = :b_version`` executemany, one
+statement per set of changed columns). Every write goes through ``audited_execute`` with the batch's AuditContext and
 leaves one AuditRecord per row: inserts carry the after value of each column, updates the
 before and after of each changed column. Updates increment ``version``; a row whose version
 moved since the plan was made stops the whole import (plan again).
@@ -88,6 +88,7 @@ from .writes import (
     UpdateItem,
     delete_rows,
     entity_of,
+    insert_columns,
     insert_rows,
     update_rows,
 )
@@ -152,9 +153,9 @@ class _PlanWriter:
             updates = [row for row in rows if row.action is Action.UPDATE]
             self._check_versions(table, updates)
             inserted = [row for row in rows if row.action is Action.NEW]
-            ids = insert_rows(self.conn, self.context, table, [self._columns(kind, row) for row in inserted])
+            ids = insert_columns(self.conn, self.context, table, self._new_columns(kind, inserted))
             self.new_ids.update(zip(map(id, inserted), ids, strict=True))
-            changes = [(row, self._columns(kind, row)) for row in updates]
+            changes = [(row, self._changed_columns(kind, row)) for row in updates]
             update_rows(self.conn, self.context, table, [
                 (row.record_id, row.version, {column: row.stored[column] for column in after}, after)
                 for row, after in changes
@@ -188,8 +189,41 @@ class _PlanWriter:
         if missing:
             raise ApplyError(f"{', '.join(missing)} are no longer in the database; plan the import again.")
 
-    def _columns(self, kind: str, row: PlannedRow) -> dict[str, Any]:
-        """The row's canonical writes as column values, links replaced by ids."""
+    def _new_columns(self, kind: str, rows: list[PlannedRow]) -> dict[str, list[Any]]:
+        """``_columns`` of new rows a column at a time: one list of values per column, no dict per row.
+
+        A column is there when any row writes its field; a row that does not write it has None.
+        """
+        if not rows:
+            return {}
+        writes = [row.writes for row in rows]
+        present = set().union(*writes)
+        columns: dict[str, list[Any]] = {}
+        for field_name, (column, link) in _write_targets(kind).items():
+            if field_name not in present:
+                continue
+            values = [written.get(field_name) for written in writes]
+            if link is _LOOKUP:
+                ids = self.lookups[(kind, field_name)]
+                values = [None if value is None else ids[value] for value in values]
+            elif link is _PROJECT:
+                ids = self.project_ids
+                values = [None if value is None else ids[row.refs[field_name]]
+                          for value, row in zip(values, rows, strict=True)]
+            columns[column] = values
+        if kind == "raid":  # the item's scope follows its project
+            project_ids = columns.setdefault("project_id", [None] * len(rows))
+            columns["scope_key"] = [RaidItem.scope_key_for(project_id) for project_id in project_ids]
+        elif kind == "allocations":
+            person_ids = self.person_ids
+            columns["person_id"] = [person_id if (person_id := row.refs.get("person_id")) is not None
+                                    else person_ids[row.refs["person"]] for row in rows]
+        elif kind == "scores":
+            columns["criterion_id"] = [row.refs["criterion_id"] for row in rows]
+        return columns
+
+    def _changed_columns(self, kind: str, row: PlannedRow) -> dict[str, Any]:
+        """An updated row's changed fields as column values, links replaced by ids."""
         columns: dict[str, Any] = {}
         targets = _write_targets(kind)
         for field_name, value in row.writes.items():
@@ -202,14 +236,6 @@ class _PlanWriter:
             elif link is _PROJECT and value is not None:
                 value = self.project_ids[row.refs[field_name]]
             columns[column] = value
-        if row.action is Action.NEW and kind == "raid":  # the item's scope follows its project
-            columns.setdefault("project_id", None)
-            columns["scope_key"] = RaidItem.scope_key_for(columns["project_id"])
-        if row.action is Action.NEW and kind == "allocations":
-            person_id = row.refs.get("person_id")
-            columns["person_id"] = person_id if person_id is not None else self.person_ids[row.refs["person"]]
-        if row.action is Action.NEW and kind == "scores":
-            columns["criterion_id"] = row.refs["criterion_id"]
         return columns
 
     def _check_versions(self, table: Table, rows: list[PlannedRow]) -> None:

@@ -75,43 +75,57 @@ def _chosen_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
 
 
 def insert_rows(conn: Connection, context: AuditContext, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` in one executemany and audit each; return their new ids in order.
+    """Insert ``rows`` (one dict per row) in one executemany and audit each; return their new ids in order.
 
-    A value left out or None takes the column's scalar default where it has one. On SQLite
-    (ids chosen here) the rows are bound column by column as tuples for the driver's
-    executemany (``audited_insert_columns``): per-row parameter handling by Core cost as much
-    as SQLite's own work. Elsewhere the insert goes through ``audited_execute``, the database
-    returning the ids, and its per-row records (which need those ids) are appended right after
-    it by ``write_audit_records``. Either way in the caller's transaction: rows and audit events
-    are written together or not at all.
+    ``insert_columns`` of the same values: the columns are those any row names, a column a row
+    leaves out is None for that row.
     """
     if not rows:
         return []
+    names = dict.fromkeys(name for row in rows for name in row)
+    return insert_columns(conn, context, table, {name: [row.get(name) for row in rows] for name in names})
+
+
+def insert_columns(conn: Connection, context: AuditContext, table: Table, columns: dict[str, list[Any]]) -> list[int]:
+    """Insert rows given column by column (one list of values per column, all of one length) in one
+    executemany and audit each; return their new ids in order.
+
+    A None takes the column's scalar default where it has one; a column not given takes its
+    default, or the database's. On SQLite (ids chosen here) the columns are bound for the
+    driver's executemany as they are (``audited_insert_columns``): no dict per row, and per-row
+    parameter handling by Core cost as much as SQLite's own work. Elsewhere the insert goes
+    through ``audited_execute``, the database returning the ids, and its per-row records (which
+    need those ids) are appended right after it by ``write_audit_records``. Either way in the
+    caller's transaction: rows and audit events are written together or not at all.
+    """
+    count = len(next(iter(columns.values()), ()))
+    if not count:
+        return []
     now = utcnow()
-    names = set().union(*rows)
     defaults = _scalar_defaults(table)
-    template = {**{name: None for name in names}, **defaults, "created_at": now, "updated_at": now}
+    full: dict[str, list[Any]] = {}
+    for name, values in columns.items():
+        if name in defaults:  # a None takes the default
+            fallback = defaults[name]
+            values = [fallback if value is None else value for value in values]
+        full[name] = values
+    for name, fallback in defaults.items():
+        full.setdefault(name, [fallback] * count)
+    full.setdefault("created_at", [now] * count)
+    full.setdefault("updated_at", [now] * count)
     if "version" in table.c:
-        template["version"] = 1
+        full.setdefault("version", [1] * count)
     entity = entity_of(table)
-    ids = _chosen_ids(conn, table, len(rows))
+    ids = _chosen_ids(conn, table, count)
     if ids is None:
-        params = [{**template, **{k: v for k, v in row.items() if v is not None or k not in defaults}}
-                  for row in rows]
+        names = list(full)
+        params = [dict(zip(names, values, strict=True)) for values in zip(*full.values(), strict=True)]
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = list(audited_execute(conn, statement, params, (), context).scalars())
         write_audit_records(conn, context, _insert_records(entity, ids, params))
         return ids
-    columns: dict[str, list[Any]] = {}
-    for name, fallback in template.items():
-        if name in defaults:  # a value left out or None takes the default
-            columns[name] = [fallback if (value := row.get(name)) is None else value for row in rows]
-        elif fallback is None:
-            columns[name] = [row.get(name) for row in rows]
-        else:
-            columns[name] = [row.get(name, fallback) for row in rows]
-    columns["id"] = ids
-    audited_insert_columns(conn, table, columns, _insert_records_by_column(entity, ids, columns), context)
+    full["id"] = ids
+    audited_insert_columns(conn, table, full, _insert_records_by_column(entity, ids, full), context)
     return ids
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 
 from sqlalchemy import delete, select
 
-from pmo_desktop.importer.writes import insert_rows
+from pmo_desktop.importer.writes import insert_columns, insert_rows
 from pmo_desktop.model import AuditEvent, Project
 from pmo_desktop.model.audit import AuditAction, AuditContext, AuditSource, audited_execute
 
@@ -55,3 +55,17 @@ def test_ids_follow_the_largest_left_after_a_delete_and_the_audit_names_them(db)
     # An id freed by the delete may come back (SQLite's own rule): its older event names the old row.
     assert set(zip(ids, ["C-1", "C-2"], strict=True)) <= {(entity_id, changes["code"][1])
                                                           for entity_id, changes in events}
+
+
+def test_rows_given_column_by_column_take_the_defaults_of_columns_left_out_or_none(db):
+    table = Project.__table__
+    with db.engine.begin() as conn:
+        ids = insert_columns(conn, AuditContext("tester", AuditSource.IMPORT, None), table,
+                             {"code": ["D-1", "D-2"], "name": ["One", "Two"], "stage": [None, "execution"]})
+    with db.engine.connect() as conn:
+        stored = {row.id: row for row in conn.execute(select(Project.id, Project.code, Project.stage, Project.version))}
+        events = dict(conn.execute(select(AuditEvent.entity_id, AuditEvent.changes).where(
+            AuditEvent.entity == "project", AuditEvent.entity_id.in_(ids))).all())
+    assert [(stored[i].code, stored[i].stage, stored[i].version) for i in ids] == [
+        ("D-1", "idea", 1), ("D-2", "execution", 1)]
+    assert events[ids[0]]["stage"] == [None, "idea"] and events[ids[1]]["code"] == [None, "D-2"]
