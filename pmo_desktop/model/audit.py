@@ -182,21 +182,33 @@ def insert_change_texts(columns: dict[str, Sequence[Any]]) -> list[str]:
 
     Text, whole numbers and finite floats are encoded as that encoder encodes them
     (``encode_basestring``, ``int.__repr__``, ``float.__repr__``); any other value by the encoder
-    itself. The keys of the encoder's sort are the column names: sorted once.
+    itself. The keys of the encoder's sort are the column names: sorted once. Each piece carries
+    its leading comma (a None none), so a row is its pieces joined, less the first comma; a text
+    that repeats down a column (a RAG, a name, a date) is encoded once.
     """
     encode = _HASH_JSON.encode
     isfinite = math.isfinite
     pieces = []
     for name in sorted(columns):
-        prefix = f"{encode_basestring(name)}:[null,"
-        pieces.append([
-            None if v is None
-            else prefix + encode_basestring(v) + "]" if (kind := type(v)) is str
-            else prefix + repr(v) + "]" if kind is int or (kind is float and isfinite(v))
-            else prefix + encode(v) + "]"
-            for v in columns[name]
-        ])
-    return ["{" + ",".join([piece for piece in row if piece is not None]) + "}" for row in zip(*pieces, strict=True)]
+        prefix = f",{encode_basestring(name)}:[null,"
+        texts: dict[str, str] = {}
+        column: list[str] = []
+        append = column.append
+        for value in columns[name]:
+            kind = type(value)
+            if kind is str:
+                piece = texts.get(value)
+                if piece is None:
+                    piece = texts[value] = f"{prefix}{encode_basestring(value)}]"
+            elif value is None:
+                piece = ""
+            elif kind is int or (kind is float and isfinite(value)):
+                piece = f"{prefix}{value!r}]"
+            else:
+                piece = f"{prefix}{encode(value)}]"
+            append(piece)
+        pieces.append(column)
+    return ["{" + "".join(row)[1:] + "}" for row in zip(*pieces, strict=True)]
 
 
 def _event_hash(prev_hash: str, at: dt.datetime, ctx_actor: str, source: str, batch_id: int | None,

@@ -46,13 +46,17 @@ def _context(note: str | None = None) -> AuditContext:
 
 
 def test_insert_change_texts_are_the_encoders_text_of_each_rows_changes():
-    columns = {"value": ODD_VALUES, "b_name": list(range(len(ODD_VALUES))),
-               "a_other": [None if n % 3 else f"r{n}" for n in range(len(ODD_VALUES))]}
+    # Values repeat down "value" (each text is encoded once per column) and across columns.
+    values = ODD_VALUES + ODD_VALUES[::-1]
+    columns = {"value": values, "b_name": list(range(len(values))),
+               "a_other": [None if n % 3 else f"r{n % 5}" for n in range(len(values))],
+               "c_same": [v if isinstance(v, str) else None for v in values]}
     texts = insert_change_texts(columns)
     for index, got in enumerate(texts):
         changes = {name: [None, values[index]] for name, values in columns.items() if values[index] is not None}
         assert got == audit_module._HASH_JSON.encode(changes)
     assert insert_change_texts({"only": [None, None]}) == ["{}", "{}"]
+    assert insert_change_texts({"b": [None, "x"], "a": ["x", None]}) == ['{"a":[null,"x"]}', '{"b":[null,"x"]}']
 
 
 def test_encoded_records_give_the_same_events_as_records_with_dicts(any_db):
