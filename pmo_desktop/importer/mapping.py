@@ -151,9 +151,18 @@ def _index(kind: Kind) -> _Index:
     )
 
 
+SURE_MATCH = 0.85
+"""The confidence of the weakest match that is not fuzzy (a header without its filler words); a
+fuzzy match always scores below it."""
+
+
 @lru_cache(maxsize=65_536)
-def match_header(header: object, kind: Kind) -> tuple[tuple[str, ...], float]:
-    """Candidate fields for one header and the confidence of the match (0 when none)."""
+def match_header(header: object, kind: Kind, fuzzy: bool = True) -> tuple[tuple[str, ...], float]:
+    """Candidate fields for one header and the confidence of the match (0 when none).
+
+    ``fuzzy=False`` leaves out the fuzzy comparison with every synonym (most of the cost of a
+    header that matches nothing): what it gives instead of a match is one below SURE_MATCH.
+    """
     norm = normalise_header(header)
     if not norm or isinstance(header, datetime | date):
         return (), 0.0
@@ -164,8 +173,8 @@ def match_header(header: object, kind: Kind) -> tuple[tuple[str, ...], float]:
         return index.bags[_bag(norm)], 0.95
     stripped = _strip_fillers(norm)
     if stripped and stripped != norm and stripped in index.exact:
-        return index.exact[stripped], 0.85
-    if len(norm) < 5:
+        return index.exact[stripped], SURE_MATCH
+    if len(norm) < 5 or not fuzzy:
         return (), 0.0
     best = process.extractOne(norm, index.choices, scorer=fuzz.token_sort_ratio, score_cutoff=88)
     if best is None:

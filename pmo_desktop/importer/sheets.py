@@ -44,6 +44,7 @@ from pmo_desktop.importer.fields import (
     raid_kind_from_sheet_name,
 )
 from pmo_desktop.importer.mapping import (
+    SURE_MATCH,
     ColumnMapping,
     MappingResult,
     detect_grid,
@@ -174,14 +175,25 @@ def _is_text(value: object) -> bool:
 
 
 @lru_cache(maxsize=65_536)
-def _best_match(header: object) -> tuple[str | None, float]:
+def _best_match(header: object, fuzzy: bool = True) -> tuple[str | None, float]:
     """The best field match for a header over all kinds: ('kind.field', confidence)."""
     best: tuple[str | None, float] = (None, 0.0)
     for kind in Kind:
-        fields, confidence = match_header(header, kind)
+        fields, confidence = match_header(header, kind, fuzzy)
         if fields and confidence > best[1]:
             best = (f"{kind}.{fields[0]}", confidence)
     return best
+
+
+def _sure_field(header: object) -> str | None:
+    """The field a header names with a confidence of SURE_MATCH or more ('kind.field'), or None.
+
+    The same as ``_best_match`` read with that threshold, without trying fuzzy matches (they
+    score below it): a column of codes or names, hundreds of them distinct, costs no fuzzy
+    comparison.
+    """
+    name, confidence = _best_match(header, False)
+    return name if confidence >= SURE_MATCH else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -649,7 +661,7 @@ def _scan_transposed(rows: Sequence[tuple], min_fields: int = 0) -> _TransposedS
     head = list(islice(found_labels, TRANSPOSED_SCORE_LABELS))
     sample = [label.stem for label in head if len(label.stem) >= 3]
     # Distinct fields, not matches: a column of codes like "P1".."P900" is not a set of labels.
-    fields = {name for name, conf in map(_best_match, sample) if name and conf >= 0.85}
+    fields = {name for name in map(_sure_field, sample) if name}
     if len(fields) < min_fields:
         return None
     labels = head + list(found_labels)
@@ -686,7 +698,7 @@ def scan_if_transposed(sheet: Sheet) -> _TransposedScan | None:
     row_score = 0.0
     if header_index is not None:
         texts = [v for v in _filled(sheet.rows[header_index]) if _is_text(v)]
-        row_score = float(len({name for name, conf in map(_best_match, texts) if name and conf >= 0.85}))
+        row_score = float(len({name for name in map(_sure_field, texts) if name}))
     first_label = _best_match(scan.labels[0].stem)[0] or ""
     names_first = first_label.endswith((".name", ".project", ".code"))
     if scan.distinct_fields > 1.5 * row_score and (names_first or len(scan.value_columns) >= 2):

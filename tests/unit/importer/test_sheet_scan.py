@@ -8,6 +8,8 @@ ones a plain reading of the sheet gives.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pmo_desktop.importer import sheets
 
 FIELD_LABELS = ["Project name", "Project code", "Budget", "Actual cost", "RAG status", "Project manager",
@@ -72,3 +74,16 @@ def test_table_extent_gives_each_row_at_the_table_width_and_drops_one_filled_onl
     assert extent == [(2, ("P-1", "One", 10)), (3, ("P-2", None, None)), (4, ("P-3", "Three", 7)),
                       (5, ("P-4", "Four", 3)), (7, ("P-5", "Five", 1))]
     assert all(type(values) is tuple for _, values in extent)
+
+
+def test_a_sure_field_is_the_best_match_of_a_confidence_of_0_85_or_more():
+    from pmo_desktop.importer.fields import FIELDS
+
+    synonyms = sorted({synonym for specs in FIELDS.values() for spec in specs for synonym in spec.synonyms})
+    variants = [text for synonym in synonyms[::7]
+                for text in (f"Total {synonym}", " ".join(reversed(synonym.split())), synonym[:-1] + "x", synonym.upper())]
+    others = ["CYB-004", "P1", "Email Security Upgrade", "Mobilising: recruiting the project team.", "Naomi Mitchell",
+              "Projct manger", "Overal RAG", "Budjet (£k)", "x", "", None, 42, 3.5, dt.date(2026, 3, 31)]
+    for header in [*synonyms, *variants, *others]:
+        name, confidence = sheets._best_match(header)
+        assert sheets._sure_field(header) == (name if confidence >= 0.85 else None), header
