@@ -8,10 +8,8 @@ after of each changed column, deletes the values before deletion. Used by the im
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
@@ -143,35 +141,9 @@ def _insert_records_by_column(entity: str, ids: list[int], columns: dict[str, li
     names = [name for name in columns if name not in BOOKKEEPING]
     for start in range(0, len(ids), AUDIT_CHUNK):
         end = start + AUDIT_CHUNK
-        texts = insert_change_texts({name: _jsonable_column(columns[name][start:end]) for name in names})
+        texts = insert_change_texts({name: columns[name][start:end] for name in names})
         for row_id, text in zip(ids[start:end], texts, strict=True):
             yield EncodedAuditRecord(entity, row_id, AuditAction.INSERT, text)
-
-
-def _jsonable_column(values: list[Any]) -> list[Any]:
-    """``jsonable`` of each value of a column; a date repeats down a column, so each distinct one is converted once.
-
-    Only plain dates are remembered: equal Decimals (1.0, 1.00) and aware datetimes can have
-    different texts.
-    """
-    native = JSON_NATIVE
-    date_type = dt.date
-    dates: dict[dt.date, str] = {}
-    out = []
-    for value in values:
-        kind = type(value)
-        if kind in native:
-            out.append(value)
-        elif kind is Decimal:
-            out.append(format(value, "f"))  # jsonable's text of a Decimal
-        elif kind is date_type:
-            text = dates.get(value)
-            if text is None:
-                text = dates[value] = value.isoformat()
-            out.append(text)
-        else:
-            out.append(jsonable(value))
-    return out
 
 
 UpdateItem = tuple[int, int | None, dict[str, Any], dict[str, Any]]

@@ -176,22 +176,25 @@ JSON_NATIVE = frozenset({str, int, float, bool, type(None)})
 
 
 def insert_change_texts(columns: dict[str, Sequence[Any]]) -> list[str]:
-    """For each row of ``columns`` (JSON-ready values, ``jsonable``), the hash-input text of its
-    insert changes: ``{name: [None, value]}`` for each value that is not None, as
-    ``_HASH_JSON.encode`` gives it (compact, keys sorted), built a column at a time.
+    """For each row of ``columns``, the hash-input text of its insert changes: ``{name: [None,
+    jsonable(value)]}`` for each value that is not None, as ``_HASH_JSON.encode`` gives it
+    (compact, keys sorted), built a column at a time.
 
     Text, whole numbers and finite floats are encoded as that encoder encodes them
-    (``encode_basestring``, ``int.__repr__``, ``float.__repr__``); any other value by the encoder
-    itself. The keys of the encoder's sort are the column names: sorted once. Each piece carries
-    its leading comma (a None none), so a row is its pieces joined, less the first comma; a text
-    that repeats down a column (a RAG, a name, a date) is encoded once.
+    (``encode_basestring``, ``int.__repr__``, ``float.__repr__``), Decimals and dates as the
+    text ``jsonable`` gives them; any other value by the encoder, after ``jsonable``. The keys of
+    the encoder's sort are the column names: sorted once. Each piece carries its leading comma
+    (a None none), so a row is its pieces joined, less the first comma; a text or a date that
+    repeats down a column is encoded once (equal Decimals can differ in text: 1.0, 1.00).
     """
     encode = _HASH_JSON.encode
     isfinite = math.isfinite
+    date_type = dt.date
     pieces = []
     for name in sorted(columns):
         prefix = f",{encode_basestring(name)}:[null,"
         texts: dict[str, str] = {}
+        dates: dict[dt.date, str] = {}
         column: list[str] = []
         append = column.append
         for value in columns[name]:
@@ -204,8 +207,14 @@ def insert_change_texts(columns: dict[str, Sequence[Any]]) -> list[str]:
                 piece = ""
             elif kind is int or (kind is float and isfinite(value)):
                 piece = f"{prefix}{value!r}]"
+            elif kind is Decimal:
+                piece = f'{prefix}"{value:f}"]'
+            elif kind is date_type:
+                piece = dates.get(value)
+                if piece is None:
+                    piece = dates[value] = f'{prefix}"{value.isoformat()}"]'
             else:
-                piece = f"{prefix}{encode(value)}]"
+                piece = f"{prefix}{encode(jsonable(value))}]"
             append(piece)
         pieces.append(column)
     return ["{" + "".join(row)[1:] + "}" for row in zip(*pieces, strict=True)]

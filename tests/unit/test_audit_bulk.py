@@ -27,6 +27,7 @@ from pmo_desktop.model.audit import (
     audited_execute,
     driver_insert,
     insert_change_texts,
+    jsonable,
     verify_chain,
     write_audit_records,
 )
@@ -50,10 +51,14 @@ def test_insert_change_texts_are_the_encoders_text_of_each_rows_changes():
     values = ODD_VALUES + ODD_VALUES[::-1]
     columns = {"value": values, "b_name": list(range(len(values))),
                "a_other": [None if n % 3 else f"r{n % 5}" for n in range(len(values))],
-               "c_same": [v if isinstance(v, str) else None for v in values]}
+               "c_same": [v if isinstance(v, str) else None for v in values],
+               # Stored forms that are not JSON: given as jsonable gives them; equal Decimals keep their own text.
+               "d_stored": [[Decimal("1.0"), Decimal("1.00"), Decimal("-0.10"), dt.date(2026, 3, 31),
+                             AT, dt.date(2026, 3, 31), None][n % 7] for n in range(len(values))]}
     texts = insert_change_texts(columns)
     for index, got in enumerate(texts):
-        changes = {name: [None, values[index]] for name, values in columns.items() if values[index] is not None}
+        changes = {name: [None, jsonable(values[index])] for name, values in columns.items()
+                   if values[index] is not None}
         assert got == audit_module._HASH_JSON.encode(changes)
     assert insert_change_texts({"only": [None, None]}) == ["{}", "{}"]
     assert insert_change_texts({"b": [None, "x"], "a": ["x", None]}) == ['{"a":[null,"x"]}', '{"b":[null,"x"]}']
