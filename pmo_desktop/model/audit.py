@@ -236,7 +236,8 @@ def event_hash(row: Any) -> str:
 
 
 AUDIT_CHUNK = 5_000
-"""Audit events built, hashed and inserted at a time: a bulk write's memory stays bounded."""
+"""Audit events built, hashed and inserted at a time, and rows of ``audited_insert_columns`` sent
+at a time: a bulk write's memory stays bounded."""
 
 
 def write_audit_records(conn: Connection, context: AuditContext,
@@ -435,15 +436,17 @@ def audited_insert_columns(conn: Connection, table: Table, columns: dict[str, li
     """Insert rows given column by column through the driver's executemany, then their audit records.
 
     ``columns`` maps each column to its values, one per row, all of the same length; each column
-    is converted by its bind processor once, as a list (``DriverInsert``). ``records`` (often a
-    generator over the same values) are written after the rows, in the same transaction: both
-    are written or neither. Raises ValueError, before writing anything, where ``driver_insert``
-    does.
+    is converted by its bind processor once, as a list (``DriverInsert``); the rows' tuples are
+    made and sent ``AUDIT_CHUNK`` at a time, so that only a chunk of them is held at once.
+    ``records`` (often a generator over the same values) are written after the rows, in the same
+    transaction: both are written or neither. Raises ValueError, before writing anything, where
+    ``driver_insert`` does.
     """
     statement = driver_insert(conn, table, list(columns))
     bound = [statement.bind_column(name, columns[name]) for name in statement.order]
-    if bound and bound[0]:
-        conn.exec_driver_sql(statement.sql, list(zip(*bound, strict=True)))
+    for start in range(0, len(bound[0]) if bound else 0, AUDIT_CHUNK):
+        end = start + AUDIT_CHUNK
+        conn.exec_driver_sql(statement.sql, list(zip(*[values[start:end] for values in bound], strict=True)))
     write_audit_records(conn, context, records)
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import delete, select
 
 from pmo_desktop.importer.writes import insert_columns, insert_rows
 from pmo_desktop.model import AuditEvent, Project
-from pmo_desktop.model.audit import AuditAction, AuditContext, AuditSource, audited_execute
+from pmo_desktop.model import audit as audit_module
+from pmo_desktop.model.audit import AuditAction, AuditContext, AuditSource, audited_execute, verify_chain
 
 
 def _insert(db, codes: list[str]) -> list[int]:
@@ -69,3 +70,16 @@ def test_rows_given_column_by_column_take_the_defaults_of_columns_left_out_or_no
     assert [(stored[i].code, stored[i].stage, stored[i].version) for i in ids] == [
         ("D-1", "idea", 1), ("D-2", "execution", 1)]
     assert events[ids[0]]["stage"] == [None, "idea"] and events[ids[1]]["code"] == [None, "D-2"]
+
+
+def test_rows_sent_a_few_at_a_time_are_all_stored_under_their_ids(db, monkeypatch):
+    monkeypatch.setattr(audit_module, "AUDIT_CHUNK", 2)
+    codes = [f"E-{n}" for n in range(1, 6)]
+    ids = _insert(db, codes)
+    stored = _codes_by_id(db)
+    assert [stored[i] for i in ids] == codes
+    with db.engine.connect() as conn:
+        events = conn.execute(select(AuditEvent.entity_id, AuditEvent.changes).where(
+            AuditEvent.entity == "project").order_by(AuditEvent.id)).all()
+        assert verify_chain(conn)[1] is None
+    assert [(entity_id, changes["code"][1]) for entity_id, changes in events] == list(zip(ids, codes, strict=True))
