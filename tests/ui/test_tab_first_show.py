@@ -1,4 +1,5 @@
-"""Each tab of the main window reads its table once when first shown, and once more per change after that."""
+"""Each tab of the main window reads its table once when first shown, and once more per change or View > Refresh
+after that (also when both happened while it was hidden)."""
 
 from __future__ import annotations
 
@@ -65,3 +66,42 @@ def test_a_change_while_hidden_is_read_once_when_shown_again(window, reads, ctx)
     for key in READS:
         window.show_tab(key)
     assert reads == dict.fromkeys(READS, 2)
+
+
+def _shown_then_hidden(window) -> None:
+    """Every tab built and read once, then the Portfolio tab on screen."""
+    for key in READS:
+        window.show_tab(key)
+    window.show_tab("portfolio")
+
+
+def test_after_view_refresh_each_hidden_tab_is_read_once_when_shown(window, reads):
+    _shown_then_hidden(window)
+    window.refresh_all()
+    assert reads == dict.fromkeys(READS, 1)  # the hidden tabs wait to be shown
+    for key in READS:
+        window.show_tab(key)
+    assert reads == dict.fromkeys(READS, 2)
+    window.show_tab("portfolio")
+    for key in READS:  # shown again with nothing new: not read again
+        window.show_tab(key)
+    assert reads == dict.fromkeys(READS, 2)
+
+
+def test_after_view_refresh_a_tab_also_changed_while_hidden_is_read_once_when_shown(window, reads, ctx):
+    _shown_then_hidden(window)
+    window.refresh_all()
+    ctx.data_changed.emit("*")  # e.g. an import after View > Refresh, while only Portfolio is shown
+    for key in READS:
+        window.show_tab(key)
+    assert reads == dict.fromkeys(READS, 2)
+
+
+def test_view_refresh_reads_the_current_tab_at_once(window, reads):
+    _shown_then_hidden(window)
+    window.show_tab("risks")
+    window.refresh_all()
+    assert reads["risks"] == 2
+    window.show_tab("portfolio")
+    window.show_tab("risks")
+    assert reads["risks"] == 2
