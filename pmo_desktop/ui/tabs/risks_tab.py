@@ -421,10 +421,11 @@ class RisksTab(QWidget):
         self.panel.refresh(register.choices)
         if wanted is not None:
             self.select_item(wanted)
-        self._refresh_patterns()
         self.update_charts()
         if self.dependencies_dialog is not None and self.dependencies_dialog.isVisible():
             self.dependencies_dialog.view.refresh()
+        # Last: the patterns read holds the GIL on its thread much of its ~1 s, slowing what follows.
+        self._refresh_patterns()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
