@@ -33,6 +33,14 @@ log = logging.getLogger(__name__)
 
 PROGRESS_DELAY_MS = 500
 
+MIN_READ_WORKERS = 4
+"""Background reads run side by side on at least this many threads, whatever the core count.
+
+Much of the work waits on the disk or the database with the interpreter released (SQLite, a
+backup copy, a module import), and a long task (the first start of the day's backup of a big
+file) must not hold back a tab's read queued behind it on a two-core machine."""
+
+_read_pool: QThreadPool | None = None
 _write_pool: QThreadPool | None = None
 _running: dict[int, Task] = {}  # keeps each task alive until it reports back, by its number
 _numbers = itertools.count(1)
@@ -223,6 +231,15 @@ def _takes_progress(fn: Callable) -> bool:
     return any(p.kind in positional and p.default is inspect.Parameter.empty for p in params)
 
 
+def read_pool() -> QThreadPool:
+    """The pool that runs background work other than writes (Qt's global pool, at least MIN_READ_WORKERS wide)."""
+    global _read_pool
+    if _read_pool is None:
+        _read_pool = QThreadPool.globalInstance()
+        _read_pool.setMaxThreadCount(max(_read_pool.maxThreadCount(), MIN_READ_WORKERS))
+    return _read_pool
+
+
 def write_pool() -> QThreadPool:
     """The single-thread pool that serialises background writes."""
     global _write_pool
@@ -247,7 +264,7 @@ def run_in_background(fn: Callable[..., Any], on_done: Callable[[Any], None] | N
     reporter = task.progress  # the work captures the Progress, never the Task (a QObject)
     task._call = call = (lambda: fn(reporter)) if _takes_progress(fn) else fn
     _running[task.number] = task
-    pool = write_pool() if write else QThreadPool.globalInstance()
+    pool = write_pool() if write else read_pool()
     task._start_timer()
     pool.start(_Runnable(call, task.number))
     return task

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QPushButton
 
 from pmo_desktop.ui import tasks
@@ -91,3 +92,21 @@ def test_the_worker_holds_no_qt_object_so_none_is_freed_on_its_thread(qtbot, mon
     qtbot.waitUntil(lambda: len(results) == 2)
     assert sorted(results) == [1, 2]
     assert held == [[], [], [], []]
+
+
+def test_reads_run_side_by_side_even_on_a_machine_with_few_cores(qtbot, monkeypatch):
+    """A long read (the day's backup of a big file) must not hold back the reads queued after it."""
+    pool = QThreadPool.globalInstance()
+    cores = pool.maxThreadCount()
+    pool.setMaxThreadCount(1)  # as Qt sizes it on a one-core machine
+    monkeypatch.setattr(tasks, "_read_pool", None)
+    together = threading.Barrier(tasks.MIN_READ_WORKERS, timeout=10)
+    met = []
+    try:
+        for _ in range(tasks.MIN_READ_WORKERS):
+            run_in_background(together.wait, on_done=met.append)
+        qtbot.waitUntil(lambda: len(met) == tasks.MIN_READ_WORKERS, timeout=15_000)
+    finally:
+        tasks.wait_for_background_work()
+        pool.setMaxThreadCount(cores)
+    assert sorted(met) == list(range(tasks.MIN_READ_WORKERS))  # each got its place: none timed out alone
