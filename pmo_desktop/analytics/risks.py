@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from sqlalchemy import and_, case, func, select
@@ -603,10 +604,22 @@ STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'’\-]*")
 _SENTENCE_END = re.compile(r"[.!?;:]\s+|\n+")
+_POSSESSIVE = re.compile(r"(['’]s?)$")
 MAX_TERMS = 12
 """At most this many recurring names or phrases (the most widespread first)."""
 MAX_PER_KIND = 12
 """At most this many recurring categories, and as many owners (a large office has hundreds)."""
+
+
+class _Found(NamedTuple):
+    """A term in the items of one wording: the first such item (its row number), where the term comes in
+    the wording's terms, the title, how many items and each occurrence's spelling and capitals flag."""
+
+    first_item: int
+    position: int
+    title: str | None
+    items: int
+    occurrences: list[tuple[str, bool | None]]
 
 
 @dataclass(slots=True)
@@ -617,20 +630,35 @@ class _TermStats:
     items: int = 0
     capitalised: int = 0
     occurrences: int = 0
-    spellings: Counter[str] = field(default_factory=Counter)
-    titles: Counter[str] = field(default_factory=Counter)
+    found_in: list[_Found] = field(default_factory=list)
 
     @property
     def is_name(self) -> bool:
         """Written with capitals in most places it is not opening a sentence (a supplier, a system)."""
         return self.occurrences > 0 and self.capitalised * 2 > self.occurrences
 
+    @property
+    def first_seen(self) -> tuple[int, int]:
+        """The first item the term is in (row number) and where it comes in that item's terms."""
+        first = min(self.found_in, key=attrgetter("first_item"))
+        return first.first_item, first.position
+
+    def commonest(self) -> tuple[str, str | None]:
+        """The commonest spelling and title; of equally common ones, the one met first in item order."""
+        spellings: Counter[str] = Counter()
+        titles: Counter[str | None] = Counter()
+        for found in sorted(self.found_in, key=attrgetter("first_item")):
+            for spelling, _ in found.occurrences:
+                spellings[spelling] += found.items
+            titles[found.title] += found.items
+        return spellings.most_common(1)[0][0], titles.most_common(1)[0][0]
+
 
 def _words(sentence: str) -> list[str]:
     """Words of ``sentence`` with possessives dropped ("Systems'" and "Systems’s" -> "Systems")."""
     words = []
     for raw in _WORD.findall(sentence):
-        word = re.sub(r"(['’]s?)$", "", raw).strip("-")
+        word = _POSSESSIVE.sub("", raw).strip("-")
         if word:
             words.append(word)
     return words
@@ -640,26 +668,44 @@ def _is_significant(key: str) -> bool:
     return len(key) > 2 and key not in STOPWORDS and not key.isdigit()
 
 
-def _item_terms(text: str) -> dict[tuple[str, ...], list[tuple[str, bool | None]]]:
+_SentenceTerm = tuple[tuple[str, ...], str, bool | None]
+"""A term of a sentence, as written there, and whether it is capitalised (None when it opens the sentence)."""
+
+
+def _sentence_terms(sentence: str) -> list[_SentenceTerm]:
+    """Significant words and two-word phrases of ``sentence`` (case-folded), in order, with their spelling."""
+    terms: list[_SentenceTerm] = []
+    words = _words(sentence)
+    keys = [w.casefold() for w in words]
+    keep = [_is_significant(k) for k in keys]
+    for i, (word, key) in enumerate(zip(words, keys, strict=True)):
+        if not keep[i]:
+            continue
+        terms.append(((key,), word, None if i == 0 else word[0].isupper()))
+        if i + 1 < len(words) and keep[i + 1]:
+            following = words[i + 1]
+            # A phrase is a name when both words are capitalised inside a sentence ("to Northwind Systems").
+            capitalised = None if i == 0 else word[0].isupper() and following[0].isupper()
+            terms.append(((key, keys[i + 1]), f"{word} {following}", capitalised))
+    return terms
+
+
+def _item_terms(text: str, known_sentences: dict[str, list[_SentenceTerm]] | None = None
+                ) -> dict[tuple[str, ...], list[tuple[str, bool | None]]]:
     """Significant words and two-word phrases of ``text`` (case-folded) with each occurrence's spelling.
 
     An occurrence's flag says whether it is capitalised, or None when it opens a sentence (where
-    capitals say nothing). A phrase never spans a stopword or a sentence break.
+    capitals say nothing). A phrase never spans a stopword or a sentence break. ``known_sentences``
+    keeps the terms of each sentence split so far, for texts that share sentences.
     """
     found: dict[tuple[str, ...], list[tuple[str, bool | None]]] = defaultdict(list)
     for sentence in _SENTENCE_END.split(text):
-        words = _words(sentence)
-        keys = [w.casefold() for w in words]
-        keep = [_is_significant(k) for k in keys]
-        for i, (word, key) in enumerate(zip(words, keys, strict=True)):
-            if not keep[i]:
-                continue
-            found[(key,)].append((word, None if i == 0 else word[0].isupper()))
-            if i + 1 < len(words) and keep[i + 1]:
-                following = words[i + 1]
-                # A phrase is a name when both words are capitalised inside a sentence ("to Northwind Systems").
-                capitalised = None if i == 0 else word[0].isupper() and following[0].isupper()
-                found[(key, keys[i + 1])].append((f"{word} {following}", capitalised))
+        if known_sentences is None:
+            terms = _sentence_terms(sentence)
+        elif (terms := known_sentences.get(sentence)) is None:
+            terms = known_sentences[sentence] = _sentence_terms(sentence)
+        for term, spelling, capitalised in terms:
+            found[term].append((spelling, capitalised))
     return found
 
 
@@ -703,32 +749,56 @@ def patterns(session: Session, min_projects: int = 3, *, kinds: Sequence[str] = 
 def _recurring_terms(session: Session, in_scope, min_projects: int) -> list[Pattern]:
     """Names (capitalised words) and two-word phrases in the open items of ``min_projects``+ projects."""
     item, project = RaidItem.__table__, Project.__table__
-    stats: dict[tuple[str, ...], _TermStats] = defaultdict(_TermStats)
     rows = session.execute(
         select(project.c.code, project.c.name, item.c.title, item.c.description, item.c.mitigation)
         .join(project, project.c.id == item.c.project_id).where(in_scope).order_by(item.c.id)
     )
+    # Wordings repeat (a template's title and text in many projects): each distinct text is split into
+    # terms once, and the items of one wording are counted together, each project's from its first item.
+    wordings: dict[_Wording, dict[str, _Items]] = {}
     own_names: dict[str, set[tuple[str, ...]]] = {}
-    for code, name, title, description, mitigation in rows:
+    for number, (code, name, title, description, mitigation) in enumerate(rows):
         # A description that names its own project ("Head Office Move depends on...") is no pattern.
         if code not in own_names:
             own_names[code] = set(_item_terms(name or ""))
-        text = "\n".join(part for part in (title, description, mitigation) if part)
-        for term, occurrences in _item_terms(text).items():
-            if term in own_names[code]:
+        wording = _Wording(title, "\n".join(part for part in (title, description, mitigation) if part))
+        of_projects = wordings.setdefault(wording, {})
+        if code in of_projects:
+            of_projects[code].count += 1
+        else:
+            of_projects[code] = _Items(number)
+    # Texts share sentences too (a template's), and each is split once.
+    known_sentences: dict[str, list[_SentenceTerm]] = {}
+    terms_of = {text: _item_terms(text, known_sentences)
+                for text in dict.fromkeys(wording.text for wording in wordings)}
+    widespread = _widespread_terms(wordings, terms_of, own_names, min_projects)
+    stats: dict[tuple[str, ...], _TermStats] = defaultdict(_TermStats)
+    for (title, text), of_projects in wordings.items():
+        terms = terms_of[text]
+        named = set().union(*(own_names[code] for code in of_projects)).intersection(terms)
+        all_items = sum(items.count for items in of_projects.values())
+        for position, (term, occurrences) in enumerate(terms.items()):
+            if term not in widespread:
                 continue
+            projects, count = of_projects, all_items
+            if term in named:
+                projects = {code: items for code, items in of_projects.items() if term not in own_names[code]}
+                if not projects:
+                    continue
+                count = sum(items.count for items in projects.values())
+            counted = [capitalised for _, capitalised in occurrences if capitalised is not None]
             term_stats = stats[term]
-            term_stats.projects.add(code)
-            term_stats.items += 1
-            term_stats.titles[title] += 1
-            for spelling, capitalised in occurrences:
-                term_stats.spellings[spelling] += 1
-                if capitalised is not None:
-                    term_stats.occurrences += 1
-                    term_stats.capitalised += capitalised
+            term_stats.projects.update(projects)
+            term_stats.items += count
+            term_stats.occurrences += len(counted) * count
+            term_stats.capitalised += sum(counted) * count
+            # Projects are in the order of their first item with this wording.
+            first_item = next(iter(projects.values())).first
+            term_stats.found_in.append(_Found(first_item, position, title, count, occurrences))
     # Single lower-case words ("data", "change") recur everywhere and say little: keep names and phrases.
+    # In the order first met (item by item), which decides between equally specific terms below.
     recurring = {
-        term: s for term, s in stats.items()
+        term: s for term, s in sorted(stats.items(), key=lambda entry: entry[1].first_seen)
         if len(s.projects) >= min_projects and (len(term) == 2 or s.is_name)
     }
     # Of terms naming exactly the same projects, keep the most specific (a phrase over its words).
@@ -740,13 +810,42 @@ def _recurring_terms(session: Session, in_scope, min_projects: int) -> list[Patt
             best[codes] = term
     chosen = sorted(best.values(), key=lambda t: (not recurring[t].is_name, -len(recurring[t].projects),
                                                   -recurring[t].items, t))[:MAX_TERMS]
-    return [
-        Pattern("name" if recurring[t].is_name else "theme", recurring[t].spellings.most_common(1)[0][0],
-                tuple(sorted(recurring[t].projects)), recurring[t].items, recurring[t].titles.most_common(1)[0][0])
-        for t in chosen
-    ]
+    found = []
+    for t in chosen:
+        spelling, title = recurring[t].commonest()
+        kind: PatternKind = "name" if recurring[t].is_name else "theme"
+        found.append(Pattern(kind, spelling, tuple(sorted(recurring[t].projects)), recurring[t].items, title))
+    return found
 
 
 def _specificity(term: tuple[str, ...], stats: _TermStats) -> tuple:
     # A phrase over its words ("Key SME" over "SME"), then a name over a theme.
     return (len(term), stats.is_name, stats.items)
+
+
+class _Wording(NamedTuple):
+    """An item's wording: its title, and the title, description and mitigation as one text."""
+
+    title: str | None
+    text: str
+
+
+@dataclass(slots=True)
+class _Items:
+    """A project's items with one wording: the first one's row number, and how many."""
+
+    first: int
+    count: int = 1
+
+
+def _widespread_terms(wordings: dict[_Wording, dict[str, _Items]], terms_of: dict[str, dict[tuple[str, ...], list]],
+                      own_names: dict[str, set[tuple[str, ...]]], min_projects: int) -> set[tuple[str, ...]]:
+    """Terms found in the items of ``min_projects``+ projects (not counting a project's own name)."""
+    texts: dict[str, set[str]] = defaultdict(set)
+    for wording, of_projects in wordings.items():
+        for code in of_projects:
+            texts[code].add(wording.text)
+    spread: Counter[tuple[str, ...]] = Counter()
+    for code, of_project in texts.items():
+        spread.update(set().union(*(terms_of[text].keys() for text in of_project)) - own_names[code])
+    return {term for term, projects in spread.items() if projects >= min_projects}
