@@ -611,6 +611,11 @@ MAX_PER_KIND = 12
 """At most this many recurring categories, and as many owners (a large office has hundreds)."""
 
 
+_Occurrences = tuple[tuple[str, bool | None], ...]
+"""A term's occurrences in a text: how each is written, and whether it is capitalised (None when it opens
+a sentence, where capitals say nothing)."""
+
+
 class _Found(NamedTuple):
     """A term in the items of one wording: the first such item (its row number), where the term comes in
     the wording's terms, the title, how many items and each occurrence's spelling and capitals flag."""
@@ -619,7 +624,7 @@ class _Found(NamedTuple):
     position: int
     title: str | None
     items: int
-    occurrences: list[tuple[str, bool | None]]
+    occurrences: _Occurrences
 
 
 @dataclass(slots=True)
@@ -668,44 +673,39 @@ def _is_significant(key: str) -> bool:
     return len(key) > 2 and key not in STOPWORDS and not key.isdigit()
 
 
-_SentenceTerm = tuple[tuple[str, ...], str, bool | None]
-"""A term of a sentence, as written there, and whether it is capitalised (None when it opens the sentence)."""
-
-
-def _sentence_terms(sentence: str) -> list[_SentenceTerm]:
-    """Significant words and two-word phrases of ``sentence`` (case-folded), in order, with their spelling."""
-    terms: list[_SentenceTerm] = []
+def _sentence_terms(sentence: str) -> dict[tuple[str, ...], _Occurrences]:
+    """Significant words and two-word phrases of ``sentence`` (case-folded), in order, with their occurrences."""
+    found: dict[tuple[str, ...], list[tuple[str, bool | None]]] = defaultdict(list)
     words = _words(sentence)
     keys = [w.casefold() for w in words]
     keep = [_is_significant(k) for k in keys]
     for i, (word, key) in enumerate(zip(words, keys, strict=True)):
         if not keep[i]:
             continue
-        terms.append(((key,), word, None if i == 0 else word[0].isupper()))
+        found[(key,)].append((word, None if i == 0 else word[0].isupper()))
         if i + 1 < len(words) and keep[i + 1]:
             following = words[i + 1]
             # A phrase is a name when both words are capitalised inside a sentence ("to Northwind Systems").
             capitalised = None if i == 0 else word[0].isupper() and following[0].isupper()
-            terms.append(((key, keys[i + 1]), f"{word} {following}", capitalised))
-    return terms
+            found[(key, keys[i + 1])].append((f"{word} {following}", capitalised))
+    return {term: tuple(occurrences) for term, occurrences in found.items()}
 
 
-def _item_terms(text: str, known_sentences: dict[str, list[_SentenceTerm]] | None = None
-                ) -> dict[tuple[str, ...], list[tuple[str, bool | None]]]:
+def _item_terms(text: str, known_sentences: dict[str, dict[tuple[str, ...], _Occurrences]] | None = None
+                ) -> dict[tuple[str, ...], _Occurrences]:
     """Significant words and two-word phrases of ``text`` (case-folded) with each occurrence's spelling.
 
-    An occurrence's flag says whether it is capitalised, or None when it opens a sentence (where
-    capitals say nothing). A phrase never spans a stopword or a sentence break. ``known_sentences``
-    keeps the terms of each sentence split so far, for texts that share sentences.
+    A phrase never spans a stopword or a sentence break. ``known_sentences`` keeps the terms of each
+    sentence split so far, for texts that share sentences.
     """
-    found: dict[tuple[str, ...], list[tuple[str, bool | None]]] = defaultdict(list)
+    found: dict[tuple[str, ...], _Occurrences] = {}
     for sentence in _SENTENCE_END.split(text):
         if known_sentences is None:
             terms = _sentence_terms(sentence)
         elif (terms := known_sentences.get(sentence)) is None:
             terms = known_sentences[sentence] = _sentence_terms(sentence)
-        for term, spelling, capitalised in terms:
-            found[term].append((spelling, capitalised))
+        for term, occurrences in terms.items():
+            found[term] = found[term] + occurrences if term in found else occurrences
     return found
 
 
@@ -768,7 +768,7 @@ def _recurring_terms(session: Session, in_scope, min_projects: int) -> list[Patt
         else:
             of_projects[code] = _Items(number)
     # Texts share sentences too (a template's), and each is split once.
-    known_sentences: dict[str, list[_SentenceTerm]] = {}
+    known_sentences: dict[str, dict[tuple[str, ...], _Occurrences]] = {}
     terms_of = {text: _item_terms(text, known_sentences)
                 for text in dict.fromkeys(wording.text for wording in wordings)}
     widespread = _widespread_terms(wordings, terms_of, own_names, min_projects)
@@ -838,7 +838,8 @@ class _Items:
     count: int = 1
 
 
-def _widespread_terms(wordings: dict[_Wording, dict[str, _Items]], terms_of: dict[str, dict[tuple[str, ...], list]],
+def _widespread_terms(wordings: dict[_Wording, dict[str, _Items]],
+                      terms_of: dict[str, dict[tuple[str, ...], _Occurrences]],
                       own_names: dict[str, set[tuple[str, ...]]], min_projects: int) -> set[tuple[str, ...]]:
     """Terms found in the items of ``min_projects``+ projects (not counting a project's own name)."""
     texts: dict[str, set[str]] = defaultdict(set)
