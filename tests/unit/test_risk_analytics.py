@@ -288,6 +288,30 @@ def test_patterns_show_themes_with_an_example_title_and_ignore_a_projects_own_na
     ]
 
 
+
+def test_patterns_count_a_shared_wording_in_every_project_but_the_one_it_names_and_break_ties_by_first_item(db):
+    # Items in insertion order: P2's two, then one wording shared by P1, P3 and P4 (named after the supplier).
+    items = [("P2", "Northwind Systems price rise", None), ("P2", "Northwind Systems price rise", None)] + [
+        (code, "Late kit", "Delivery by Northwind Systems slips.") for code in ("P1", "P3", "P4")]
+    with db.transaction() as session:
+        ensure_office_settings(session)
+        projects = {code: Project(code=code, name=name) for code, name in (
+            ("P1", "Depot move"), ("P2", "Payroll"), ("P3", "Warehouse"), ("P4", "Northwind Systems upgrade"))}
+        session.add_all(projects.values())
+        session.flush()
+        for n, (code, title, description) in enumerate(items):
+            project_id = projects[code].id
+            session.add(RaidItem(project_id=project_id, scope_key=str(project_id), ref=f"R-{n}", title=title,
+                                 description=description))
+    with db.session() as session:
+        found = patterns(session, min_projects=3)
+    assert [(p.kind, p.label, p.projects, p.items, p.example) for p in found] == [
+        # Two items each for the two titles: the example is the title of the first item.
+        ("name", "Northwind Systems", ("P1", "P2", "P3"), 4, "Northwind Systems price rise"),
+        # "Late kit" and "Systems slips" name the same projects in the same items: the first met is kept.
+        ("theme", "Late kit", ("P1", "P3", "P4"), 3, "Late kit"),
+    ]
+
 # -- exposure of chosen rows, ageing of rows ---------------------------------------------------------------
 
 def test_exposure_of_chosen_items_sums_scores_and_expected_value_by_key():
