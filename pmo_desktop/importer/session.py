@@ -32,7 +32,7 @@ Decisions:
   files are read) and offered as a table of kind ``scores`` whose columns say which criterion
   each scores. It is unpivoted by the same code when planned, so the wizard and the CLI make
   the same rows. Its columns are matched by their headers only: a header is renamed in the
-  file (or the criterion in Settings), never remapped here, and no mapping is saved for it.
+  file (or the criterion under File > Strategic Criteria), never remapped here, and no mapping is saved for it.
 """
 
 from __future__ import annotations
@@ -531,7 +531,7 @@ class ImportSession:
         target = table.column(column)
         if table.is_score_matrix:
             raise ValueError(f"The columns of {table.label} are matched to the office's strategic criteria by "
-                             "their headers; rename the header in the spreadsheet, or the criterion in Settings")
+                             "their headers; rename the header in the spreadsheet, or the criterion under File > Strategic Criteria")
         if field_name is not None and field_name not in table.field_names():
             kind = table.kind.value if table.kind else "no kind"
             raise ValueError(f"{field_name!r} is not a field of {kind}; choose one of {', '.join(table.field_names())}")

@@ -94,7 +94,7 @@ def test_a_dropped_scoring_matrix_is_checked_and_applied_as_strategic_scores(qtb
     assert page.unmapped_label.text() == (
         "A scoring matrix: each filled cell is one score. 3 columns score the office's criteria (Strategic "
         "alignment, Financial return, Customer impact). “Innovation” matches no criterion: its scores are "
-        "rejected; rename the header or add the criterion in Settings. Not imported: “Title”.")
+        "rejected; rename the header or add the criterion under File > Strategic Criteria. Not imported: “Title”.")
 
     wizard.next()
     plan_page = wizard.plan_page

@@ -298,7 +298,7 @@ def _matrix_hint(table: TableChoice) -> str:
     if unknown:
         one = len(unknown) == 1
         parts.append(f"{_quoted(unknown)} match{'es' if one else ''} no criterion: {'its' if one else 'their'} "
-                     "scores are rejected; rename the header or add the criterion in Settings.")
+                     "scores are rejected; rename the header or add the criterion under File > Strategic Criteria.")
     if table.unmapped:
         parts.append(f"Not imported: {_quoted(table.unmapped)}.")
     return " ".join(parts)
