@@ -1111,8 +1111,8 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
     _widths(ws, widths)
     ws.ws.freeze_panes = f"A{_HEADER_ROW + 1}"
     layout.print_setup(ws.ws)
-    layout.titles(ws, "Governance", f"{len(data.exceptions)} compliance exceptions · "
-                                    f"gate decisions of the last 90 days")
+    layout.titles(ws, "Governance", f"{len(data.exceptions)} compliance exceptions · the gate decisions of the "
+                                    f"last 90 days are on the next sheet")
     headers = ("Rule", "Project", "Name", "Manager", "Since", "Detail", "What to do")
     _header(ws, _HEADER_ROW, headers)
     rows = ((RULE_TITLES.get(e.rule, e.rule), e.project_code, e.project_name, e.manager_label, e.since, e.detail,
@@ -1122,22 +1122,31 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
     _table(ws.ws, "ComplianceExceptions", _HEADER_ROW, count, 1, len(headers), headers)
     if not count:
         _none_line(ws, _HEADER_ROW + 1, 1, "No compliance exception: every enabled rule is met.")
-
-    top = _HEADER_ROW + max(count, 1) + 3
-    put(ws, top - 1, 1, "Recent gate decisions").font = _SECTION_FONT
-    decision_headers = ("Date", "Project", "Name", "Gate", "Decision", "Criteria met", "Conditions")
-    _header(ws, top, decision_headers)
-    decision_rows = ((d.review.review_date, d.review.project_code, d.review.project_name,
-                      f"{d.review.gate} ({d.review.transition})", d.decision,
-                      f"{d.review.criteria_met} of {d.review.criteria_total}",
-                      "\n".join(d.conditions) or None) for d in data.decisions)
-    decisions = ws.table_rows(top + 1, decision_rows, [DATE_FORMAT, None, None, None, None, None, None],
-                              _fit(widths, (3, 4, 5, 7)))
-    _table(ws.ws, "GateDecisions", top, decisions, 1, len(decision_headers), decision_headers)
-    if not decisions:
-        _none_line(ws, top + 1, 1, "No gate review in the last 90 days.")
     ws.close()
-    return count + decisions
+    return count + _gate_decisions(wb, data, layout)
+
+
+def _gate_decisions(wb: Workbook, data: PackData, layout: _Layout) -> int:
+    """The Governance section's second sheet: a table of its own, so that its header repeats on its printed pages."""
+    ws = _streamed_sheet(wb, "Gate decisions")
+    widths = (14, 11, 32, 18, 20, 13, 48)
+    _widths(ws, widths)
+    ws.ws.freeze_panes = f"A{_HEADER_ROW + 1}"
+    layout.print_setup(ws.ws)
+    layout.titles(ws, "Recent gate decisions", f"{len(data.decisions)} gate decisions of the last 90 days")
+    headers = ("Date", "Project", "Name", "Gate", "Decision", "Criteria met", "Conditions")
+    _header(ws, _HEADER_ROW, headers)
+    rows = ((d.review.review_date, d.review.project_code, d.review.project_name,
+             f"{d.review.gate} ({d.review.transition})", d.decision,
+             f"{d.review.criteria_met} of {d.review.criteria_total}",
+             "\n".join(d.conditions) or None) for d in data.decisions)
+    decisions = ws.table_rows(_HEADER_ROW + 1, rows, [DATE_FORMAT, None, None, None, None, None, None],
+                              _fit(widths, (3, 4, 5, 7)))
+    _table(ws.ws, "GateDecisions", _HEADER_ROW, decisions, 1, len(headers), headers)
+    if not decisions:
+        _none_line(ws, _HEADER_ROW + 1, 1, "No gate review in the last 90 days.")
+    ws.close()
+    return decisions
 
 
 def _fit(widths: Sequence[float], wrapped: tuple[int, ...]) -> _Fit:

@@ -43,7 +43,8 @@ pytestmark = pytest.mark.slow
 
 KILLS = max(10, round(10 * float(os.environ.get("PMO_CRASH_KILLS", "1"))))
 WRITER = Path(__file__).with_name("export_writer.py")
-PACK_SHEETS = ["Summary", "Portfolio", "Milestones", "Financials", "Resources", "RAID", "Governance", "Notes"]
+PACK_SHEETS = ["Summary", "Portfolio", "Milestones", "Financials", "Resources", "RAID", "Governance", "Gate decisions",
+               "Notes"]
 
 
 @pytest.fixture(scope="module")

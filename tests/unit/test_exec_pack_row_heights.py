@@ -55,7 +55,7 @@ def governance(tmp_path_factory):
         path = write_exec_pack(db, folder / "pack.xlsx", as_of=TODAY, sections=("Governance",)).path
     finally:
         db.dispose()
-    return load_workbook(path)["Governance"]
+    return load_workbook(path)["Gate decisions"]
 
 
 def test_each_gate_decision_row_holds_its_gate_whole(governance):
