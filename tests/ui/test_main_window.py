@@ -9,6 +9,7 @@ import sys
 import threading
 
 import pytest
+from held_start import held_start_script  # tests/ui is on the path of its tests (pytest rootdir-less layout)
 from PySide6.QtCore import QMetaMethod, QSettings, Qt
 from PySide6.QtGui import QAction, QUndoCommand
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QTableView, QWidget
@@ -315,27 +316,9 @@ def test_importing_the_entry_point_loads_neither_qt_nor_sqlalchemy():
     assert out.strip() == "[]"
 
 
-_SHOWN_BEFORE_MATPLOTLIB = """
-import sys, threading, time
-from PySide6.QtWidgets import QApplication
+_SHOWN_BEFORE_MATPLOTLIB = held_start_script("""
 from pmo_desktop.ui.portfolio import charts_view
-
-released = threading.Event()
-importers = []
-original_import = charts_view.import_chart_modules
-
-def held_import():
-    importers.append(threading.current_thread() is threading.main_thread())
-    released.wait(60)
-    original_import()
-
-charts_view.import_chart_modules = held_import
-
-def process_until(app, done):
-    deadline = time.monotonic() + 60
-    while not done() and time.monotonic() < deadline:
-        app.processEvents()
-
+""", "charts_view.import_chart_modules", """
 def exec_and_check(*_args):
     from pmo_desktop.ui.main_window import MainWindow
     app = QApplication.instance()
@@ -349,13 +332,10 @@ def exec_and_check(*_args):
           tab.charts.loading_label.isVisibleTo(window), tab.charts.loading_label.text())
     released.set()
     process_until(app, lambda: tab.charts.canvas.figure is not None)
-    print("drawn", tab.charts.canvas.figure is not None, importers, tab.charts.loading_label.isVisibleTo(window))
+    print("drawn", tab.charts.canvas.figure is not None, held_on_main_thread,
+          tab.charts.loading_label.isVisibleTo(window))
     return 0
-
-QApplication.exec = exec_and_check
-from pmo_desktop.__main__ import main
-main(["--database", sys.argv[1], "--no-crash-dialog"])
-"""
+""")
 
 
 def test_the_window_and_its_table_are_shown_before_matplotlib_is_imported(ctx, tmp_path):

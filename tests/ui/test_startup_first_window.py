@@ -7,31 +7,15 @@ import os
 import subprocess
 import sys
 
-_FIRST_WINDOW = """
-import sys, threading, time
-from PySide6.QtWidgets import QApplication
+from held_start import held_start_script  # tests/ui is on the path of its tests (pytest rootdir-less layout)
+
+_FIRST_WINDOW = held_start_script("""
 from pmo_desktop.ui import app as app_module
 from pmo_desktop.model import Project
 from pmo_desktop.paths import backup_dir
-
+""", "app_module.configure_orm", """
 def daily_backups():
     return len(list(backup_dir().glob("office-*-daily.db")))
-
-released = threading.Event()
-configured_by = []
-original_configure = app_module.configure_orm
-
-def held_configure():
-    configured_by.append(threading.current_thread() is threading.main_thread())
-    released.wait(60)
-    original_configure()
-
-app_module.configure_orm = held_configure
-
-def process_until(app, done):
-    deadline = time.monotonic() + 60
-    while not done() and time.monotonic() < deadline:
-        app.processEvents()
 
 def exec_and_check(*_args):
     from pmo_desktop.ui.main_window import MainWindow
@@ -39,18 +23,16 @@ def exec_and_check(*_args):
     app = QApplication.instance()
     window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow))
     tab = window.current_tab()
-    print("at exec", Project.__mapper__.configured, configured_by, daily_backups())
-    process_until(app, lambda: window.windowHandle().isExposed() and tab.model.rowCount() > 0 and configured_by)
-    print("shown", tab.model.rowCount(), window.counts_status.text(), Project.__mapper__.configured, configured_by)
+    print("at exec", Project.__mapper__.configured, held_on_main_thread, daily_backups())
+    process_until(app, lambda: window.windowHandle().isExposed() and tab.model.rowCount() > 0
+                  and held_on_main_thread)
+    print("shown", tab.model.rowCount(), window.counts_status.text(), Project.__mapper__.configured,
+          held_on_main_thread)
     released.set()
     wait_for_background_work()
     print("after", Project.__mapper__.configured, daily_backups())
     return 0
-
-QApplication.exec = exec_and_check
-from pmo_desktop.__main__ import main
-main(["--database", sys.argv[1], "--no-crash-dialog"])
-"""
+""")
 
 
 def test_the_first_window_is_filled_before_the_orm_is_configured_and_the_day_backed_up_off_the_gui_thread(
