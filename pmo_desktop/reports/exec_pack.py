@@ -530,6 +530,18 @@ def _streamed_sheet(wb: Workbook, title: str) -> _Streamed:
     return _Streamed(ws)
 
 
+def _table_sheet(wb: Workbook, layout: _Layout, name: str, widths: Sequence[float], title: str, subtitle: str,
+                 headers: Sequence[str], *, frozen_column: str = "A") -> _Streamed:
+    """A streamed sheet laid out for one long table: widths, frozen header, print set-up, titles and header row."""
+    ws = _streamed_sheet(wb, name)
+    _widths(ws, widths)
+    ws.ws.freeze_panes = f"{frozen_column}{_HEADER_ROW + 1}"
+    layout.print_setup(ws.ws)
+    layout.titles(ws, title, subtitle)
+    _header(ws, _HEADER_ROW, headers)
+    return ws
+
+
 def _discard(wb: Workbook) -> None:
     """Remove the temporary files of the sheets streamed but not saved (the pack was cancelled or failed)."""
     for ws in wb.worksheets:
@@ -847,12 +859,9 @@ _PORTFOLIO_HEADERS = ("Code", "Project", "Programme", "Department", "Stage", "Ma
 
 
 def _portfolio(wb: Workbook, data: PackData, layout: _Layout, progress: Callable[[], None]) -> int:
-    ws = _streamed_sheet(wb, "Portfolio")
-    _widths(ws, [11, 36, 20, 16, 11, 18, 10, 10, 12, 12, 12, 8, 13, 13, 13, 12, 7, 7, 9, 12])
-    ws.ws.freeze_panes = f"C{_HEADER_ROW + 1}"
-    layout.print_setup(ws.ws)
-    layout.titles(ws, "Portfolio", f"{len(data.projects)} projects · variance = forecast − budget (red: over)")
-    _header(ws, _HEADER_ROW, _PORTFOLIO_HEADERS)
+    ws = _table_sheet(wb, layout, "Portfolio", [11, 36, 20, 16, 11, 18, 10, 10, 12, 12, 12, 8, 13, 13, 13, 12, 7, 7, 9, 12],
+                      "Portfolio", f"{len(data.projects)} projects · variance = forecast − budget (red: over)",
+                      _PORTFOLIO_HEADERS, frozen_column="C")
     formats = [None] * 6 + [None, None, DATE_FORMAT, DATE_FORMAT, DATE_FORMAT, "#,##0;[Red]-#,##0", layout.money,
                             layout.money, layout.money, _money_format(data.currency_symbol).replace(
                                 ";[Red]-", ";-").replace("#,##0;", "#,##0;", 1), INDEX_FORMAT, INDEX_FORMAT,
@@ -1106,15 +1115,11 @@ def _matrix(ws: _Streamed, data: PackData, column: int) -> None:
 # -- Governance ---------------------------------------------------------------------------------
 
 def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
-    ws = _streamed_sheet(wb, "Governance")
     widths = (26, 11, 32, 18, 20, 44, 48)
-    _widths(ws, widths)
-    ws.ws.freeze_panes = f"A{_HEADER_ROW + 1}"
-    layout.print_setup(ws.ws)
-    layout.titles(ws, "Governance", f"{len(data.exceptions)} compliance exceptions · the gate decisions of the "
-                                    f"last 90 days are on the next sheet")
     headers = ("Rule", "Project", "Name", "Manager", "Since", "Detail", "What to do")
-    _header(ws, _HEADER_ROW, headers)
+    ws = _table_sheet(wb, layout, "Governance", widths, "Governance",
+                      f"{len(data.exceptions)} compliance exceptions · the gate decisions of the last 90 days are "
+                      f"on the next sheet", headers)
     rows = ((RULE_TITLES.get(e.rule, e.rule), e.project_code, e.project_name, e.manager_label, e.since, e.detail,
              e.remedy) for e in data.exceptions)
     count = ws.table_rows(_HEADER_ROW + 1, rows, [None, None, None, None, DATE_FORMAT, None, None],
@@ -1128,14 +1133,10 @@ def _governance(wb: Workbook, data: PackData, layout: _Layout) -> int:
 
 def _gate_decisions(wb: Workbook, data: PackData, layout: _Layout) -> int:
     """The Governance section's second sheet: a table of its own, so that its header repeats on its printed pages."""
-    ws = _streamed_sheet(wb, "Gate decisions")
     widths = (14, 11, 32, 18, 20, 13, 48)
-    _widths(ws, widths)
-    ws.ws.freeze_panes = f"A{_HEADER_ROW + 1}"
-    layout.print_setup(ws.ws)
-    layout.titles(ws, "Recent gate decisions", f"{len(data.decisions)} gate decisions of the last 90 days")
     headers = ("Date", "Project", "Name", "Gate", "Decision", "Criteria met", "Conditions")
-    _header(ws, _HEADER_ROW, headers)
+    ws = _table_sheet(wb, layout, "Gate decisions", widths, "Recent gate decisions",
+                      f"{len(data.decisions)} gate decisions of the last 90 days", headers)
     rows = ((d.review.review_date, d.review.project_code, d.review.project_name,
              f"{d.review.gate} ({d.review.transition})", d.decision,
              f"{d.review.criteria_met} of {d.review.criteria_total}",
