@@ -115,6 +115,17 @@ class Suite:
                     runs=len(samples), samples=samples,
                     note="first show: switching to the tab (which refreshes it) and the paint that follows"
                     if kind == "first_show" else "refresh: tab.refresh() and the paint that follows"))
+                filled = [_ms(r.data[f"{kind}_filled"][tab]) for r in apps if tab in r.data.get(f"{kind}_filled", {})]
+                stalls = [_ms(r.data[f"{kind}_stall"][tab]) for r in apps if tab in r.data.get(f"{kind}_stall", {})]
+                if filled and max(stalls) > 0:  # the tab read in the background: the step is not the whole wait
+                    self.results.append(Result(
+                        f"tab switch: {tab} tab {label}, until its table is filled", _med(filled), MS, target=200,
+                        runs=len(filled), samples=filled,
+                        note="the step above, then the background read to its rows put in place and painted"))
+                    self.results.append(Result(
+                        f"tab switch: {tab} tab {label}, longest GUI stall while it reads", _med(stalls), MS,
+                        target=200, runs=len(stalls), samples=stalls,
+                        note="the largest gap of a 5 ms timer on the GUI thread until the rows are painted"))
 
     # -- import ----------------------------------------------------------------------------
     def importing(self) -> None:
