@@ -1022,6 +1022,11 @@ def test_a_large_register_is_read_in_the_background_and_shows_what_a_read_in_pla
     tab.refresh()
     assert tab.is_reading and tab.reading_note.isVisible()
     assert tab.model.rowCount() == 0  # nothing shown until the rows arrive
+    # ... and nothing claims what is not known yet: no "0 items", "none due" or "nothing recurs".
+    assert tab.filter_bar.count_label.text() == "Reading…"
+    assert tab.escalations_button.text() == "Escalations: reading…" and not tab.escalations_button.isEnabled()
+    assert tab.patterns_panel.hint.text() == "Looking for patterns across projects…"
+    assert tab.heat_map_panel.summary_label.text() == "" and tab.heat_map_panel.heat_map is None  # not drawn empty
     gate.set()
     qtbot.waitUntil(lambda: not tab.is_reading, timeout=10_000)
     assert not tab.reading_note.isVisible()

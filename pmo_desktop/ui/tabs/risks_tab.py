@@ -382,6 +382,8 @@ class RisksTab(QWidget):
 
         self._reading = True
         self.reading_note.set_reading(True)
+        if self.model.total_rows() == 0:
+            self._say_first_read_pending()
         run_in_background(read, on_done=lambda register: self._on_register_read(generation, register, today),
                           on_error=lambda exc: self._on_register_failed(generation, exc), parent=self)
 
@@ -396,6 +398,17 @@ class RisksTab(QWidget):
         self._end_reading()
         self._stale = True  # shown again, the tab tries again
         self.ctx.error_raised.emit(exc)
+
+    def _say_first_read_pending(self) -> None:
+        """Before the register's first rows are in, the count, escalations, patterns and heat map say
+        they are being read, rather than "0 items", "none due" and "nothing recurs"."""
+        self.filter_bar.count_label.setText("Reading…")
+        button = self.escalations_button
+        button.setText("Escalations: reading…")
+        button.setEnabled(False)
+        button.setToolTip("The office's escalation rules are checked once the register is read")
+        self.patterns_panel.set_loading(True)
+        self.heat_map_panel.summary_label.setText("")
 
     def _end_reading(self) -> None:
         self._reading = False
@@ -548,6 +561,8 @@ class RisksTab(QWidget):
         if not self._loaded or not self.isVisible():
             self._charts_dirty = self._loaded
             return
+        if self._reading and self.model.total_rows() == 0:
+            return  # the first rows are on their way: the charts are drawn when they arrive, not empty before
         self._charts_dirty = False
         chart, kinds = self.charts_panel.current_chart(), self.heat_map_kinds()
         selected = self._bar[1] if self._bar is not None and self._bar[0] == chart else None
