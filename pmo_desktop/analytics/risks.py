@@ -740,7 +740,8 @@ def patterns(session: Session, min_projects: int = 3, *, kinds: Sequence[str] = 
             members[label].add(code)
             counts[label] += 1
         of_kind = [Pattern(kind, label, tuple(sorted(codes)), counts[label]) for label, codes in members.items()]
-        of_kind.sort(key=lambda p: (-len(p.projects), -p.items, p.label.casefold()))
+        # Labels that differ only in case ("Supplier", "supplier") and tie are put in a fixed order too.
+        of_kind.sort(key=lambda p: (-len(p.projects), -p.items, p.label.casefold(), p.label))
         found += of_kind[:MAX_PER_KIND]
     # Names and themes first (a supplier across projects is the finding a PMO is after).
     return _recurring_terms(session, in_scope, min_projects) + found

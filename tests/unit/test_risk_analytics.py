@@ -288,6 +288,22 @@ def test_patterns_show_themes_with_an_example_title_and_ignore_a_projects_own_na
     ]
 
 
+def test_patterns_of_labels_differing_only_in_case_come_in_a_fixed_order(db):
+    # The lower-case spelling is stored first: the order must not follow the rows' storage order.
+    with db.transaction() as session:
+        ensure_office_settings(session)
+        for n, code in enumerate(("P1", "P2", "P3")):
+            project = Project(code=code, name=f"Project {n}")
+            session.add(project)
+            session.flush()
+            for m, category in enumerate(("supplier", "Supplier")):
+                session.add(RaidItem(project_id=project.id, scope_key=str(project.id), ref=f"R-{m}",
+                                     title=f"Item {n}.{m}", category=category))
+    with db.session() as session:
+        found = patterns(session, min_projects=3)
+    assert [(p.kind, p.label, p.items) for p in found if p.kind == "category"] == [
+        ("category", "Supplier", 3), ("category", "supplier", 3)]
+
 
 def test_patterns_count_a_shared_wording_in_every_project_but_the_one_it_names_and_break_ties_by_first_item(db):
     # Items in insertion order: P2's two, then one wording shared by P1, P3 and P4 (named after the supplier).
