@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -271,18 +271,24 @@ def test_patterns_need_enough_projects(office):
         assert patterns(session, min_projects=5) == []
 
 
-def test_patterns_show_themes_with_an_example_title_and_ignore_a_projects_own_name(db):
+def _patterns_of_three_projects(db, name: str, items: Callable[[int], list[dict[str, Any]]]) -> list:
+    """``patterns`` (3 projects) of an office of projects P1-P3 named ``name.format(n)``, with ``items(n)`` each."""
     with db.transaction() as session:
         ensure_office_settings(session)
         for n, code in enumerate(("P1", "P2", "P3")):
-            project = Project(code=code, name=f"Head Office Move {n}")
+            project = Project(code=code, name=name.format(n))
             session.add(project)
             session.flush()
-            session.add(RaidItem(project_id=project.id, scope_key=str(project.id), ref="R-1",
-                                 title="Penetration test findings delay go-live",
-                                 description=f"Head Office Move {n} cannot go live with open findings."))
+            for m, fields in enumerate(items(n)):
+                session.add(RaidItem(project_id=project.id, scope_key=str(project.id), ref=f"R-{m}", **fields))
     with db.session() as session:
-        found = patterns(session, min_projects=3)
+        return patterns(session, min_projects=3)
+
+
+def test_patterns_show_themes_with_an_example_title_and_ignore_a_projects_own_name(db):
+    found = _patterns_of_three_projects(db, "Head Office Move {}", lambda n: [dict(
+        title="Penetration test findings delay go-live",
+        description=f"Head Office Move {n} cannot go live with open findings.")])
     assert [(p.kind, p.label, p.projects, p.example) for p in found] == [
         ("theme", "Penetration test", ("P1", "P2", "P3"), "Penetration test findings delay go-live"),
     ]
@@ -290,17 +296,8 @@ def test_patterns_show_themes_with_an_example_title_and_ignore_a_projects_own_na
 
 def test_patterns_of_labels_differing_only_in_case_come_in_a_fixed_order(db):
     # The lower-case spelling is stored first: the order must not follow the rows' storage order.
-    with db.transaction() as session:
-        ensure_office_settings(session)
-        for n, code in enumerate(("P1", "P2", "P3")):
-            project = Project(code=code, name=f"Project {n}")
-            session.add(project)
-            session.flush()
-            for m, category in enumerate(("supplier", "Supplier")):
-                session.add(RaidItem(project_id=project.id, scope_key=str(project.id), ref=f"R-{m}",
-                                     title=f"Item {n}.{m}", category=category))
-    with db.session() as session:
-        found = patterns(session, min_projects=3)
+    found = _patterns_of_three_projects(db, "Project {}", lambda n: [
+        dict(title=f"Item {n}.{m}", category=category) for m, category in enumerate(("supplier", "Supplier"))])
     assert [(p.kind, p.label, p.items) for p in found if p.kind == "category"] == [
         ("category", "Supplier", 3), ("category", "supplier", 3)]
 
